@@ -1,0 +1,157 @@
+/**
+ * The launcher (spmd's `mpiexec`): runs a program as N ranks.
+ *
+ * ```sh
+ * deno run -A cli.ts -n 4 app.ts a b      # 4 ranks; Deno.args is ["a", "b"] in each
+ * deno run -A cli.ts -n 2 --timeout 60 --tag-output app.ts
+ * ```
+ *
+ * Exit status: 0 when every rank returned; the abort code when a rank
+ * called `comm.abort(code)`; 124 on timeout; 1 when a rank failed; 2 for
+ * bad usage.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { resolve, toFileUrl } from "./_path.ts";
+import { formatFailure, startJob } from "./launcher/job.ts";
+import { MAX_RANKS } from "./transport/shm_layout.ts";
+
+/** The launcher's usage text. */
+export const USAGE: string = `Usage: spmd [options] <script.ts> [script args...]
+
+Runs <script.ts> as N ranks that communicate through shared memory.
+
+Options:
+  -n, --np N          number of ranks (default 1; 1..${MAX_RANKS})
+      --timeout SECS  stop the whole job after SECS seconds (exit code 124),
+                      reporting what each rank was doing
+      --tag-output    prefix every output line with [1,rank]<stdout>:
+  -h, --help          show this help
+
+Options go before the script; everything after it is passed to the ranks
+as Deno.args.
+
+Exit status: 0 if every rank returned; the abort code if a rank called
+comm.abort(code); 124 on timeout; 1 if a rank failed; 2 on bad usage.`;
+
+/** Parsed launcher options. */
+export interface CliOptions {
+  /** Number of ranks. */
+  np: number;
+  /** Whole-job timeout in seconds, if any. */
+  timeout?: number;
+  /** Prefix output lines with the rank. */
+  tagOutput: boolean;
+  /** Show help. */
+  help: boolean;
+  /** The script path as given. */
+  script?: string;
+  /** Arguments for the ranks. */
+  args: string[];
+}
+
+const WITH_VALUE = new Set(["-n", "--np", "--timeout"]);
+
+/** Parses launcher arguments; throws an Error with a user-facing message on bad usage. */
+export function parseCli(argv: readonly string[]): CliOptions {
+  // Launcher options end at the first non-option (the script) or "--".
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (!a.startsWith("-") || a === "-") break;
+    if (WITH_VALUE.has(a)) i++;
+  }
+  const own = argv.slice(0, Math.min(i, argv.length));
+  const rest = argv.slice(argv[i] === "--" ? i + 1 : i);
+  const { values } = parseArgs({
+    args: own,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      np: { type: "string", short: "n" },
+      timeout: { type: "string" },
+      "tag-output": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const opts: CliOptions = {
+    np: 1,
+    tagOutput: values["tag-output"] ?? false,
+    help: values.help ?? false,
+    script: rest[0],
+    args: rest.slice(1),
+  };
+  if (opts.help) return opts;
+  if (values.np !== undefined) {
+    const n = Number(values.np);
+    if (
+      !/^\s*\d+\s*$/.test(values.np) || !Number.isInteger(n) || n < 1 ||
+      n > MAX_RANKS
+    ) {
+      throw new Error(
+        `-n/--np must be an integer in 1..${MAX_RANKS}, got "${values.np}"`,
+      );
+    }
+    opts.np = n;
+  }
+  if (values.timeout !== undefined) {
+    const t = Number(values.timeout);
+    if (values.timeout.trim() === "" || !Number.isFinite(t) || t <= 0) {
+      throw new Error(
+        `--timeout must be a positive number of seconds, got "${values.timeout}"`,
+      );
+    }
+    opts.timeout = t;
+  }
+  if (opts.script === undefined) throw new Error("no script given");
+  return opts;
+}
+
+function usageError(message: string): never {
+  console.error(`spmd: ${message}\n\n${USAGE}`);
+  Deno.exit(2);
+}
+
+/** Runs the launcher with `argv`; exits the process with the job's code. */
+export async function main(argv: readonly string[]): Promise<never> {
+  let opts: CliOptions;
+  try {
+    opts = parseCli(argv);
+  } catch (e) {
+    usageError((e as Error).message);
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const path = resolve(opts.script!);
+  try {
+    if (!Deno.statSync(path).isFile) {
+      usageError(`script is not a file: ${opts.script}`);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      usageError(`script not found: ${opts.script}`);
+    }
+    throw e;
+  }
+  const job = startJob({
+    module: toFileUrl(path),
+    size: opts.np,
+    args: opts.args,
+    timeout: opts.timeout,
+    tagOutput: opts.tagOutput,
+  });
+  const stopOnSignal = () => job.stop(130, "interrupted (SIGINT)");
+  try {
+    Deno.addSignalListener("SIGINT", stopOnSignal);
+  } catch { /* signals unsupported here */ }
+  const result = await job.done;
+  if (!result.ok) console.error(formatFailure(result));
+  Deno.exit(result.code);
+}
+
+if (import.meta.main) await main(Deno.args);

@@ -1,0 +1,66 @@
+/**
+ * Error classes thrown by spmd. Every error names the call that failed and
+ * the value that was wrong, so a message alone tells the user what to fix.
+ *
+ * @module
+ */
+
+/** Base class of every error that spmd throws on purpose. */
+export class SpmdError extends Error {
+  /** MPI-style error class name, e.g. `"MPI_ERR_RANK"`. */
+  readonly code: string;
+  /** Creates an error with an MPI-style error class. */
+  constructor(message: string, code = "MPI_ERR_OTHER") {
+    super(message);
+    this.name = "SpmdError";
+    this.code = code;
+  }
+}
+
+/**
+ * Thrown by `recvInto` when the message is larger than the receive buffer
+ * (MPI_ERR_TRUNCATE). The message has been consumed, as in MPI.
+ */
+export class TruncateError extends SpmdError {
+  /** Creates a truncation error. */
+  constructor(message: string) {
+    super(message, "MPI_ERR_TRUNCATE");
+    this.name = "TruncateError";
+  }
+}
+
+/**
+ * Thrown in every rank whose wait was interrupted because the job is being
+ * stopped: another rank failed or called `abort`, or the job timed out. The
+ * launcher does not report it as a failure of its own.
+ */
+export class AbortedError extends SpmdError {
+  /** Creates an abort notice. */
+  constructor(message: string) {
+    super(message, "MPI_ERR_ABORTED");
+    this.name = "AbortedError";
+  }
+}
+
+/** Formats a value for an error message: short, unambiguous, never throws. */
+export function describe(value: unknown): string {
+  try {
+    if (typeof value === "string") return JSON.stringify(value);
+    if (typeof value === "bigint") return `${value}n`;
+    if (typeof value === "function") {
+      return `a function (${value.name || "anonymous"})`;
+    }
+    if (typeof value === "symbol") return value.toString();
+    if (ArrayBuffer.isView(value)) {
+      return `${value.constructor.name}(byteLength ${value.byteLength})`;
+    }
+    if (value === undefined) return "undefined";
+    if (typeof value === "number") {
+      return Object.is(value, -0) ? "-0" : String(value);
+    }
+    const s = Deno.inspect(value, { depth: 1, breakLength: Infinity });
+    return s.length > 80 ? s.slice(0, 77) + "..." : s;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * Starting and supervising a job: one Web Worker per rank on one shared
+ * memory block; the first failure stops every rank.
+ *
+ * Stopping cannot rely on `Worker.terminate()`: Deno does not interrupt a
+ * worker blocked in `Atomics.wait` or in a busy loop. So a failure sets the
+ * job's abort word and rings every doorbell (every wait checks the word and
+ * throws `AbortedError`), the launcher gives the ranks a short grace period
+ * to report, then terminates the workers; the command-line launcher ends
+ * with `Deno.exit`, which also ends ranks stuck in a busy loop.
+ *
+ * @module
+ */
+
+import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
+import {
+  A_CALL,
+  A_CONTEXT,
+  A_PEER,
+  A_STATE,
+  A_TAG,
+  ACT_BLOCKED,
+  ACT_DONE,
+  ACT_STARTING,
+  createShm,
+  H_ABORT_CODE,
+  layoutFor,
+  MAX_RANKS,
+  raiseAbort,
+  RANK_STRIDE,
+  ringBytesFor,
+  type ShmLayout,
+} from "../transport/shm_layout.ts";
+import { CALL_NAMES } from "../transport/transport.ts";
+import type { InitMessage, RankMessage } from "./_protocol.ts";
+
+/** Options of {@linkcode startJob}. */
+export interface JobOptions {
+  /** URL (or absolute file URL string) of the program every rank runs. */
+  module: string | URL;
+  /** Number of ranks. */
+  size: number;
+  /** `Deno.args` of every rank. */
+  args?: string[];
+  /** Seconds before the job is stopped with exit code 124 (default: none). */
+  timeout?: number;
+  /** Prefix every output line with the rank, as Open MPI's `--tag-output`. */
+  tagOutput?: boolean;
+  /** Polls before a wait sleeps (default: chosen from cores and ranks). */
+  spin?: number;
+  /** Largest ring size in bytes (default 1 MiB; shrinks with many ranks). */
+  maxRingBytes?: number;
+}
+
+/** How one rank ended. */
+export type RankEnd =
+  | "done"
+  | "error"
+  | "abort"
+  | "aborted"
+  | "exit"
+  | "running";
+
+/** The first failure of a job. */
+export interface JobFailure {
+  /** The rank that failed, or -1 for a timeout. */
+  rank: number;
+  /** What happened. */
+  kind: "error" | "abort" | "exit" | "timeout";
+  /** The error message (or a description). */
+  message: string;
+  /** The stack, when there is one. */
+  stack: string;
+}
+
+/** The outcome of a job. */
+export interface JobResult {
+  /** True when every rank returned. */
+  ok: boolean;
+  /** Exit code for a launcher: 0, the abort code, 124 for a timeout, else 1. */
+  code: number;
+  /** The first failure, when not ok. */
+  failure: JobFailure | null;
+  /** How each rank ended. */
+  ends: RankEnd[];
+  /** One line per other rank: what it was doing when the job was stopped. */
+  activity: string[];
+}
+
+/** Milliseconds the ranks get to report after a stop before they are terminated. */
+export const GRACE_MS = 400;
+
+const BOOTSTRAP = new URL("./_bootstrap.ts", import.meta.url).href;
+
+/** A running job. */
+export interface Job {
+  /** Resolves when every rank has ended (or the job was stopped). Never rejects. */
+  readonly done: Promise<JobResult>;
+  /** The job's shared memory. */
+  readonly sab: SharedArrayBuffer;
+  /** Stops the job with an exit code (as a timeout or Ctrl-C would). */
+  stop(code: number, reason: string): void;
+}
+
+/** Checks job options; throws a RangeError or TypeError naming the bad value. */
+export function checkJobOptions(call: string, o: JobOptions): void {
+  if (!Number.isInteger(o.size) || o.size < 1 || o.size > MAX_RANKS) {
+    throw new RangeError(
+      `${call}: size must be an integer in 1..${MAX_RANKS}, got ${o.size}`,
+    );
+  }
+  if (
+    o.args !== undefined &&
+    (!Array.isArray(o.args) || o.args.some((a) => typeof a !== "string"))
+  ) {
+    throw new TypeError(`${call}: args must be an array of strings`);
+  }
+  if (
+    o.timeout !== undefined && !(typeof o.timeout === "number" && o.timeout > 0)
+  ) {
+    throw new RangeError(
+      `${call}: timeout must be a positive number of seconds, got ${o.timeout}`,
+    );
+  }
+}
+
+/** Describes what rank `r` is doing, from its activity words. */
+export function describeActivity(
+  words: Int32Array,
+  layout: ShmLayout,
+  r: number,
+): string {
+  const a = layout.activityWord + r * RANK_STRIDE;
+  const state = Atomics.load(words, a + A_STATE);
+  if (state === ACT_DONE) return "returned";
+  if (state === ACT_STARTING) return "starting";
+  if (state !== ACT_BLOCKED) return "running user code (not in an spmd call)";
+  const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
+  const peer = Atomics.load(words, a + A_PEER);
+  const tag = Atomics.load(words, a + A_TAG);
+  const ctx = Atomics.load(words, a + A_CONTEXT);
+  const who = call === "send"
+    ? "dest"
+    : (call === "recv" || call === "recvInto" || call === "probe" ||
+        call === "sendrecv")
+    ? "source"
+    : "root";
+  const peerText = peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
+  const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
+  const parts = who === "root"
+    ? (peer >= 0 ? [`root=${peer}`] : [])
+    : [`${who}=${peerText}`, `tag=${tagText}`];
+  parts.push(`comm=${ctx >> 1}`);
+  return `blocked in ${call}(${parts.join(", ")})`;
+}
+
+/** Starts `size` ranks of a program. */
+export function startJob(options: JobOptions): Job {
+  checkJobOptions("startJob", options);
+  const size = options.size;
+  const layout = layoutFor(size, ringBytesFor(size, options.maxRingBytes));
+  const sab = createShm(layout);
+  const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  const module = options.module instanceof URL
+    ? options.module.href
+    : options.module;
+  const ends: RankEnd[] = new Array(size).fill("running");
+  const workers: Worker[] = [];
+  let failure: JobFailure | null = null;
+  let activity: string[] = [];
+  let remaining = size;
+  let resolve!: (r: JobResult) => void;
+  const done = new Promise<JobResult>((r) => resolve = r);
+  let timer: number | undefined;
+  let graceTimer: number | undefined;
+  let finished = false;
+
+  function finish(): void {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    clearTimeout(graceTimer);
+    for (const w of workers) w.terminate();
+    let code = 0;
+    if (failure !== null) {
+      code = failure.kind === "timeout"
+        ? 124
+        : (Atomics.load(words, H_ABORT_CODE) || 1);
+    }
+    resolve({ ok: failure === null, code, failure, ends, activity });
+  }
+
+  function stopAll(f: JobFailure, code: number): void {
+    if (failure !== null) return;
+    failure = f;
+    activity = [];
+    for (let r = 0; r < size; r++) {
+      if (r !== f.rank && ends[r] === "running") {
+        activity.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
+      }
+    }
+    raiseAbort(sab, code, f.rank);
+    graceTimer = setTimeout(finish, GRACE_MS);
+  }
+
+  function onMessage(m: RankMessage): void {
+    if (ends[m.rank] !== "running") return;
+    ends[m.rank] = m.t;
+    remaining--;
+    switch (m.t) {
+      case "error":
+        stopAll({
+          rank: m.rank,
+          kind: "error",
+          message: m.message,
+          stack: m.stack,
+        }, 1);
+        break;
+      case "abort":
+        stopAll(
+          { rank: m.rank, kind: "abort", message: m.message, stack: "" },
+          m.code,
+        );
+        break;
+      case "exit":
+        stopAll(
+          {
+            rank: m.rank,
+            kind: "exit",
+            message: `called Deno.exit(${m.code}) before the job ended`,
+            stack: "",
+          },
+          m.code,
+        );
+        break;
+    }
+    if (remaining === 0) finish();
+  }
+
+  for (let r = 0; r < size; r++) {
+    const w = new Worker(BOOTSTRAP, { type: "module", name: `rank ${r}` });
+    w.onmessage = (e: MessageEvent<RankMessage>) => onMessage(e.data);
+    w.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      onMessage({ t: "error", rank: r, message: e.message, stack: e.message });
+    };
+    w.onmessageerror = () =>
+      onMessage({
+        t: "error",
+        rank: r,
+        message: "unreadable message",
+        stack: "",
+      });
+    const init: InitMessage = {
+      sab,
+      rank: r,
+      module,
+      args: options.args ?? [],
+      tagOutput: options.tagOutput ?? false,
+      spin: options.spin,
+    };
+    w.postMessage(init);
+    workers.push(w);
+  }
+  if (options.timeout !== undefined) {
+    timer = setTimeout(() => {
+      stopAll({
+        rank: -1,
+        kind: "timeout",
+        message: `job timed out after ${options.timeout} s`,
+        stack: "",
+      }, 124);
+    }, options.timeout * 1000);
+  }
+
+  return {
+    done,
+    sab,
+    stop(code: number, reason: string): void {
+      stopAll({ rank: -1, kind: "timeout", message: reason, stack: "" }, code);
+    },
+  };
+}
+
+/** Formats a failed job's report: the failure, then what each other rank was doing. */
+export function formatFailure(result: JobResult): string {
+  const f = result.failure;
+  if (f === null) return "";
+  const lines: string[] = [];
+  if (f.rank >= 0) {
+    const body = f.stack && f.stack.includes(f.message)
+      ? f.stack
+      : (f.stack ? `${f.message}\n${f.stack}` : f.message);
+    lines.push(`rank ${f.rank}: ${body}`);
+  } else {
+    lines.push(`spmd: ${f.message}`);
+  }
+  if (result.activity.length > 0) {
+    lines.push(
+      f.kind === "timeout"
+        ? "ranks still running:"
+        : "other ranks when the job was stopped:",
+    );
+    for (const a of result.activity) lines.push(`  ${a}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,76 @@
+/**
+ * {@linkcode spawn}: run a program as N ranks from inside another program.
+ *
+ * @module
+ */
+
+import {
+  checkJobOptions,
+  formatFailure,
+  type JobResult,
+  startJob,
+} from "./job.ts";
+
+/** Options of {@linkcode spawn}. */
+export interface SpawnOptions {
+  /** Number of ranks. */
+  size: number;
+  /** `Deno.args` of every rank (default none). */
+  args?: string[];
+  /** Seconds before the job is stopped (default: none). */
+  timeout?: number;
+  /** Prefix every output line with the rank. */
+  tagOutput?: boolean;
+}
+
+/** Rejection of {@linkcode spawn}: names the failing rank and carries the whole report. */
+export class JobError extends Error {
+  /** The failing rank, or -1 for a timeout. */
+  readonly rank: number;
+  /** The exit code a launcher would use. */
+  readonly code: number;
+  /** The job's full result. */
+  readonly result: JobResult;
+  /** Creates the rejection from a job result. */
+  constructor(result: JobResult) {
+    super(formatFailure(result));
+    this.name = "JobError";
+    this.rank = result.failure?.rank ?? -1;
+    this.code = result.code;
+    this.result = result;
+  }
+}
+
+/**
+ * Runs `moduleUrl` as `size` ranks and resolves once every rank has
+ * returned; rejects with a {@linkcode JobError} naming the failing rank.
+ *
+ * A rank stuck in a busy loop (never calling spmd) cannot be stopped by
+ * `Worker.terminate()` in Deno; the command-line launcher ends such ranks
+ * with `Deno.exit`, which `spawn` cannot do for its caller.
+ *
+ * @example
+ * ```ts ignore
+ * import { spawn } from "@spmd/spmd";
+ * await spawn(new URL("./examples/hello.ts", import.meta.url), { size: 4 });
+ * ```
+ */
+export async function spawn(
+  moduleUrl: string | URL,
+  options: SpawnOptions,
+): Promise<void> {
+  if (typeof moduleUrl !== "string" && !(moduleUrl instanceof URL)) {
+    throw new TypeError(
+      `spawn: moduleUrl must be a URL or string, got ${typeof moduleUrl}`,
+    );
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `spawn: options must be an object like { size: 4 }, got ${options}`,
+    );
+  }
+  const url = new URL(moduleUrl, `file://${Deno.cwd()}/`).href;
+  checkJobOptions("spawn", { ...options, module: url });
+  const result = await startJob({ ...options, module: url }).done;
+  if (!result.ok) throw new JobError(result);
+}

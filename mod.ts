@@ -1,0 +1,29 @@
+/**
+ * spmd: MPI-style SPMD parallel programming for Deno.
+ *
+ * One program runs as N ranks (Web Workers on one machine); ranks pass
+ * messages through ring buffers in shared memory and run collectives.
+ * Start a program with the launcher, `deno run -A jsr:@spmd/spmd/cli -n 4
+ * app.ts`, or from code with {@linkcode spawn}.
+ *
+ * @example
+ * ```ts
+ * import { world } from "@spmd/spmd";
+ *
+ * const comm = world();
+ * const next = (comm.rank + 1) % comm.size;
+ * const prev = (comm.rank - 1 + comm.size) % comm.size;
+ * const got = comm.sendrecv(`hello from ${comm.rank}`, next, 0, prev);
+ * console.log(`rank ${comm.rank} got: ${got}`);
+ * ```
+ *
+ * @module
+ */
+
+export { Comm } from "./comm.ts";
+export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
+export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
+export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";
+export { Request, waitAll } from "./request.ts";
+export { Status } from "./status.ts";
+export { world, wtime } from "./world.ts";

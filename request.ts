@@ -1,0 +1,132 @@
+/**
+ * {@linkcode Request}: a non-blocking send or receive in flight.
+ *
+ * @module
+ */
+
+import { SpmdError } from "./errors.ts";
+import { Status } from "./status.ts";
+import type { PendingOp, Transport } from "./transport/transport.ts";
+
+/** Maps a world rank to a communicator rank (identity for the world). */
+export type RankMap = (worldRank: number) => number;
+
+/**
+ * A non-blocking operation started by `isend` or `irecv`. `wait()` returns
+ * the received value (undefined for a send); `test()` returns
+ * `[done, value]` without blocking, like mpi4py's `Request.test()`.
+ *
+ * @example
+ * ```ts
+ * import { world } from "@spmd/spmd";
+ * const comm = world();
+ * const r = comm.irecv(comm.rank, 5);
+ * comm.send({ hello: "me" }, comm.rank, 5);
+ * console.log(r.wait()); // { hello: "me" }
+ * ```
+ */
+export class Request<T = unknown> {
+  readonly #t: Transport | null;
+  readonly #op: PendingOp | null;
+  readonly #map: RankMap | null;
+  #finished = false;
+  #value: T | null = null;
+  #status: Status | null = null;
+  #error: unknown = null;
+
+  /** @internal Created by `Comm`; `op` null means an already-complete request. */
+  constructor(
+    t: Transport | null,
+    op: PendingOp | null,
+    map: RankMap | null,
+    value: T | null = null,
+  ) {
+    this.#t = t;
+    this.#op = op;
+    this.#map = map;
+    if (op === null) {
+      this.#finished = true;
+      this.#value = value;
+    }
+  }
+
+  /** True once the operation has completed (does not make progress; use `test`). */
+  get done(): boolean {
+    return this.#finished || (this.#op !== null && this.#op.done);
+  }
+
+  /** Waits for completion; returns the received value (undefined for a send). */
+  wait(status?: Status): T {
+    if (!this.#finished) {
+      const st = new Status();
+      try {
+        this.#value = this.#t!.wait(this.#op!, st) as T;
+      } catch (e) {
+        this.#error = e;
+      }
+      this.#complete(st);
+    }
+    return this.#result(status);
+  }
+
+  /** Makes progress; returns `[true, value]` once complete, else `[false, null]`. */
+  test(status?: Status): [boolean, T | null] {
+    if (!this.#finished) {
+      if (!this.#t!.test(this.#op!)) return [false, null];
+      return [true, this.wait(status)];
+    }
+    return [true, this.#result(status)];
+  }
+
+  #complete(st: Status): void {
+    this.#finished = true;
+    if (this.#map !== null && st.source >= 0) st.source = this.#map(st.source);
+    this.#status = st;
+  }
+
+  #result(status?: Status): T {
+    if (this.#error !== null) throw this.#error;
+    if (status !== undefined && this.#status !== null) {
+      status.source = this.#status.source;
+      status.tag = this.#status.tag;
+      status.bytes = this.#status.bytes;
+    }
+    return this.#value as T;
+  }
+}
+
+/**
+ * Waits for every request; returns their values in order. Every request is
+ * waited for even if one fails; the first failure is then thrown.
+ */
+export function waitAll<T = unknown>(
+  requests: readonly Request<T>[],
+  statuses?: Status[],
+): T[] {
+  if (!Array.isArray(requests)) {
+    throw new SpmdError(
+      `waitAll: requests must be an array of Request, got ${typeof requests}`,
+      "MPI_ERR_REQUEST",
+    );
+  }
+  for (let i = 0; i < requests.length; i++) {
+    if (!(requests[i] instanceof Request)) {
+      throw new SpmdError(
+        `waitAll: requests[${i}] is not a Request`,
+        "MPI_ERR_REQUEST",
+      );
+    }
+  }
+  const out: T[] = new Array(requests.length);
+  let first: unknown = null;
+  for (let i = 0; i < requests.length; i++) {
+    try {
+      const st = statuses ? (statuses[i] ??= new Status()) : undefined;
+      out[i] = requests[i].wait(st);
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first !== null) throw first;
+  return out;
+}

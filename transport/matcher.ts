@@ -1,0 +1,167 @@
+/**
+ * Message matching: posted receives and the unexpected-message queue.
+ *
+ * A message is matched the moment its header arrives, in arrival order:
+ * first against the posted receives, oldest first; if none matches it joins
+ * the unexpected queue, and a later receive takes the oldest unexpected
+ * message that matches it. A receive matches a message when the contexts
+ * are equal and source and tag are equal or wildcards. Because each sender's
+ * ring is FIFO and both lists are kept in order, messages from one sender
+ * with one tag never overtake each other (MPI's non-overtaking rule).
+ *
+ * This file knows nothing of shared memory: it is the pure engine that the
+ * reliability tests compare against a reference model.
+ *
+ * @module
+ */
+
+import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
+
+/** An incoming message: its envelope and, while it streams in, its progress. */
+export class Message {
+  /** Sender's rank in the world. */
+  source: number;
+  /** Tag. */
+  tag: number;
+  /** Context id of the communicator. */
+  context: number;
+  /** Kind code (codec.ts). */
+  kind: number;
+  /** Payload length in bytes. */
+  length: number;
+  /** Where the payload bytes go; null when they are being discarded. */
+  bytes: Uint8Array | null = null;
+  /** The decoded value for typed kinds (allocated at arrival), else undefined. */
+  value: unknown = undefined;
+  /** Payload bytes received so far. */
+  received = 0;
+  /** True once every payload byte has arrived. */
+  done = false;
+  /** The receive this message was matched to, if any. */
+  recv: RecvOp | null = null;
+
+  /** An envelope just read from a header. */
+  constructor(
+    source: number,
+    tag: number,
+    context: number,
+    kind: number,
+    length: number,
+  ) {
+    this.source = source;
+    this.tag = tag;
+    this.context = context;
+    this.kind = kind;
+    this.length = length;
+  }
+}
+
+/** A posted receive. */
+export class RecvOp {
+  /** Wanted source (world rank) or ANY_SOURCE. */
+  source: number;
+  /** Wanted tag or ANY_TAG. */
+  tag: number;
+  /** Context id. */
+  context: number;
+  /** Caller's buffer for `recvInto`, else null. */
+  into: ArrayBufferView | null;
+  /** The matched message, once matched. */
+  msg: Message | null = null;
+  /** Name of the public call, for errors. */
+  call: string;
+
+  /** A receive for (source, tag, context). */
+  constructor(
+    source: number,
+    tag: number,
+    context: number,
+    into: ArrayBufferView | null,
+    call: string,
+  ) {
+    this.source = source;
+    this.tag = tag;
+    this.context = context;
+    this.into = into;
+    this.call = call;
+  }
+}
+
+/** True when a receive for (source, tag, context) accepts the message. */
+export function matches(
+  source: number,
+  tag: number,
+  context: number,
+  m: Message,
+): boolean {
+  return m.context === context &&
+    (source === ANY_SOURCE || source === m.source) &&
+    (tag === ANY_TAG || tag === m.tag);
+}
+
+/** The two ordered lists of a rank. */
+export class Matcher {
+  /** Posted receives, oldest first. */
+  readonly posted: RecvOp[] = [];
+  /** Unexpected messages, in arrival order. */
+  readonly unexpected: Message[] = [];
+
+  /** A message header arrived: returns the posted receive it matches (removed), or null after queueing it. */
+  arrive(m: Message): RecvOp | null {
+    const posted = this.posted;
+    for (let i = 0; i < posted.length; i++) {
+      const r = posted[i];
+      if (matches(r.source, r.tag, r.context, m)) {
+        posted.splice(i, 1);
+        r.msg = m;
+        m.recv = r;
+        return r;
+      }
+    }
+    this.unexpected.push(m);
+    return null;
+  }
+
+  /** Removes and returns the oldest unexpected message that matches, or null. */
+  take(source: number, tag: number, context: number): Message | null {
+    const q = this.unexpected;
+    for (let i = 0; i < q.length; i++) {
+      if (matches(source, tag, context, q[i])) {
+        const m = q[i];
+        if (i === 0) q.shift();
+        else q.splice(i, 1);
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** The oldest unexpected message that matches, left in place, or null. */
+  peek(source: number, tag: number, context: number): Message | null {
+    const q = this.unexpected;
+    for (let i = 0; i < q.length; i++) {
+      if (matches(source, tag, context, q[i])) return q[i];
+    }
+    return null;
+  }
+
+  /** Posts a receive: matches it against the unexpected queue first. */
+  post(r: RecvOp): Message | null {
+    const m = this.take(r.source, r.tag, r.context);
+    if (m !== null) {
+      r.msg = m;
+      m.recv = r;
+      return m;
+    }
+    this.posted.push(r);
+    return null;
+  }
+
+  /** Withdraws a posted receive that has not matched. Returns false if it had already matched. */
+  cancel(r: RecvOp): boolean {
+    const i = this.posted.indexOf(r);
+    if (i < 0) return false;
+    this.posted.splice(i, 1);
+    return true;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The map of the one SharedArrayBuffer that all ranks of a job share.
+ *
+ * Everything is allocated once, when the job starts; traffic never grows it.
+ * Offsets are in bytes; every word is an Int32 read and written with
+ * `Atomics` where another thread may touch it at the same time. Each
+ * cache-line-sized block (64 bytes) has a single writer wherever possible,
+ * so that polling one word does not bounce a line another thread writes.
+ *
+ * ```text
+ * offset 0                  job header (one line)
+ *   word 0  MAGIC            "spmd" marker, checked when a rank attaches
+ *   word 1  size             number of ranks
+ *   word 2  ringBytes        capacity of each ring's data area (power of 2)
+ *   word 3  abort            0 while running; 1 once the job is being stopped
+ *   word 4  abortCode        exit code to use once stopped
+ *   word 5  abortRank        rank that started the stop, or -1 (launcher)
+ *
+ * 64                        per-rank doorbells, 64 bytes per rank
+ *   word 0  doorbell         bumped (and notified) to wake a sleeping rank
+ *   word 1  sleeping         1 while the rank is about to sleep or sleeps
+ *
+ * 64 + 64·size              per-rank activity, 64 bytes per rank, written only
+ *                           by the rank itself (what it is doing right now)
+ *   word 0  state            ACT_RUNNING / ACT_BLOCKED / ACT_DONE / ...
+ *   word 1  call             CALL_* code of the outermost spmd call
+ *   word 2  peer             source / dest / root, or -1
+ *   word 3  tag              tag, or -1
+ *   word 4  context          communicator context id
+ *   word 5  depth            nesting depth of spmd calls
+ *   word 6  sent             messages sent so far (low 31 bits)
+ *   word 7  received         messages received so far (low 31 bits)
+ *
+ * ringCtl                   one 128-byte control block per ring:
+ *   word 0       head         bytes ever written by the producer (u32, wraps)
+ *   word 16      tail         bytes ever consumed by the consumer (u32, wraps)
+ *
+ * ringData                  size·(size−1) data areas of ringBytes each,
+ *                           one per ordered pair (src → dst), src ≠ dst
+ * ```
+ *
+ * Ring i for the pair (src, dst) is `src·(size−1) + (dst < src ? dst : dst−1)`.
+ * Self-sends never touch shared memory.
+ *
+ * @module
+ */
+
+/** Marker in word 0 of the header. */
+export const MAGIC = 0x73706d64; // "spmd"
+
+/** Header word: number of ranks. */
+export const H_SIZE = 1;
+/** Header word: ring data capacity in bytes. */
+export const H_RING_BYTES = 2;
+/** Header word: abort flag. */
+export const H_ABORT = 3;
+/** Header word: exit code of a stopped job. */
+export const H_ABORT_CODE = 4;
+/** Header word: rank that stopped the job, or -1. */
+export const H_ABORT_RANK = 5;
+
+/** Words per cache line. */
+const LINE_WORDS = 16;
+
+/** Activity state: running user code. */
+export const ACT_RUNNING = 0;
+/** Activity state: blocked in an spmd call. */
+export const ACT_BLOCKED = 1;
+/** Activity state: returned from the rank's module. */
+export const ACT_DONE = 2;
+/** Activity state: failed. */
+export const ACT_FAILED = 3;
+/** Activity state: not yet started. */
+export const ACT_STARTING = 4;
+
+/** Activity words, relative to the rank's activity block. */
+export const A_STATE = 0;
+/** Activity word: call code. */
+export const A_CALL = 1;
+/** Activity word: peer rank. */
+export const A_PEER = 2;
+/** Activity word: tag. */
+export const A_TAG = 3;
+/** Activity word: communicator context. */
+export const A_CONTEXT = 4;
+/** Activity word: nesting depth. */
+export const A_DEPTH = 5;
+/** Activity word: messages sent. */
+export const A_SENT = 6;
+/** Activity word: messages received. */
+export const A_RECEIVED = 7;
+
+/** Total bound on ring memory; ring size shrinks as ranks grow to keep it. */
+export const RING_MEMORY_BOUND = 256 * 1024 * 1024;
+/** Largest ring data area. */
+export const MAX_RING_BYTES = 1024 * 1024;
+/** Smallest ring data area. */
+export const MIN_RING_BYTES = 4096;
+/** Most ranks a job may have. */
+export const MAX_RANKS = 1024;
+
+/** Offsets of every region, derived from the rank count. */
+export interface ShmLayout {
+  /** Number of ranks. */
+  readonly size: number;
+  /** Ring data capacity in bytes (a power of two). */
+  readonly ringBytes: number;
+  /** Word index of rank r's doorbell is `doorbellWord + 16·r`. */
+  readonly doorbellWord: number;
+  /** Word index of rank r's activity block is `activityWord + 16·r`. */
+  readonly activityWord: number;
+  /** Word index of ring i's head is `ringCtlWord + 32·i`; its tail is 16 words later. */
+  readonly ringCtlWord: number;
+  /** Byte offset of ring i's data is `ringDataByte + ringBytes·i`. */
+  readonly ringDataByte: number;
+  /** Total bytes of the SharedArrayBuffer. */
+  readonly totalBytes: number;
+}
+
+/** Words between consecutive per-rank blocks. */
+export const RANK_STRIDE = LINE_WORDS;
+/** Words between consecutive ring control blocks. */
+export const RING_CTL_STRIDE = 2 * LINE_WORDS;
+/** Offset of the tail word inside a ring control block. */
+export const RING_TAIL = LINE_WORDS;
+
+/**
+ * Chooses the ring capacity for a job of `size` ranks: the largest power of
+ * two that keeps all rings within {@linkcode RING_MEMORY_BOUND}, clamped to
+ * [{@linkcode MIN_RING_BYTES}, {@linkcode MAX_RING_BYTES}].
+ */
+export function ringBytesFor(
+  size: number,
+  max: number = MAX_RING_BYTES,
+): number {
+  const rings = Math.max(1, size * (size - 1));
+  let bytes = MIN_RING_BYTES;
+  while (bytes * 2 <= max && bytes * 2 * rings <= RING_MEMORY_BOUND) bytes *= 2;
+  return bytes;
+}
+
+/** Computes the layout of a job with `size` ranks. */
+export function layoutFor(
+  size: number,
+  ringBytes: number = ringBytesFor(size),
+): ShmLayout {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_RANKS) {
+    throw new RangeError(
+      `layoutFor: size must be an integer in 1..${MAX_RANKS}, got ${size}`,
+    );
+  }
+  if (ringBytes < MIN_RING_BYTES || (ringBytes & (ringBytes - 1)) !== 0) {
+    throw new RangeError(
+      `layoutFor: ringBytes must be a power of two ≥ ${MIN_RING_BYTES}, got ${ringBytes}`,
+    );
+  }
+  const doorbellWord = LINE_WORDS;
+  const activityWord = doorbellWord + size * RANK_STRIDE;
+  const ringCtlWord = activityWord + size * RANK_STRIDE;
+  const rings = size * (size - 1);
+  const ringDataByte = (ringCtlWord + rings * RING_CTL_STRIDE) * 4;
+  return {
+    size,
+    ringBytes,
+    doorbellWord,
+    activityWord,
+    ringCtlWord,
+    ringDataByte,
+    totalBytes: ringDataByte + rings * ringBytes,
+  };
+}
+
+/** Index of the ring that carries messages from `src` to `dst` (src ≠ dst). */
+export function ringIndex(size: number, src: number, dst: number): number {
+  return src * (size - 1) + (dst < src ? dst : dst - 1);
+}
+
+/** Allocates and initialises the shared memory of a job. */
+export function createShm(layout: ShmLayout): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(layout.totalBytes);
+  const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  words[0] = MAGIC;
+  words[H_SIZE] = layout.size;
+  words[H_RING_BYTES] = layout.ringBytes;
+  words[H_ABORT_RANK] = -1;
+  for (let r = 0; r < layout.size; r++) {
+    words[layout.activityWord + r * RANK_STRIDE + A_STATE] = ACT_STARTING;
+    words[layout.activityWord + r * RANK_STRIDE + A_PEER] = -1;
+    words[layout.activityWord + r * RANK_STRIDE + A_TAG] = -1;
+  }
+  return sab;
+}
+
+/** Reads the layout back from a job's shared memory, checking its header. */
+export function attachShm(sab: SharedArrayBuffer): ShmLayout {
+  const head = new Int32Array(sab, 0, LINE_WORDS);
+  if (head[0] !== MAGIC) {
+    throw new Error("attachShm: not an spmd shared memory block");
+  }
+  return layoutFor(head[H_SIZE], head[H_RING_BYTES]);
+}
+
+/**
+ * Asks every rank of the job to stop: sets the abort word (first caller
+ * wins) and wakes every sleeping rank. Safe to call from any thread.
+ */
+export function raiseAbort(
+  sab: SharedArrayBuffer,
+  code: number,
+  rank: number,
+): boolean {
+  const layout = attachShm(sab);
+  const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  const first = Atomics.compareExchange(words, H_ABORT, 0, 1) === 0;
+  if (first) {
+    Atomics.store(words, H_ABORT_CODE, code);
+    Atomics.store(words, H_ABORT_RANK, rank);
+  }
+  for (let r = 0; r < layout.size; r++) {
+    const w = layout.doorbellWord + r * RANK_STRIDE;
+    Atomics.add(words, w, 1);
+    Atomics.notify(words, w);
+  }
+  return first;
+}

@@ -1,0 +1,648 @@
+/**
+ * The shared-memory backend: one rank's endpoint on the job's rings.
+ *
+ * The data path of one message reads forward through these files:
+ * `Comm.send` → `codec.ts` (kind + bytes) → `ring.ts` (frame into the ring
+ * to the destination) → `wait.ts` (doorbell, if the receiver sleeps) →
+ * `progressIn` here (frame out of the ring) → `matcher.ts` (posted receive
+ * or unexpected queue) → `Comm.recv`.
+ *
+ * Sends that do not fit into the ring at once queue per destination and
+ * stream as space frees up; every wait of this rank keeps that streaming and
+ * the draining of all incoming rings going, so two ranks that send to each
+ * other at once make progress.
+ *
+ * @module
+ */
+
+import { SpmdError, TruncateError } from "../errors.ts";
+import type { Status } from "../status.ts";
+import {
+  allocTyped,
+  bytesOf,
+  decode,
+  encode,
+  KIND_DATAVIEW,
+  KIND_NUMBER,
+  KIND_TYPED_LAST,
+  kindName,
+} from "./codec.ts";
+import { Matcher, Message, RecvOp } from "./matcher.ts";
+import { HEADER_BYTES, pad8, Ring } from "./ring.ts";
+import {
+  A_CALL,
+  A_CONTEXT,
+  A_DEPTH,
+  A_PEER,
+  A_RECEIVED,
+  A_SENT,
+  A_STATE,
+  A_TAG,
+  ACT_BLOCKED,
+  ACT_DONE,
+  ACT_RUNNING,
+  attachShm,
+  raiseAbort,
+  RANK_STRIDE,
+  type ShmLayout,
+} from "./shm_layout.ts";
+import type { PendingOp, Transport } from "./transport.ts";
+import {
+  ring as wake,
+  SPIN_DEDICATED,
+  SPIN_OVERSUBSCRIBED,
+  Waiter,
+} from "./wait.ts";
+
+/** Largest chunk published at once while streaming, so the receiver can copy out while we copy in. */
+const CHUNK = 64 * 1024;
+
+/** A send waiting for ring space. */
+class SendOp implements PendingOp {
+  done = false;
+  headerDone = false;
+  offset = 0;
+  constructor(
+    readonly dest: number,
+    readonly tag: number,
+    readonly context: number,
+    readonly kind: number,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+/** A finished send (fast path). */
+const SENT: PendingOp = { done: true };
+
+/** A receive request as seen by `test`/`wait`. */
+class RecvRequest implements PendingOp {
+  constructor(readonly op: RecvOp) {}
+  get done(): boolean {
+    const m = this.op.msg;
+    return m !== null && m.done;
+  }
+}
+
+/** Options of {@linkcode ShmTransport}. */
+export interface ShmTransportOptions {
+  /** The job's shared memory. */
+  sab: SharedArrayBuffer;
+  /** This rank. */
+  rank: number;
+  /** Polls before a wait goes to sleep (default: by cores and ranks). */
+  spin?: number;
+  /** Tells the launcher that this rank aborts the job (set by the worker bootstrap). */
+  onAbort?: (code: number, message: string) => void;
+}
+
+/** One rank's endpoint on the shared-memory rings. */
+export class ShmTransport implements Transport {
+  /** This rank in the world. */
+  readonly rank: number;
+  /** Number of ranks. */
+  readonly size: number;
+  /** The job's layout. */
+  readonly layout: ShmLayout;
+  #closed = false;
+  readonly #sab: SharedArrayBuffer;
+  readonly #ctl: Int32Array;
+  readonly #act: number;
+  readonly #out: (Ring | null)[] = [];
+  readonly #in: (Ring | null)[] = [];
+  readonly #cur: (Message | null)[] = [];
+  readonly #queue: SendOp[][] = [];
+  #pendingOut = 0;
+  #arrivals = 0;
+  readonly #matcher = new Matcher();
+  readonly #waiter: Waiter;
+  readonly #onAbort?: (code: number, message: string) => void;
+
+  /** Attaches rank `rank` to the job's shared memory. */
+  constructor(options: ShmTransportOptions) {
+    const { sab, rank } = options;
+    const layout = attachShm(sab);
+    this.layout = layout;
+    this.rank = rank;
+    this.size = layout.size;
+    this.#sab = sab;
+    this.#ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+    this.#act = layout.activityWord + rank * RANK_STRIDE;
+    for (let p = 0; p < layout.size; p++) {
+      this.#out.push(p === rank ? null : new Ring(sab, layout, rank, p));
+      this.#in.push(p === rank ? null : new Ring(sab, layout, p, rank));
+      this.#cur.push(null);
+      this.#queue.push([]);
+    }
+    const cores = navigator.hardwareConcurrency || 1;
+    const spin = options.spin ??
+      (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
+    this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin);
+    this.#onAbort = options.onAbort;
+    this.#ctl[this.#act + A_STATE] = ACT_RUNNING;
+  }
+
+  /** True once the job has ended for this rank. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- activity (the one place where a call is recorded) --------------------
+
+  /** Records the start of an spmd call (outermost only). */
+  enter(call: number, peer: number, tag: number, context: number): void {
+    const a = this.#ctl;
+    const i = this.#act;
+    if (a[i + A_DEPTH]++ === 0) {
+      a[i + A_CALL] = call;
+      a[i + A_PEER] = peer;
+      a[i + A_TAG] = tag;
+      a[i + A_CONTEXT] = context;
+      a[i + A_STATE] = ACT_BLOCKED;
+    }
+  }
+
+  /** Records the end of the call recorded by `enter`. */
+  leave(): void {
+    const a = this.#ctl;
+    const i = this.#act;
+    if (--a[i + A_DEPTH] === 0) a[i + A_STATE] = ACT_RUNNING;
+  }
+
+  // ---- sending ---------------------------------------------------------------
+
+  /** Blocking standard-mode send. */
+  send(
+    value: unknown,
+    dest: number,
+    tag: number,
+    context: number,
+    call: string,
+  ): void {
+    this.#live(call);
+    if (dest === this.rank) return this.#sendSelf(value, tag, context, call);
+    const r = this.#out[dest]!;
+    const q = this.#queue[dest];
+    if (
+      typeof value === "number" && q.length === 0 &&
+      r.freeFor(HEADER_BYTES + 8) >= HEADER_BYTES + 8
+    ) {
+      r.writeHeader(8, tag, context, KIND_NUMBER);
+      r.writeF64(value);
+      this.#publish(r, dest);
+      return;
+    }
+    const { kind, bytes } = encode(value, call);
+    const len = bytes.length;
+    if (
+      q.length === 0 &&
+      r.freeFor(HEADER_BYTES + pad8(len)) >= HEADER_BYTES + pad8(len) &&
+      len <= CHUNK
+    ) {
+      r.writeHeader(len, tag, context, kind);
+      r.writeBytes(bytes, 0, len);
+      r.alignHead();
+      this.#publish(r, dest);
+      return;
+    }
+    const op = new SendOp(dest, tag, context, kind, bytes);
+    q.push(op);
+    this.#pendingOut++;
+    this.#waitOp(op);
+  }
+
+  /** Starts a send. */
+  isend(
+    value: unknown,
+    dest: number,
+    tag: number,
+    context: number,
+    call: string,
+  ): PendingOp {
+    this.#live(call);
+    if (dest === this.rank) {
+      this.#sendSelf(value, tag, context, call);
+      return SENT;
+    }
+    const { kind, bytes } = encode(value, call);
+    const op = new SendOp(dest, tag, context, kind, bytes);
+    this.#queue[dest].push(op);
+    this.#pendingOut++;
+    this.#pushOut(dest);
+    return op;
+  }
+
+  #publish(r: Ring, dest: number): void {
+    r.publish();
+    this.#ctl[this.#act + A_SENT]++;
+    wake(this.#ctl, this.layout.doorbellWord, dest);
+  }
+
+  /** Streams queued sends to `dest` as far as ring space allows. */
+  #pushOut(dest: number): boolean {
+    const q = this.#queue[dest];
+    const r = this.#out[dest]!;
+    let moved = false;
+    while (q.length > 0) {
+      const op = q[0];
+      const len = op.bytes.length;
+      if (!op.headerDone) {
+        if (r.freeFor(HEADER_BYTES) < HEADER_BYTES) break;
+        r.writeHeader(len, op.tag, op.context, op.kind);
+        op.headerDone = true;
+        moved = true;
+      }
+      let free = r.freeFor(8);
+      while (op.offset < len && free >= 8) {
+        const left = len - op.offset;
+        let n = free & ~7;
+        if (n > CHUNK) n = CHUNK;
+        if (n >= left) {
+          r.writeBytes(op.bytes, op.offset, left);
+          r.alignHead();
+          op.offset = len;
+        } else {
+          r.writeBytes(op.bytes, op.offset, n);
+          op.offset += n;
+        }
+        r.publish();
+        wake(this.#ctl, this.layout.doorbellWord, dest);
+        moved = true;
+        free = r.freeFor(8);
+      }
+      if (op.offset < len) break;
+      r.publish();
+      this.#ctl[this.#act + A_SENT]++;
+      wake(this.#ctl, this.layout.doorbellWord, dest);
+      op.done = true;
+      q.shift();
+      this.#pendingOut--;
+    }
+    return moved;
+  }
+
+  #sendSelf(value: unknown, tag: number, context: number, call: string): void {
+    const { kind, bytes } = encode(value, call);
+    const m = new Message(this.rank, tag, context, kind, bytes.length);
+    const op = this.#matcher.arrive(m);
+    this.#prepare(m, op);
+    if (kind === KIND_NUMBER) {
+      m.value = new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0];
+    } else if (m.bytes !== null) m.bytes.set(bytes);
+    m.received = m.length;
+    m.done = true;
+    this.#arrivals++;
+    this.#ctl[this.#act + A_SENT]++;
+    this.#ctl[this.#act + A_RECEIVED]++;
+  }
+
+  // ---- receiving -------------------------------------------------------------
+
+  /** Chooses where the payload of a just-arrived message goes. */
+  #prepare(m: Message, op: RecvOp | null): void {
+    const kind = m.kind;
+    const typed = kind >= 1 && kind <= KIND_TYPED_LAST;
+    if (op !== null && op.into !== null) {
+      // recvInto: stream straight into the caller's buffer when it fits.
+      if (typed && m.length <= op.into.byteLength) {
+        m.bytes = bytesOf(op.into);
+        m.value = op.into;
+      }
+      return; // otherwise discard; the receive reports the error
+    }
+    if (typed) {
+      const v = allocTyped(kind, m.length);
+      m.value = v;
+      m.bytes = kind === KIND_DATAVIEW
+        ? new Uint8Array((v as DataView).buffer)
+        : bytesOf(v);
+    } else if (kind !== KIND_NUMBER) {
+      m.bytes = new Uint8Array(m.length);
+    }
+  }
+
+  /** Drains the ring from `src`; returns true if anything moved. */
+  #pullIn(src: number): boolean {
+    const r = this.#in[src]!;
+    const avail = r.available();
+    if (avail === 0) return false;
+    let used = 0;
+    while (avail > used) {
+      let m = this.#cur[src];
+      if (m === null) {
+        // Headers are always published whole.
+        const length = (r.headerWord(used, 0) >>> 0) +
+          (r.headerWord(used, 1) >>> 0) * 4294967296;
+        m = new Message(
+          src,
+          r.headerWord(used, 2),
+          r.headerWord(used, 3),
+          r.headerWord(used, 4),
+          length,
+        );
+        used += HEADER_BYTES;
+        this.#arrivals++;
+        this.#prepare(m, this.#matcher.arrive(m));
+        this.#cur[src] = m;
+      }
+      const padded = pad8(m.length);
+      let n = padded - m.received;
+      if (n > avail - used) n = avail - used;
+      if (n > 0) {
+        if (m.kind === KIND_NUMBER) m.value = r.readF64(used);
+        else if (m.bytes !== null) {
+          let copy = m.length - m.received;
+          if (copy > n) copy = n;
+          r.readBytes(used, m.bytes, m.received, copy);
+        }
+        m.received += n;
+        used += n;
+      }
+      if (m.received !== padded) break;
+      m.received = m.length;
+      m.done = true;
+      this.#cur[src] = null;
+      this.#ctl[this.#act + A_RECEIVED]++;
+    }
+    r.release(used);
+    wake(this.#ctl, this.layout.doorbellWord, src);
+    return true;
+  }
+
+  /** One round of progress on every ring. Returns true if anything moved. */
+  #progress(): boolean {
+    let moved = false;
+    if (this.#pendingOut > 0) {
+      for (let d = 0; d < this.size; d++) {
+        if (this.#queue[d].length > 0 && this.#pushOut(d)) moved = true;
+      }
+    }
+    const inn = this.#in;
+    for (let s = 0; s < inn.length; s++) {
+      if (inn[s] !== null && this.#pullIn(s)) moved = true;
+    }
+    return moved;
+  }
+
+  /** The value of a complete message, and its status. */
+  #finish(m: Message, status: Status | null): unknown {
+    if (status !== null) {
+      status.source = m.source;
+      status.tag = m.tag;
+      status.bytes = m.length;
+    }
+    if (m.kind === KIND_NUMBER || (m.kind >= 1 && m.kind <= KIND_TYPED_LAST)) {
+      return m.value;
+    }
+    return decode(m.kind, m.bytes!);
+  }
+
+  /** Waits until `m` is complete. */
+  #waitMessage(m: Message): void {
+    if (m.done) return;
+    const w = this.#waiter;
+    w.begin();
+    try {
+      while (!m.done) if (!this.#progress()) w.idle();
+    } finally {
+      w.end();
+    }
+  }
+
+  /** Blocking receive. */
+  recv(
+    source: number,
+    tag: number,
+    context: number,
+    status: Status | null,
+    call: string,
+  ): unknown {
+    this.#live(call);
+    const matcher = this.#matcher;
+    let m = matcher.unexpected.length > 0
+      ? matcher.take(source, tag, context)
+      : null;
+    if (m === null) {
+      const w = this.#waiter;
+      w.begin();
+      try {
+        for (;;) {
+          const before = this.#arrivals;
+          if (this.#progress()) {
+            if (
+              this.#arrivals !== before &&
+              (m = matcher.take(source, tag, context)) !== null
+            ) break;
+          } else w.idle();
+        }
+      } finally {
+        w.end();
+      }
+    }
+    this.#waitMessage(m);
+    return this.#finish(m, status);
+  }
+
+  /** Blocking receive into a caller's typed array. */
+  recvInto(
+    into: ArrayBufferView,
+    source: number,
+    tag: number,
+    context: number,
+    status: Status | null,
+    call: string,
+  ): void {
+    const op = this.irecv(source, tag, context, into, call);
+    this.wait(op, status);
+  }
+
+  /** Starts a receive. */
+  irecv(
+    source: number,
+    tag: number,
+    context: number,
+    into: ArrayBufferView | null,
+    call: string,
+  ): PendingOp {
+    this.#live(call);
+    const op = new RecvOp(source, tag, context, into, call);
+    const m = this.#matcher.post(op);
+    if (m !== null && into !== null && m.bytes !== null) {
+      // Matched a message that arrived earlier: move it into the caller's
+      // buffer; if it is still streaming, the rest lands there directly.
+      if (
+        m.kind >= 1 && m.kind <= KIND_TYPED_LAST && m.length <= into.byteLength
+      ) {
+        const dst = bytesOf(into);
+        const have = m.received < m.length ? m.received : m.length;
+        dst.set(m.bytes.subarray(0, have));
+        m.bytes = dst;
+        m.value = into;
+      }
+    }
+    return new RecvRequest(op);
+  }
+
+  /** Completes a receive's result or throws its error. */
+  #recvResult(op: RecvOp, status: Status | null): unknown {
+    const m = op.msg!;
+    if (op.into !== null) {
+      const typed = m.kind >= 1 && m.kind <= KIND_TYPED_LAST;
+      if (!typed) {
+        throw new SpmdError(
+          `${op.call}: message from rank ${m.source} (tag ${m.tag}) is a ${
+            kindName(m.kind)
+          }, not a typed array; it was consumed`,
+          "MPI_ERR_TYPE",
+        );
+      }
+      if (m.length > op.into.byteLength) {
+        throw new TruncateError(
+          `${op.call}: message of ${m.length} bytes from rank ${m.source} (tag ${m.tag}) does not fit the ${op.into.constructor.name} of ${op.into.byteLength} bytes; it was consumed (MPI_ERR_TRUNCATE)`,
+        );
+      }
+      if (status !== null) {
+        status.source = m.source;
+        status.tag = m.tag;
+        status.bytes = m.length;
+      }
+      return undefined;
+    }
+    return this.#finish(m, status);
+  }
+
+  /** Reports whether `op` has completed, making progress first. */
+  test(op: PendingOp): boolean {
+    this.#live("test");
+    if (!op.done) this.#progress();
+    return op.done;
+  }
+
+  /** Waits for a pending op; returns the value of a receive. */
+  wait(op: PendingOp, status: Status | null): unknown {
+    this.#live("wait");
+    if (op instanceof RecvRequest) {
+      const rop = op.op;
+      if (rop.msg === null) {
+        const w = this.#waiter;
+        w.begin();
+        try {
+          while (rop.msg === null) if (!this.#progress()) w.idle();
+        } finally {
+          w.end();
+        }
+      }
+      this.#waitMessage(rop.msg!);
+      return this.#recvResult(rop, status);
+    }
+    this.#waitOp(op);
+    return undefined;
+  }
+
+  /** The value of a completed receive request (for `test`). */
+  result(op: PendingOp, status: Status | null): unknown {
+    return op instanceof RecvRequest
+      ? this.#recvResult(op.op, status)
+      : undefined;
+  }
+
+  #waitOp(op: PendingOp): void {
+    if (op.done) return;
+    const w = this.#waiter;
+    w.begin();
+    try {
+      while (!op.done) if (!this.#progress()) w.idle();
+    } finally {
+      w.end();
+    }
+  }
+
+  // ---- probing ---------------------------------------------------------------
+
+  /** Non-blocking probe. */
+  iprobe(
+    source: number,
+    tag: number,
+    context: number,
+    status: Status,
+  ): boolean {
+    this.#live("iprobe");
+    this.#progress();
+    const m = this.#matcher.peek(source, tag, context);
+    if (m === null) return false;
+    status.source = m.source;
+    status.tag = m.tag;
+    status.bytes = m.length;
+    return true;
+  }
+
+  /** Blocking probe. */
+  probe(source: number, tag: number, context: number, status: Status): void {
+    this.#live("probe");
+    const w = this.#waiter;
+    w.begin();
+    try {
+      for (;;) {
+        const m = this.#matcher.peek(source, tag, context);
+        if (m !== null) {
+          status.source = m.source;
+          status.tag = m.tag;
+          status.bytes = m.length;
+          return;
+        }
+        if (!this.#progress()) w.idle();
+      }
+    } finally {
+      w.end();
+    }
+  }
+
+  // ---- job control -----------------------------------------------------------
+
+  /** Stops the whole job. */
+  abort(code: number, message: string): never {
+    raiseAbort(this.#sab, code, this.rank);
+    this.#onAbort?.(code, message);
+    this.#closed = true;
+    throw new AbortSignalled(code, message);
+  }
+
+  /** Completes every pending send, then closes this endpoint. */
+  finalize(): void {
+    if (this.#closed) return;
+    const w = this.#waiter;
+    w.begin();
+    try {
+      while (this.#pendingOut > 0) if (!this.#progress()) w.idle();
+    } finally {
+      w.end();
+    }
+    this.#closed = true;
+    this.#ctl[this.#act + A_STATE] = ACT_DONE;
+  }
+
+  /** Marks the endpoint closed without draining (the job is being torn down). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #live(call: string): void {
+    if (this.#closed) {
+      throw new SpmdError(
+        `${call}: the communicator is no longer usable: this rank's job has ended`,
+        "MPI_ERR_COMM",
+      );
+    }
+  }
+}
+
+/** Thrown by `abort` in the rank that called it, to unwind its stack. */
+export class AbortSignalled extends Error {
+  /** The abort code. */
+  readonly code: number;
+  /** Creates the unwinding signal. */
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = "AbortSignalled";
+    this.code = code;
+  }
+}

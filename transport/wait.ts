@@ -1,0 +1,126 @@
+/**
+ * How a rank waits: spin briefly, then sleep on its doorbell.
+ *
+ * ## Protocol (no lost wake-ups)
+ * The waiter polls its condition while spinning. When the spin budget is
+ * spent it *arms*: it reads its doorbell value `v`, stores `sleeping = 1`,
+ * and polls once more; only if that poll fails does it call
+ * `Atomics.wait(doorbell, v)`. Whoever makes progress possible for a rank
+ * (a producer that published bytes, a consumer that freed ring space, the
+ * launcher that aborts the job) first stores its shared state and then
+ * loads `sleeping`; if it is set, it bumps the doorbell and notifies. With
+ * sequentially consistent atomics either the waiter's last poll sees the new
+ * state, or the waker sees `sleeping = 1`, and its bump either makes `wait`
+ * return at once (value ≠ v) or wakes it.
+ *
+ * Every wait also watches the job's abort word: aborting bumps every
+ * doorbell, and a woken waiter throws {@linkcode AbortedError}. Sleeps have
+ * a timeout as a safety net, so a wait re-checks the abort word at least
+ * every {@linkcode SLEEP_MS} milliseconds even if a notify were missed.
+ *
+ * @module
+ */
+
+import { AbortedError } from "../errors.ts";
+import {
+  H_ABORT,
+  H_ABORT_CODE,
+  H_ABORT_RANK,
+  RANK_STRIDE,
+} from "./shm_layout.ts";
+
+/** Longest single sleep, in milliseconds. */
+export const SLEEP_MS = 200;
+
+/** Default spin budget (polls) when each rank can have a core to itself. */
+export const SPIN_DEDICATED = 20000;
+/** Default spin budget when ranks outnumber cores: sleep almost at once. */
+export const SPIN_OVERSUBSCRIBED = 50;
+
+/** Wakes rank `rank` if it is sleeping (or about to). Called by whoever made progress possible for it. */
+export function ring(
+  ctl: Int32Array,
+  doorbellWord: number,
+  rank: number,
+): void {
+  const w = doorbellWord + rank * RANK_STRIDE;
+  if (Atomics.load(ctl, w + 1) !== 0) {
+    Atomics.add(ctl, w, 1);
+    Atomics.notify(ctl, w);
+  }
+}
+
+/** The waiting state of one rank. Reused by every wait of that rank: no allocation per wait. */
+export class Waiter {
+  readonly #ctl: Int32Array;
+  readonly #bell: number;
+  readonly #spinLimit: number;
+  #spins = 0;
+  #armed = false;
+  #armedValue = 0;
+
+  /** A waiter for `rank`'s doorbell in the job's control words. */
+  constructor(
+    ctl: Int32Array,
+    doorbellWord: number,
+    rank: number,
+    spinLimit: number,
+  ) {
+    this.#ctl = ctl;
+    this.#bell = doorbellWord + rank * RANK_STRIDE;
+    this.#spinLimit = spinLimit;
+  }
+
+  /** Starts a new wait. */
+  begin(): void {
+    this.#spins = 0;
+    this.#armed = false;
+  }
+
+  /**
+   * Called after a poll that made no progress. Spins, then arms, then
+   * sleeps; throws {@linkcode AbortedError} once the job is being stopped.
+   */
+  idle(): void {
+    const ctl = this.#ctl;
+    if (this.#spins < this.#spinLimit) {
+      if ((++this.#spins & 1023) === 0) this.checkAbort();
+      return;
+    }
+    if (!this.#armed) {
+      this.#armedValue = Atomics.load(ctl, this.#bell);
+      Atomics.store(ctl, this.#bell + 1, 1);
+      this.#armed = true;
+      this.checkAbort();
+      return; // the caller polls once more before we sleep
+    }
+    Atomics.wait(ctl, this.#bell, this.#armedValue, SLEEP_MS);
+    Atomics.store(ctl, this.#bell + 1, 0);
+    this.#armed = false;
+    this.checkAbort();
+    // After a wake, spin a little before sleeping again: more may follow.
+    this.#spins = this.#spinLimit > 64 ? this.#spinLimit - 64 : 0;
+  }
+
+  /** Ends a wait (clears the sleeping flag if it was armed). */
+  end(): void {
+    if (this.#armed) {
+      Atomics.store(this.#ctl, this.#bell + 1, 0);
+      this.#armed = false;
+    }
+  }
+
+  /** Throws {@linkcode AbortedError} if the job is being stopped. */
+  checkAbort(): void {
+    const ctl = this.#ctl;
+    if (Atomics.load(ctl, H_ABORT) !== 0) {
+      this.end();
+      const by = Atomics.load(ctl, H_ABORT_RANK);
+      throw new AbortedError(
+        `job stopped (${
+          by >= 0 ? `by rank ${by}` : "by the launcher"
+        }, exit code ${Atomics.load(ctl, H_ABORT_CODE)})`,
+      );
+    }
+  }
+}
