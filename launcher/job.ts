@@ -33,6 +33,8 @@ import {
 } from "../transport/shm_layout.ts";
 import { CALL_NAMES } from "../transport/transport.ts";
 import type { InitMessage, RankMessage } from "./_protocol.ts";
+import { Comm } from "../comm.ts";
+import { ShmTransport } from "../transport/shm_transport.ts";
 
 /** Options of {@linkcode startJob}. */
 export interface JobOptions {
@@ -50,6 +52,11 @@ export interface JobOptions {
   spin?: number;
   /** Largest ring size in bytes (default 1 MiB; shrinks with many ranks). */
   maxRingBytes?: number;
+  /**
+   * Run rank 0 on the calling thread instead of a worker: the job's
+   * `host` is then rank 0's world communicator (used by the benchmarks).
+   */
+  host?: boolean;
 }
 
 /** How one rank ended. */
@@ -66,7 +73,7 @@ export interface JobFailure {
   /** The rank that failed, or -1 for a timeout. */
   rank: number;
   /** What happened. */
-  kind: "error" | "abort" | "exit" | "timeout";
+  kind: "error" | "abort" | "exit" | "timeout" | "stopped";
   /** The error message (or a description). */
   message: string;
   /** The stack, when there is one. */
@@ -100,6 +107,8 @@ export interface Job {
   readonly sab: SharedArrayBuffer;
   /** Stops the job with an exit code (as a timeout or Ctrl-C would). */
   stop(code: number, reason: string): void;
+  /** Rank 0's world communicator when started with `host: true`, else null. */
+  readonly host: Comm | null;
 }
 
 /** Checks job options; throws a RangeError or TypeError naming the bad value. */
@@ -171,8 +180,8 @@ export function startJob(options: JobOptions): Job {
   let remaining = size;
   let resolve!: (r: JobResult) => void;
   const done = new Promise<JobResult>((r) => resolve = r);
-  let timer: number | undefined;
-  let graceTimer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
   let finished = false;
 
   function finish(): void {
@@ -237,7 +246,14 @@ export function startJob(options: JobOptions): Job {
     if (remaining === 0) finish();
   }
 
-  for (let r = 0; r < size; r++) {
+  let host: Comm | null = null;
+  if (options.host) {
+    const t = new ShmTransport({ sab, rank: 0, spin: options.spin });
+    host = new Comm({ transport: t, context: 0 });
+    ends[0] = "done";
+    remaining--;
+  }
+  for (let r = options.host ? 1 : 0; r < size; r++) {
     const w = new Worker(BOOTSTRAP, { type: "module", name: `rank ${r}` });
     w.onmessage = (e: MessageEvent<RankMessage>) => onMessage(e.data);
     w.onerror = (e: ErrorEvent) => {
@@ -276,8 +292,9 @@ export function startJob(options: JobOptions): Job {
   return {
     done,
     sab,
+    host,
     stop(code: number, reason: string): void {
-      stopAll({ rank: -1, kind: "timeout", message: reason, stack: "" }, code);
+      stopAll({ rank: -1, kind: "stopped", message: reason, stack: "" }, code);
     },
   };
 }
