@@ -11,9 +11,7 @@ export function checkDest(call: string, dest: unknown, size: number): void {
     dest >= size
   ) {
     throw new SpmdError(
-      `${call}: dest must be an integer rank in 0..${
-        size - 1
-      } (or PROC_NULL), got ${describe(dest)}`,
+      `${call}: dest must be an integer rank in 0..${size - 1} (or PROC_NULL), got ${describe(dest)}`,
       "MPI_ERR_RANK",
     );
   }
@@ -26,9 +24,7 @@ export function checkSource(call: string, source: unknown, size: number): void {
     source < ANY_SOURCE || source >= size
   ) {
     throw new SpmdError(
-      `${call}: source must be an integer rank in 0..${
-        size - 1
-      } (or ANY_SOURCE, PROC_NULL), got ${describe(source)}`,
+      `${call}: source must be an integer rank in 0..${size - 1} (or ANY_SOURCE, PROC_NULL), got ${describe(source)}`,
       "MPI_ERR_RANK",
     );
   }
@@ -53,9 +49,7 @@ export function checkRecvTag(call: string, tag: unknown): void {
     tag > TAG_UB
   ) {
     throw new SpmdError(
-      `${call}: tag must be an integer in 0..${TAG_UB} or ANY_TAG, got ${
-        describe(tag)
-      }`,
+      `${call}: tag must be an integer in 0..${TAG_UB} or ANY_TAG, got ${describe(tag)}`,
       "MPI_ERR_TAG",
     );
   }
@@ -68,9 +62,7 @@ export function checkRoot(call: string, root: unknown, size: number): void {
     root >= size
   ) {
     throw new SpmdError(
-      `${call}: root must be an integer rank in 0..${size - 1}, got ${
-        describe(root)
-      }`,
+      `${call}: root must be an integer rank in 0..${size - 1}, got ${describe(root)}`,
       "MPI_ERR_ROOT",
     );
   }

@@ -57,14 +57,18 @@ const WITH_VALUE = new Set(["-n", "--np", "--timeout"]);
 /** Parses launcher arguments; throws an Error with a user-facing message on bad usage. */
 export function parseCli(argv: readonly string[]): CliOptions {
   // Launcher options end at the first non-option (the script) or "--".
+  // Options that take a value are joined to it ("--np=4"), so that a value
+  // starting with a dash reaches our own range checks.
+  const own: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--") break;
-    if (!a.startsWith("-") || a === "-") break;
-    if (WITH_VALUE.has(a)) i++;
+    if (a === "--" || !a.startsWith("-") || a === "-") break;
+    if (WITH_VALUE.has(a)) {
+      if (i + 1 >= argv.length) throw new Error(`option ${a} needs a value`);
+      own.push(`${a === "-n" ? "--np" : a}=${argv[++i]}`);
+    } else own.push(a);
   }
-  const own = argv.slice(0, Math.min(i, argv.length));
   const rest = argv.slice(argv[i] === "--" ? i + 1 : i);
   const { values } = parseArgs({
     args: own,

@@ -13,13 +13,7 @@ import { describe, SpmdError } from "./errors.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
 import { callCode, type Transport } from "./transport/transport.ts";
-import {
-  checkBuffer,
-  checkDest,
-  checkRecvTag,
-  checkSendTag,
-  checkSource,
-} from "./_validate.ts";
+import { checkBuffer, checkDest, checkRecvTag, checkSendTag, checkSource } from "./_validate.ts";
 
 const C_SEND = callCode("send");
 const C_RECV = callCode("recv");
@@ -91,9 +85,7 @@ export class Comm {
 
   /** @internal Communicator rank of world rank `w`. */
   localRank(w: number): number {
-    return this.#worldToLocal === null || w < 0
-      ? w
-      : (this.#worldToLocal.get(w) ?? -1);
+    return this.#worldToLocal === null || w < 0 ? w : (this.#worldToLocal.get(w) ?? -1);
   }
 
   #fix(status: Status | null | undefined): void {

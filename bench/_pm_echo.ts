@@ -1,2 +1,6 @@
 // Worker for the postMessage baseline: echo every message back.
-self.onmessage = (e: MessageEvent) => self.postMessage(e.data);
+const scope = self as unknown as {
+  onmessage: ((e: MessageEvent) => void) | null;
+  postMessage(m: unknown): void;
+};
+scope.onmessage = (e: MessageEvent) => scope.postMessage(e.data);

@@ -47,9 +47,9 @@ if (comm.rank <= 1) {
     if (comm.rank === 0) {
       const gibs = bytes / oneWay / 2 ** 30;
       console.log(
-        `${String(bytes).padStart(8)}  ${
-          (oneWay * 1e6).toFixed(2).padStart(12)
-        } µs  ${gibs.toFixed(2).padStart(10)} GiB/s`,
+        `${String(bytes).padStart(8)}  ${(oneWay * 1e6).toFixed(2).padStart(12)} µs  ${
+          gibs.toFixed(2).padStart(10)
+        } GiB/s`,
       );
     }
   }

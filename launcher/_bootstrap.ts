@@ -4,7 +4,6 @@
 //
 // Messages to the launcher (see job.ts): done, error, abort, aborted, exit.
 
-import { raiseAbort } from "../transport/shm_layout.ts";
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
 import type { InitMessage, RankMessage } from "./_protocol.ts";
 
@@ -18,7 +17,6 @@ declare const self: {
 };
 
 let rank = -1;
-let sab: SharedArrayBuffer | null = null;
 let ended = false;
 
 function report(m: RankMessage): void {
@@ -43,8 +41,7 @@ function fail(e: unknown): void {
     return;
   }
   const { message, stack } = errorText(e);
-  // Stop the others at once; the launcher would do it too, a little later.
-  if (sab !== null) raiseAbort(sab, 1, rank);
+  // The launcher stops the other ranks once it has recorded what they were doing.
   report({ t: "error", rank, message, stack });
 }
 
@@ -65,9 +62,7 @@ function tagConsole(r: number): void {
     const orig = c[name].bind(console);
     const prefix = `[1,${r}]<${stream}>:`;
     c[name] = (...args: unknown[]) => {
-      const text = args.map((a) =>
-        typeof a === "string" ? a : Deno.inspect(a, { colors: false })
-      ).join(" ");
+      const text = args.map((a) => typeof a === "string" ? a : Deno.inspect(a, { colors: false })).join(" ");
       orig(text.split("\n").map((l) => prefix + l).join("\n"));
     };
   }
@@ -86,7 +81,6 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
   const init = e.data;
   self.onmessage = null;
   rank = init.rank;
-  sab = init.sab;
   setWorldInfo({
     sab: init.sab,
     rank: init.rank,
@@ -117,7 +111,6 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
           report({ t: "done", rank });
         } else {
           ended = true;
-          if (sab !== null) raiseAbort(sab, code, rank);
           report({ t: "exit", rank, code });
         }
       }

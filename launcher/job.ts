@@ -24,6 +24,7 @@ import {
   ACT_STARTING,
   createShm,
   H_ABORT_CODE,
+  H_ENDED,
   layoutFor,
   MAX_RANKS,
   raiseAbort,
@@ -148,17 +149,13 @@ export function describeActivity(
   const peer = Atomics.load(words, a + A_PEER);
   const tag = Atomics.load(words, a + A_TAG);
   const ctx = Atomics.load(words, a + A_CONTEXT);
-  const who = call === "send"
-    ? "dest"
-    : (call === "recv" || call === "recvInto" || call === "probe" ||
-        call === "sendrecv")
+  const who = call === "send" ? "dest" : (call === "recv" || call === "recvInto" || call === "probe" ||
+      call === "sendrecv")
     ? "source"
     : "root";
   const peerText = peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
   const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
-  const parts = who === "root"
-    ? (peer >= 0 ? [`root=${peer}`] : [])
-    : [`${who}=${peerText}`, `tag=${tagText}`];
+  const parts = who === "root" ? (peer >= 0 ? [`root=${peer}`] : []) : [`${who}=${peerText}`, `tag=${tagText}`];
   parts.push(`comm=${ctx >> 1}`);
   return `blocked in ${call}(${parts.join(", ")})`;
 }
@@ -170,9 +167,7 @@ export function startJob(options: JobOptions): Job {
   const layout = layoutFor(size, ringBytesFor(size, options.maxRingBytes));
   const sab = createShm(layout);
   const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
-  const module = options.module instanceof URL
-    ? options.module.href
-    : options.module;
+  const module = options.module instanceof URL ? options.module.href : options.module;
   const ends: RankEnd[] = new Array(size).fill("running");
   const workers: Worker[] = [];
   let failure: JobFailure | null = null;
@@ -187,14 +182,13 @@ export function startJob(options: JobOptions): Job {
   function finish(): void {
     if (finished) return;
     finished = true;
+    Atomics.store(words, H_ENDED, 1);
     clearTimeout(timer);
     clearTimeout(graceTimer);
     for (const w of workers) w.terminate();
     let code = 0;
     if (failure !== null) {
-      code = failure.kind === "timeout"
-        ? 124
-        : (Atomics.load(words, H_ABORT_CODE) || 1);
+      code = failure.kind === "timeout" ? 124 : (Atomics.load(words, H_ABORT_CODE) || 1);
     }
     resolve({ ok: failure === null, code, failure, ends, activity });
   }
@@ -305,18 +299,14 @@ export function formatFailure(result: JobResult): string {
   if (f === null) return "";
   const lines: string[] = [];
   if (f.rank >= 0) {
-    const body = f.stack && f.stack.includes(f.message)
-      ? f.stack
-      : (f.stack ? `${f.message}\n${f.stack}` : f.message);
+    const body = f.stack && f.stack.includes(f.message) ? f.stack : (f.stack ? `${f.message}\n${f.stack}` : f.message);
     lines.push(`rank ${f.rank}: ${body}`);
   } else {
     lines.push(`spmd: ${f.message}`);
   }
   if (result.activity.length > 0) {
     lines.push(
-      f.kind === "timeout"
-        ? "ranks still running:"
-        : "other ranks when the job was stopped:",
+      f.kind === "timeout" ? "ranks still running:" : "other ranks when the job was stopped:",
     );
     for (const a of result.activity) lines.push(`  ${a}`);
   }

@@ -4,12 +4,7 @@
  * @module
  */
 
-import {
-  checkJobOptions,
-  formatFailure,
-  type JobResult,
-  startJob,
-} from "./job.ts";
+import { checkJobOptions, formatFailure, type JobResult, startJob } from "./job.ts";
 
 /** Options of {@linkcode spawn}. */
 export interface SpawnOptions {

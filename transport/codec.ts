@@ -210,9 +210,7 @@ export function encode(value: unknown, call: string): Encoded {
     case "function":
     case "symbol":
       throw new SpmdError(
-        `${call}: cannot send ${
-          describe(value)
-        }: functions and symbols cannot be cloned`,
+        `${call}: cannot send ${describe(value)}: functions and symbols cannot be cloned`,
         "MPI_ERR_TYPE",
       );
   }
@@ -222,9 +220,7 @@ export function encode(value: unknown, call: string): Encoded {
     bytes = serialize(value);
   } catch (e) {
     throw new SpmdError(
-      `${call}: cannot send ${describe(value)}: ${
-        (e as Error).message
-      } (values must be structured-cloneable)`,
+      `${call}: cannot send ${describe(value)}: ${(e as Error).message} (values must be structured-cloneable)`,
       "MPI_ERR_TYPE",
     );
   }

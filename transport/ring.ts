@@ -32,12 +32,7 @@
  * @module
  */
 
-import {
-  RING_CTL_STRIDE,
-  RING_TAIL,
-  ringIndex,
-  type ShmLayout,
-} from "./shm_layout.ts";
+import { RING_CTL_STRIDE, RING_TAIL, ringIndex, type ShmLayout } from "./shm_layout.ts";
 
 /** Bytes of a frame header. */
 export const HEADER_BYTES = 24;

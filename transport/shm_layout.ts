@@ -15,6 +15,7 @@
  *   word 3  abort            0 while running; 1 once the job is being stopped
  *   word 4  abortCode        exit code to use once stopped
  *   word 5  abortRank        rank that started the stop, or -1 (launcher)
+ *   word 6  ended            1 once the launcher has ended the job
  *
  * 64                        per-rank doorbells, 64 bytes per rank
  *   word 0  doorbell         bumped (and notified) to wake a sleeping rank
@@ -58,6 +59,8 @@ export const H_ABORT = 3;
 export const H_ABORT_CODE = 4;
 /** Header word: rank that stopped the job, or -1. */
 export const H_ABORT_RANK = 5;
+/** Header word: 1 once the launcher has ended the job. */
+export const H_ENDED = 6;
 
 /** Words per cache line. */
 const LINE_WORDS = 16;

@@ -17,16 +17,7 @@
 
 import { SpmdError, TruncateError } from "../errors.ts";
 import type { Status } from "../status.ts";
-import {
-  allocTyped,
-  bytesOf,
-  decode,
-  encode,
-  KIND_DATAVIEW,
-  KIND_NUMBER,
-  KIND_TYPED_LAST,
-  kindName,
-} from "./codec.ts";
+import { allocTyped, bytesOf, decode, encode, KIND_DATAVIEW, KIND_NUMBER, KIND_TYPED_LAST, kindName } from "./codec.ts";
 import { Matcher, Message, RecvOp } from "./matcher.ts";
 import { HEADER_BYTES, pad8, Ring } from "./ring.ts";
 import {
@@ -42,17 +33,14 @@ import {
   ACT_DONE,
   ACT_RUNNING,
   attachShm,
+  H_ABORT,
+  H_ENDED,
   raiseAbort,
   RANK_STRIDE,
   type ShmLayout,
 } from "./shm_layout.ts";
 import type { PendingOp, Transport } from "./transport.ts";
-import {
-  ring as wake,
-  SPIN_DEDICATED,
-  SPIN_OVERSUBSCRIBED,
-  Waiter,
-} from "./wait.ts";
+import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter } from "./wait.ts";
 
 /** Largest chunk published at once while streaming, so the receiver can copy out while we copy in. */
 const CHUNK = 64 * 1024;
@@ -312,9 +300,7 @@ export class ShmTransport implements Transport {
     if (typed) {
       const v = allocTyped(kind, m.length);
       m.value = v;
-      m.bytes = kind === KIND_DATAVIEW
-        ? new Uint8Array((v as DataView).buffer)
-        : bytesOf(v);
+      m.bytes = kind === KIND_DATAVIEW ? new Uint8Array((v as DataView).buffer) : bytesOf(v);
     } else if (kind !== KIND_NUMBER) {
       m.bytes = new Uint8Array(m.length);
     }
@@ -418,9 +404,7 @@ export class ShmTransport implements Transport {
   ): unknown {
     this.#live(call);
     const matcher = this.#matcher;
-    let m = matcher.unexpected.length > 0
-      ? matcher.take(source, tag, context)
-      : null;
+    let m = matcher.unexpected.length > 0 ? matcher.take(source, tag, context) : null;
     if (m === null) {
       const w = this.#waiter;
       w.begin();
@@ -540,9 +524,7 @@ export class ShmTransport implements Transport {
 
   /** The value of a completed receive request (for `test`). */
   result(op: PendingOp, status: Status | null): unknown {
-    return op instanceof RecvRequest
-      ? this.#recvResult(op.op, status)
-      : undefined;
+    return op instanceof RecvRequest ? this.#recvResult(op.op, status) : undefined;
   }
 
   #waitOp(op: PendingOp): void {
@@ -626,7 +608,8 @@ export class ShmTransport implements Transport {
   }
 
   #live(call: string): void {
-    if (this.#closed) {
+    if (this.#closed || this.#ctl[H_ENDED] !== 0 || this.#ctl[H_ABORT] !== 0) {
+      if (!this.#closed && this.#ctl[H_ENDED] === 0) this.#waiter.checkAbort();
       throw new SpmdError(
         `${call}: the communicator is no longer usable: this rank's job has ended`,
         "MPI_ERR_COMM",

@@ -22,12 +22,7 @@
  */
 
 import { AbortedError } from "../errors.ts";
-import {
-  H_ABORT,
-  H_ABORT_CODE,
-  H_ABORT_RANK,
-  RANK_STRIDE,
-} from "./shm_layout.ts";
+import { H_ABORT, H_ABORT_CODE, H_ABORT_RANK, RANK_STRIDE } from "./shm_layout.ts";
 
 /** Longest single sleep, in milliseconds. */
 export const SLEEP_MS = 200;
@@ -117,9 +112,7 @@ export class Waiter {
       this.end();
       const by = Atomics.load(ctl, H_ABORT_RANK);
       throw new AbortedError(
-        `job stopped (${
-          by >= 0 ? `by rank ${by}` : "by the launcher"
-        }, exit code ${Atomics.load(ctl, H_ABORT_CODE)})`,
+        `job stopped (${by >= 0 ? `by rank ${by}` : "by the launcher"}, exit code ${Atomics.load(ctl, H_ABORT_CODE)})`,
       );
     }
   }
