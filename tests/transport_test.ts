@@ -1,0 +1,95 @@
+// The ring framing and the matcher, driven from one thread: two endpoints
+// of a 2-rank job with the smallest ring, so frames wrap around often.
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
+import { Status } from "../status.ts";
+import { createShm, layoutFor, MIN_RING_BYTES, ringBytesFor } from "../transport/shm_layout.ts";
+import { ShmTransport } from "../transport/shm_transport.ts";
+import { Matcher, Message, RecvOp } from "../transport/matcher.ts";
+import { checkPattern, fillPattern, rng } from "./_util.ts";
+
+function pair(): [ShmTransport, ShmTransport] {
+  const sab = createShm(layoutFor(2, MIN_RING_BYTES));
+  return [new ShmTransport({ sab, rank: 0 }), new ShmTransport({ sab, rank: 1 })];
+}
+
+Deno.test("ring: frames of every size wrap around the ring intact", () => {
+  const [a, b] = pair();
+  const rand = rng(1);
+  const st = new Status();
+  for (let i = 0; i < 3000; i++) {
+    // Up to 3 KiB so that a whole frame still fits a 4 KiB ring.
+    const n = Math.floor(rand() * 3000);
+    const u8 = new Uint8Array(n);
+    fillPattern(u8, i);
+    a.send(u8, 1, i % 7, 0, "send");
+    const got = b.recv(0, i % 7, 0, st, "recv") as Uint8Array;
+    equal(got.length, n);
+    equal(checkPattern(got, i), -1, `message ${i} corrupted`);
+    deepEqual([st.source, st.tag, st.bytes], [0, i % 7, n]);
+  }
+});
+
+Deno.test("ring: a message larger than the ring streams through with test()", () => {
+  const [a, b] = pair();
+  const big = new Uint8Array(100_000);
+  fillPattern(big, 9);
+  const s = a.isend(big, 1, 3, 0, "isend");
+  const r = b.irecv(0, 3, 0, null, "irecv");
+  let spins = 0;
+  for (;;) {
+    const sent = a.test(s);
+    const got = b.test(r);
+    if (sent && got) break;
+    ok(++spins < 1_000_000, "no progress");
+  }
+  ok(spins > 10, "should have needed many rounds through a 4 KiB ring");
+  const got = b.wait(r, null) as Uint8Array;
+  equal(checkPattern(got, 9), -1);
+});
+
+Deno.test("ring: numbers, strings and structured values keep their kinds", () => {
+  const [a, b] = pair();
+  const vals = [1.25, "héllo", { a: [1, 2] }, null, true, undefined, 7n];
+  for (const v of vals) a.send(v, 1, 0, 0, "send");
+  for (const v of vals) deepEqual(b.recv(0, 0, 0, null, "recv"), v);
+});
+
+Deno.test("ring size shrinks with the rank count and memory stays bounded", () => {
+  let prev = Infinity;
+  for (const n of [2, 4, 8, 16, 32, 64, 128]) {
+    const bytes = ringBytesFor(n);
+    ok(bytes <= prev);
+    ok(layoutFor(n).totalBytes <= 257 * 1024 * 1024, `${n} ranks: ${layoutFor(n).totalBytes}`);
+    prev = bytes;
+  }
+  equal(ringBytesFor(2), 1024 * 1024);
+  equal(ringBytesFor(64), 64 * 1024);
+});
+
+Deno.test("matcher: posted receives match in order; wildcards; contexts are separate", () => {
+  const m = new Matcher();
+  const r1 = new RecvOp(ANY_SOURCE, 5, 0, null, "recv");
+  const r2 = new RecvOp(1, ANY_TAG, 0, null, "recv");
+  m.post(r1);
+  m.post(r2);
+  const other = new Message(1, 5, 2, 0, 0); // another context: matches neither
+  equal(m.arrive(other), null);
+  const x = new Message(1, 5, 0, 0, 0);
+  equal(m.arrive(x), r1, "the older posted receive wins");
+  const y = new Message(1, 6, 0, 0, 0);
+  equal(m.arrive(y), r2);
+  equal(m.take(ANY_SOURCE, ANY_TAG, 0), null);
+  equal(m.take(ANY_SOURCE, ANY_TAG, 2), other);
+});
+
+Deno.test("matcher: unexpected messages are taken oldest first per match", () => {
+  const m = new Matcher();
+  const msgs = [new Message(0, 1, 0, 0, 0), new Message(1, 2, 0, 0, 0), new Message(0, 2, 0, 0, 0)];
+  for (const x of msgs) m.arrive(x);
+  equal(m.take(0, 2, 0), msgs[2]);
+  equal(m.take(ANY_SOURCE, 2, 0), msgs[1]);
+  equal(m.peek(ANY_SOURCE, ANY_TAG, 0), msgs[0]);
+  equal(m.take(ANY_SOURCE, ANY_TAG, 0), msgs[0]);
+  equal(m.unexpected.length, 0);
+});
