@@ -13,7 +13,50 @@ import { describe, SpmdError } from "./errors.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
 import { callCode, type Transport } from "./transport/transport.ts";
-import { checkBuffer, checkDest, checkRecvTag, checkSendTag, checkSource } from "./_validate.ts";
+import { checkBuffer, checkDest, checkRecvTag, checkRoot, checkSendTag, checkSource } from "./_validate.ts";
+import { Coll } from "./collectives/_coll.ts";
+import { barrierDissemination } from "./collectives/barrier/dissemination.ts";
+import { bcast } from "./collectives/bcast/mod.ts";
+import { reduceBinomial } from "./collectives/reduce/binomial.ts";
+import { allreduce } from "./collectives/allreduce/mod.ts";
+import { gatherBinomial } from "./collectives/gather/binomial.ts";
+import { scatterBinomial } from "./collectives/scatter/binomial.ts";
+import { allgather } from "./collectives/allgather/mod.ts";
+import { alltoallPairwise } from "./collectives/alltoall/pairwise.ts";
+import { scanRecursiveDoubling } from "./collectives/scan/recursive_doubling.ts";
+import { gatherv } from "./collectives/vector/gatherv.ts";
+import { scatterv } from "./collectives/vector/scatterv.ts";
+import { allgatherv } from "./collectives/vector/allgatherv.ts";
+import { reduceScatter } from "./collectives/reduce_scatter.ts";
+import { checkOpFits, MAX, type NumericArray, type Op, SUM, toOp } from "./collectives/ops.ts";
+
+/** Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED). */
+export const UNDEFINED = -32766;
+
+/** Next free context id of each rank (shared by all its communicators). */
+const nextContext = new WeakMap<Transport, number>();
+
+const C_CALL: Record<string, number> = {};
+for (
+  const n of [
+    "barrier",
+    "bcast",
+    "reduce",
+    "allreduce",
+    "gather",
+    "scatter",
+    "allgather",
+    "alltoall",
+    "gatherv",
+    "scatterv",
+    "allgatherv",
+    "scan",
+    "exscan",
+    "reduceScatter",
+    "split",
+    "dup",
+  ]
+) C_CALL[n] = callCode(n);
 
 const C_SEND = callCode("send");
 const C_RECV = callCode("recv");
@@ -54,6 +97,7 @@ export class Comm {
   readonly #members: readonly number[] | null;
   readonly #worldToLocal: Map<number, number> | null;
   readonly #map: ((w: number) => number) | null;
+  #coll: Coll | null = null;
 
   /** @internal Communicators are created by `world()`, `split` and `dup`. */
   constructor(init: CommInit) {
@@ -323,6 +367,292 @@ export class Comm {
     return st;
   }
 
+  // ---- collectives ---------------------------------------------------------------
+
+  /** Enters collective `call`: records it and returns the communicator's collective view. */
+  #begin(call: string, root: number): Coll {
+    const c = this.#coll ??= new Coll(this);
+    c.call = call;
+    this.transport.enter(C_CALL[call], root, -1, this.context + 1);
+    return c;
+  }
+
+  /** Blocks until every rank of the communicator has called `barrier` (dissemination, ⌈log2 p⌉ rounds). */
+  barrier(): void {
+    const c = this.#begin("barrier", -1);
+    try {
+      barrierDissemination(c);
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /**
+   * Broadcasts `value` from `root`; returns it on every rank (binomial tree;
+   * scatter + allgather for large typed arrays). Non-root ranks' `value` is ignored.
+   */
+  bcast<T = unknown>(value: T, root = 0): T {
+    checkRoot("bcast", root, this.size);
+    const c = this.#begin("bcast", root);
+    try {
+      return bcast(c, value, root) as T;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Reduces every rank's value with `op`; returns the result on `root` and `null` elsewhere (binomial tree). */
+  reduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM, root = 0): T | null {
+    const o = toOp("reduce", op);
+    checkRoot("reduce", root, this.size);
+    checkOpFits("reduce", o, value);
+    const c = this.#begin("reduce", root);
+    try {
+      return reduceBinomial(c, value, o, root) as T | null;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /**
+   * Reduces every rank's value with `op`; returns the result on every rank
+   * (recursive doubling; a ring for large typed arrays).
+   */
+  allreduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
+    const o = toOp("allreduce", op);
+    checkOpFits("allreduce", o, value);
+    const c = this.#begin("allreduce", -1);
+    try {
+      return allreduce(c, value, o) as T;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Returns the list of every rank's value on `root` (in rank order) and `null` elsewhere (binomial tree). */
+  gather<T = unknown>(value: T, root = 0): T[] | null {
+    checkRoot("gather", root, this.size);
+    const c = this.#begin("gather", root);
+    try {
+      return gatherBinomial(c, value, root) as T[] | null;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Root passes an array of `size` values; each rank gets its own (binomial tree). Others pass anything (ignored). */
+  scatter<T = unknown>(values: readonly T[] | null, root = 0): T {
+    checkRoot("scatter", root, this.size);
+    if (this.rank === root && (!Array.isArray(values) || values.length !== this.size)) {
+      throw new SpmdError(
+        `scatter: the root must pass an array of ${this.size} values (one per rank), got ${describe(values)}`,
+        "MPI_ERR_COUNT",
+      );
+    }
+    const c = this.#begin("scatter", root);
+    try {
+      return scatterBinomial(c, this.rank === root ? values : null, root) as T;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Returns every rank's value, in rank order, on every rank (recursive doubling or ring). */
+  allgather<T = unknown>(value: T): T[] {
+    const c = this.#begin("allgather", -1);
+    try {
+      return allgather(c, value) as T[];
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** `values[j]` goes to rank j; returns the values every rank sent here, in rank order (pairwise exchange). */
+  alltoall<T = unknown>(values: readonly T[]): T[] {
+    if (!Array.isArray(values) || values.length !== this.size) {
+      throw new SpmdError(
+        `alltoall: values must be an array of ${this.size} values (one per rank), got ${describe(values)}`,
+        "MPI_ERR_COUNT",
+      );
+    }
+    const c = this.#begin("alltoall", -1);
+    try {
+      return alltoallPairwise(c, values) as T[];
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Inclusive prefix reduction: rank r gets op(v0, ..., vr) (recursive doubling). */
+  scan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
+    const o = toOp("scan", op);
+    checkOpFits("scan", o, value);
+    const c = this.#begin("scan", -1);
+    try {
+      return scanRecursiveDoubling(c, value, o, false) as T;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Exclusive prefix reduction: rank r gets op(v0, ..., v(r−1)); rank 0 gets `null`. */
+  exscan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T | null {
+    const o = toOp("exscan", op);
+    checkOpFits("exscan", o, value);
+    const c = this.#begin("exscan", -1);
+    try {
+      return scanRecursiveDoubling(c, value, o, true) as T | null;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /**
+   * Gathers typed-array blocks of unequal length: rank r passes `counts[r]`
+   * elements; `root` gets one concatenated array of the same type, others `null`.
+   */
+  gatherv<A extends ArrayBufferView>(array: A, counts: readonly number[], root = 0): A | null {
+    checkTyped("gatherv", array);
+    this.#checkCounts("gatherv", counts);
+    checkRoot("gatherv", root, this.size);
+    const c = this.#begin("gatherv", root);
+    try {
+      return gatherv(c, array, counts, root) as A | null;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Root passes one array of sum(counts) elements; rank r gets its `counts[r]` elements (a new array). */
+  scatterv<A extends ArrayBufferView>(array: A | null, counts: readonly number[], root = 0): A {
+    this.#checkCounts("scatterv", counts);
+    checkRoot("scatterv", root, this.size);
+    if (this.rank === root) checkTyped("scatterv", array);
+    const c = this.#begin("scatterv", root);
+    try {
+      return scatterv(c, this.rank === root ? array : null, counts, root) as A;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /** Every rank passes `counts[rank]` elements; every rank gets the concatenation. */
+  allgatherv<A extends ArrayBufferView>(array: A, counts: readonly number[]): A {
+    checkTyped("allgatherv", array);
+    this.#checkCounts("allgatherv", counts);
+    const c = this.#begin("allgatherv", -1);
+    try {
+      return allgatherv(c, array, counts) as A;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  /**
+   * Element-wise reduction of every rank's array (sum(counts) elements);
+   * rank r gets block r of the result, `counts[r]` elements.
+   */
+  reduceScatter<A extends NumericArray | number[]>(
+    array: A,
+    counts: readonly number[],
+    op: Op | ((a: A, b: A) => A) = SUM,
+  ): A {
+    const o = toOp("reduceScatter", op);
+    this.#checkCounts("reduceScatter", counts);
+    if (!(Array.isArray(array) || (ArrayBuffer.isView(array) && !(array instanceof DataView)))) {
+      throw new SpmdError(
+        `reduceScatter: array must be a typed array or an array of numbers, got ${describe(array)}`,
+        "MPI_ERR_BUFFER",
+      );
+    }
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (array.length !== total) {
+      throw new SpmdError(
+        `reduceScatter: array has ${array.length} elements but counts add up to ${total}`,
+        "MPI_ERR_COUNT",
+      );
+    }
+    checkOpFits("reduceScatter", o, array);
+    const c = this.#begin("reduceScatter", -1);
+    try {
+      return reduceScatter(c, array, counts, o) as A;
+    } finally {
+      this.transport.leave();
+    }
+  }
+
+  #checkCounts(call: string, counts: unknown): void {
+    if (!Array.isArray(counts) || counts.length !== this.size) {
+      throw new SpmdError(
+        `${call}: counts must be an array of ${this.size} counts (one per rank), got ${describe(counts)}`,
+        "MPI_ERR_COUNT",
+      );
+    }
+    for (let i = 0; i < counts.length; i++) {
+      const n = counts[i];
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+        throw new SpmdError(
+          `${call}: counts[${i}] must be a non-negative integer, got ${describe(n)}`,
+          "MPI_ERR_COUNT",
+        );
+      }
+    }
+  }
+
+  // ---- communicators ---------------------------------------------------------------
+
+  /** Agrees with every member on a fresh context id (an allreduce of MAX over this communicator). */
+  #newContext(call: string): number {
+    const t = this.transport;
+    const mine = nextContext.get(t) ?? 2;
+    const c = this.#begin(call, -1);
+    let ctx: number;
+    try {
+      ctx = allreduce(c, mine, MAX) as number;
+    } finally {
+      t.leave();
+    }
+    nextContext.set(t, ctx + 2);
+    return ctx;
+  }
+
+  /**
+   * Splits the communicator: ranks that pass the same `color` form a new
+   * communicator, ordered by `key` (ties by rank). Color `UNDEFINED` gets
+   * `null`. Every rank must call it.
+   */
+  split(color: number, key: number = this.rank): Comm | null {
+    if (typeof color !== "number" || !Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) {
+      throw new SpmdError(
+        `split: color must be a non-negative integer or UNDEFINED, got ${describe(color)}`,
+        "MPI_ERR_ARG",
+      );
+    }
+    if (typeof key !== "number" || !Number.isInteger(key)) {
+      throw new SpmdError(`split: key must be an integer, got ${describe(key)}`, "MPI_ERR_ARG");
+    }
+    const ctx = this.#newContext("split");
+    const c = this.#begin("split", -1);
+    let all: [number, number][];
+    try {
+      all = allgather(c, [color, key]) as [number, number][];
+    } finally {
+      this.transport.leave();
+    }
+    if (color === UNDEFINED) return null;
+    const members: number[] = [];
+    for (let r = 0; r < all.length; r++) if (all[r][0] === color) members.push(r);
+    members.sort((a, b) => all[a][1] - all[b][1] || a - b);
+    return new Comm({ transport: this.transport, context: ctx, members: members.map((r) => this.worldRank(r)) });
+  }
+
+  /** A communicator with the same ranks and a separate message context (MPI_Comm_dup). */
+  dup(): Comm {
+    const ctx = this.#newContext("dup");
+    const members = this.#members === null ? undefined : [...this.#members];
+    return new Comm({ transport: this.transport, context: ctx, members });
+  }
+
   // ---- job control -------------------------------------------------------------
 
   /**
@@ -347,4 +677,11 @@ function procNull(status: Status | undefined): Status | null {
   status.tag = ANY_TAG;
   status.bytes = 0;
   return status;
+}
+
+/** Throws unless `a` is a typed array (not a DataView). */
+function checkTyped(call: string, a: unknown): void {
+  if (!ArrayBuffer.isView(a) || a instanceof DataView) {
+    throw new SpmdError(`${call}: array must be a typed array, got ${describe(a)}`, "MPI_ERR_BUFFER");
+  }
 }

@@ -20,7 +20,24 @@
  * @module
  */
 
-export { Comm } from "./comm.ts";
+export { Comm, UNDEFINED } from "./comm.ts";
+export {
+  BAND,
+  BOR,
+  BXOR,
+  createOp,
+  type CreateOpOptions,
+  LAND,
+  LOR,
+  LXOR,
+  MAX,
+  MAXLOC,
+  MIN,
+  MINLOC,
+  type Op,
+  PROD,
+  SUM,
+} from "./collectives/ops.ts";
 export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
 export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";

@@ -1,0 +1,122 @@
+// Point-to-point inside collectives: communicator ranks, the collective
+// context (communicator context + 1, so collective traffic never matches a
+// user receive), and one tag per collective so that mismatched collectives
+// wait on different tags instead of exchanging each other's data.
+
+import type { Comm } from "../comm.ts";
+import { ANY_TAG } from "../constants.ts";
+import { SpmdError } from "../errors.ts";
+import { Status } from "../status.ts";
+import type { PendingOp, Transport } from "../transport/transport.ts";
+
+/** Tags of the collective context. */
+export const T_BARRIER = 1;
+/** bcast, small. */
+export const T_BCAST = 2;
+/** bcast, large: header, then scatter + allgather. */
+export const T_BCAST_LARGE = 3;
+/** reduce. */
+export const T_REDUCE = 4;
+/** allreduce. */
+export const T_ALLREDUCE = 5;
+/** gather. */
+export const T_GATHER = 6;
+/** scatter. */
+export const T_SCATTER = 7;
+/** allgather. */
+export const T_ALLGATHER = 8;
+/** alltoall. */
+export const T_ALLTOALL = 9;
+/** gatherv. */
+export const T_GATHERV = 10;
+/** scatterv. */
+export const T_SCATTERV = 11;
+/** allgatherv. */
+export const T_ALLGATHERV = 12;
+/** scan and exscan. */
+export const T_SCAN = 13;
+/** Agreement rounds (block lengths, context ids). */
+export const T_AGREE = 14;
+
+/** A communicator seen by a collective algorithm. */
+export class Coll {
+  /** This rank in the communicator. */
+  readonly rank: number;
+  /** Size of the communicator. */
+  readonly size: number;
+  /** Name of the public call, for errors. */
+  call = "";
+  readonly #t: Transport;
+  readonly #comm: Comm;
+  readonly #ctx: number;
+  readonly #st = new Status();
+
+  /** Wraps `comm` for its collectives. */
+  constructor(comm: Comm) {
+    this.#comm = comm;
+    this.#t = comm.transport;
+    this.#ctx = comm.context + 1;
+    this.rank = comm.rank;
+    this.size = comm.size;
+  }
+
+  /** Sends to communicator rank `dest`. */
+  send(value: unknown, dest: number, tag: number): void {
+    this.#t.send(value, this.#comm.worldRank(dest), tag, this.#ctx, this.call);
+  }
+
+  /** Starts a send. */
+  isend(value: unknown, dest: number, tag: number): PendingOp {
+    return this.#t.isend(value, this.#comm.worldRank(dest), tag, this.#ctx, this.call);
+  }
+
+  /** Receives from communicator rank `src`. */
+  recv(src: number, tag: number): unknown {
+    return this.#t.recv(this.#comm.worldRank(src), tag, this.#ctx, null, this.call);
+  }
+
+  /** Receives the next collective message from `src` whatever its tag; returns the tag in `tagOut.tag`. */
+  recvAnyTag(src: number): { value: unknown; tag: number } {
+    const value = this.#t.recv(this.#comm.worldRank(src), ANY_TAG, this.#ctx, this.#st, this.call);
+    return { value, tag: this.#st.tag };
+  }
+
+  /** Receives into a typed array; returns the byte count. */
+  recvInto(buf: ArrayBufferView, src: number, tag: number): number {
+    this.#t.recvInto(buf, this.#comm.worldRank(src), tag, this.#ctx, this.#st, this.call);
+    return this.#st.bytes;
+  }
+
+  /** Starts a receive into a typed array. */
+  irecvInto(buf: ArrayBufferView, src: number, tag: number): PendingOp {
+    return this.#t.irecv(this.#comm.worldRank(src), tag, this.#ctx, buf, this.call);
+  }
+
+  /** Waits for a pending op. */
+  wait(op: PendingOp): unknown {
+    return this.#t.wait(op, null);
+  }
+
+  /** Sends to `dest` and receives from `src` at once. */
+  sendrecv(value: unknown, dest: number, src: number, tag: number): unknown {
+    const s = this.isend(value, dest, tag);
+    const v = this.recv(src, tag);
+    this.wait(s);
+    return v;
+  }
+
+  /** An error of this collective. */
+  error(message: string, code = "MPI_ERR_ARG"): SpmdError {
+    return new SpmdError(`${this.call}: ${message}`, code);
+  }
+}
+
+/** A copy of a value that the caller may modify without touching the input. */
+export function copyValue<T>(v: T): T {
+  if (ArrayBuffer.isView(v)) {
+    if (v instanceof DataView) return new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) as T;
+    return (v as unknown as Float64Array).slice() as T;
+  }
+  if (v === null || typeof v !== "object") return v;
+  return structuredClone(v);
+}

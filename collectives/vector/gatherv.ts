@@ -1,0 +1,43 @@
+/**
+ * Gather of unequal typed-array blocks to a root (MPI_Gatherv).
+ *
+ * Cost: one small allgather to agree on block lengths, then linear: every
+ * rank sends its block straight to the root, which receives each directly
+ * into its place in the result (no intermediate copies), as MPICH does for
+ * the vector variants.
+ *
+ * @module
+ */
+
+import { allocTyped, bytesOf, typedKind } from "../../transport/codec.ts";
+import { offsetsOf } from "../_blocks.ts";
+import { type Coll, T_GATHERV } from "../_coll.ts";
+import type { PendingOp } from "../../transport/transport.ts";
+import { agreeBlocks, checkBlocks } from "./_agree.ts";
+
+/** Returns the concatenation of every rank's block on `root`, null elsewhere. */
+export function gatherv(
+  c: Coll,
+  array: ArrayBufferView,
+  counts: readonly number[],
+  root: number,
+): ArrayBufferView | null {
+  checkBlocks(c, agreeBlocks(c, array), counts);
+  const { rank, size } = c;
+  if (rank !== root) {
+    if (counts[rank] > 0) c.send(array, root, T_GATHERV);
+    return null;
+  }
+  const kind = typedKind(array);
+  const bpe = (array as Float64Array).BYTES_PER_ELEMENT ?? 1;
+  const off = offsetsOf(counts);
+  const out = allocTyped(kind, off[size] * bpe);
+  const u8 = bytesOf(out);
+  const ops: PendingOp[] = [];
+  for (let r = 0; r < size; r++) {
+    if (r !== rank && counts[r] > 0) ops.push(c.irecvInto(u8.subarray(off[r] * bpe, off[r + 1] * bpe), r, T_GATHERV));
+  }
+  u8.set(bytesOf(array), off[rank] * bpe);
+  for (const op of ops) c.wait(op);
+  return out;
+}
