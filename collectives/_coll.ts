@@ -50,6 +50,7 @@ export class Coll {
   readonly #comm: Comm;
   readonly #ctx: number;
   readonly #st = new Status();
+  #scratch = new ArrayBuffer(0);
 
   /** Wraps `comm` for its collectives. */
   constructor(comm: Comm) {
@@ -97,12 +98,28 @@ export class Coll {
     return this.#t.wait(op, null);
   }
 
-  /** Sends to `dest` and receives from `src` at once. */
+  /**
+   * Sends to `dest` and receives from `src` at once. A blocking send is
+   * enough: while it waits for ring space it drains every incoming ring,
+   * so two ranks exchanging large messages do not deadlock.
+   */
   sendrecv(value: unknown, dest: number, src: number, tag: number): unknown {
-    const s = this.isend(value, dest, tag);
-    const v = this.recv(src, tag);
-    this.wait(s);
-    return v;
+    this.send(value, dest, tag);
+    return this.recv(src, tag);
+  }
+
+  /**
+   * A typed view of `n` elements of this communicator's scratch memory
+   * (reused by every call: allocating a typed array costs about 0.3-0.6 µs
+   * in Deno, more than a small message's whole trip).
+   */
+  scratch<A extends ArrayBufferView>(like: A, n: number): A {
+    const bpe = (like as unknown as Float64Array).BYTES_PER_ELEMENT;
+    if (this.#scratch.byteLength < n * bpe) {
+      this.#scratch = new ArrayBuffer(Math.max(n * bpe, 2 * this.#scratch.byteLength));
+    }
+    const ctor = like.constructor as new (b: ArrayBuffer, o: number, n: number) => A;
+    return new ctor(this.#scratch, 0, n);
   }
 
   /** An error of this collective. */
@@ -115,8 +132,16 @@ export class Coll {
 export function copyValue<T>(v: T): T {
   if (ArrayBuffer.isView(v)) {
     if (v instanceof DataView) return new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) as T;
-    return (v as unknown as Float64Array).slice() as T;
+    return copyTyped(v as unknown as Float64Array) as T;
   }
   if (v === null || typeof v !== "object") return v;
   return structuredClone(v);
+}
+
+/** A fresh copy of a typed array (`new` + `set`: about twice as fast as `slice` in Deno). */
+export function copyTyped<A extends ArrayBufferView>(a: A): A {
+  const ctor = a.constructor as new (n: number) => A;
+  const out = new ctor((a as unknown as Float64Array).length);
+  (out as unknown as Float64Array).set(a as unknown as Float64Array);
+  return out;
 }

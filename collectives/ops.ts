@@ -201,7 +201,8 @@ export function combine(call: string, op: Op, a: unknown, b: unknown): unknown {
     if (!isNumericArray(b) || b.constructor !== a.constructor || b.length !== a.length) {
       throw new SpmdError(`${call}: ${op.name} cannot combine ${describe(a)} with ${describe(b)}`, "MPI_ERR_OP");
     }
-    const out = a.slice() as NumericArray;
+    const out = new (a.constructor as new (n: number) => NumericArray)(a.length);
+    out.set(a as any);
     combineInto(call, op, out, b);
     return out;
   }

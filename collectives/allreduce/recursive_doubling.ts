@@ -12,8 +12,8 @@
  * @module
  */
 
-import { type Coll, copyValue, T_ALLREDUCE } from "../_coll.ts";
-import { combine, type Op } from "../ops.ts";
+import { type Coll, copyTyped, copyValue, T_ALLREDUCE } from "../_coll.ts";
+import { combine, combineInto, type NumericArray, type Op } from "../ops.ts";
 
 /** Returns the reduction on every rank. */
 export function allreduceRecursiveDoubling(c: Coll, value: unknown, op: Op): unknown {
@@ -22,6 +22,9 @@ export function allreduceRecursiveDoubling(c: Coll, value: unknown, op: Op): unk
   let pof2 = 1;
   while (pof2 * 2 <= size) pof2 *= 2;
   const rem = size - pof2;
+  if (op.family !== "user" && ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return typedPath(c, value as NumericArray, op, pof2, rem);
+  }
   let acc = value;
   let newrank: number;
   if (rank < 2 * rem) {
@@ -46,4 +49,40 @@ export function allreduceRecursiveDoubling(c: Coll, value: unknown, op: Op): unk
     else acc = c.recv(rank + 1, T_ALLREDUCE);
   }
   return acc === value ? copyValue(acc) : acc;
+}
+
+/**
+ * The same exchange pattern for a typed array and a built-in (commutative)
+ * op: one result array allocated per call, partners' data received into
+ * scratch memory and accumulated in place.
+ */
+function typedPath(c: Coll, value: NumericArray, op: Op, pof2: number, rem: number): NumericArray {
+  const { rank } = c;
+  const acc = copyTyped(value);
+  const tmp = c.scratch(acc, acc.length);
+  let newrank: number;
+  if (rank < 2 * rem) {
+    if (rank % 2 === 0) {
+      c.send(acc, rank + 1, T_ALLREDUCE);
+      newrank = -1;
+    } else {
+      c.recvInto(tmp, rank - 1, T_ALLREDUCE);
+      combineInto(c.call, op, acc, tmp);
+      newrank = rank >> 1;
+    }
+  } else newrank = rank - rem;
+  if (newrank >= 0) {
+    for (let mask = 1; mask < pof2; mask <<= 1) {
+      const np = newrank ^ mask;
+      const partner = np < rem ? np * 2 + 1 : np + rem;
+      c.send(acc, partner, T_ALLREDUCE);
+      c.recvInto(tmp, partner, T_ALLREDUCE);
+      combineInto(c.call, op, acc, tmp);
+    }
+  }
+  if (rank < 2 * rem) {
+    if (rank % 2 === 1) c.send(acc, rank - 1, T_ALLREDUCE);
+    else c.recvInto(acc, rank + 1, T_ALLREDUCE);
+  }
+  return acc;
 }

@@ -11,20 +11,19 @@
 
 import { bytesOf } from "../../transport/codec.ts";
 import { blockOffsets } from "../_blocks.ts";
-import { type Coll, T_ALLREDUCE } from "../_coll.ts";
+import { type Coll, copyTyped, T_ALLREDUCE } from "../_coll.ts";
 import { combineInto, type NumericArray, type Op } from "../ops.ts";
 
 /** Returns the element-wise reduction on every rank (a new array). */
 export function allreduceRing(c: Coll, value: NumericArray, op: Op): NumericArray {
   const { rank, size } = c;
-  const acc = value.slice() as NumericArray;
+  const acc = copyTyped(value);
   const off = blockOffsets(acc.length, size);
   const right = (rank + 1) % size;
   const left = (rank - 1 + size) % size;
   let maxBlock = 0;
   for (let i = 0; i < size; i++) maxBlock = Math.max(maxBlock, off[i + 1] - off[i]);
-  const ctor = acc.constructor as new (n: number) => NumericArray;
-  const tmp = new ctor(maxBlock);
+  const tmp = c.scratch(acc, maxBlock);
   // Reduce-scatter: after p−1 rounds, rank r holds the full block (r+1) mod p.
   for (let k = 0; k < size - 1; k++) {
     const sb = (rank - k + size) % size;

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Coll, copyValue, T_REDUCE } from "../_coll.ts";
+import { type Coll, copyTyped, copyValue, T_REDUCE } from "../_coll.ts";
 import { combine, combineInto, type NumericArray, type Op } from "../ops.ts";
 
 /** Returns the reduction on `root`, null elsewhere. */
@@ -21,7 +21,7 @@ export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number): u
   const vr = (rank - treeRoot + size) % size;
   // Typed arrays accumulate in place in a private copy.
   const typed = ArrayBuffer.isView(value) && !(value instanceof DataView);
-  let acc: unknown = typed ? (value as NumericArray).slice() : value;
+  let acc: unknown = typed ? copyTyped(value as NumericArray) : value;
   let mask = 1;
   while (mask < size) {
     if (vr & mask) {

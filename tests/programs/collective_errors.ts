@@ -19,8 +19,14 @@ bad(() => comm.allreduce(1, "SUM" as never), /^allreduce: op must be SUM, MAX, \
 bad(() => comm.bcast(1, size), new RegExp(`^bcast: root must be an integer rank in 0\\.\\.${size - 1}, got ${size}`));
 bad(() => comm.reduce(1, SUM, -1), /^reduce: root must be an integer rank/);
 bad(() => comm.gather(1, 0.5), /^gather: root must be an integer rank .* got 0\.5/);
-bad(() => comm.alltoall(new Array(size + 1).fill(0)), new RegExp(`^alltoall: values must be an array of ${size} values`));
-bad(() => comm.gatherv(new Float64Array(1), new Array(size + 1).fill(1)), /^gatherv: counts must be an array of \d+ counts/);
+bad(
+  () => comm.alltoall(new Array(size + 1).fill(0)),
+  new RegExp(`^alltoall: values must be an array of ${size} values`),
+);
+bad(
+  () => comm.gatherv(new Float64Array(1), new Array(size + 1).fill(1)),
+  /^gatherv: counts must be an array of \d+ counts/,
+);
 bad(() => comm.gatherv([1] as never, [1]), /^gatherv: array must be a typed array/);
 bad(
   () => comm.allgatherv(new Float64Array(1), new Array(size).fill(-1)),
