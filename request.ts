@@ -6,7 +6,10 @@
 
 import { SpmdError } from "./errors.ts";
 import { Status } from "./status.ts";
-import type { PendingOp, Transport } from "./transport/transport.ts";
+import { callCode, type PendingOp, type Transport } from "./transport/transport.ts";
+
+const C_WAIT = callCode("wait");
+const C_WAITALL = callCode("waitAll");
 
 /** Maps a world rank to a communicator rank (identity for the world). */
 export type RankMap = (worldRank: number) => number;
@@ -50,6 +53,11 @@ export class Request<T = unknown> {
     }
   }
 
+  /** @internal The backend, or null for a request that completed at once. */
+  get transport(): Transport | null {
+    return this.#t;
+  }
+
   /** True once the operation has completed (does not make progress; use `test`). */
   get done(): boolean {
     return this.#finished || (this.#op !== null && this.#op.done);
@@ -59,10 +67,14 @@ export class Request<T = unknown> {
   wait(status?: Status): T {
     if (!this.#finished) {
       const st = new Status();
+      const t = this.#t!;
+      t.enter(C_WAIT, -1, -1, -1);
       try {
-        this.#value = this.#t!.wait(this.#op!, st) as T;
+        this.#value = t.wait(this.#op!, st) as T;
       } catch (e) {
         this.#error = e;
+      } finally {
+        t.leave();
       }
       this.#complete(st);
     }
@@ -119,13 +131,19 @@ export function waitAll<T = unknown>(
   }
   const out: T[] = new Array(requests.length);
   let first: unknown = null;
-  for (let i = 0; i < requests.length; i++) {
-    try {
-      const st = statuses ? (statuses[i] ??= new Status()) : undefined;
-      out[i] = requests[i].wait(st);
-    } catch (e) {
-      first ??= e;
+  const t = requests.find((r) => !r.done)?.transport ?? null;
+  t?.enter(C_WAITALL, -1, -1, -1);
+  try {
+    for (let i = 0; i < requests.length; i++) {
+      try {
+        const st = statuses ? (statuses[i] ??= new Status()) : undefined;
+        out[i] = requests[i].wait(st);
+      } catch (e) {
+        first ??= e;
+      }
     }
+  } finally {
+    t?.leave();
   }
   if (first !== null) throw first;
   return out;

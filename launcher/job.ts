@@ -16,7 +16,10 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import {
   A_CALL,
   A_CONTEXT,
+  A_EPOCH,
   A_PEER,
+  A_RECEIVED,
+  A_SENT,
   A_STATE,
   A_TAG,
   ACT_BLOCKED,
@@ -29,6 +32,8 @@ import {
   MAX_RANKS,
   raiseAbort,
   RANK_STRIDE,
+  RING_CTL_STRIDE,
+  RING_TAIL,
   ringBytesFor,
   type ShmLayout,
 } from "../transport/shm_layout.ts";
@@ -74,7 +79,7 @@ export interface JobFailure {
   /** The rank that failed, or -1 for a timeout. */
   rank: number;
   /** What happened. */
-  kind: "error" | "abort" | "exit" | "timeout" | "stopped";
+  kind: "error" | "abort" | "exit" | "timeout" | "stopped" | "deadlock";
   /** The error message (or a description). */
   message: string;
   /** The stack, when there is one. */
@@ -97,6 +102,8 @@ export interface JobResult {
 
 /** Milliseconds the ranks get to report after a stop before they are terminated. */
 export const GRACE_MS = 400;
+/** Period of the deadlock monitor; a deadlock is declared after 3 identical samples. */
+export const MONITOR_MS = 150;
 
 const BOOTSTRAP = new URL("./_bootstrap.ts", import.meta.url).href;
 
@@ -146,6 +153,7 @@ export function describeActivity(
   if (state === ACT_STARTING) return "starting";
   if (state !== ACT_BLOCKED) return "running user code (not in an spmd call)";
   const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
+  if (call === "wait" || call === "waitAll") return `blocked in ${call}() on a non-blocking request`;
   const peer = Atomics.load(words, a + A_PEER);
   const tag = Atomics.load(words, a + A_TAG);
   const ctx = Atomics.load(words, a + A_CONTEXT);
@@ -182,6 +190,7 @@ export function startJob(options: JobOptions): Job {
   function finish(): void {
     if (finished) return;
     finished = true;
+    clearInterval(monitor);
     Atomics.store(words, H_ENDED, 1);
     clearTimeout(timer);
     clearTimeout(graceTimer);
@@ -272,6 +281,56 @@ export function startJob(options: JobOptions): Job {
     w.postMessage(init);
     workers.push(w);
   }
+  // Deadlock monitor: every rank still running is blocked in an spmd call,
+  // and nothing moves (no call entered or left, no message sent or
+  // received, no byte through any ring) over three samples.
+  let lastPrint = "";
+  let stable = 0;
+  const monitor = setInterval(() => {
+    if (failure !== null || finished) return;
+    let print = "";
+    let live = 0;
+    for (let r = 0; r < size; r++) {
+      if (ends[r] !== "running" && !(options.host && r === 0)) continue;
+      live++;
+      const a = layout.activityWord + r * RANK_STRIDE;
+      if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED) {
+        stable = 0;
+        lastPrint = "";
+        return;
+      }
+      print += `${r}:${words[a + A_EPOCH]}:${words[a + A_SENT]}:${words[a + A_RECEIVED]} `;
+    }
+    if (live === 0) return;
+    let moved = 0;
+    for (let i = 0; i < size * (size - 1); i++) {
+      const w = layout.ringCtlWord + i * RING_CTL_STRIDE;
+      moved = (moved + Atomics.load(words, w) + Atomics.load(words, w + RING_TAIL)) | 0;
+    }
+    print += moved;
+    if (print !== lastPrint) {
+      lastPrint = print;
+      stable = 0;
+      return;
+    }
+    if (++stable < 2) return;
+    const lines: string[] = [];
+    for (let r = 0; r < size; r++) {
+      if (ends[r] === "running" || (options.host && r === 0)) {
+        lines.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
+      }
+    }
+    const mismatch = mismatchedCollectives(words, layout, size, (r) => ends[r] === "running");
+    stopAll({
+      rank: -1,
+      kind: "deadlock",
+      message: "deadlock: every rank still running is blocked in an spmd call and no message is in flight" +
+        (mismatch ? `\n${mismatch}` : ""),
+      stack: "",
+    }, 1);
+  }, MONITOR_MS);
+  Deno.unrefTimer(monitor);
+
   if (options.timeout !== undefined) {
     timer = setTimeout(() => {
       stopAll({
@@ -306,9 +365,49 @@ export function formatFailure(result: JobResult): string {
   }
   if (result.activity.length > 0) {
     lines.push(
-      f.kind === "timeout" ? "ranks still running:" : "other ranks when the job was stopped:",
+      f.kind === "timeout"
+        ? "ranks still running:"
+        : f.kind === "deadlock"
+        ? "waits:"
+        : "other ranks when the job was stopped:",
     );
     for (const a of result.activity) lines.push(`  ${a}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * When ranks blocked on one communicator's collective context are in
+ * different collectives or have different roots, says so; else "".
+ */
+export function mismatchedCollectives(
+  words: Int32Array,
+  layout: ShmLayout,
+  size: number,
+  live: (r: number) => boolean,
+): string {
+  const byComm = new Map<number, string[]>();
+  const seen = new Map<number, string>();
+  const out: string[] = [];
+  for (let r = 0; r < size; r++) {
+    if (!live(r)) continue;
+    const a = layout.activityWord + r * RANK_STRIDE;
+    const ctx = Atomics.load(words, a + A_CONTEXT);
+    if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || (ctx & 1) === 0) continue;
+    const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
+    const root = Atomics.load(words, a + A_PEER);
+    const what = root >= 0 ? `${call}(root=${root})` : `${call}()`;
+    const list = byComm.get(ctx) ?? [];
+    list.push(`rank ${r} in ${what}`);
+    byComm.set(ctx, list);
+    const first = seen.get(ctx);
+    if (first === undefined) seen.set(ctx, what);
+    else if (first !== what) seen.set(ctx, "\u0000mismatch");
+  }
+  for (const [ctx, what] of seen) {
+    if (what === "\u0000mismatch") {
+      out.push(`mismatched collectives on comm ${ctx >> 1}: ${byComm.get(ctx)!.join(", ")}`);
+    }
+  }
+  return out.join("\n");
 }

@@ -31,6 +31,7 @@
  *   word 5  depth            nesting depth of spmd calls
  *   word 6  sent             messages sent so far (low 31 bits)
  *   word 7  received         messages received so far (low 31 bits)
+ *   word 8  epoch            count of outermost spmd calls entered
  *
  * ringCtl                   one 128-byte control block per ring:
  *   word 0       head         bytes ever written by the producer (u32, wraps)
@@ -92,6 +93,8 @@ export const A_DEPTH = 5;
 export const A_SENT = 6;
 /** Activity word: messages received. */
 export const A_RECEIVED = 7;
+/** Activity word: outermost spmd calls entered (changes whenever a rank moves on). */
+export const A_EPOCH = 8;
 
 /** Total bound on ring memory; ring size shrinks as ranks grow to keep it. */
 export const RING_MEMORY_BOUND = 256 * 1024 * 1024;

@@ -24,6 +24,7 @@ import {
   A_CALL,
   A_CONTEXT,
   A_DEPTH,
+  A_EPOCH,
   A_PEER,
   A_RECEIVED,
   A_SENT,
@@ -145,6 +146,7 @@ export class ShmTransport implements Transport {
       a[i + A_PEER] = peer;
       a[i + A_TAG] = tag;
       a[i + A_CONTEXT] = context;
+      a[i + A_EPOCH]++;
       a[i + A_STATE] = ACT_BLOCKED;
     }
   }
