@@ -38,6 +38,25 @@ export const T_SCAN = 13;
 /** Agreement rounds (block lengths, context ids). */
 export const T_AGREE = 14;
 
+/** Names of the collective tags, for reports. */
+export const COLLECTIVE_TAG_NAMES: readonly string[] = [
+  "?",
+  "barrier",
+  "bcast",
+  "bcast",
+  "reduce",
+  "allreduce",
+  "gather",
+  "scatter",
+  "allgather",
+  "alltoall",
+  "gatherv",
+  "scatterv",
+  "allgatherv",
+  "scan",
+  "agreement",
+];
+
 /** A communicator seen by a collective algorithm. */
 export class Coll {
   /** This rank in the communicator. */

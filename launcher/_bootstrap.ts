@@ -5,6 +5,26 @@
 // Messages to the launcher (see job.ts): done, error, abort, aborted, exit.
 
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
+import { COLLECTIVE_TAG_NAMES } from "../collectives/_coll.ts";
+import { SpmdError } from "../errors.ts";
+
+/** Completes pending sends; fails if collective messages were left unreceived (mismatched collectives). */
+function finalize(): void {
+  const t = worldInfo()?.transport;
+  if (t === undefined) return;
+  t.finalize();
+  const left = t.leftoverCollectiveMessages();
+  if (left.length > 0) {
+    const what = left.slice(0, 3).map((m) =>
+      `a ${COLLECTIVE_TAG_NAMES[m.tag] ?? `tag ${m.tag}`} message from rank ${m.source} on comm ${m.context >> 1}`
+    );
+    throw new SpmdError(
+      `finalize: this rank ended with ${left.length} collective message(s) that no collective call received ` +
+        `(${what.join(", ")}): mismatched collectives — every rank must call the same collectives in the same order`,
+      "MPI_ERR_OTHER",
+    );
+  }
+}
 import type { InitMessage, RankMessage } from "./_protocol.ts";
 
 declare const self: {
@@ -85,6 +105,7 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
     sab: init.sab,
     rank: init.rank,
     spin: init.spin,
+    unexpectedBytes: init.unexpectedBytes,
     onAbort: (code, message) => {
       ended = true;
       report({ t: "abort", rank, code, message });
@@ -102,7 +123,7 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
       if (!ended) {
         if (code === 0) {
           try {
-            worldInfo()?.transport?.finalize();
+            finalize();
           } catch (err) {
             fail(err);
             return exit(1);
@@ -120,7 +141,7 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
   if (init.tagOutput) tagConsole(rank);
   try {
     await import(init.module);
-    worldInfo()?.transport?.finalize();
+    finalize();
     if (!ended) {
       ended = true;
       report({ t: "done", rank });

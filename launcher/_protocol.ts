@@ -8,6 +8,7 @@ export interface InitMessage {
   args: string[];
   tagOutput: boolean;
   spin?: number;
+  unexpectedBytes?: number;
 }
 
 /** Worker → launcher: how the rank ended. */

@@ -17,6 +17,8 @@ export interface WorldInfo {
   rank: number;
   /** Spin budget override. */
   spin?: number;
+  /** Bound of the unexpected queue in bytes. */
+  unexpectedBytes?: number;
   /** Tells the launcher this rank aborted the job. */
   onAbort?: (code: number, message: string) => void;
   /** The rank's transport, created on first use. */
@@ -56,6 +58,7 @@ export function worldTransport(): ShmTransport {
     sab: info.sab,
     rank: info.rank,
     spin: info.spin,
+    unexpectedBytes: info.unexpectedBytes,
     onAbort: info.onAbort,
   });
   return info.transport;

@@ -56,6 +56,8 @@ export interface JobOptions {
   tagOutput?: boolean;
   /** Polls before a wait sleeps (default: chosen from cores and ranks). */
   spin?: number;
+  /** Bound of each rank's unexpected-message queue in bytes (default 1 GiB). */
+  unexpectedBytes?: number;
   /** Largest ring size in bytes (default 1 MiB; shrinks with many ranks). */
   maxRingBytes?: number;
   /**
@@ -277,6 +279,7 @@ export function startJob(options: JobOptions): Job {
       args: options.args ?? [],
       tagOutput: options.tagOutput ?? false,
       spin: options.spin,
+      unexpectedBytes: options.unexpectedBytes,
     };
     w.postMessage(init);
     workers.push(w);

@@ -16,6 +16,8 @@ export interface SpawnOptions {
   timeout?: number;
   /** Prefix every output line with the rank. */
   tagOutput?: boolean;
+  /** Bound of each rank's unexpected-message queue in bytes (default 1 GiB). */
+  unexpectedBytes?: number;
 }
 
 /** Rejection of {@linkcode spawn}: names the failing rank and carries the whole report. */

@@ -105,6 +105,8 @@ export class Matcher {
   readonly posted: RecvOp[] = [];
   /** Unexpected messages, in arrival order. */
   readonly unexpected: Message[] = [];
+  /** Total payload bytes of the unexpected messages. */
+  unexpectedBytes = 0;
 
   /** A message header arrived: returns the posted receive it matches (removed), or null after queueing it. */
   arrive(m: Message): RecvOp | null {
@@ -119,6 +121,7 @@ export class Matcher {
       }
     }
     this.unexpected.push(m);
+    this.unexpectedBytes += m.length;
     return null;
   }
 
@@ -130,6 +133,7 @@ export class Matcher {
         const m = q[i];
         if (i === 0) q.shift();
         else q.splice(i, 1);
+        this.unexpectedBytes -= m.length;
         return m;
       }
     }

@@ -46,6 +46,16 @@ import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter } from "./wai
 /** Largest chunk published at once while streaming, so the receiver can copy out while we copy in. */
 const CHUNK = 64 * 1024;
 
+/**
+ * Default bound of a rank's unexpected-message queue (messages that arrived
+ * before a matching receive was posted): 1 GiB of payload or 1,048,576
+ * messages. Past it, the rank fails with an error naming the senders,
+ * rather than growing until the process runs out of memory.
+ */
+export const UNEXPECTED_LIMIT_BYTES = 1024 * 1024 * 1024;
+/** Default bound on the number of unexpected messages. */
+export const UNEXPECTED_LIMIT_MESSAGES = 1 << 20;
+
 /** A send waiting for ring space. */
 class SendOp implements PendingOp {
   done = false;
@@ -82,6 +92,10 @@ export interface ShmTransportOptions {
   spin?: number;
   /** Tells the launcher that this rank aborts the job (set by the worker bootstrap). */
   onAbort?: (code: number, message: string) => void;
+  /** Bound of the unexpected queue in payload bytes (default {@linkcode UNEXPECTED_LIMIT_BYTES}). */
+  unexpectedBytes?: number;
+  /** Bound of the unexpected queue in messages (default {@linkcode UNEXPECTED_LIMIT_MESSAGES}). */
+  unexpectedMessages?: number;
 }
 
 /** One rank's endpoint on the shared-memory rings. */
@@ -105,6 +119,8 @@ export class ShmTransport implements Transport {
   readonly #matcher = new Matcher();
   readonly #waiter: Waiter;
   readonly #onAbort?: (code: number, message: string) => void;
+  readonly #limitBytes: number;
+  readonly #limitMessages: number;
 
   /** Attaches rank `rank` to the job's shared memory. */
   constructor(options: ShmTransportOptions) {
@@ -127,6 +143,8 @@ export class ShmTransport implements Transport {
       (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin);
     this.#onAbort = options.onAbort;
+    this.#limitBytes = options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES;
+    this.#limitMessages = options.unexpectedMessages ?? UNEXPECTED_LIMIT_MESSAGES;
     this.#ctl[this.#act + A_STATE] = ACT_RUNNING;
   }
 
@@ -329,7 +347,9 @@ export class ShmTransport implements Transport {
         );
         used += HEADER_BYTES;
         this.#arrivals++;
-        this.#prepare(m, this.#matcher.arrive(m));
+        const op = this.#matcher.arrive(m);
+        if (op === null) this.#checkBound(m);
+        this.#prepare(m, op);
         this.#cur[src] = m;
       }
       const padded = pad8(m.length);
@@ -354,6 +374,30 @@ export class ShmTransport implements Transport {
     r.release(used);
     wake(this.#ctl, this.layout.doorbellWord, src);
     return true;
+  }
+
+  /** Fails clearly when the unexpected queue outgrows its bound. */
+  #checkBound(m: Message): void {
+    const mt = this.#matcher;
+    if (mt.unexpectedBytes <= this.#limitBytes && mt.unexpected.length <= this.#limitMessages) return;
+    const bySource = new Map<number, number>();
+    for (const u of mt.unexpected) bySource.set(u.source, (bySource.get(u.source) ?? 0) + 1);
+    const top = [...bySource].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, n]) => `${n} from rank ${s}`);
+    throw new SpmdError(
+      `rank ${this.rank}: ${mt.unexpected.length} messages (${mt.unexpectedBytes} bytes) arrived that no receive has ` +
+        `taken, past the bound of ${this.#limitMessages} messages / ${this.#limitBytes} bytes (${top.join(", ")}; ` +
+        `latest: tag ${m.tag} from rank ${m.source}): a rank is sending faster than this one receives`,
+      "MPI_ERR_NO_MEM",
+    );
+  }
+
+  /** Messages left unreceived on collective contexts (odd context ids): signs of mismatched collectives. */
+  leftoverCollectiveMessages(): { source: number; tag: number; context: number }[] {
+    return this.#matcher.unexpected.filter((m) => (m.context & 1) === 1).map((m) => ({
+      source: m.source,
+      tag: m.tag,
+      context: m.context,
+    }));
   }
 
   /** One round of progress on every ring. Returns true if anything moved. */
@@ -600,6 +644,7 @@ export class ShmTransport implements Transport {
     } finally {
       w.end();
     }
+    this.#progress(); // take in what has arrived, for the leftover check
     this.#closed = true;
     this.#ctl[this.#act + A_STATE] = ACT_DONE;
   }
