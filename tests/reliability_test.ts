@@ -96,3 +96,17 @@ Deno.test("cli: a deadlock ends the job with exit code 1 and the report", async 
   match(r.stderr, /^spmd: deadlock: /);
   match(r.stderr, /waits:\n  rank 0: blocked in recv\(source=1, tag=3, comm=0\)\n  rank 1: blocked in recv\(source=0/);
 });
+
+Deno.test("short soak: random traffic on 8 ranks loses and corrupts nothing", async () => {
+  const seed = Date.now() % 100000;
+  try {
+    await spawn(prog("soak.ts"), { size: 8, args: ["150", String(seed)], timeout: 120 });
+  } catch (e) {
+    throw new Error(
+      `soak with seed ${seed} failed (replay: deno run -A cli.ts -n 8 tests/programs/soak.ts 150 ${seed})`,
+      {
+        cause: e,
+      },
+    );
+  }
+});
