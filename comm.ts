@@ -31,7 +31,7 @@ import { reduceScatter } from "./collectives/reduce_scatter.ts";
 import { checkOpFits, MAX, type NumericArray, type Op, SUM, toOp } from "./collectives/ops.ts";
 
 /** Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED). */
-export const UNDEFINED = -32766;
+export const UNDEFINED: number = -32766;
 
 /** Next free context id of each rank (shared by all its communicators). */
 const nextContext = new WeakMap<Transport, number>();

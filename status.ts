@@ -19,9 +19,9 @@
  */
 export class Status {
   /** Rank of the sender in the communicator (-1 before a receive fills it). */
-  source = -1;
+  source: number = -1;
   /** Tag of the message (-1 before a receive fills it). */
-  tag = -1;
+  tag: number = -1;
   /** Payload size in bytes as sent (for typed arrays, their byteLength). */
-  bytes = 0;
+  bytes: number = 0;
 }

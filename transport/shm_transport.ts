@@ -568,11 +568,6 @@ export class ShmTransport implements Transport {
     return undefined;
   }
 
-  /** The value of a completed receive request (for `test`). */
-  result(op: PendingOp, status: Status | null): unknown {
-    return op instanceof RecvRequest ? this.#recvResult(op.op, status) : undefined;
-  }
-
   #waitOp(op: PendingOp): void {
     if (op.done) return;
     const w = this.#waiter;
