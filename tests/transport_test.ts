@@ -91,5 +91,5 @@ Deno.test("matcher: unexpected messages are taken oldest first per match", () =>
   equal(m.take(ANY_SOURCE, 2, 0), msgs[1]);
   equal(m.peek(ANY_SOURCE, ANY_TAG, 0), msgs[0]);
   equal(m.take(ANY_SOURCE, ANY_TAG, 0), msgs[0]);
-  equal(m.unexpected.length, 0);
+  equal(m.unexpectedCount, 0);
 });

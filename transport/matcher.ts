@@ -103,10 +103,25 @@ export function matches(
 export class Matcher {
   /** Posted receives, oldest first. */
   readonly posted: RecvOp[] = [];
-  /** Unexpected messages, in arrival order. */
-  readonly unexpected: Message[] = [];
+  /**
+   * Unexpected messages, in arrival order, from index `#head` on (a deque:
+   * taking the oldest is O(1), which matters when a fast sender has queued
+   * thousands of small messages).
+   */
+  #q: (Message | undefined)[] = [];
+  #head = 0;
   /** Total payload bytes of the unexpected messages. */
   unexpectedBytes = 0;
+
+  /** Number of unexpected messages. */
+  get unexpectedCount(): number {
+    return this.#q.length - this.#head;
+  }
+
+  /** The unexpected messages, oldest first (a copy). */
+  unexpectedList(): Message[] {
+    return this.#q.slice(this.#head) as Message[];
+  }
 
   /** A message header arrived: returns the posted receive it matches (removed), or null after queueing it. */
   arrive(m: Message): RecvOp | null {
@@ -120,32 +135,38 @@ export class Matcher {
         return r;
       }
     }
-    this.unexpected.push(m);
+    this.#q.push(m);
     this.unexpectedBytes += m.length;
     return null;
   }
 
   /** Removes and returns the oldest unexpected message that matches, or null. */
   take(source: number, tag: number, context: number): Message | null {
-    const q = this.unexpected;
-    for (let i = 0; i < q.length; i++) {
-      if (matches(source, tag, context, q[i])) {
-        const m = q[i];
-        if (i === 0) q.shift();
-        else q.splice(i, 1);
-        this.unexpectedBytes -= m.length;
-        return m;
-      }
+    const q = this.#q;
+    for (let i = this.#head; i < q.length; i++) {
+      const m = q[i]!;
+      if (!matches(source, tag, context, m)) continue;
+      if (i === this.#head) {
+        q[i] = undefined;
+        this.#head++;
+        if (this.#head === q.length) {
+          q.length = 0;
+          this.#head = 0;
+        } else if (this.#head >= 1024 && this.#head * 2 >= q.length) {
+          this.#q = q.slice(this.#head);
+          this.#head = 0;
+        }
+      } else q.splice(i, 1);
+      this.unexpectedBytes -= m.length;
+      return m;
     }
     return null;
   }
 
   /** The oldest unexpected message that matches, left in place, or null. */
   peek(source: number, tag: number, context: number): Message | null {
-    const q = this.unexpected;
-    for (let i = 0; i < q.length; i++) {
-      if (matches(source, tag, context, q[i])) return q[i];
-    }
+    const q = this.#q;
+    for (let i = this.#head; i < q.length; i++) if (matches(source, tag, context, q[i]!)) return q[i]!;
     return null;
   }
 

@@ -379,12 +379,12 @@ export class ShmTransport implements Transport {
   /** Fails clearly when the unexpected queue outgrows its bound. */
   #checkBound(m: Message): void {
     const mt = this.#matcher;
-    if (mt.unexpectedBytes <= this.#limitBytes && mt.unexpected.length <= this.#limitMessages) return;
+    if (mt.unexpectedBytes <= this.#limitBytes && mt.unexpectedCount <= this.#limitMessages) return;
     const bySource = new Map<number, number>();
-    for (const u of mt.unexpected) bySource.set(u.source, (bySource.get(u.source) ?? 0) + 1);
+    for (const u of mt.unexpectedList()) bySource.set(u.source, (bySource.get(u.source) ?? 0) + 1);
     const top = [...bySource].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, n]) => `${n} from rank ${s}`);
     throw new SpmdError(
-      `rank ${this.rank}: ${mt.unexpected.length} messages (${mt.unexpectedBytes} bytes) arrived that no receive has ` +
+      `rank ${this.rank}: ${mt.unexpectedCount} messages (${mt.unexpectedBytes} bytes) arrived that no receive has ` +
         `taken, past the bound of ${this.#limitMessages} messages / ${this.#limitBytes} bytes (${top.join(", ")}; ` +
         `latest: tag ${m.tag} from rank ${m.source}): a rank is sending faster than this one receives`,
       "MPI_ERR_NO_MEM",
@@ -393,7 +393,7 @@ export class ShmTransport implements Transport {
 
   /** Messages left unreceived on collective contexts (odd context ids): signs of mismatched collectives. */
   leftoverCollectiveMessages(): { source: number; tag: number; context: number }[] {
-    return this.#matcher.unexpected.filter((m) => (m.context & 1) === 1).map((m) => ({
+    return this.#matcher.unexpectedList().filter((m) => (m.context & 1) === 1).map((m) => ({
       source: m.source,
       tag: m.tag,
       context: m.context,
@@ -450,7 +450,7 @@ export class ShmTransport implements Transport {
   ): unknown {
     this.#live(call);
     const matcher = this.#matcher;
-    let m = matcher.unexpected.length > 0 ? matcher.take(source, tag, context) : null;
+    let m = matcher.unexpectedCount > 0 ? matcher.take(source, tag, context) : null;
     if (m === null) {
       const w = this.#waiter;
       w.begin();
