@@ -12,7 +12,7 @@ import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "./constants.ts";
 import { describe, SpmdError } from "./errors.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
-import { callCode, type Transport } from "./transport/transport.ts";
+import { CALL_NAMES, callCode, type Transport } from "./transport/transport.ts";
 import { checkBuffer, checkDest, checkRecvTag, checkRoot, checkSendTag, checkSource } from "./_validate.ts";
 import { Coll } from "./collectives/_coll.ts";
 import { barrierDissemination } from "./collectives/barrier/dissemination.ts";
@@ -36,27 +36,8 @@ export const UNDEFINED: number = -32766;
 /** Next free context id of each rank (shared by all its communicators). */
 const nextContext = new WeakMap<Transport, number>();
 
-const C_CALL: Record<string, number> = {};
-for (
-  const n of [
-    "barrier",
-    "bcast",
-    "reduce",
-    "allreduce",
-    "gather",
-    "scatter",
-    "allgather",
-    "alltoall",
-    "gatherv",
-    "scatterv",
-    "allgatherv",
-    "scan",
-    "exscan",
-    "reduceScatter",
-    "split",
-    "dup",
-  ]
-) C_CALL[n] = callCode(n);
+/** Call codes of the collectives and communicator calls, by name. */
+const C_CALL: Record<string, number> = Object.fromEntries(CALL_NAMES.map((name, code) => [name, code]));
 
 const C_SEND = callCode("send");
 const C_RECV = callCode("recv");
