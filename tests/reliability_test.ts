@@ -94,7 +94,10 @@ Deno.test("cli: a deadlock ends the job with exit code 1 and the report", async 
   const r = await cli(["-n", "2", "tests/programs/deadlock.ts", "cycle"]);
   equal(r.code, 1);
   match(r.stderr, /^spmd: deadlock: /);
-  match(r.stderr, /waits:\n {2}rank 0: blocked in recv\(source=1, tag=3, comm=0\)\n {2}rank 1: blocked in recv\(source=0/);
+  match(
+    r.stderr,
+    /waits:\n {2}rank 0: blocked in recv\(source=1, tag=3, comm=0\)\n {2}rank 1: blocked in recv\(source=0/,
+  );
 });
 
 Deno.test("short soak: random traffic on 8 ranks loses and corrupts nothing", async () => {
