@@ -149,7 +149,7 @@ function collectiveRound(round: number, c: Comm): void {
       break;
     }
     case 1: {
-      const got = c.bcast(c.rank === root ? payload(round, root, 0, n * 8) : null, root);
+      const got = c.bcast(c.rank === root ? payload(round, root, 0, n * 8) : null, root) as Uint8Array;
       ok = verify(got, round, root, 0, n * 8);
       break;
     }
