@@ -270,7 +270,12 @@ export class Comm {
       this.context,
       "isend",
     );
-    return new Request<undefined>(this.transport, op, this.#map);
+    return new Request<undefined>(this.transport, op, this.#map, undefined, {
+      send: true,
+      peer: dest,
+      tag,
+      context: this.context,
+    });
   }
 
   /** Starts a receive; `wait()` on the request returns the value. */
@@ -288,7 +293,12 @@ export class Comm {
       null,
       "irecv",
     );
-    return new Request<T>(this.transport, op, this.#map);
+    return new Request<T>(this.transport, op, this.#map, null, {
+      send: false,
+      peer: source,
+      tag,
+      context: this.context,
+    });
   }
 
   /**
@@ -313,7 +323,12 @@ export class Comm {
       buffer,
       "irecvInto",
     );
-    return new Request<undefined>(this.transport, op, this.#map);
+    return new Request<undefined>(this.transport, op, this.#map, undefined, {
+      send: false,
+      peer: source,
+      tag,
+      context: this.context,
+    });
   }
 
   // ---- probing ---------------------------------------------------------------

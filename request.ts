@@ -9,7 +9,21 @@ import { Status } from "./status.ts";
 import { callCode, type PendingOp, type Transport } from "./transport/transport.ts";
 
 const C_WAIT = callCode("wait");
+const C_WAIT_SEND = callCode("waitSend");
 const C_WAITALL = callCode("waitAll");
+const C_WAITALL_SEND = callCode("waitAllSend");
+
+/** What a request waits for, for reports: a receive's source or a send's destination (communicator ranks), tag, context. */
+export interface RequestEnvelope {
+  /** True for a send. */
+  send: boolean;
+  /** Source (receive) or destination (send), as the caller gave it. */
+  peer: number;
+  /** Tag. */
+  tag: number;
+  /** Context id of the communicator. */
+  context: number;
+}
 
 /** Maps a world rank to a communicator rank (identity for the world). */
 export type RankMap = (worldRank: number) => number;
@@ -32,6 +46,7 @@ export class Request<T = unknown> {
   readonly #t: Transport | null;
   readonly #op: PendingOp | null;
   readonly #map: RankMap | null;
+  readonly #env: RequestEnvelope | null;
   #finished = false;
   #value: T | null = null;
   #status: Status | null = null;
@@ -43,10 +58,12 @@ export class Request<T = unknown> {
     op: PendingOp | null,
     map: RankMap | null,
     value: T | null = null,
+    env: RequestEnvelope | null = null,
   ) {
     this.#t = t;
     this.#op = op;
     this.#map = map;
+    this.#env = env;
     if (op === null) {
       this.#finished = true;
       this.#value = value;
@@ -65,10 +82,26 @@ export class Request<T = unknown> {
 
   /** Waits for completion; returns the received value (undefined for a send). */
   wait(status?: Status): T {
+    return this.#wait(status, false);
+  }
+
+  /** @internal Waits, recording the wait as `waitAll` when `all`. */
+  waitIn(status: Status | undefined, all: boolean): T {
+    return this.#wait(status, all);
+  }
+
+  #wait(status: Status | undefined, all: boolean): T {
     if (!this.#finished) {
       const st = new Status();
       const t = this.#t!;
-      t.enter(C_WAIT, -1, -1, -1);
+      const e = this.#env;
+      const send = e !== null && e.send;
+      t.enter(
+        all ? (send ? C_WAITALL_SEND : C_WAITALL) : (send ? C_WAIT_SEND : C_WAIT),
+        e === null ? -1 : e.peer,
+        e === null ? -1 : e.tag,
+        e === null ? -1 : e.context,
+      );
       try {
         this.#value = t.wait(this.#op!, st) as T;
       } catch (e) {
@@ -131,19 +164,13 @@ export function waitAll<T = unknown>(
   }
   const out: T[] = new Array(requests.length);
   let first: unknown = null;
-  const t = requests.find((r) => !r.done)?.transport ?? null;
-  t?.enter(C_WAITALL, -1, -1, -1);
-  try {
-    for (let i = 0; i < requests.length; i++) {
-      try {
-        const st = statuses ? (statuses[i] ??= new Status()) : undefined;
-        out[i] = requests[i].wait(st);
-      } catch (e) {
-        first ??= e;
-      }
+  for (let i = 0; i < requests.length; i++) {
+    try {
+      const st = statuses ? (statuses[i] ??= new Status()) : undefined;
+      out[i] = requests[i].waitIn(st, true);
+    } catch (e) {
+      first ??= e;
     }
-  } finally {
-    t?.leave();
   }
   if (first !== null) throw first;
   return out;

@@ -18,9 +18,13 @@
  * ```
  */
 export class Status {
-  /** Rank of the sender in the communicator (-1 before a receive fills it). */
-  source: number = -1;
-  /** Tag of the message (-1 before a receive fills it). */
+  /**
+   * Rank of the sender in the communicator. A fresh Status has
+   * `ANY_SOURCE` (−2), as in mpi4py, so it is never mistaken for a receive
+   * from `PROC_NULL` (−1).
+   */
+  source: number = -2;
+  /** Tag of the message (`ANY_TAG`, −1, until a receive fills it). */
   tag: number = -1;
   /** Payload size in bytes as sent (for typed arrays, their byteLength). */
   bytes: number = 0;

@@ -2,34 +2,62 @@
 // memory from the launcher, makes `world()` find it, gives the user program
 // its own `Deno.args`, imports the program, and reports how the rank ended.
 //
-// Messages to the launcher (see job.ts): done, error, abort, aborted, exit.
+// A rank's life is its event loop, not its module's top level: a program may
+// start async work (an un-awaited `async main()`, timers, I/O) that goes on
+// after the top level returns. So when the module returns, the rank reports
+// "returned" and the launcher asks it, message by message, whether its event
+// loop has anything left; only once it is idle (twice in a row) does the
+// rank finalize and report "done". An error at any time, even after "done",
+// is reported.
+//
+// Messages to the launcher (see _protocol.ts): returned, busy, done, error,
+// abort, aborted, exit.
 
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
 import { COLLECTIVE_TAG_NAMES } from "../collectives/_coll.ts";
 import { SpmdError } from "../errors.ts";
+import type { Leftover } from "../transport/transport.ts";
+import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
 
-/** Completes pending sends; fails if collective messages were left unreceived (mismatched collectives). */
+/** How many unreceived messages a report lists before it summarises. */
+const LIST_MAX = 8;
+
+/** One line of an unreceived-message report. */
+function leftoverLine(m: Leftover): string {
+  const what = (m.context & 1) === 1
+    ? `a ${COLLECTIVE_TAG_NAMES[m.tag] ?? `tag ${m.tag}`} message of a collective`
+    : `tag ${m.tag}`;
+  return `rank ${m.source} → rank ${m.dest}: ${what}, ${m.bytes} bytes, comm ${m.context >> 1}` +
+    (m.whole ? "" : " (partly transferred)");
+}
+
+/**
+ * Completes pending sends; fails when messages were left unreceived (sent
+ * here and never received, or sent from here to a rank that has ended),
+ * naming each. Collective messages among them mean mismatched collectives.
+ */
 function finalize(): void {
   const t = worldInfo()?.transport;
   if (t === undefined) return;
-  t.finalize();
-  const left = t.leftoverCollectiveMessages();
-  if (left.length > 0) {
-    const what = left.slice(0, 3).map((m) =>
-      `a ${COLLECTIVE_TAG_NAMES[m.tag] ?? `tag ${m.tag}`} message from rank ${m.source} on comm ${m.context >> 1}`
-    );
-    throw new SpmdError(
-      `finalize: this rank ended with ${left.length} collective message(s) that no collective call received ` +
-        `(${what.join(", ")}): mismatched collectives — every rank must call the same collectives in the same order`,
-      "MPI_ERR_OTHER",
-    );
-  }
+  const left = t.finalize();
+  if (left.length === 0) return;
+  const lines = left.slice(0, LIST_MAX).map((m) => `  ${leftoverLine(m)}`);
+  if (left.length > LIST_MAX) lines.push(`  ... and ${left.length - LIST_MAX} more`);
+  const collective = left.some((m) => (m.context & 1) === 1);
+  const e = new SpmdError(
+    `finalize: ${left.length} message(s) were sent and never received:\n${lines.join("\n")}` +
+      (collective
+        ? "\nmismatched collectives: every rank must call the same collectives in the same order"
+        : "\nevery message sent must be received before the job ends"),
+    "MPI_ERR_OTHER",
+  );
+  e.stack = `${e.name}: ${e.message}`; // the bootstrap's own frames would tell the user nothing
+  throw e;
 }
-import type { InitMessage, RankMessage } from "./_protocol.ts";
 
 declare const self: {
   postMessage(m: RankMessage): void;
-  onmessage: ((e: MessageEvent<InitMessage>) => void) | null;
+  onmessage: ((e: MessageEvent<InitMessage | IdleQuery>) => void) | null;
   addEventListener(
     type: string,
     fn: (e: Event & { error?: unknown; reason?: unknown }) => void,
@@ -37,7 +65,8 @@ declare const self: {
 };
 
 let rank = -1;
-let ended = false;
+/** "running" until the rank reported how it ended. */
+let state: "running" | "done" | "ended" = "running";
 
 function report(m: RankMessage): void {
   self.postMessage(m);
@@ -52,17 +81,33 @@ function errorText(e: unknown): { message: string; stack: string } {
 }
 
 function fail(e: unknown): void {
-  if (ended) return;
-  ended = true;
   const name = (e as { name?: string } | null)?.name;
   if (name === "AbortSignalled") return; // comm.abort already reported
+  if (state === "ended") return;
   if (name === "AbortedError") {
-    report({ t: "aborted", rank });
+    if (state === "running") report({ t: "aborted", rank });
+    state = "ended";
     return;
   }
+  const late = state === "done";
+  state = "ended";
   const { message, stack } = errorText(e);
   // The launcher stops the other ranks once it has recorded what they were doing.
-  report({ t: "error", rank, message, stack });
+  report({ t: "error", rank, message, stack, late });
+}
+
+/** Finalizes and reports "done" (once). */
+function finish(exit = false): boolean {
+  if (state !== "running") return true;
+  try {
+    finalize();
+  } catch (err) {
+    fail(err);
+    return false;
+  }
+  state = "done";
+  report({ t: "done", rank, exit });
+  return true;
 }
 
 function tagConsole(r: number): void {
@@ -88,6 +133,41 @@ function tagConsole(r: number): void {
   }
 }
 
+/**
+ * True when this worker's event loop has nothing left to run. Valid only
+ * while a message from the launcher is being handled. Uses Deno's internal
+ * `eventLoopHasMoreWork`; where it is missing, the rank is taken as idle as
+ * soon as its module returns.
+ */
+const hasMoreWork: () => boolean = (() => {
+  try {
+    const internal = (Deno as unknown as Record<symbol, { core?: { eventLoopHasMoreWork?: () => boolean } }>)[
+      (Deno as unknown as { internal: symbol }).internal
+    ];
+    const fn = internal?.core?.eventLoopHasMoreWork;
+    if (typeof fn === "function") return () => fn();
+  } catch { /* not available */ }
+  return () => false;
+})();
+
+let idleInARow = 0;
+
+function onIdleQuery(): void {
+  if (state !== "running") return;
+  if (hasMoreWork()) {
+    idleInARow = 0;
+    report({ t: "busy", rank });
+    return;
+  }
+  // Twice in a row, one launcher round trip apart: an I/O result that was
+  // ready but not yet delivered at the first look is seen at the second.
+  if (++idleInARow < 2) {
+    report({ t: "busy", rank });
+    return;
+  }
+  finish();
+}
+
 self.addEventListener("error", (e) => {
   e.preventDefault();
   fail(e.error ?? (e as unknown as ErrorEvent).message);
@@ -97,9 +177,7 @@ self.addEventListener("unhandledrejection", (e) => {
   fail(e.reason);
 });
 
-self.onmessage = async (e: MessageEvent<InitMessage>) => {
-  const init = e.data;
-  self.onmessage = null;
+async function start(init: InitMessage): Promise<void> {
   rank = init.rank;
   setWorldInfo({
     sab: init.sab,
@@ -107,7 +185,7 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
     spin: init.spin,
     unexpectedBytes: init.unexpectedBytes,
     onAbort: (code, message) => {
-      ended = true;
+      state = "ended";
       report({ t: "abort", rank, code, message });
     },
   });
@@ -120,18 +198,11 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
     configurable: true,
     writable: true,
     value: (code = 0): never => {
-      if (!ended) {
+      if (state === "running") {
         if (code === 0) {
-          try {
-            finalize();
-          } catch (err) {
-            fail(err);
-            return exit(1);
-          }
-          ended = true;
-          report({ t: "done", rank });
+          if (!finish(true)) return exit(1);
         } else {
-          ended = true;
+          state = "ended";
           report({ t: "exit", rank, code });
         }
       }
@@ -141,12 +212,15 @@ self.onmessage = async (e: MessageEvent<InitMessage>) => {
   if (init.tagOutput) tagConsole(rank);
   try {
     await import(init.module);
-    finalize();
-    if (!ended) {
-      ended = true;
-      report({ t: "done", rank });
-    }
   } catch (err) {
     fail(err);
+    return;
   }
+  if (state === "running") report({ t: "returned", rank });
+}
+
+self.onmessage = (e: MessageEvent<InitMessage | IdleQuery>) => {
+  const m = e.data;
+  if (m.t === "init") void start(m);
+  else if (m.t === "idle?") onIdleQuery();
 };

@@ -2,6 +2,7 @@
 
 /** Launcher → worker: start this rank. */
 export interface InitMessage {
+  t: "init";
   sab: SharedArrayBuffer;
   rank: number;
   module: string;
@@ -11,10 +12,21 @@ export interface InitMessage {
   unexpectedBytes?: number;
 }
 
-/** Worker → launcher: how the rank ended. */
+/**
+ * Launcher → worker, after the rank's module returned: "is your event loop
+ * idle?" The worker can tell only while it handles a message (the wait for
+ * the launcher's next message is itself pending work the rest of the time).
+ */
+export interface IdleQuery {
+  t: "idle?";
+}
+
+/** Worker → launcher. */
 export type RankMessage =
-  | { t: "done"; rank: number }
-  | { t: "error"; rank: number; message: string; stack: string }
+  | { t: "done"; rank: number; exit?: boolean }
+  | { t: "returned"; rank: number }
+  | { t: "busy"; rank: number }
+  | { t: "error"; rank: number; message: string; stack: string; late?: boolean }
   | { t: "abort"; rank: number; code: number; message: string }
   | { t: "aborted"; rank: number }
   | { t: "exit"; rank: number; code: number };

@@ -22,11 +22,12 @@ import {
   A_SENT,
   A_STATE,
   A_TAG,
+  A_WAITING,
+  A_WAITS,
   ACT_BLOCKED,
   ACT_DONE,
   ACT_STARTING,
   createShm,
-  H_ABORT_CODE,
   H_ENDED,
   layoutFor,
   MAX_RANKS,
@@ -38,7 +39,9 @@ import {
   type ShmLayout,
 } from "../transport/shm_layout.ts";
 import { CALL_NAMES } from "../transport/transport.ts";
-import type { InitMessage, RankMessage } from "./_protocol.ts";
+import { unreadFrames } from "../transport/ring.ts";
+import { describe } from "../errors.ts";
+import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
 import { Comm } from "../comm.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
 
@@ -83,7 +86,7 @@ export interface JobFailure {
   /** The rank that failed, or -1 for a timeout. */
   rank: number;
   /** What happened. */
-  kind: "error" | "abort" | "exit" | "timeout" | "stopped" | "deadlock";
+  kind: "error" | "abort" | "exit" | "timeout" | "stopped" | "deadlock" | "unreceived";
   /** The error message (or a description). */
   message: string;
   /** The stack, when there is one. */
@@ -94,7 +97,7 @@ export interface JobFailure {
 export interface JobResult {
   /** True when every rank returned. */
   ok: boolean;
-  /** Exit code for a launcher: 0, the abort code, 124 for a timeout, else 1. */
+  /** Exit code for a launcher: 0, the abort code (as given, even 0), the `Deno.exit` code, 124 for a timeout, else 1. */
   code: number;
   /** The first failure, when not ok. */
   failure: JobFailure | null;
@@ -127,20 +130,20 @@ export interface Job {
 export function checkJobOptions(call: string, o: JobOptions): void {
   if (!Number.isInteger(o.size) || o.size < 1 || o.size > MAX_RANKS) {
     throw new RangeError(
-      `${call}: size must be an integer in 1..${MAX_RANKS}, got ${o.size}`,
+      `${call}: size must be an integer in 1..${MAX_RANKS}, got ${describe(o.size)}`,
     );
   }
   if (
     o.args !== undefined &&
     (!Array.isArray(o.args) || o.args.some((a) => typeof a !== "string"))
   ) {
-    throw new TypeError(`${call}: args must be an array of strings`);
+    throw new TypeError(`${call}: args must be an array of strings, got ${describe(o.args)}`);
   }
   if (
     o.timeout !== undefined && !(typeof o.timeout === "number" && o.timeout > 0)
   ) {
     throw new RangeError(
-      `${call}: timeout must be a positive number of seconds, got ${o.timeout}`,
+      `${call}: timeout must be a positive number of seconds, got ${describe(o.timeout)}`,
     );
   }
 }
@@ -157,10 +160,17 @@ export function describeActivity(
   if (state === ACT_STARTING) return "starting";
   if (state !== ACT_BLOCKED) return "running user code (not in an spmd call)";
   const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
-  if (call === "wait" || call === "waitAll") return `blocked in ${call}() on a non-blocking request`;
   const peer = Atomics.load(words, a + A_PEER);
   const tag = Atomics.load(words, a + A_TAG);
   const ctx = Atomics.load(words, a + A_CONTEXT);
+  if (call === "finalize") return "finishing its sends (finalize)";
+  const wait = WAIT_CALLS[call];
+  if (wait !== undefined) {
+    const [outer, inner, who] = wait;
+    const peerText = peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
+    const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
+    return `blocked in ${outer}() for ${inner}(${who}=${peerText}, tag=${tagText}, comm=${ctx >> 1})`;
+  }
   const who = call === "send" ? "dest" : (call === "recv" || call === "recvInto" || call === "probe" ||
       call === "sendrecv")
     ? "source"
@@ -172,6 +182,17 @@ export function describeActivity(
   return `blocked in ${call}(${parts.join(", ")})`;
 }
 
+/** Wait call names: [public call, request kind, peer word meaning]. */
+const WAIT_CALLS: Record<string, [string, string, string]> = {
+  wait: ["wait", "irecv", "source"],
+  waitSend: ["wait", "isend", "dest"],
+  waitAll: ["waitAll", "irecv", "source"],
+  waitAllSend: ["waitAll", "isend", "dest"],
+};
+
+/** Milliseconds between "is your event loop idle?" questions to a rank whose module returned, at most. */
+const IDLE_POLL_MS = 20;
+
 /** Starts `size` ranks of a program. */
 export function startJob(options: JobOptions): Job {
   checkJobOptions("startJob", options);
@@ -181,8 +202,13 @@ export function startJob(options: JobOptions): Job {
   const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
   const module = options.module instanceof URL ? options.module.href : options.module;
   const ends: RankEnd[] = new Array(size).fill("running");
+  /** Ranks that ended with Deno.exit(0). */
+  const exited: boolean[] = new Array(size).fill(false);
+  /** Delay of the next idle question to each rank whose module returned. */
+  const idleDelay: number[] = new Array(size).fill(0);
   const workers: Worker[] = [];
   let failure: JobFailure | null = null;
+  let failCode = 1;
   let activity: string[] = [];
   let remaining = size;
   let resolve!: (r: JobResult) => void;
@@ -199,31 +225,86 @@ export function startJob(options: JobOptions): Job {
     clearTimeout(timer);
     clearTimeout(graceTimer);
     for (const w of workers) w.terminate();
-    let code = 0;
-    if (failure !== null) {
-      code = failure.kind === "timeout" ? 124 : (Atomics.load(words, H_ABORT_CODE) || 1);
+    if (failure === null) {
+      const lost = unreceived();
+      if (lost !== "") {
+        failure = { rank: -1, kind: "unreceived", message: lost, stack: "" };
+        failCode = 1;
+      }
     }
-    resolve({ ok: failure === null, code, failure, ends, activity });
+    resolve({ ok: failure === null, code: failure === null ? 0 : failCode, failure, ends, activity });
+  }
+
+  /** Messages still in a ring once every rank has ended: sent after their receiver finished. */
+  function unreceived(): string {
+    const lines: string[] = [];
+    let n = 0;
+    for (let src = 0; src < size; src++) {
+      for (let dst = 0; dst < size; dst++) {
+        if (src === dst) continue;
+        for (const f of unreadFrames(sab, layout, src, dst)) {
+          if (++n <= 8) {
+            lines.push(
+              `  rank ${src} → rank ${dst}: tag ${f.tag}, ${f.length} bytes, comm ${f.context >> 1}` +
+                ((f.context & 1) === 1 ? " (a collective's message)" : "") +
+                (f.whole ? "" : " (partly transferred)"),
+            );
+          }
+        }
+      }
+    }
+    if (n === 0) return "";
+    if (n > 8) lines.push(`  ... and ${n - 8} more`);
+    return `${n} message(s) were sent and never received (their receiver had already finished):\n${lines.join("\n")}`;
+  }
+
+  /** How an ended rank ended, for reports. */
+  function endText(r: number): string {
+    if (exited[r]) return "called Deno.exit(0) and ended while other ranks still ran";
+    return ends[r] === "done" ? "finished (returned)" : `ended (${ends[r]})`;
   }
 
   function stopAll(f: JobFailure, code: number): void {
-    if (failure !== null) return;
+    if (failure !== null || finished) return;
     failure = f;
+    failCode = code;
     activity = [];
     for (let r = 0; r < size; r++) {
-      if (r !== f.rank && ends[r] === "running") {
-        activity.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
-      }
+      if (r === f.rank) continue;
+      if (ends[r] === "running") activity.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
+      else if (exited[r]) activity.push(`rank ${r}: ${endText(r)}`);
     }
     raiseAbort(sab, code, f.rank);
     graceTimer = setTimeout(finish, GRACE_MS);
   }
 
   function onMessage(m: RankMessage): void {
-    if (ends[m.rank] !== "running") return;
-    ends[m.rank] = m.t;
+    const r = m.rank;
+    if (m.t === "returned" || m.t === "busy") {
+      if (ends[r] !== "running" || finished) return;
+      // Ask again, soon after the module returned, less often while it stays busy.
+      const delay = m.t === "returned" ? 0 : idleDelay[r];
+      idleDelay[r] = Math.min(IDLE_POLL_MS, Math.max(1, idleDelay[r] * 2));
+      const ask = setTimeout(() => {
+        if (!finished && ends[r] === "running") {
+          workers[options.host ? r - 1 : r].postMessage({ t: "idle?" } as IdleQuery);
+        }
+      }, delay);
+      void ask;
+      return;
+    }
+    if (m.t === "error" && ends[r] === "done") {
+      // An error after the rank finished (a late timer): still a failure.
+      stopAll({ rank: r, kind: "error", message: m.message, stack: m.stack }, 1);
+      return;
+    }
+    if (ends[r] !== "running") return;
+    ends[r] = m.t;
     remaining--;
     switch (m.t) {
+      case "done":
+        if (m.exit) exited[r] = true;
+        break;
       case "error":
         stopAll({
           rank: m.rank,
@@ -275,6 +356,7 @@ export function startJob(options: JobOptions): Job {
         stack: "",
       });
     const init: InitMessage = {
+      t: "init",
       sab,
       rank: r,
       module,
@@ -309,12 +391,14 @@ export function startJob(options: JobOptions): Job {
       if (ends[r] !== "running" && !(options.host && r === 0)) continue;
       live++;
       const a = layout.activityWord + r * RANK_STRIDE;
-      if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED) {
+      // Stuck means idle in a wait loop inside an spmd call; local work inside
+      // a call (a user op, serializing a large value) is not waiting.
+      if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || Atomics.load(words, a + A_WAITING) !== 1) {
         stable = 0;
         lastPrint = "";
         return;
       }
-      print += `${r}:${words[a + A_EPOCH]}:${words[a + A_SENT]}:${words[a + A_RECEIVED]} `;
+      print += `${r}:${words[a + A_EPOCH]}:${words[a + A_WAITS]}:${words[a + A_SENT]}:${words[a + A_RECEIVED]} `;
     }
     if (live === 0) return;
     let moved = 0;
@@ -329,17 +413,13 @@ export function startJob(options: JobOptions): Job {
       return;
     }
     if (++stable < 2) return;
-    const lines: string[] = [];
-    for (let r = 0; r < size; r++) {
-      if (ends[r] === "running" || (options.host && r === 0)) {
-        lines.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
-      }
-    }
     const mismatch = mismatchedCollectives(words, layout, size, (r) => ends[r] === "running");
+    const gone = ends.filter((e) => e !== "running").length - (options.host ? 1 : 0);
     stopAll({
       rank: -1,
       kind: "deadlock",
       message: "deadlock: every rank still running is blocked in an spmd call and no message is in flight" +
+        (gone > 0 ? ` (${gone} rank(s) have already ended)` : "") +
         (mismatch ? `\n${mismatch}` : ""),
       stack: "",
     }, 1);
@@ -408,7 +488,8 @@ export function mismatchedCollectives(
     if (!live(r)) continue;
     const a = layout.activityWord + r * RANK_STRIDE;
     const ctx = Atomics.load(words, a + A_CONTEXT);
-    if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || (ctx & 1) === 0) continue;
+    // Only collective contexts (odd, ≥ 1): waits and finalize record −1.
+    if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || ctx < 0 || (ctx & 1) === 0) continue;
     const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
     const root = Atomics.load(words, a + A_PEER);
     const what = root >= 0 ? `${call}(root=${root})` : `${call}()`;

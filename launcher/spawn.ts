@@ -5,6 +5,19 @@
  */
 
 import { checkJobOptions, formatFailure, type JobResult, startJob } from "./job.ts";
+import { resolve, toFileUrl } from "../_path.ts";
+import { describe } from "../errors.ts";
+
+/**
+ * The URL of a module given as a URL, a URL string (`file:`, `https:`, ...)
+ * or a file path (relative to the working directory, which may contain `#`,
+ * `%` or spaces: a path is never parsed as a URL).
+ */
+function moduleHref(m: string | URL): string {
+  if (m instanceof URL) return m.href;
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(m)) return new URL(m).href;
+  return toFileUrl(resolve(m)).href;
+}
 
 /** Options of {@linkcode spawn}. */
 export interface SpawnOptions {
@@ -58,15 +71,15 @@ export async function spawn(
 ): Promise<void> {
   if (typeof moduleUrl !== "string" && !(moduleUrl instanceof URL)) {
     throw new TypeError(
-      `spawn: moduleUrl must be a URL or string, got ${typeof moduleUrl}`,
+      `spawn: moduleUrl must be a URL or string, got ${describe(moduleUrl)}`,
     );
   }
   if (options === null || typeof options !== "object") {
     throw new TypeError(
-      `spawn: options must be an object like { size: 4 }, got ${options}`,
+      `spawn: options must be an object like { size: 4 }, got ${describe(options)}`,
     );
   }
-  const url = new URL(moduleUrl, `file://${Deno.cwd()}/`).href;
+  const url = moduleHref(moduleUrl);
   checkJobOptions("spawn", { ...options, module: url });
   const result = await startJob({ ...options, module: url }).done;
   if (!result.ok) throw new JobError(result);

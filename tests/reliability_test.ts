@@ -71,8 +71,9 @@ Deno.test("deadlock: mismatched collectives are named as such", async () => {
 
 Deno.test("mismatched collectives that do not block are caught when the ranks end", async () => {
   await fails("deadlock.ts", 2, ["left-over"], (e) => {
-    match(e.message, /finalize: this rank ended with 1 collective message\(s\) that no collective call received/);
-    match(e.message, /mismatched collectives/);
+    match(e.message, /^rank 1: SpmdError: finalize: 1 message\(s\) were sent and never received:\n/);
+    match(e.message, /\n {2}rank 0 → rank 1: a bcast message of a collective, 8 bytes, comm 0\n/);
+    match(e.message, /\nmismatched collectives: every rank must call the same collectives/);
   });
 });
 

@@ -194,7 +194,10 @@ export interface Encoded {
  */
 export function encode(value: unknown, call: string): Encoded {
   const k = typedKind(value);
-  if (k !== 0) return { kind: k, bytes: bytesOf(value as ArrayBufferView) };
+  if (k !== 0) {
+    checkAttached(call, value as ArrayBufferView);
+    return { kind: k, bytes: bytesOf(value as ArrayBufferView) };
+  }
   switch (typeof value) {
     case "number":
       return {
@@ -202,7 +205,10 @@ export function encode(value: unknown, call: string): Encoded {
         bytes: new Uint8Array(new Float64Array([value]).buffer),
       };
     case "string":
-      return { kind: KIND_STRING, bytes: encoder.encode(value) };
+      // UTF-8 cannot carry lone surrogates: such strings go through the
+      // structured-clone path, which keeps UTF-16 as it is.
+      if (value.isWellFormed()) return { kind: KIND_STRING, bytes: encoder.encode(value) };
+      break;
     case "boolean":
       return { kind: value ? KIND_TRUE : KIND_FALSE, bytes: EMPTY };
     case "undefined":
@@ -215,6 +221,12 @@ export function encode(value: unknown, call: string): Encoded {
       );
   }
   if (value === null) return { kind: KIND_NULL, bytes: EMPTY };
+  if (value instanceof ArrayBuffer && value.detached) {
+    throw new SpmdError(
+      `${call}: cannot send a detached ArrayBuffer (it was transferred or resized away)`,
+      "MPI_ERR_BUFFER",
+    );
+  }
   let bytes: Uint8Array;
   try {
     bytes = serialize(value);
@@ -227,8 +239,42 @@ export function encode(value: unknown, call: string): Encoded {
   return { kind: KIND_STRUCTURED, bytes };
 }
 
-/** Decodes a complete non-typed message payload. */
-export function decode(kind: number, bytes: Uint8Array): unknown {
+/**
+ * Throws an error naming `call` when `view`'s buffer is detached (a
+ * transferred ArrayBuffer): its bytes are gone, and reading it would
+ * otherwise fail with a bare TypeError or send an empty array.
+ */
+export function checkAttached(call: string, view: ArrayBufferView): void {
+  const b = view.buffer as ArrayBuffer;
+  if (b.detached === true) {
+    throw new SpmdError(
+      `${call}: the ${view.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. by postMessage); ` +
+        `its contents are gone`,
+      "MPI_ERR_BUFFER",
+    );
+  }
+}
+
+/**
+ * Decodes a complete non-typed message payload; `call`, `source` and `tag`
+ * name the receive and the message in errors.
+ */
+export function decode(kind: number, bytes: Uint8Array, call = "recv", source = -1, tag = -1): unknown {
+  if (kind === KIND_STRUCTURED) {
+    try {
+      return deserialize(bytes);
+    } catch (e) {
+      const where = `${call}: the message from rank ${source} (tag ${tag}, `;
+      throw new SpmdError(
+        `${where}${bytes.length} bytes) could not be rebuilt: ${(e as Error).name}: ${(e as Error).message}` +
+          ((e as Error).name === "RangeError"
+            ? " (V8's deserializer recurses once per level: values nested more than about 2,000 levels deep cannot " +
+              "be received; flatten them); the message was consumed"
+            : "; the message was consumed"),
+        "MPI_ERR_OTHER",
+      );
+    }
+  }
   switch (kind) {
     case KIND_NUMBER:
       return new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0];
@@ -242,8 +288,6 @@ export function decode(kind: number, bytes: Uint8Array): unknown {
       return null;
     case KIND_UNDEFINED:
       return undefined;
-    case KIND_STRUCTURED:
-      return deserialize(bytes);
   }
   throw new SpmdError(
     `recv: message of unknown kind ${kind}`,

@@ -163,6 +163,15 @@ export class Matcher {
     return null;
   }
 
+  /** Removes one particular unexpected message (the newest first: it is normally the one just queued). */
+  drop(m: Message): void {
+    const q = this.#q;
+    const i = q.lastIndexOf(m);
+    if (i < this.#head) return;
+    q.splice(i, 1);
+    this.unexpectedBytes -= m.length;
+  }
+
   /** The oldest unexpected message that matches, left in place, or null. */
   peek(source: number, tag: number, context: number): Message | null {
     const q = this.#q;

@@ -191,3 +191,35 @@ export class Ring {
     Atomics.store(this.ctl, this.tailWord, this.tail | 0);
   }
 }
+
+/** A frame found unread in a ring. */
+export interface UnreadFrame {
+  /** Payload length in bytes. */
+  length: number;
+  /** Tag. */
+  tag: number;
+  /** Context id. */
+  context: number;
+  /** False when the ring holds only part of the payload. */
+  whole: boolean;
+}
+
+/**
+ * The frames published into the ring (src → dst) that its consumer has not
+ * taken, read from outside both ranks (by the launcher once every rank has
+ * ended: what is left there was sent and never received). Assumes the
+ * consumer stopped at a frame boundary, which a finalized rank does.
+ */
+export function unreadFrames(sab: SharedArrayBuffer, layout: ShmLayout, src: number, dst: number): UnreadFrame[] {
+  const r = new Ring(sab, layout, src, dst);
+  const avail = r.available();
+  const out: UnreadFrame[] = [];
+  let at = 0;
+  while (avail - at >= HEADER_BYTES) {
+    const length = (r.headerWord(at, 0) >>> 0) + (r.headerWord(at, 1) >>> 0) * 4294967296;
+    const next = at + HEADER_BYTES + pad8(length);
+    out.push({ length, tag: r.headerWord(at, 2), context: r.headerWord(at, 3), whole: next <= avail });
+    at = next;
+  }
+  return out;
+}

@@ -32,6 +32,10 @@
  *   word 6  sent             messages sent so far (low 31 bits)
  *   word 7  received         messages received so far (low 31 bits)
  *   word 8  epoch            count of outermost spmd calls entered
+ *   word 9  waiting          1 while the rank is idle in a wait loop (no
+ *                            local work: the deadlock monitor counts only this)
+ *   word 10 waits            count of waits begun (changes whenever a rank
+ *                            goes back to work inside a call and waits again)
  *
  * ringCtl                   one 128-byte control block per ring:
  *   word 0       head         bytes ever written by the producer (u32, wraps)
@@ -95,6 +99,10 @@ export const A_SENT = 6;
 export const A_RECEIVED = 7;
 /** Activity word: outermost spmd calls entered (changes whenever a rank moves on). */
 export const A_EPOCH = 8;
+/** Activity word: 1 while the rank waits idle inside an spmd call (see wait.ts). */
+export const A_WAITING = 9;
+/** Activity word: number of waits begun. */
+export const A_WAITS = 10;
 
 /** Total bound on ring memory; ring size shrinks as ranks grow to keep it. */
 export const RING_MEMORY_BOUND = 256 * 1024 * 1024;

@@ -32,6 +32,7 @@ import {
   A_TAG,
   ACT_BLOCKED,
   ACT_DONE,
+  ACT_FAILED,
   ACT_RUNNING,
   attachShm,
   H_ABORT,
@@ -40,8 +41,10 @@ import {
   RANK_STRIDE,
   type ShmLayout,
 } from "./shm_layout.ts";
-import type { PendingOp, Transport } from "./transport.ts";
+import { callCode, type Leftover, type PendingOp, type Transport } from "./transport.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter } from "./wait.ts";
+
+const C_FINALIZE = callCode("finalize");
 
 /** Largest chunk published at once while streaming, so the receiver can copy out while we copy in. */
 const CHUNK = 64 * 1024;
@@ -141,7 +144,7 @@ export class ShmTransport implements Transport {
     const cores = navigator.hardwareConcurrency || 1;
     const spin = options.spin ??
       (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
-    this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin);
+    this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, layout.activityWord);
     this.#onAbort = options.onAbort;
     this.#limitBytes = options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES;
     this.#limitMessages = options.unexpectedMessages ?? UNEXPECTED_LIMIT_MESSAGES;
@@ -169,11 +172,15 @@ export class ShmTransport implements Transport {
     }
   }
 
-  /** Records the end of the call recorded by `enter`. */
+  /**
+   * Records the end of the call recorded by `enter`. Once the job is being
+   * stopped the record is left as it was, so the report shows the call a
+   * rank was woken from rather than "running user code".
+   */
   leave(): void {
     const a = this.#ctl;
     const i = this.#act;
-    if (--a[i + A_DEPTH] === 0) a[i + A_STATE] = ACT_RUNNING;
+    if (--a[i + A_DEPTH] === 0 && a[H_ABORT] === 0) a[i + A_STATE] = ACT_RUNNING;
   }
 
   // ---- sending ---------------------------------------------------------------
@@ -292,6 +299,14 @@ export class ShmTransport implements Transport {
     const { kind, bytes } = encode(value, call);
     const m = new Message(this.rank, tag, context, kind, bytes.length);
     const op = this.#matcher.arrive(m);
+    if (op === null) {
+      try {
+        this.#checkBound(m);
+      } catch (e) {
+        this.#matcher.drop(m); // not sent: take it back out
+        throw e;
+      }
+    }
     this.#prepare(m, op);
     if (kind === KIND_NUMBER) {
       m.value = new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0];
@@ -332,6 +347,7 @@ export class ShmTransport implements Transport {
     const avail = r.available();
     if (avail === 0) return false;
     let used = 0;
+    let over: Message | null = null;
     while (avail > used) {
       let m = this.#cur[src];
       if (m === null) {
@@ -348,7 +364,7 @@ export class ShmTransport implements Transport {
         used += HEADER_BYTES;
         this.#arrivals++;
         const op = this.#matcher.arrive(m);
-        if (op === null) this.#checkBound(m);
+        if (op === null && over === null && this.#overBound()) over = m;
         this.#prepare(m, op);
         this.#cur[src] = m;
       }
@@ -371,15 +387,23 @@ export class ShmTransport implements Transport {
       this.#cur[src] = null;
       this.#ctl[this.#act + A_RECEIVED]++;
     }
+    // Release before failing, so that a caller who catches the bound error
+    // and carries on never sees these frames twice.
     r.release(used);
     wake(this.#ctl, this.layout.doorbellWord, src);
+    if (over !== null) this.#checkBound(over);
     return true;
+  }
+
+  #overBound(): boolean {
+    const mt = this.#matcher;
+    return mt.unexpectedBytes > this.#limitBytes || mt.unexpectedCount > this.#limitMessages;
   }
 
   /** Fails clearly when the unexpected queue outgrows its bound. */
   #checkBound(m: Message): void {
     const mt = this.#matcher;
-    if (mt.unexpectedBytes <= this.#limitBytes && mt.unexpectedCount <= this.#limitMessages) return;
+    if (!this.#overBound()) return;
     const bySource = new Map<number, number>();
     for (const u of mt.unexpectedList()) bySource.set(u.source, (bySource.get(u.source) ?? 0) + 1);
     const top = [...bySource].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, n]) => `${n} from rank ${s}`);
@@ -389,15 +413,6 @@ export class ShmTransport implements Transport {
         `latest: tag ${m.tag} from rank ${m.source}): a rank is sending faster than this one receives`,
       "MPI_ERR_NO_MEM",
     );
-  }
-
-  /** Messages left unreceived on collective contexts (odd context ids): signs of mismatched collectives. */
-  leftoverCollectiveMessages(): { source: number; tag: number; context: number }[] {
-    return this.#matcher.unexpectedList().filter((m) => (m.context & 1) === 1).map((m) => ({
-      source: m.source,
-      tag: m.tag,
-      context: m.context,
-    }));
   }
 
   /** One round of progress on every ring. Returns true if anything moved. */
@@ -416,7 +431,7 @@ export class ShmTransport implements Transport {
   }
 
   /** The value of a complete message, and its status. */
-  #finish(m: Message, status: Status | null): unknown {
+  #finish(m: Message, status: Status | null, call: string): unknown {
     if (status !== null) {
       status.source = m.source;
       status.tag = m.tag;
@@ -425,7 +440,7 @@ export class ShmTransport implements Transport {
     if (m.kind === KIND_NUMBER || (m.kind >= 1 && m.kind <= KIND_TYPED_LAST)) {
       return m.value;
     }
-    return decode(m.kind, m.bytes!);
+    return decode(m.kind, m.bytes!, call, m.source, m.tag);
   }
 
   /** Waits until `m` is complete. */
@@ -469,7 +484,7 @@ export class ShmTransport implements Transport {
       }
     }
     this.#waitMessage(m);
-    return this.#finish(m, status);
+    return this.#finish(m, status, call);
   }
 
   /** Blocking receive into a caller's typed array. */
@@ -537,7 +552,7 @@ export class ShmTransport implements Transport {
       }
       return undefined;
     }
-    return this.#finish(m, status);
+    return this.#finish(m, status, op.call);
   }
 
   /** Reports whether `op` has completed, making progress first. */
@@ -629,19 +644,66 @@ export class ShmTransport implements Transport {
     throw new AbortSignalled(code, message);
   }
 
-  /** Completes every pending send, then closes this endpoint. */
-  finalize(): void {
-    if (this.#closed) return;
+  /**
+   * Completes every pending send whose receiver is still running, then
+   * closes this endpoint. Returns the messages that will never be received:
+   * those that arrived here and no receive took, and this rank's sends
+   * whose receiver has ended. Never waits for a rank that has finished.
+   */
+  finalize(): Leftover[] {
+    if (this.#closed) return [];
     const w = this.#waiter;
+    this.enter(C_FINALIZE, -1, -1, -1);
     w.begin();
     try {
-      while (this.#pendingOut > 0) if (!this.#progress()) w.idle();
+      while (this.#pendingOut > 0) {
+        if (this.#progress()) continue;
+        if (this.#sendsOnlyToEnded()) break;
+        w.idle();
+      }
     } finally {
       w.end();
+      this.leave();
     }
     this.#progress(); // take in what has arrived, for the leftover check
+    const left: Leftover[] = [];
+    for (const m of this.#matcher.unexpectedList()) {
+      left.push({ source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: m.done });
+    }
+    for (let src = 0; src < this.size; src++) {
+      const m = this.#cur[src];
+      if (m !== null && m.recv !== null) {
+        left.push({ source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: false });
+      }
+    }
+    for (const q of this.#queue) {
+      for (const op of q) {
+        left.push({
+          source: this.rank,
+          dest: op.dest,
+          tag: op.tag,
+          context: op.context,
+          bytes: op.bytes.length,
+          whole: false,
+        });
+      }
+    }
     this.#closed = true;
     this.#ctl[this.#act + A_STATE] = ACT_DONE;
+    // Ranks finishing their own sends to this one stop waiting for it now.
+    for (let r = 0; r < this.size; r++) if (r !== this.rank) wake(this.#ctl, this.layout.doorbellWord, r);
+    return left;
+  }
+
+  /** True when every rank that this one still has queued sends for has ended (so will never read them). */
+  #sendsOnlyToEnded(): boolean {
+    const a = this.layout.activityWord;
+    for (let d = 0; d < this.size; d++) {
+      if (this.#queue[d].length === 0) continue;
+      const st = Atomics.load(this.#ctl, a + d * RANK_STRIDE + A_STATE);
+      if (st !== ACT_DONE && st !== ACT_FAILED) return false;
+    }
+    return true;
   }
 
   /** Marks the endpoint closed without draining (the job is being torn down). */
@@ -653,7 +715,11 @@ export class ShmTransport implements Transport {
     if (this.#closed || this.#ctl[H_ENDED] !== 0 || this.#ctl[H_ABORT] !== 0) {
       if (!this.#closed && this.#ctl[H_ENDED] === 0) this.#waiter.checkAbort();
       throw new SpmdError(
-        `${call}: the communicator is no longer usable: this rank's job has ended`,
+        `${call}: the communicator is no longer usable: ` +
+          (this.#ctl[H_ENDED] !== 0
+            ? "this rank's job has ended"
+            : `rank ${this.rank} has finalized (its program and all its pending work had finished, or it called ` +
+              `Deno.exit); await every async function that uses spmd before the module's top level returns`),
         "MPI_ERR_COMM",
       );
     }

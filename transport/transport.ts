@@ -34,6 +34,8 @@ export const CALL_NAMES: readonly string[] = [
   "probe",
   "wait",
   "waitAll",
+  "waitSend",
+  "waitAllSend",
   "barrier",
   "bcast",
   "reduce",
@@ -58,6 +60,22 @@ export function callCode(name: string): number {
   const i = CALL_NAMES.indexOf(name);
   if (i < 0) throw new Error(`callCode: unknown call ${name}`);
   return i;
+}
+
+/** A message that will never be received, found when a rank finalizes. */
+export interface Leftover {
+  /** Sender (world rank). */
+  source: number;
+  /** Receiver (world rank). */
+  dest: number;
+  /** Tag. */
+  tag: number;
+  /** Context id (odd: a collective's traffic). */
+  context: number;
+  /** Payload size in bytes. */
+  bytes: number;
+  /** False when only part of the payload had moved. */
+  whole: boolean;
 }
 
 /** A backend that carries messages between the ranks of one job. */
@@ -124,6 +142,9 @@ export interface Transport {
   enter(call: number, peer: number, tag: number, context: number): void;
   /** Records that the call recorded by the matching `enter` has returned. */
   leave(): void;
-  /** Completes every pending send; after it the transport is closed. */
-  finalize(): void;
+  /**
+   * Completes every pending send whose receiver still runs; after it the
+   * transport is closed. Returns the messages that will never be received.
+   */
+  finalize(): Leftover[];
 }

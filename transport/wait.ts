@@ -18,11 +18,16 @@
  * a timeout as a safety net, so a wait re-checks the abort word at least
  * every {@linkcode SLEEP_MS} milliseconds even if a notify were missed.
  *
+ * Between `begin` and `end` the rank's activity block says "waiting" (and
+ * counts the waits begun): the launcher's deadlock monitor counts a rank as
+ * stuck only while it waits here, never while it runs local work inside a
+ * call (a user reduction op, serializing a large object).
+ *
  * @module
  */
 
 import { AbortedError } from "../errors.ts";
-import { H_ABORT, H_ABORT_CODE, H_ABORT_RANK, RANK_STRIDE } from "./shm_layout.ts";
+import { A_WAITING, A_WAITS, H_ABORT, H_ABORT_CODE, H_ABORT_RANK, RANK_STRIDE } from "./shm_layout.ts";
 
 /** Longest single sleep, in milliseconds. */
 export const SLEEP_MS = 200;
@@ -50,26 +55,35 @@ export class Waiter {
   readonly #ctl: Int32Array;
   readonly #bell: number;
   readonly #spinLimit: number;
+  readonly #act: number;
   #spins = 0;
   #armed = false;
   #armedValue = 0;
 
-  /** A waiter for `rank`'s doorbell in the job's control words. */
+  /**
+   * A waiter for `rank`'s doorbell in the job's control words; `activityWord`
+   * is the start of the rank's activity block (see shm_layout.ts).
+   */
   constructor(
     ctl: Int32Array,
     doorbellWord: number,
     rank: number,
     spinLimit: number,
+    activityWord: number,
   ) {
     this.#ctl = ctl;
     this.#bell = doorbellWord + rank * RANK_STRIDE;
     this.#spinLimit = spinLimit;
+    this.#act = activityWord + rank * RANK_STRIDE;
   }
 
   /** Starts a new wait. */
   begin(): void {
     this.#spins = 0;
     this.#armed = false;
+    const ctl = this.#ctl;
+    ctl[this.#act + A_WAITS]++;
+    ctl[this.#act + A_WAITING] = 1;
   }
 
   /**
@@ -97,8 +111,9 @@ export class Waiter {
     this.#spins = this.#spinLimit > 64 ? this.#spinLimit - 64 : 0;
   }
 
-  /** Ends a wait (clears the sleeping flag if it was armed). */
+  /** Ends a wait (clears the waiting and sleeping flags). */
   end(): void {
+    this.#ctl[this.#act + A_WAITING] = 0;
     if (this.#armed) {
       Atomics.store(this.#ctl, this.#bell + 1, 0);
       this.#armed = false;
