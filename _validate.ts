@@ -3,6 +3,7 @@
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
 import { describe, SpmdError } from "./errors.ts";
+import { checkAttached } from "./transport/codec.ts";
 
 /** Throws unless `dest` is a rank of a communicator of `size` ranks, or PROC_NULL. */
 export function checkDest(call: string, dest: unknown, size: number): void {
@@ -68,7 +69,7 @@ export function checkRoot(call: string, root: unknown, size: number): void {
   }
 }
 
-/** Throws unless `buf` is a typed array or DataView. */
+/** Throws unless `buf` is a typed array or DataView whose memory is still attached. */
 export function checkBuffer(call: string, buf: unknown): void {
   if (!ArrayBuffer.isView(buf)) {
     throw new SpmdError(
@@ -76,4 +77,5 @@ export function checkBuffer(call: string, buf: unknown): void {
       "MPI_ERR_BUFFER",
     );
   }
+  checkAttached(call, buf);
 }

@@ -105,6 +105,10 @@ export class Request<T = unknown> {
       try {
         this.#value = t.wait(this.#op!, st) as T;
       } catch (e) {
+        // An error of the operation itself (truncation, a message of the
+        // wrong kind) completes the request; one that interrupted the wait
+        // (the job stopping, the unexpected queue's bound) leaves it pending.
+        if (!this.#op!.done) throw e;
         this.#error = e;
       } finally {
         t.leave();

@@ -124,6 +124,8 @@ export class ShmTransport implements Transport {
   readonly #onAbort?: (code: number, message: string) => void;
   readonly #limitBytes: number;
   readonly #limitMessages: number;
+  /** First message that arrived past the queue's bound, until the bound error is raised at a safe point. */
+  #overflow: Message | null = null;
 
   /** Attaches rank `rank` to the job's shared memory. */
   constructor(options: ShmTransportOptions) {
@@ -347,7 +349,6 @@ export class ShmTransport implements Transport {
     const avail = r.available();
     if (avail === 0) return false;
     let used = 0;
-    let over: Message | null = null;
     while (avail > used) {
       let m = this.#cur[src];
       if (m === null) {
@@ -364,7 +365,7 @@ export class ShmTransport implements Transport {
         used += HEADER_BYTES;
         this.#arrivals++;
         const op = this.#matcher.arrive(m);
-        if (op === null && over === null && this.#overBound()) over = m;
+        if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
         this.#prepare(m, op);
         this.#cur[src] = m;
       }
@@ -387,12 +388,22 @@ export class ShmTransport implements Transport {
       this.#cur[src] = null;
       this.#ctl[this.#act + A_RECEIVED]++;
     }
-    // Release before failing, so that a caller who catches the bound error
-    // and carries on never sees these frames twice.
     r.release(used);
     wake(this.#ctl, this.layout.doorbellWord, src);
-    if (over !== null) this.#checkBound(over);
     return true;
+  }
+
+  /**
+   * Throws the unexpected-queue bound error if the queue went past its bound.
+   * Called only at safe points: where the current call has claimed no
+   * message, so that a caller who catches the error and carries on loses
+   * nothing and sees nothing twice (the frames are already in the queue).
+   */
+  #raiseOverflow(): void {
+    const m = this.#overflow;
+    if (m === null) return;
+    this.#overflow = null;
+    this.#checkBound(m);
   }
 
   #overBound(): boolean {
@@ -477,6 +488,7 @@ export class ShmTransport implements Transport {
               this.#arrivals !== before &&
               (m = matcher.take(source, tag, context)) !== null
             ) break;
+            this.#raiseOverflow(); // nothing claimed yet
           } else w.idle();
         }
       } finally {
@@ -496,8 +508,14 @@ export class ShmTransport implements Transport {
     status: Status | null,
     call: string,
   ): void {
-    const op = this.irecv(source, tag, context, into, call);
-    this.wait(op, status);
+    const op = this.irecv(source, tag, context, into, call) as RecvRequest;
+    try {
+      this.wait(op, status);
+    } catch (e) {
+      // Withdraw a receive that matched nothing, so no later message goes to it.
+      if (op.op.msg === null) this.#matcher.cancel(op.op);
+      throw e;
+    }
   }
 
   /** Starts a receive. */
@@ -558,7 +576,10 @@ export class ShmTransport implements Transport {
   /** Reports whether `op` has completed, making progress first. */
   test(op: PendingOp): boolean {
     this.#live("test");
-    if (!op.done) this.#progress();
+    if (!op.done) {
+      this.#progress();
+      if (!op.done && (!(op instanceof RecvRequest) || op.op.msg === null)) this.#raiseOverflow();
+    }
     return op.done;
   }
 
@@ -571,7 +592,10 @@ export class ShmTransport implements Transport {
         const w = this.#waiter;
         w.begin();
         try {
-          while (rop.msg === null) if (!this.#progress()) w.idle();
+          while (rop.msg === null) {
+            if (!this.#progress()) w.idle();
+            else if (rop.msg === null) this.#raiseOverflow(); // the request stays posted
+          }
         } finally {
           w.end();
         }
@@ -605,6 +629,7 @@ export class ShmTransport implements Transport {
   ): boolean {
     this.#live("iprobe");
     this.#progress();
+    this.#raiseOverflow();
     const m = this.#matcher.peek(source, tag, context);
     if (m === null) return false;
     status.source = m.source;
@@ -628,6 +653,7 @@ export class ShmTransport implements Transport {
           return;
         }
         if (!this.#progress()) w.idle();
+        else this.#raiseOverflow();
       }
     } finally {
       w.end();
