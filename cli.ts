@@ -6,9 +6,10 @@
  * deno run -A cli.ts -n 2 --timeout 60 --tag-output app.ts
  * ```
  *
- * Exit status: 0 when every rank returned; the abort code when a rank
- * called `comm.abort(code)`; 124 on timeout; 1 when a rank failed; 2 for
- * bad usage.
+ * Exit status: 0 when every rank returned; the abort code, as given, when a
+ * rank called `comm.abort(code)`; the code of a `Deno.exit(code)` in a rank;
+ * 124 on timeout; 1 when a rank failed, on a deadlock, or when messages
+ * were never received; 2 for bad usage.
  *
  * @module
  */
@@ -33,8 +34,10 @@ Options:
 Options go before the script; everything after it is passed to the ranks
 as Deno.args.
 
-Exit status: 0 if every rank returned; the abort code if a rank called
-comm.abort(code); 124 on timeout; 1 if a rank failed; 2 on bad usage.`;
+Exit status: 0 if every rank returned; the abort code, as given, if a rank
+called comm.abort(code); the code of a Deno.exit(code) in a rank; 124 on
+timeout; 1 if a rank failed, on a deadlock, or if messages were sent and
+never received; 2 on bad usage.`;
 
 /** Parsed launcher options. */
 export interface CliOptions {
