@@ -28,7 +28,8 @@ import { gatherv } from "./collectives/vector/gatherv.ts";
 import { scatterv } from "./collectives/vector/scatterv.ts";
 import { allgatherv } from "./collectives/vector/allgatherv.ts";
 import { reduceScatter } from "./collectives/reduce_scatter.ts";
-import { checkOpFits, MAX, type NumericArray, type Op, SUM, toOp } from "./collectives/ops.ts";
+import { MAX, misfit, type NumericArray, type Op, SUM, toOp } from "./collectives/ops.ts";
+import { typedMisfit } from "./collectives/vector/_agree.ts";
 
 /** Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED). */
 export const UNDEFINED: number = -32766;
@@ -386,6 +387,11 @@ export class Comm {
   /**
    * Broadcasts `value` from `root`; returns it on every rank (binomial tree;
    * scatter + allgather for large typed arrays). Non-root ranks' `value` is ignored.
+   *
+   * The root gets back its own `value`, not a copy (as MPI's buffer bcast,
+   * and free for large arrays; mpi4py's pickling `bcast` returns a copy):
+   * modifying the result on the root modifies its input. Other ranks get
+   * new values.
    */
   bcast<T = unknown>(value: T, root = 0): T {
     checkRoot("bcast", root, this.size);
@@ -397,14 +403,25 @@ export class Comm {
     }
   }
 
-  /** Reduces every rank's value with `op`; returns the result on `root` and `null` elsewhere (binomial tree). */
+  /**
+   * Reduces every rank's value with `op`; returns the result on `root` and
+   * `null` elsewhere (binomial tree).
+   *
+   * Inputs that disagree between ranks (typed arrays of other lengths or
+   * types, a bigint and a number, a value `op` does not apply to on some
+   * ranks): the root throws an SpmdError naming the ranks and what they
+   * passed, and so does every rank that combined the bad values or passed a
+   * bad one; ranks that only sent good values return `null` as usual (they
+   * cannot learn of it without another round on every call). The
+   * communicator stays usable. `allreduce`, `scan`, `exscan` and
+   * `reduceScatter` throw the same error on every rank.
+   */
   reduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM, root = 0): T | null {
     const o = toOp("reduce", op);
     checkRoot("reduce", root, this.size);
-    checkOpFits("reduce", o, value);
     const c = this.#begin("reduce", root);
     try {
-      return reduceBinomial(c, value, o, root) as T | null;
+      return reduceBinomial(c, value, o, root, misfit(o, value)) as T | null;
     } finally {
       this.transport.leave();
     }
@@ -412,14 +429,14 @@ export class Comm {
 
   /**
    * Reduces every rank's value with `op`; returns the result on every rank
-   * (recursive doubling; a ring for large typed arrays).
+   * (recursive doubling; a ring for large typed arrays). Inputs that
+   * disagree between ranks throw the same SpmdError on every rank.
    */
   allreduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
     const o = toOp("allreduce", op);
-    checkOpFits("allreduce", o, value);
     const c = this.#begin("allreduce", -1);
     try {
-      return allreduce(c, value, o) as T;
+      return allreduce(c, value, o, misfit(o, value)) as T;
     } finally {
       this.transport.leave();
     }
@@ -482,10 +499,9 @@ export class Comm {
   /** Inclusive prefix reduction: rank r gets op(v0, ..., vr) (recursive doubling). */
   scan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
     const o = toOp("scan", op);
-    checkOpFits("scan", o, value);
     const c = this.#begin("scan", -1);
     try {
-      return scanRecursiveDoubling(c, value, o, false) as T;
+      return scanRecursiveDoubling(c, value, o, false, misfit(o, value)) as T;
     } finally {
       this.transport.leave();
     }
@@ -494,10 +510,9 @@ export class Comm {
   /** Exclusive prefix reduction: rank r gets op(v0, ..., v(r−1)); rank 0 gets `null`. */
   exscan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T | null {
     const o = toOp("exscan", op);
-    checkOpFits("exscan", o, value);
     const c = this.#begin("exscan", -1);
     try {
-      return scanRecursiveDoubling(c, value, o, true) as T | null;
+      return scanRecursiveDoubling(c, value, o, true, misfit(o, value)) as T | null;
     } finally {
       this.transport.leave();
     }
@@ -508,25 +523,25 @@ export class Comm {
    * elements; `root` gets one concatenated array of the same type, others `null`.
    */
   gatherv<A extends ArrayBufferView>(array: A, counts: readonly number[], root = 0): A | null {
-    checkTyped("gatherv", array);
-    this.#checkCounts("gatherv", counts);
     checkRoot("gatherv", root, this.size);
     const c = this.#begin("gatherv", root);
     try {
-      return gatherv(c, array, counts, root) as A | null;
+      return gatherv(c, array, counts, root, typedMisfit(array)) as A | null;
     } finally {
       this.transport.leave();
     }
   }
 
-  /** Root passes one array of sum(counts) elements; rank r gets its `counts[r]` elements (a new array). */
+  /**
+   * Root passes one array of sum(counts) elements; rank r gets its
+   * `counts[r]` elements (a new array). Every rank passes the same counts.
+   */
   scatterv<A extends ArrayBufferView>(array: A | null, counts: readonly number[], root = 0): A {
-    this.#checkCounts("scatterv", counts);
     checkRoot("scatterv", root, this.size);
-    if (this.rank === root) checkTyped("scatterv", array);
+    const isRoot = this.rank === root;
     const c = this.#begin("scatterv", root);
     try {
-      return scatterv(c, this.rank === root ? array : null, counts, root) as A;
+      return scatterv(c, isRoot ? array : null, counts, root, isRoot ? typedMisfit(array) : null) as A;
     } finally {
       this.transport.leave();
     }
@@ -534,11 +549,9 @@ export class Comm {
 
   /** Every rank passes `counts[rank]` elements; every rank gets the concatenation. */
   allgatherv<A extends ArrayBufferView>(array: A, counts: readonly number[]): A {
-    checkTyped("allgatherv", array);
-    this.#checkCounts("allgatherv", counts);
     const c = this.#begin("allgatherv", -1);
     try {
-      return allgatherv(c, array, counts) as A;
+      return allgatherv(c, array, counts, typedMisfit(array)) as A;
     } finally {
       this.transport.leave();
     }
@@ -546,7 +559,9 @@ export class Comm {
 
   /**
    * Element-wise reduction of every rank's array (sum(counts) elements);
-   * rank r gets block r of the result, `counts[r]` elements.
+   * rank r gets block r of the result, `counts[r]` elements. Every rank
+   * passes the same counts; counts or arrays that disagree throw the same
+   * SpmdError on every rank.
    */
   reduceScatter<A extends NumericArray | number[]>(
     array: A,
@@ -554,44 +569,11 @@ export class Comm {
     op: Op | ((a: A, b: A) => A) = SUM,
   ): A {
     const o = toOp("reduceScatter", op);
-    this.#checkCounts("reduceScatter", counts);
-    if (!(Array.isArray(array) || (ArrayBuffer.isView(array) && !(array instanceof DataView)))) {
-      throw new SpmdError(
-        `reduceScatter: array must be a typed array or an array of numbers, got ${describe(array)}`,
-        "MPI_ERR_BUFFER",
-      );
-    }
-    const total = counts.reduce((a, b) => a + b, 0);
-    if (array.length !== total) {
-      throw new SpmdError(
-        `reduceScatter: array has ${array.length} elements but counts add up to ${total}`,
-        "MPI_ERR_COUNT",
-      );
-    }
-    checkOpFits("reduceScatter", o, array);
     const c = this.#begin("reduceScatter", -1);
     try {
       return reduceScatter(c, array, counts, o) as A;
     } finally {
       this.transport.leave();
-    }
-  }
-
-  #checkCounts(call: string, counts: unknown): void {
-    if (!Array.isArray(counts) || counts.length !== this.size) {
-      throw new SpmdError(
-        `${call}: counts must be an array of ${this.size} counts (one per rank), got ${describe(counts)}`,
-        "MPI_ERR_COUNT",
-      );
-    }
-    for (let i = 0; i < counts.length; i++) {
-      const n = counts[i];
-      if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-        throw new SpmdError(
-          `${call}: counts[${i}] must be a non-negative integer, got ${describe(n)}`,
-          "MPI_ERR_COUNT",
-        );
-      }
     }
   }
 
@@ -673,11 +655,4 @@ function procNull(status: Status | undefined): Status | null {
   status.tag = ANY_TAG;
   status.bytes = 0;
   return status;
-}
-
-/** Throws unless `a` is a typed array (not a DataView). */
-function checkTyped(call: string, a: unknown): void {
-  if (!ArrayBuffer.isView(a) || a instanceof DataView) {
-    throw new SpmdError(`${call}: array must be a typed array, got ${describe(a)}`, "MPI_ERR_BUFFER");
-  }
 }

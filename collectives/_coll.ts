@@ -2,11 +2,18 @@
 // context (communicator context + 1, so collective traffic never matches a
 // user receive), and one tag per collective so that mismatched collectives
 // wait on different tags instead of exchanging each other's data.
+//
+// Reductions receive with any tag from a known partner instead (a pair of
+// ranks exchanges its messages in order, so the next one from the partner
+// is this step's): the tag says what arrived (data of which typed-array
+// kind, a header, or a poison marker), so inputs that disagree between
+// ranks are detected from the messages the algorithm sends anyway.
 
 import type { Comm } from "../comm.ts";
 import { ANY_TAG } from "../constants.ts";
-import { SpmdError } from "../errors.ts";
+import { SpmdError, TruncateError } from "../errors.ts";
 import { Status } from "../status.ts";
+import { decode, encode, KIND_TYPED_LAST } from "../transport/codec.ts";
 import type { PendingOp, Transport } from "../transport/transport.ts";
 
 /** Tags of the collective context. */
@@ -37,6 +44,14 @@ export const T_ALLGATHERV = 12;
 export const T_SCAN = 13;
 /** Agreement rounds (block lengths, context ids). */
 export const T_AGREE = 14;
+/** allreduce of large typed arrays and reduceScatter: the header (shape, op, counts) sent before the data. */
+export const T_ALLREDUCE_HEADER = 15;
+/** Poison marker: the sender learned that the ranks' inputs disagree; it replaces the data it would send. */
+export const T_POISON = 16;
+/** scan / exscan: the reason a rank's own result could not be computed, sent instead of that result. */
+export const T_SCAN_ERROR = 17;
+/** allreduce of a typed array with a built-in op: the tag is this plus the array's kind code (1..13). */
+export const T_ALLREDUCE_TYPED = 32;
 
 /** Names of the collective tags, for reports. */
 export const COLLECTIVE_TAG_NAMES: readonly string[] = [
@@ -55,7 +70,18 @@ export const COLLECTIVE_TAG_NAMES: readonly string[] = [
   "allgatherv",
   "scan",
   "agreement",
+  "allreduce header",
+  "poison marker",
+  "scan error",
+  ...new Array<string>(T_ALLREDUCE_TYPED - T_SCAN_ERROR - 1).fill("?"),
+  ...new Array<string>(KIND_TYPED_LAST + 1).fill("allreduce"),
 ];
+
+/** True for a tag that a reduction built on allreduce's exchange pattern may receive. */
+export function isAllreduceTag(tag: number): boolean {
+  return tag === T_ALLREDUCE || tag === T_ALLREDUCE_HEADER || tag === T_POISON ||
+    (tag > T_ALLREDUCE_TYPED && tag <= T_ALLREDUCE_TYPED + KIND_TYPED_LAST);
+}
 
 /** A communicator seen by a collective algorithm. */
 export class Coll {
@@ -65,6 +91,8 @@ export class Coll {
   readonly size: number;
   /** Name of the public call, for errors. */
   call = "";
+  /** Tag of the message that the last `recvAny` / `recvIntoAny` took (−1 if it could not be read). */
+  lastTag = -1;
   readonly #t: Transport;
   readonly #comm: Comm;
   readonly #ctx: number;
@@ -99,6 +127,33 @@ export class Coll {
   recvAnyTag(src: number): { value: unknown; tag: number } {
     const value = this.#t.recv(this.#comm.worldRank(src), ANY_TAG, this.#ctx, this.#st, this.call);
     return { value, tag: this.#st.tag };
+  }
+
+  /** Receives the next collective message from `src` whatever its tag (left in `lastTag`). */
+  recvAny(src: number): unknown {
+    const value = this.#t.recv(this.#comm.worldRank(src), ANY_TAG, this.#ctx, this.#st, this.call);
+    this.lastTag = this.#st.tag;
+    return value;
+  }
+
+  /**
+   * Receives the next collective message from `src`, whatever its tag (left
+   * in `lastTag`), into `buf`; returns its byte count, or −1 (and `lastTag`
+   * −1) when it was not a typed array or did not fit. The message is
+   * consumed either way, so the exchange pattern stays in step.
+   */
+  recvIntoAny(buf: ArrayBufferView, src: number): number {
+    try {
+      this.#t.recvInto(buf, this.#comm.worldRank(src), ANY_TAG, this.#ctx, this.#st, this.call);
+    } catch (e) {
+      if (e instanceof TruncateError || (e instanceof SpmdError && e.code === "MPI_ERR_TYPE")) {
+        this.lastTag = -1;
+        return -1;
+      }
+      throw e;
+    }
+    this.lastTag = this.#st.tag;
+    return this.#st.bytes;
   }
 
   /** Receives into a typed array; returns the byte count. */
@@ -145,16 +200,38 @@ export class Coll {
   error(message: string, code = "MPI_ERR_ARG"): SpmdError {
     return new SpmdError(`${this.call}: ${message}`, code);
   }
+
+  /** The error for a message of another collective (tag `tag` from `src`) where this one expected its own. */
+  mismatch(src: number, tag: number): SpmdError {
+    const what = tag < 0
+      ? "a message that is not a typed array"
+      : `a ${COLLECTIVE_TAG_NAMES[tag] ?? `tag ${tag}`} message`;
+    return this.error(`expected a ${this.call} message from rank ${src}, got ${what}: mismatched collectives`);
+  }
 }
 
-/** A copy of a value that the caller may modify without touching the input. */
-export function copyValue<T>(v: T): T {
+/**
+ * A copy of a value that the caller may modify without touching the input:
+ * what a receiver of `v` gets. It rejects, with the error of a send naming
+ * `call`, what a send rejects (functions, symbols, values that cannot be
+ * cloned), so that a collective on one rank fails as it would on several.
+ */
+export function copyValue<T>(v: T, call = "copy"): T {
   if (ArrayBuffer.isView(v)) {
     if (v instanceof DataView) return new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)) as T;
     return copyTyped(v as unknown as Float64Array) as T;
   }
-  if (v === null || typeof v !== "object") return v;
-  return structuredClone(v);
+  const t = typeof v;
+  if (v === null || t === "number" || t === "string" || t === "boolean" || t === "undefined" || t === "bigint") {
+    return v;
+  }
+  const { kind, bytes } = encode(v, call);
+  return decode(kind, bytes) as T;
+}
+
+/** Throws, naming `call`, if a send would reject `v` (checks a value that one rank keeps without copying). */
+export function checkSendable(v: unknown, call: string): void {
+  encode(v, call);
 }
 
 /** A fresh copy of a typed array (`new` + `set`: about twice as fast as `slice` in Deno). */

@@ -4,14 +4,19 @@
  *
  * Built-in ops apply to numbers, bigints, and element-wise to typed arrays
  * and arrays of numbers; the logical ops give booleans on booleans (and 0/1
- * on numbers); MAXLOC/MINLOC take `[value, index]` pairs (mpi4py's form)
- * and break ties toward the lower index. A user op is a plain function
+ * on numbers); MAXLOC/MINLOC take `[value, index]` pairs (mpi4py's form):
+ * values compare as in mpi4py (numbers, bigints and strings naturally,
+ * arrays and typed arrays lexicographically, a prefix before the longer
+ * array), ties go to the lower index. A user op is a plain function
  * `(a, b) => c`, assumed associative and *not* commutative: algorithms then
  * combine strictly in rank order, `a` from the lower ranks. `createOp(fn, {
- * commutative: true })` lets algorithms reorder it.
+ * commutative: true })` lets algorithms reorder it; `elementwise: true`
+ * lets them apply it to pieces of a typed array.
  *
- * Ops never modify their inputs; `combine` returns a new value, and
- * `combineInto` accumulates into a typed array the algorithm owns.
+ * A user op may modify and return either operand (the MPI style): the
+ * algorithms only pass it values they own, never the caller's input.
+ * Built-in ops never modify their operands; `combine` returns a new value,
+ * and `combineInto` accumulates into a typed array the algorithm owns.
  *
  * @module
  */
@@ -42,10 +47,16 @@ export interface Op {
   readonly fn: (a: any, b: any) => any;
   /** @internal Kind of built-in: "arith", "cmp", "logical", "bitwise", "loc", or "user". */
   readonly family: string;
+  /**
+   * True when the op on two typed arrays is the op on each element, so
+   * algorithms may apply it to pieces (built-ins except MAXLOC/MINLOC; user
+   * ops created with `elementwise: true`).
+   */
+  readonly elementwise?: boolean;
 }
 
 function op(name: string, family: string, fn: (a: any, b: any) => any): Op {
-  return Object.freeze({ name, commutative: true, fn, family });
+  return Object.freeze({ name, commutative: true, fn, family, elementwise: family !== "loc" });
 }
 
 /** Sum. */
@@ -68,10 +79,56 @@ export const BAND: Op = op("BAND", "bitwise", (a, b) => a & b);
 export const BOR: Op = op("BOR", "bitwise", (a, b) => a | b);
 /** Bitwise exclusive or. */
 export const BXOR: Op = op("BXOR", "bitwise", (a, b) => a ^ b);
-/** `[value, index]` with the largest value; ties go to the lower index. */
-export const MAXLOC: Op = op("MAXLOC", "loc", (a, b) => (b[0] > a[0] || (b[0] === a[0] && b[1] < a[1]) ? b : a));
-/** `[value, index]` with the smallest value; ties go to the lower index. */
-export const MINLOC: Op = op("MINLOC", "loc", (a, b) => (b[0] < a[0] || (b[0] === a[0] && b[1] < a[1]) ? b : a));
+/**
+ * `[value, index]` with the largest value; ties go to the lower index.
+ * Values are numbers, bigints, strings, or arrays / typed arrays of them,
+ * compared lexicographically.
+ */
+export const MAXLOC: Op = op("MAXLOC", "loc", (a, b) => pickLoc("MAXLOC", 1, a, b));
+/** `[value, index]` with the smallest value; ties go to the lower index (values as for {@linkcode MAXLOC}). */
+export const MINLOC: Op = op("MINLOC", "loc", (a, b) => pickLoc("MINLOC", -1, a, b));
+
+/** The pair that wins: `sign` 1 for the larger value, −1 for the smaller; ties to the lower index. */
+function pickLoc(name: string, sign: number, a: [unknown, number], b: [unknown, number]): [unknown, number] {
+  const c = compareLoc(name, b[0], a[0]) * sign;
+  return c > 0 || (c === 0 && b[1] < a[1]) ? b : a;
+}
+
+/** −1, 0 or 1 as `x` is below, equal to or above `y` (mpi4py's order); throws on values of different types. */
+function compareLoc(name: string, x: unknown, y: unknown): number {
+  const tx = locType(x);
+  if (tx !== locType(y) || tx === "") {
+    throw new SpmdError(`${name} cannot compare ${describe(x)} with ${describe(y)}`, "MPI_ERR_OP");
+  }
+  if (tx !== "array") return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+  const a = x as ArrayLike<unknown>;
+  const b = y as ArrayLike<unknown>;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareLoc(name, a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** The comparison class of a MAXLOC/MINLOC value ("" when it cannot be compared). */
+function locType(v: unknown): string {
+  const t = typeof v;
+  if (t === "number" || t === "bigint" || t === "string") return t;
+  return Array.isArray(v) || isNumericArray(v) ? "array" : "";
+}
+
+/** Why `v` cannot be a MAXLOC/MINLOC value, or null. */
+function locMisfit(v: unknown, depth: number): string | null {
+  if (locType(v) === "") return `compares numbers, bigints, strings and arrays of them, not ${describe(v)}`;
+  if (Array.isArray(v) && depth < 64) {
+    for (const x of v) {
+      const why = locMisfit(x, depth + 1);
+      if (why !== null) return why;
+    }
+  }
+  return null;
+}
 
 /** Options of {@linkcode createOp}. */
 export interface CreateOpOptions {
@@ -79,6 +136,13 @@ export interface CreateOpOptions {
   commutative?: boolean;
   /** Name for error messages. */
   name?: string;
+  /**
+   * True if, on two typed arrays, `fn` computes each element of the result
+   * from the same element of `a` and `b` (and keeps the length), so that
+   * algorithms may apply it to pieces of large arrays (a ring allreduce).
+   * Leave it false for ops such as sort, top-k or merge.
+   */
+  elementwise?: boolean;
 }
 
 /**
@@ -100,6 +164,7 @@ export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}
     commutative: options.commutative === true,
     fn,
     family: "user",
+    elementwise: options.elementwise === true,
   });
 }
 
@@ -131,54 +196,60 @@ const INT_ARRAYS = new Set<unknown>([
   BigUint64Array,
 ]);
 
-function isNumericArray(v: unknown): v is NumericArray {
+/** True for a typed array (not a DataView). */
+export function isNumericArray(v: unknown): v is NumericArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }
 
+/** This rank's input error for a reduction with `op` (message and code), or null; collectives pass it on. */
+export function misfit(op: Op, value: unknown): { message: string; code: string } | null {
+  const message = opMisfit(op, value);
+  return message === null ? null : { message, code: "MPI_ERR_OP" };
+}
+
 /**
- * Checks, before any communication, that `op` applies to `value`, so that
- * every rank fails at once with the same message rather than hanging.
+ * Why `op` does not apply to `value` (a message without the call's name),
+ * or null when it does: checked before any communication. Collectives pass
+ * it on instead of throwing at once, so that every rank learns of an input
+ * that only some ranks got wrong and all throw the same error.
  */
-export function checkOpFits(call: string, op: Op, value: unknown): void {
-  if (op.family === "user") return;
-  const bad = (why: string): never => {
-    throw new SpmdError(`${call}: ${op.name} ${why}, got ${describe(value)}`, "MPI_ERR_OP");
-  };
+export function opMisfit(op: Op, value: unknown): string | null {
+  if (op.family === "user") return null;
+  const bad = (why: string): string => `${op.name} ${why}, got ${describe(value)}`;
   if (op.family === "loc") {
-    if (!Array.isArray(value) || value.length !== 2 || typeof value[1] !== "number") bad("takes a [value, index] pair");
-    return;
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[1] !== "number") {
+      return bad("takes a [value, index] pair");
+    }
+    const why = locMisfit(value[0], 0);
+    return why === null ? null : `${op.name} ${why}`;
   }
   if (typeof value === "number") {
     if (op.family === "bitwise" && !(Number.isInteger(value) && value >= -0x80000000 && value <= 0xffffffff)) {
-      bad("needs 32-bit integers (or bigints)");
+      return bad("needs 32-bit integers (or bigints)");
     }
-    return;
+    return null;
   }
-  if (typeof value === "bigint") {
-    if (op.family === "logical") return;
-    return;
-  }
+  if (typeof value === "bigint") return null;
   if (typeof value === "boolean") {
-    if (op.family !== "logical") bad("does not apply to booleans (use LAND, LOR or LXOR)");
-    return;
+    return op.family !== "logical" ? bad("does not apply to booleans (use LAND, LOR or LXOR)") : null;
   }
   if (isNumericArray(value)) {
     if (op.family === "bitwise" && !INT_ARRAYS.has(value.constructor)) {
-      bad(`does not apply to ${value.constructor.name}`);
+      return bad(`does not apply to ${value.constructor.name}`);
     }
-    return;
+    return null;
   }
   if (Array.isArray(value)) {
     for (const x of value) {
       if (typeof x !== "number" && typeof x !== "bigint" && typeof x !== "boolean") {
-        bad("applies element-wise to arrays of numbers, bigints or booleans");
+        return bad("applies element-wise to arrays of numbers, bigints or booleans");
       }
-      if (typeof x === "boolean" && op.family !== "logical") bad("does not apply to booleans");
-      if (op.family === "bitwise" && typeof x === "number" && !Number.isInteger(x)) bad("needs integers");
+      if (typeof x === "boolean" && op.family !== "logical") return bad("does not apply to booleans");
+      if (op.family === "bitwise" && typeof x === "number" && !Number.isInteger(x)) return bad("needs integers");
     }
-    return;
+    return null;
   }
-  bad("applies to numbers, bigints, booleans, typed arrays and arrays of numbers");
+  return bad("applies to numbers, bigints, booleans, typed arrays and arrays of numbers");
 }
 
 function scalar(call: string, op: Op, a: unknown, b: unknown): unknown {
@@ -196,7 +267,15 @@ function scalar(call: string, op: Op, a: unknown, b: unknown): unknown {
 
 /** Combines `a` (lower ranks) and `b` (higher ranks) into a new value. */
 export function combine(call: string, op: Op, a: unknown, b: unknown): unknown {
-  if (op.family === "user" || op.family === "loc") return op.fn(a, b);
+  if (op.family === "user") return op.fn(a, b);
+  if (op.family === "loc") {
+    try {
+      return op.fn(a, b);
+    } catch (e) {
+      if (e instanceof SpmdError) throw new SpmdError(`${call}: ${e.message}`, e.code);
+      throw e;
+    }
+  }
   if (isNumericArray(a)) {
     if (!isNumericArray(b) || b.constructor !== a.constructor || b.length !== a.length) {
       throw new SpmdError(`${call}: ${op.name} cannot combine ${describe(a)} with ${describe(b)}`, "MPI_ERR_OP");

@@ -18,6 +18,6 @@ export function allgatherRecursiveDoubling(c: Coll, value: unknown): unknown[] {
     const other = c.sendrecv(items, partner, partner, T_ALLGATHER) as unknown[];
     items = partner < rank ? other.concat(items) : items.concat(other);
   }
-  items[rank] = copyValue(value);
+  items[rank] = copyValue(value, c.call);
   return items;
 }

@@ -20,6 +20,6 @@ export function allgatherRing(c: Coll, value: unknown): unknown[] {
     const sb = (rank - k + size) % size;
     out[(rank - k - 1 + size) % size] = c.sendrecv(out[sb], right, left, T_ALLGATHER);
   }
-  out[rank] = copyValue(value);
+  out[rank] = copyValue(value, c.call);
   return out;
 }

@@ -9,30 +9,52 @@
  * combining the lower ranks' partial result first (valid for ops that are
  * not commutative); at the end the odd ranks hand the result back.
  *
+ * Disagreeing inputs (see `_fault.ts`): both ranks of an exchange see what
+ * the other sent, and every rank of a group of 2^k holds the same partial
+ * result, so a mismatch is found by a whole group at once, and its poison
+ * markers reach every rank by the end.
+ *
  * @module
  */
 
-import { type Coll, copyTyped, copyValue, T_ALLREDUCE } from "../_coll.ts";
+import { typedKind } from "../../transport/codec.ts";
+import { type Coll, copyTyped, isAllreduceTag, T_ALLREDUCE_TYPED, T_POISON } from "../_coll.ts";
+import { type Fault, MARKER } from "../_fault.ts";
 import { combine, combineInto, type NumericArray, type Op } from "../ops.ts";
 
-/** Returns the reduction on every rank. */
-export function allreduceRecursiveDoubling(c: Coll, value: unknown, op: Op): unknown {
-  const { rank, size } = c;
-  if (size === 1) return copyValue(value);
+/** The largest power of two ≤ `size`. */
+function pof2Of(size: number): number {
   let pof2 = 1;
   while (pof2 * 2 <= size) pof2 *= 2;
+  return pof2;
+}
+
+/**
+ * The exchange pattern on any value (size > 1): `merge(lower, higher)`
+ * combines two partial results (it may modify and return either: both are
+ * owned here); null means `combine` with `op`. Sends `value` with `tag`; a
+ * rank whose `f` has failed sends poison markers. Returns the result
+ * (meaningless once `f` has failed).
+ */
+export function allreduceRecursiveDoubling(
+  c: Coll,
+  f: Fault,
+  value: unknown,
+  tag: number,
+  merge: ((a: unknown, b: unknown) => unknown) | null,
+  op: Op,
+): unknown {
+  const { rank, size } = c;
+  const pof2 = pof2Of(size);
   const rem = size - pof2;
-  if (op.family !== "user" && ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return typedPath(c, value as NumericArray, op, pof2, rem);
-  }
   let acc = value;
   let newrank: number;
   if (rank < 2 * rem) {
     if (rank % 2 === 0) {
-      c.send(acc, rank + 1, T_ALLREDUCE);
+      put(c, f, acc, rank + 1, tag);
       newrank = -1;
     } else {
-      acc = combine(c.call, op, c.recv(rank - 1, T_ALLREDUCE), acc);
+      acc = take(c, f, acc, rank - 1, tag, merge, true, op);
       newrank = rank >> 1;
     }
   } else newrank = rank - rem;
@@ -40,34 +62,83 @@ export function allreduceRecursiveDoubling(c: Coll, value: unknown, op: Op): unk
     for (let mask = 1; mask < pof2; mask <<= 1) {
       const np = newrank ^ mask;
       const partner = np < rem ? np * 2 + 1 : np + rem;
-      const other = c.sendrecv(acc, partner, partner, T_ALLREDUCE);
-      acc = partner < rank ? combine(c.call, op, other, acc) : combine(c.call, op, acc, other);
+      put(c, f, acc, partner, tag);
+      acc = take(c, f, acc, partner, tag, merge, partner < rank, op);
     }
   }
   if (rank < 2 * rem) {
-    if (rank % 2 === 1) c.send(acc, rank - 1, T_ALLREDUCE);
-    else acc = c.recv(rank + 1, T_ALLREDUCE);
+    if (rank % 2 === 1) put(c, f, acc, rank - 1, tag);
+    else {
+      const got = c.recvAny(rank + 1);
+      if (c.lastTag !== tag) note(c, f, rank + 1);
+      else if (!f.failed) acc = got;
+    }
   }
-  return acc === value ? copyValue(acc) : acc;
+  return acc;
+}
+
+function put(c: Coll, f: Fault, v: unknown, dest: number, tag: number): void {
+  if (f.failed) c.send(MARKER, dest, T_POISON);
+  else c.send(v, dest, tag);
+}
+
+function take(
+  c: Coll,
+  f: Fault,
+  acc: unknown,
+  src: number,
+  tag: number,
+  merge: ((a: unknown, b: unknown) => unknown) | null,
+  fromLower: boolean,
+  op: Op,
+): unknown {
+  const got = c.recvAny(src);
+  if (c.lastTag !== tag) {
+    note(c, f, src);
+    return acc;
+  }
+  if (f.failed) return acc;
+  try {
+    const a = fromLower ? got : acc;
+    const b = fromLower ? acc : got;
+    return merge === null ? combine(c.call, op, a, b) : merge(a, b);
+  } catch (e) {
+    f.caught(c, op, e);
+    return acc;
+  }
+}
+
+/** Something other than this step's data arrived from `src`: poison, another kind of data, or another collective. */
+function note(c: Coll, f: Fault, src: number): void {
+  if (c.lastTag !== -1 && !isAllreduceTag(c.lastTag)) throw c.mismatch(src, c.lastTag);
+  f.failed = true;
 }
 
 /**
- * The same exchange pattern for a typed array and a built-in (commutative)
- * op: one result array allocated per call, partners' data received into
- * scratch memory and accumulated in place.
+ * The same exchange pattern for a typed array and a built-in op (size > 1):
+ * one result array allocated per call, partners' data received into
+ * scratch memory and accumulated in place. The tag carries the array's
+ * kind, and the byte count its length, so arrays that disagree are found
+ * without another message. Returns null when the inputs disagree (every
+ * rank then returns null).
  */
-function typedPath(c: Coll, value: NumericArray, op: Op, pof2: number, rem: number): NumericArray {
-  const { rank } = c;
+export function allreduceTyped(c: Coll, value: NumericArray, op: Op): NumericArray | null {
+  const { rank, size } = c;
+  const pof2 = pof2Of(size);
+  const rem = size - pof2;
   const acc = copyTyped(value);
+  const bytes = acc.byteLength;
+  const tag = T_ALLREDUCE_TYPED + typedKind(acc);
   const tmp = c.scratch(acc, acc.length);
+  let ok = true;
   let newrank: number;
   if (rank < 2 * rem) {
     if (rank % 2 === 0) {
-      c.send(acc, rank + 1, T_ALLREDUCE);
+      c.send(acc, rank + 1, tag);
       newrank = -1;
     } else {
-      c.recvInto(tmp, rank - 1, T_ALLREDUCE);
-      combineInto(c.call, op, acc, tmp);
+      ok = arrived(c, c.recvIntoAny(tmp, rank - 1), rank - 1, bytes, tag);
+      if (ok) combineInto(c.call, op, acc, tmp);
       newrank = rank >> 1;
     }
   } else newrank = rank - rem;
@@ -75,14 +146,25 @@ function typedPath(c: Coll, value: NumericArray, op: Op, pof2: number, rem: numb
     for (let mask = 1; mask < pof2; mask <<= 1) {
       const np = newrank ^ mask;
       const partner = np < rem ? np * 2 + 1 : np + rem;
-      c.send(acc, partner, T_ALLREDUCE);
-      c.recvInto(tmp, partner, T_ALLREDUCE);
-      combineInto(c.call, op, acc, tmp);
+      if (ok) c.send(acc, partner, tag);
+      else c.send(MARKER, partner, T_POISON);
+      if (arrived(c, c.recvIntoAny(tmp, partner), partner, bytes, tag)) {
+        if (ok) combineInto(c.call, op, acc, tmp);
+      } else ok = false;
     }
   }
   if (rank < 2 * rem) {
-    if (rank % 2 === 1) c.send(acc, rank - 1, T_ALLREDUCE);
-    else c.recvInto(acc, rank + 1, T_ALLREDUCE);
+    if (rank % 2 === 1) {
+      if (ok) c.send(acc, rank - 1, tag);
+      else c.send(MARKER, rank - 1, T_POISON);
+    } else if (!arrived(c, c.recvIntoAny(acc, rank + 1), rank + 1, bytes, tag)) ok = false;
   }
-  return acc;
+  return ok ? acc : null;
+}
+
+/** True when `got` bytes with `tag` is what this rank expected from `src`. */
+function arrived(c: Coll, got: number, src: number, bytes: number, tag: number): boolean {
+  if (got === bytes && c.lastTag === tag) return true;
+  if (c.lastTag !== -1 && !isAllreduceTag(c.lastTag)) throw c.mismatch(src, c.lastTag);
+  return false;
 }

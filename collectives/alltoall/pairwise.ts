@@ -14,7 +14,7 @@ import { type Coll, copyValue, T_ALLTOALL } from "../_coll.ts";
 export function alltoallPairwise(c: Coll, values: readonly unknown[]): unknown[] {
   const { rank, size } = c;
   const out = new Array<unknown>(size);
-  out[rank] = copyValue(values[rank]);
+  out[rank] = copyValue(values[rank], c.call);
   for (let k = 1; k < size; k++) {
     const dst = (rank + k) % size;
     const src = (rank - k + size) % size;

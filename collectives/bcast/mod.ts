@@ -10,17 +10,24 @@
  */
 
 import { typedKind } from "../../transport/codec.ts";
-import { type Coll, T_BCAST, T_BCAST_LARGE } from "../_coll.ts";
+import { checkSendable, type Coll, T_BCAST, T_BCAST_LARGE } from "../_coll.ts";
 import { forwardBinomial } from "./binomial.ts";
 import { bcastScatterAllgather } from "./scatter_allgather.ts";
 
 /** Typed arrays at least this large use scatter + allgather. */
 export const BCAST_LARGE_BYTES = 128 * 1024;
 
-/** Broadcasts `value` from `root`; returns it on every rank. */
+/**
+ * Broadcasts `value` from `root`; returns it on every rank. The root gets
+ * its own `value` back (not a copy); on one rank it is checked as a send
+ * would check it.
+ */
 export function bcast(c: Coll, value: unknown, root: number): unknown {
   const { rank, size } = c;
-  if (size === 1) return value;
+  if (size === 1) {
+    checkSendable(value, c.call);
+    return value;
+  }
   const vr = (rank - root + size) % size;
   if (rank === root) {
     const large = size > 2 && typedKind(value) !== 0 && (value as ArrayBufferView).byteLength >= BCAST_LARGE_BYTES;

@@ -30,6 +30,6 @@ export function gatherBinomial(c: Coll, value: unknown, root: number): unknown[]
   // items[i] belongs to relative rank i; rotate to rank order.
   const out = new Array<unknown>(size);
   for (let i = 0; i < size; i++) out[(i + root) % size] = items[i];
-  out[rank] = copyValue(value);
+  out[rank] = copyValue(value, c.call);
   return out;
 }

@@ -8,38 +8,79 @@
  * commutative the tree is rooted at rank 0, so that relative order is rank
  * order, and rank 0 sends the result to the root.
  *
+ * Disagreeing inputs: a rank that finds its children's values do not fit
+ * its own (or whose own input is wrong) sends its parent a poison marker
+ * with the error instead of its partial result, and throws; a rank that
+ * receives a marker passes it on and throws the same error. So the root and
+ * every rank that combined a bad value throw, while ranks that only sent
+ * good values return null as usual: telling them would cost every reduce
+ * another round.
+ *
  * @module
  */
 
-import { type Coll, copyTyped, copyValue, T_REDUCE } from "../_coll.ts";
-import { combine, combineInto, type NumericArray, type Op } from "../ops.ts";
+import { type Coll, copyTyped, copyValue, T_POISON, T_REDUCE } from "../_coll.ts";
+import { type Bad, errorText, shapeOf } from "../_fault.ts";
+import { combine, combineInto, isNumericArray, type NumericArray, type Op } from "../ops.ts";
 
-/** Returns the reduction on `root`, null elsewhere. */
-export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number): unknown {
+/** Returns the reduction on `root`, null elsewhere. `bad` is this rank's own input error. */
+export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number, bad: Bad | null = null): unknown {
   const { rank, size } = c;
+  if (size === 1) {
+    if (bad !== null) throw c.error(bad.message, bad.code);
+    return copyValue(value, c.call);
+  }
   const treeRoot = op.commutative ? root : 0;
   const vr = (rank - treeRoot + size) % size;
-  // Typed arrays accumulate in place in a private copy.
-  const typed = ArrayBuffer.isView(value) && !(value instanceof DataView);
-  let acc: unknown = typed ? copyTyped(value as NumericArray) : value;
+  // Built-ins accumulate typed arrays in place in a private copy; a user op
+  // gets a private copy of the input (it may modify its operands).
+  const typed = op.family !== "user" && isNumericArray(value);
+  let acc: unknown = typed ? copyTyped(value as NumericArray) : op.family === "user" ? copyValue(value, c.call) : value;
+  let err: Bad | null = bad;
   let mask = 1;
   while (mask < size) {
     if (vr & mask) {
-      c.send(acc, (vr - mask + treeRoot) % size, T_REDUCE);
+      send(c, err, acc, (vr - mask + treeRoot) % size);
       break;
     }
     if (vr + mask < size) {
-      const child = c.recv((vr + mask + treeRoot) % size, T_REDUCE);
-      if (typed) combineInto(c.call, op, acc as NumericArray, child as NumericArray);
-      else acc = combine(c.call, op, acc, child);
+      const child = (vr + mask + treeRoot) % size;
+      const got = c.recvAny(child);
+      if (c.lastTag === T_POISON) err ??= got as Bad;
+      else if (c.lastTag !== T_REDUCE) throw c.mismatch(child, c.lastTag);
+      else if (err === null) {
+        if (op.family !== "user" && shapeOf(got) !== shapeOf(acc)) {
+          err = {
+            message: `rank ${child} passed ${shapeOf(got)} but rank ${rank} passed ${shapeOf(acc)}`,
+            code: "MPI_ERR_ARG",
+          };
+        } else {
+          try {
+            if (typed) combineInto(c.call, op, acc as NumericArray, got as NumericArray);
+            else acc = combine(c.call, op, acc, got);
+          } catch (e) {
+            err = { message: errorText(c, op, e), code: "MPI_ERR_OP" };
+          }
+        }
+      }
     }
     mask <<= 1;
   }
   if (treeRoot !== root) {
-    if (rank === treeRoot) c.send(acc, root, T_REDUCE);
-    if (rank === root) return c.recv(treeRoot, T_REDUCE);
-    return null;
+    if (rank === treeRoot) send(c, err, acc, root);
+    if (rank === root) {
+      const got = c.recvAny(treeRoot);
+      if (c.lastTag === T_POISON) err = got as Bad;
+      else if (c.lastTag !== T_REDUCE) throw c.mismatch(treeRoot, c.lastTag);
+      else acc = got;
+    }
   }
+  if (err !== null) throw c.error(err.message, err.code);
   if (rank !== root) return null;
-  return acc === value ? copyValue(acc) : acc;
+  return acc === value ? copyValue(acc, c.call) : acc;
+}
+
+function send(c: Coll, err: Bad | null, acc: unknown, dest: number): void {
+  if (err === null) c.send(acc, dest, T_REDUCE);
+  else c.send(err, dest, T_POISON);
 }

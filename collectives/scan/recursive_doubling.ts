@@ -1,35 +1,188 @@
 /**
  * Inclusive and exclusive prefix reductions by recursive doubling.
  *
- * Cost: ⌈log2 p⌉ rounds. Each rank keeps `partial`, the reduction of a
- * contiguous range of ranks ending or starting at itself, and exchanges it
- * with rank ^ 2^k; a value from a lower rank is combined on the left, so
- * ops that are not commutative are applied in rank order.
+ * Cost: log2 pof2 rounds, + 2 when p is not a power of two (pof2 the
+ * largest power of two below p, rem = p − pof2). As in allreduce, the first
+ * 2·rem ranks pair up: each even rank hands its value to its odd neighbour,
+ * which stands for the pair. The pof2 remaining ranks keep `partial`, the
+ * reduction of an aligned group of 2^k of them, and exchange it with
+ * newrank ^ 2^k; a partial from lower ranks is combined on the left (so ops
+ * that are not commutative apply in rank order) and also into `excl`, the
+ * reduction of every rank below. At the end each odd rank computes its even
+ * neighbour's result and hands it back.
+ *
+ * Every rank takes part in every round of a group that ends up covering all
+ * ranks, so a rank that finds the inputs disagree reaches all the others
+ * with its poison markers (see `_fault.ts`). An error in combining what only
+ * one rank computes (its own result) fails that rank alone.
+ *
+ * A user op only ever sees values this rank owns: the input and every
+ * value that is used twice are copied.
  *
  * @module
  */
 
-import { type Coll, copyValue, T_SCAN } from "../_coll.ts";
+import { checkSendable, type Coll, copyValue, T_POISON, T_SCAN, T_SCAN_ERROR } from "../_coll.ts";
+import { type Bad, errorText, Fault, MARKER, raise } from "../_fault.ts";
 import { combine, type Op } from "../ops.ts";
 
 /** Inclusive (`exclusive` false) or exclusive prefix reduction; exclusive gives null on rank 0. */
-export function scanRecursiveDoubling(c: Coll, value: unknown, op: Op, exclusive: boolean): unknown {
+export function scanRecursiveDoubling(
+  c: Coll,
+  value: unknown,
+  op: Op,
+  exclusive: boolean,
+  bad: Bad | null = null,
+): unknown {
   const { rank, size } = c;
-  let partial = value;
-  let result: unknown = exclusive ? undefined : value;
-  let have = !exclusive;
-  for (let mask = 1; mask < size; mask <<= 1) {
-    const partner = rank ^ mask;
-    if (partner >= size) continue;
-    const other = c.sendrecv(partial, partner, partner, T_SCAN);
-    if (partner < rank) {
-      partial = combine(c.call, op, other, partial);
-      result = have ? combine(c.call, op, other, result) : other;
-      have = true;
+  if (size === 1) {
+    if (bad !== null) throw c.error(bad.message, bad.code);
+    if (!exclusive) return copyValue(value, c.call);
+    checkSendable(value, c.call);
+    return null;
+  }
+  const s = new Scan(c, op, bad);
+  const own = s.user ? copyValue(value, c.call) : value;
+  let pof2 = 1;
+  while (pof2 * 2 <= size) pof2 *= 2;
+  const rem = size - pof2;
+  let newrank: number;
+  let w: unknown = own; // the value this rank stands for: its own, or its pair's
+  let ve: unknown = undefined; // on an odd rank of a pair: the even neighbour's value
+  if (rank < 2 * rem) {
+    if (rank % 2 === 0) {
+      s.put(own, rank + 1);
+      newrank = -1;
     } else {
-      partial = combine(c.call, op, partial, other);
+      ve = s.take(rank - 1);
+      if (!s.f.failed) w = s.shared(s.dup(ve), own);
+      newrank = rank >> 1;
+    }
+  } else newrank = rank - rem;
+  let excl: unknown = undefined;
+  let have = false;
+  if (newrank >= 0) {
+    let partial = s.dup(w);
+    for (let mask = 1; mask < pof2; mask <<= 1) {
+      const np = newrank ^ mask;
+      const partner = np < rem ? np * 2 + 1 : np + rem;
+      s.put(partial, partner);
+      const other = s.take(partner);
+      if (s.f.failed) continue;
+      if (partner < rank) {
+        if (s.local === null) excl = have ? s.own(s.dup(other), excl) : s.dup(other);
+        have = true;
+        partial = s.shared(other, partial);
+      } else partial = s.shared(partial, other);
     }
   }
-  if (!have) return null;
-  return result === value ? copyValue(result) : result;
+  let result: unknown = null;
+  if (rank < 2 * rem && rank % 2 === 0) {
+    // The odd neighbour sends this rank's result, its error, or poison.
+    const got = c.recvAny(rank + 1);
+    if (c.lastTag === T_SCAN) result = got;
+    else if (c.lastTag === T_SCAN_ERROR) s.local ??= got as string;
+    else s.note(rank + 1);
+  } else if (rank < 2 * rem) {
+    // Odd: the even neighbour's result first (excl·ve, or excl alone), then this rank's.
+    if (s.f.failed) c.send(MARKER, rank - 1, T_POISON);
+    else if (s.local !== null) c.send(s.local, rank - 1, T_SCAN_ERROR);
+    else if (exclusive) c.send(have ? excl : null, rank - 1, T_SCAN);
+    else {
+      const theirs = have ? s.attempt(s.dup(excl), ve) : ve;
+      if (theirs === FAILED) c.send(s.attemptError, rank - 1, T_SCAN_ERROR);
+      else c.send(theirs, rank - 1, T_SCAN);
+    }
+    if (!s.f.failed && s.local === null) {
+      result = exclusive ? (have ? s.own(excl, ve) : ve) : (have ? s.own(excl, w) : w);
+    }
+  } else if (!s.f.failed && s.local === null) {
+    result = exclusive ? (have ? excl : null) : (have ? s.own(excl, w) : w);
+  }
+  if (s.f.failed) raise(c, s.f, value, op, op.family !== "user");
+  if (s.local !== null) {
+    const e = c.error(s.local, "MPI_ERR_OP");
+    if (s.cause !== undefined) e.cause = s.cause;
+    throw e;
+  }
+  return result === value ? copyValue(result, c.call) : result;
+}
+
+/** What `Scan.attempt` returns when the op throws. */
+const FAILED = Symbol("failed");
+
+/** State of one scan: the fault shared by all ranks, and this rank's own result error. */
+class Scan {
+  readonly f: Fault;
+  readonly user: boolean;
+  /** Why this rank's own result could not be computed. */
+  local: string | null = null;
+  /** The error of the last `attempt` that failed, and what was thrown. */
+  attemptError = "";
+  cause: unknown = undefined;
+  readonly #c: Coll;
+  readonly #op: Op;
+
+  constructor(c: Coll, op: Op, bad: Bad | null) {
+    this.#c = c;
+    this.#op = op;
+    this.f = new Fault(bad);
+    this.user = op.family === "user";
+  }
+
+  /** A copy for a user op, which may modify its operands; built-ins never do. */
+  dup(v: unknown): unknown {
+    return this.user ? copyValue(v, this.#c.call) : v;
+  }
+
+  /** Sends a partial result, or poison once failed. */
+  put(v: unknown, dest: number): void {
+    if (this.f.failed) this.#c.send(MARKER, dest, T_POISON);
+    else this.#c.send(v, dest, T_SCAN);
+  }
+
+  /** Receives a partner's partial result (undefined, and failed, for poison). */
+  take(src: number): unknown {
+    const got = this.#c.recvAny(src);
+    if (this.#c.lastTag === T_SCAN) return got;
+    this.note(src);
+    return undefined;
+  }
+
+  /** Something other than a partial result arrived from `src`. */
+  note(src: number): void {
+    const t = this.#c.lastTag;
+    if (t !== T_POISON && t !== T_SCAN && t !== T_SCAN_ERROR) throw this.#c.mismatch(src, t);
+    this.f.failed = true;
+  }
+
+  /** Combines partial results that the partner combines too: an error fails every rank. */
+  shared(a: unknown, b: unknown): unknown {
+    try {
+      return combine(this.#c.call, this.#op, a, b);
+    } catch (e) {
+      this.f.caught(this.#c, this.#op, e);
+      return a;
+    }
+  }
+
+  /** Combines into a result only this rank computes: an error fails this rank alone. */
+  own(a: unknown, b: unknown): unknown {
+    if (this.local !== null) return a;
+    const r = this.attempt(a, b);
+    if (r !== FAILED) return r;
+    this.local = this.attemptError;
+    return a;
+  }
+
+  /** Combines, or returns FAILED (the error in `attemptError` and `cause`). */
+  attempt(a: unknown, b: unknown): unknown {
+    try {
+      return combine(this.#c.call, this.#op, a, b);
+    } catch (e) {
+      this.attemptError = errorText(this.#c, this.#op, e);
+      this.cause = e;
+      return FAILED;
+    }
+  }
 }

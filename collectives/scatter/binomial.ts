@@ -27,5 +27,5 @@ export function scatterBinomial(c: Coll, values: readonly unknown[] | null, root
   for (mask >>= 1; mask > 0; mask >>= 1) {
     if (vr + mask < size) c.send(items.slice(mask, 2 * mask), (vr + mask + root) % size, T_SCATTER);
   }
-  return rank === root ? copyValue(items[0]) : items[0];
+  return rank === root ? copyValue(items[0], c.call) : items[0];
 }

@@ -1,28 +1,80 @@
 // Before a vector collective moves data, every rank learns every rank's
-// block length and element type (one small allgather), so that counts that
-// do not add up fail on every rank with the same message instead of
-// leaving some ranks waiting.
+// block length and element type, its counts, and any error in its own
+// arguments (one small allgather), so that counts that do not add up or
+// differ between ranks fail on every rank with the same message instead of
+// leaving some ranks waiting or giving them the wrong blocks.
 
+import { describe } from "../../errors.ts";
 import { kindName, typedKind } from "../../transport/codec.ts";
 import type { Coll } from "../_coll.ts";
+import { countsDisagreement, rankList } from "../_fault.ts";
 import { allgather } from "../allgather/mod.ts";
 
-/** [length, kind] of every rank's block (length −1 where a rank has none). */
-export function agreeBlocks(c: Coll, array: ArrayBufferView | null): [number, number][] {
-  const mine: [number, number] = array === null ? [-1, 0] : [(array as Float64Array).length, typedKind(array)];
-  return allgather(c, mine) as [number, number][];
+/** One rank's block: [length (−1 where a rank has none), kind, counts, argument error or null]. */
+export type Block = [number, number, readonly number[], string | null];
+
+/** Why `a` cannot be a vector collective's block (it is not a typed array), or null. */
+export function typedMisfit(a: unknown): string | null {
+  return ArrayBuffer.isView(a) && !(a instanceof DataView) ? null : `array must be a typed array, got ${describe(a)}`;
+}
+
+/** Why `counts` cannot be the counts of a communicator of `size` ranks, or null. */
+export function countsMisfit(counts: unknown, size: number): string | null {
+  if (!Array.isArray(counts) || counts.length !== size) {
+    return `counts must be an array of ${size} counts (one per rank), got ${describe(counts)}`;
+  }
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i];
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      return `counts[${i}] must be a non-negative integer, got ${describe(n)}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Every rank's block, counts and argument error. Throws on every rank if
+ * some rank's arguments are wrong (`bad`, or its counts) or the counts
+ * differ between ranks.
+ */
+export function agreeBlocks(
+  c: Coll,
+  array: ArrayBufferView | null,
+  counts: readonly number[],
+  bad: string | null,
+): Block[] {
+  const own = bad ?? countsMisfit(counts, c.size);
+  const mine: Block = [
+    array === null || own !== null ? -1 : (array as Float64Array).length,
+    array === null || own !== null ? 0 : typedKind(array),
+    own === null ? counts : [],
+    own,
+  ];
+  const blocks = allgather(c, mine) as Block[];
+  const first = blocks.find((b) => b[3] !== null);
+  if (first !== undefined) {
+    const ranks = blocks.flatMap((b, r) => (b[3] === first[3] ? [r] : []));
+    const code = first[3]!.startsWith("counts") ? "MPI_ERR_COUNT" : "MPI_ERR_BUFFER";
+    throw c.error(ranks.length === blocks.length ? first[3]! : `${first[3]} (${rankList(ranks)})`, code);
+  }
+  const differ = countsDisagreement(blocks.map((b) => b[2]));
+  if (differ !== null) throw c.error(differ, "MPI_ERR_COUNT");
+  return blocks;
 }
 
 /** Throws on every rank if some rank's block differs from `counts` or the types differ. */
-export function checkBlocks(c: Coll, blocks: [number, number][], counts: readonly number[]): void {
+export function checkBlocks(c: Coll, blocks: Block[], counts: readonly number[]): void {
   const bad: string[] = [];
   let kind = 0;
+  let first = -1;
   for (let r = 0; r < blocks.length; r++) {
     const [len, k] = blocks[r];
     if (len < 0) continue;
     if (len !== counts[r]) bad.push(`rank ${r} passed ${len} elements but counts[${r}] is ${counts[r]}`);
-    if (kind === 0) kind = k;
-    else if (k !== kind) bad.push(`rank ${r} passed a ${kindName(k)}, rank 0.. passed ${kindName(kind)}`);
+    if (kind === 0) {
+      kind = k;
+      first = r;
+    } else if (k !== kind) bad.push(`rank ${r} passed a ${kindName(k)} but rank ${first} passed a ${kindName(kind)}`);
   }
   if (bad.length > 0) throw c.error(bad.join("; "), "MPI_ERR_COUNT");
 }

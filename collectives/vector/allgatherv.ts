@@ -13,9 +13,14 @@ import { offsetsOf } from "../_blocks.ts";
 import { type Coll, T_ALLGATHERV } from "../_coll.ts";
 import { agreeBlocks, checkBlocks } from "./_agree.ts";
 
-/** Returns the concatenation of every rank's block on every rank. */
-export function allgatherv(c: Coll, array: ArrayBufferView, counts: readonly number[]): ArrayBufferView {
-  checkBlocks(c, agreeBlocks(c, array), counts);
+/** Returns the concatenation of every rank's block on every rank (`bad`: as for gatherv). */
+export function allgatherv(
+  c: Coll,
+  array: ArrayBufferView,
+  counts: readonly number[],
+  bad: string | null = null,
+): ArrayBufferView {
+  checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
   const { rank, size } = c;
   const bpe = (array as Float64Array).BYTES_PER_ELEMENT ?? 1;
   const off = offsetsOf(counts);

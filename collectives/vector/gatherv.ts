@@ -15,14 +15,19 @@ import { type Coll, T_GATHERV } from "../_coll.ts";
 import type { PendingOp } from "../../transport/transport.ts";
 import { agreeBlocks, checkBlocks } from "./_agree.ts";
 
-/** Returns the concatenation of every rank's block on `root`, null elsewhere. */
+/**
+ * Returns the concatenation of every rank's block on `root`, null
+ * elsewhere. `bad` is what is wrong with this rank's arguments, if anything
+ * (every rank then throws).
+ */
 export function gatherv(
   c: Coll,
   array: ArrayBufferView,
   counts: readonly number[],
   root: number,
+  bad: string | null = null,
 ): ArrayBufferView | null {
-  checkBlocks(c, agreeBlocks(c, array), counts);
+  checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
   const { rank, size } = c;
   if (rank !== root) {
     if (counts[rank] > 0) c.send(array, root, T_GATHERV);

@@ -13,15 +13,20 @@ import { type Coll, T_SCATTERV } from "../_coll.ts";
 import type { PendingOp } from "../../transport/transport.ts";
 import { agreeBlocks } from "./_agree.ts";
 
-/** Root passes the whole array; returns this rank's block (a new typed array). */
+/**
+ * Root passes the whole array; returns this rank's block (a new typed
+ * array). `bad`: as for gatherv. Counts that differ between ranks fail on
+ * every rank.
+ */
 export function scatterv(
   c: Coll,
   array: ArrayBufferView | null,
   counts: readonly number[],
   root: number,
+  bad: string | null = null,
 ): ArrayBufferView {
   const { rank, size } = c;
-  const blocks = agreeBlocks(c, rank === root ? array : null);
+  const blocks = agreeBlocks(c, rank === root ? array : null, counts, bad);
   const [total, kind] = blocks[root];
   const off = offsetsOf(counts);
   if (off[size] !== total) {
