@@ -634,8 +634,8 @@ export class Comm {
   // ---- job control -------------------------------------------------------------
 
   /**
-   * Stops every rank of the job (MPI_Abort). The launcher exits with `code`.
-   * Never returns.
+   * Stops every rank of the job (MPI_Abort). The launcher prints the report
+   * and exits with `code` exactly as given, even 0. Never returns.
    */
   abort(code = 1, message = `comm.abort(${code}) called`): never {
     if (!Number.isInteger(code) || code < 0 || code > 255) {

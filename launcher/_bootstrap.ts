@@ -24,6 +24,11 @@ const LIST_MAX = 8;
 
 /** One line of an unreceived-message report. */
 function leftoverLine(m: Leftover): string {
+  if (m.bytes < 0) {
+    const src = m.source === -2 ? "ANY_SOURCE" : String(m.source);
+    const tag = m.tag === -1 ? "ANY_TAG" : String(m.tag);
+    return `rank ${m.dest}: irecv(source=${src}, tag=${tag}, comm ${m.context >> 1}) was started and never completed`;
+  }
   const what = (m.context & 1) === 1
     ? `a ${COLLECTIVE_TAG_NAMES[m.tag] ?? `tag ${m.tag}`} message of a collective`
     : `tag ${m.tag}`;
@@ -36,19 +41,24 @@ function leftoverLine(m: Leftover): string {
  * here and never received, or sent from here to a rank that has ended),
  * naming each. Collective messages among them mean mismatched collectives.
  */
-function finalize(): void {
+function finalize(exit: boolean): void {
   const t = worldInfo()?.transport;
   if (t === undefined) return;
-  const left = t.finalize();
+  const left = t.finalize(exit);
   if (left.length === 0) return;
   const lines = left.slice(0, LIST_MAX).map((m) => `  ${leftoverLine(m)}`);
   if (left.length > LIST_MAX) lines.push(`  ... and ${left.length - LIST_MAX} more`);
   const collective = left.some((m) => (m.context & 1) === 1);
+  const pending = left.filter((m) => m.bytes < 0).length;
+  const what = pending === left.length
+    ? `${left.length} receive(s) were started and never completed`
+    : `${left.length - pending} message(s) were sent and never received` +
+      (pending > 0 ? ` and ${pending} receive(s) never completed` : "");
   const e = new SpmdError(
-    `finalize: ${left.length} message(s) were sent and never received:\n${lines.join("\n")}` +
+    `finalize: ${what}:\n${lines.join("\n")}` +
       (collective
         ? "\nmismatched collectives: every rank must call the same collectives in the same order"
-        : "\nevery message sent must be received before the job ends"),
+        : "\nevery message sent must be received, and every receive started must be waited for, before the job ends"),
     "MPI_ERR_OTHER",
   );
   e.stack = `${e.name}: ${e.message}`; // the bootstrap's own frames would tell the user nothing
@@ -100,7 +110,7 @@ function fail(e: unknown): void {
 function finish(exit = false): boolean {
   if (state !== "running") return true;
   try {
-    finalize();
+    finalize(exit);
   } catch (err) {
     fail(err);
     return false;
@@ -205,6 +215,9 @@ async function start(init: InitMessage): Promise<void> {
           state = "ended";
           report({ t: "exit", rank, code });
         }
+      } else if (state === "done" && code !== 0) {
+        state = "ended";
+        report({ t: "exit", rank, code, late: true }); // after it finished: still a failure
       }
       return exit(code);
     },

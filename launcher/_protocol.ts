@@ -29,4 +29,4 @@ export type RankMessage =
   | { t: "error"; rank: number; message: string; stack: string; late?: boolean }
   | { t: "abort"; rank: number; code: number; message: string }
   | { t: "aborted"; rank: number }
-  | { t: "exit"; rank: number; code: number };
+  | { t: "exit"; rank: number; code: number; late?: boolean };

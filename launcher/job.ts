@@ -26,6 +26,7 @@ import {
   A_WAITS,
   ACT_BLOCKED,
   ACT_DONE,
+  ACT_EXITED,
   ACT_STARTING,
   createShm,
   H_ENDED,
@@ -156,7 +157,8 @@ export function describeActivity(
 ): string {
   const a = layout.activityWord + r * RANK_STRIDE;
   const state = Atomics.load(words, a + A_STATE);
-  if (state === ACT_DONE) return "returned";
+  if (state === ACT_DONE) return "finished";
+  if (state === ACT_EXITED) return EXITED_TEXT;
   if (state === ACT_STARTING) return "starting";
   if (state !== ACT_BLOCKED) return "running user code (not in an spmd call)";
   const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
@@ -182,6 +184,9 @@ export function describeActivity(
   return `blocked in ${call}(${parts.join(", ")})`;
 }
 
+/** How a report describes a rank that ended with `Deno.exit(0)`. */
+const EXITED_TEXT = "called Deno.exit(0) and ended while other ranks still ran";
+
 /** Wait call names: [public call, request kind, peer word meaning]. */
 const WAIT_CALLS: Record<string, [string, string, string]> = {
   wait: ["wait", "irecv", "source"],
@@ -204,6 +209,8 @@ export function startJob(options: JobOptions): Job {
   const ends: RankEnd[] = new Array(size).fill("running");
   /** Ranks that ended with Deno.exit(0). */
   const exited: boolean[] = new Array(size).fill(false);
+  /** Ranks whose module's top level returned (they run on while their event loop has work). */
+  const returned: boolean[] = new Array(size).fill(false);
   /** Delay of the next idle question to each rank whose module returned. */
   const idleDelay: number[] = new Array(size).fill(0);
   const workers: Worker[] = [];
@@ -255,24 +262,34 @@ export function startJob(options: JobOptions): Job {
     }
     if (n === 0) return "";
     if (n > 8) lines.push(`  ... and ${n - 8} more`);
-    return `${n} message(s) were sent and never received (their receiver had already finished):\n${lines.join("\n")}`;
+    return `${n} message(s) were sent and never received (still in shared memory when the job ended):\n${
+      lines.join("\n")
+    }`;
   }
 
   /** How an ended rank ended, for reports. */
   function endText(r: number): string {
-    if (exited[r]) return "called Deno.exit(0) and ended while other ranks still ran";
-    return ends[r] === "done" ? "finished (returned)" : `ended (${ends[r]})`;
+    if (exited[r]) return EXITED_TEXT;
+    return ends[r] === "done" ? "finished" : `ended (${ends[r]})`;
   }
 
   function stopAll(f: JobFailure, code: number): void {
     if (failure !== null || finished) return;
     failure = f;
-    failCode = code;
+    // An exit status is a byte: a code that is a multiple of 256 must not read as success.
+    failCode = code === 0 ? 0 : (code & 255) || 1;
     activity = [];
     for (let r = 0; r < size; r++) {
-      if (r === f.rank) continue;
-      if (ends[r] === "running") activity.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
-      else if (exited[r]) activity.push(`rank ${r}: ${endText(r)}`);
+      if (r === f.rank || (options.host && r === 0)) continue;
+      // Ranks woken by this stop ("aborted") still show the call they were in.
+      if (ends[r] !== "running" && ends[r] !== "aborted") {
+        activity.push(`rank ${r}: ${endText(r)}`);
+        continue;
+      }
+      const st = Atomics.load(words, layout.activityWord + r * RANK_STRIDE + A_STATE);
+      if (returned[r] && st !== ACT_BLOCKED && st !== ACT_DONE && st !== ACT_EXITED) {
+        activity.push(`rank ${r}: its module returned; its event loop still has work (a timer, an interval or I/O)`);
+      } else activity.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
     }
     raiseAbort(sab, code, f.rank);
     graceTimer = setTimeout(finish, GRACE_MS);
@@ -282,6 +299,7 @@ export function startJob(options: JobOptions): Job {
     const r = m.rank;
     if (m.t === "returned" || m.t === "busy") {
       if (ends[r] !== "running" || finished) return;
+      returned[r] = true;
       // Ask again, soon after the module returned, less often while it stays busy.
       const delay = m.t === "returned" ? 0 : idleDelay[r];
       idleDelay[r] = Math.min(IDLE_POLL_MS, Math.max(1, idleDelay[r] * 2));
@@ -293,9 +311,11 @@ export function startJob(options: JobOptions): Job {
       void ask;
       return;
     }
-    if (m.t === "error" && ends[r] === "done") {
-      // An error after the rank finished (a late timer): still a failure.
-      stopAll({ rank: r, kind: "error", message: m.message, stack: m.stack }, 1);
+    if (ends[r] === "done" && (m.t === "error" || m.t === "exit")) {
+      // A failure after the rank finished (a late timer): still a failure.
+      const after = "(after its program had finished) ";
+      if (m.t === "error") stopAll({ rank: r, kind: "error", message: after + m.message, stack: m.stack }, 1);
+      else stopAll({ rank: r, kind: "exit", message: `${after}called Deno.exit(${m.code})`, stack: "" }, m.code);
       return;
     }
     if (ends[r] !== "running") return;

@@ -47,10 +47,9 @@ Deno.test("an async main that is not awaited runs to its end on every rank", asy
   for (let i = 0; i < 3; i++) equal(lines[i], `rank ${i}: async main finished with 6`);
 });
 
-Deno.test("a rank that called Deno.exit(0) while another waits for it is named in the deadlock report", async () => {
+Deno.test("a rank that called Deno.exit(0) while another waits for it is named in the report", async () => {
   await fails(2, "exit0-waited", (e) => {
-    match(e.message, /^spmd: deadlock: .*\(1 rank\(s\) have already ended\)/);
-    match(e.message, /rank 0: blocked in recv\(source=1, tag=4, comm=0\)/);
+    match(e.message, /^rank 0: SpmdError: recv: rank 1 has finished without sending a matching message \(tag 4\)/);
     match(e.message, /rank 1: called Deno\.exit\(0\) and ended while other ranks still ran/);
     doesNotMatch(e.message, /collective/);
   });
@@ -76,6 +75,42 @@ Deno.test("a send to a rank that has finished is reported when the job ends", as
   await fails(2, "unreceived-after-finish", (e) => {
     match(e.message, /sent and never received/);
     match(e.message, /rank 0 → rank 1: tag 8, 24 bytes, comm 0/);
+  });
+});
+
+Deno.test("a receive from a rank that finished without sending fails at once, naming both", async () => {
+  await fails(2, "recv-from-ended", (e) => {
+    equal(e.rank, 0);
+    match(e.message, /^rank 0: SpmdError: recv: rank 1 has finished without sending a matching message \(tag 3\)/);
+    match(e.message, /rank 1: finished/);
+  });
+});
+
+Deno.test("a blocking send to a rank that finished never hangs", async () => {
+  for (let i = 0; i < 5; i++) {
+    await fails(2, "send-to-ended", (e) => {
+      match(e.message, /rank 0 → rank 1: tag 5, 4194304 bytes|send: rank 1 has finished, so this message/);
+    });
+  }
+});
+
+Deno.test("a receive started and never waited for fails the job, whenever its message comes", async () => {
+  for (const delay of ["0", "50", "0", "50"]) {
+    await rejects(spawn(prog, { size: 2, args: ["irecv-unwaited", delay], timeout: 60 }), (e: unknown) => {
+      ok(e instanceof JobError && e.code === 1, String(e));
+      match(
+        e.message,
+        /irecv\(source=0, tag=5, comm 0\) was started and never completed|rank 0 → rank 1: tag 5, 8 bytes/,
+      );
+      return true;
+    });
+  }
+});
+
+Deno.test("Deno.exit(3) after a rank finished still fails the job with code 3", async () => {
+  await fails(2, "late-exit", (e) => {
+    equal(e.code, 3);
+    match(e.message, /^rank 1: \(after its program had finished\) called Deno\.exit\(3\)/);
   });
 });
 

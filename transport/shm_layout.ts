@@ -80,6 +80,8 @@ export const ACT_DONE = 2;
 export const ACT_FAILED = 3;
 /** Activity state: not yet started. */
 export const ACT_STARTING = 4;
+/** Activity state: finalized by `Deno.exit(0)` (ended early, on purpose). */
+export const ACT_EXITED = 5;
 
 /** Activity words, relative to the rank's activity block. */
 export const A_STATE = 0;

@@ -32,6 +32,7 @@ import {
   A_TAG,
   ACT_BLOCKED,
   ACT_DONE,
+  ACT_EXITED,
   ACT_FAILED,
   ACT_RUNNING,
   attachShm,
@@ -70,6 +71,7 @@ class SendOp implements PendingOp {
     readonly context: number,
     readonly kind: number,
     readonly bytes: Uint8Array,
+    readonly call: string,
   ) {}
 }
 
@@ -124,6 +126,8 @@ export class ShmTransport implements Transport {
   readonly #onAbort?: (code: number, message: string) => void;
   readonly #limitBytes: number;
   readonly #limitMessages: number;
+  /** Receives started by `irecv` and not yet waited for to completion. */
+  readonly #open = new Set<RecvOp>();
   /** First message that arrived past the queue's bound, until the bound error is raised at a safe point. */
   #overflow: Message | null = null;
 
@@ -221,7 +225,7 @@ export class ShmTransport implements Transport {
       this.#publish(r, dest);
       return;
     }
-    const op = new SendOp(dest, tag, context, kind, bytes);
+    const op = new SendOp(dest, tag, context, kind, bytes, call);
     q.push(op);
     this.#pendingOut++;
     this.#waitOp(op);
@@ -241,7 +245,7 @@ export class ShmTransport implements Transport {
       return SENT;
     }
     const { kind, bytes } = encode(value, call);
-    const op = new SendOp(dest, tag, context, kind, bytes);
+    const op = new SendOp(dest, tag, context, kind, bytes, call);
     this.#queue[dest].push(op);
     this.#pendingOut++;
     this.#pushOut(dest);
@@ -489,6 +493,11 @@ export class ShmTransport implements Transport {
               (m = matcher.take(source, tag, context)) !== null
             ) break;
             this.#raiseOverflow(); // nothing claimed yet
+          } else if (source >= 0 && this.#ended(source)) {
+            // Its last frames are in the ring before its "ended" mark: take them in.
+            this.#progress();
+            if ((m = matcher.take(source, tag, context)) !== null) break;
+            throw this.#noSender(call, source, tag);
           } else w.idle();
         }
       } finally {
@@ -508,7 +517,8 @@ export class ShmTransport implements Transport {
     status: Status | null,
     call: string,
   ): void {
-    const op = this.irecv(source, tag, context, into, call) as RecvRequest;
+    this.#live(call);
+    const op = new RecvRequest(this.#post(source, tag, context, into, call));
     try {
       this.wait(op, status);
     } catch (e) {
@@ -518,7 +528,7 @@ export class ShmTransport implements Transport {
     }
   }
 
-  /** Starts a receive. */
+  /** Starts a receive; until it is waited for, finalize reports it as left pending. */
   irecv(
     source: number,
     tag: number,
@@ -527,6 +537,13 @@ export class ShmTransport implements Transport {
     call: string,
   ): PendingOp {
     this.#live(call);
+    const op = this.#post(source, tag, context, into, call);
+    this.#open.add(op);
+    return new RecvRequest(op);
+  }
+
+  /** Posts a receive to the matcher. */
+  #post(source: number, tag: number, context: number, into: ArrayBufferView | null, call: string): RecvOp {
     const op = new RecvOp(source, tag, context, into, call);
     const m = this.#matcher.post(op);
     if (m !== null && into !== null && m.bytes !== null) {
@@ -542,12 +559,13 @@ export class ShmTransport implements Transport {
         m.value = into;
       }
     }
-    return new RecvRequest(op);
+    return op;
   }
 
   /** Completes a receive's result or throws its error. */
   #recvResult(op: RecvOp, status: Status | null): unknown {
     const m = op.msg!;
+    this.#open.delete(op);
     if (op.into !== null) {
       const typed = m.kind >= 1 && m.kind <= KIND_TYPED_LAST;
       if (!typed) {
@@ -593,8 +611,12 @@ export class ShmTransport implements Transport {
         w.begin();
         try {
           while (rop.msg === null) {
-            if (!this.#progress()) w.idle();
-            else if (rop.msg === null) this.#raiseOverflow(); // the request stays posted
+            if (this.#progress()) {
+              if (rop.msg === null) this.#raiseOverflow(); // the request stays posted
+            } else if (rop.source >= 0 && this.#ended(rop.source)) {
+              this.#progress();
+              if (rop.msg === null) throw this.#noSender(rop.call, rop.source, rop.tag);
+            } else w.idle();
           }
         } finally {
           w.end();
@@ -612,10 +634,44 @@ export class ShmTransport implements Transport {
     const w = this.#waiter;
     w.begin();
     try {
-      while (!op.done) if (!this.#progress()) w.idle();
+      while (!op.done) {
+        if (this.#progress()) continue;
+        if (op instanceof SendOp && this.#ended(op.dest)) this.#dropSend(op);
+        w.idle();
+      }
     } finally {
       w.end();
     }
+  }
+
+  /** True once rank `r` has finalized (or failed): it will never read or send again. */
+  #ended(r: number): boolean {
+    const st = Atomics.load(this.#ctl, this.layout.activityWord + r * RANK_STRIDE + A_STATE);
+    return st === ACT_DONE || st === ACT_EXITED || st === ACT_FAILED;
+  }
+
+  /** Gives up a send whose receiver has ended, and says so. */
+  #dropSend(op: SendOp): never {
+    const q = this.#queue[op.dest];
+    const i = q.indexOf(op);
+    if (i >= 0) {
+      q.splice(i, 1);
+      this.#pendingOut--;
+    }
+    throw new SpmdError(
+      `${op.call}: rank ${op.dest} has finished, so this message (tag ${op.tag}, ${op.bytes.length} bytes` +
+        `${op.headerDone ? ", partly transferred" : ""}) can never be received`,
+      "MPI_ERR_OTHER",
+    );
+  }
+
+  /** The error of a receive from a specific rank that has ended without sending a match. */
+  #noSender(call: string, source: number, tag: number): SpmdError {
+    return new SpmdError(
+      `${call}: rank ${source} has finished without sending a matching message (tag ${tag === -1 ? "ANY_TAG" : tag}` +
+        `); this receive can never complete`,
+      "MPI_ERR_OTHER",
+    );
   }
 
   // ---- probing ---------------------------------------------------------------
@@ -675,8 +731,9 @@ export class ShmTransport implements Transport {
    * closes this endpoint. Returns the messages that will never be received:
    * those that arrived here and no receive took, and this rank's sends
    * whose receiver has ended. Never waits for a rank that has finished.
+   * `exit` marks the rank as ended by `Deno.exit(0)`, for reports.
    */
-  finalize(): Leftover[] {
+  finalize(exit = false): Leftover[] {
     if (this.#closed) return [];
     const w = this.#waiter;
     this.enter(C_FINALIZE, -1, -1, -1);
@@ -696,9 +753,17 @@ export class ShmTransport implements Transport {
     for (const m of this.#matcher.unexpectedList()) {
       left.push({ source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: m.done });
     }
+    for (const op of this.#open) {
+      const m = op.msg;
+      left.push(
+        m === null
+          ? { source: op.source, dest: this.rank, tag: op.tag, context: op.context, bytes: -1, whole: false }
+          : { source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: m.done },
+      );
+    }
     for (let src = 0; src < this.size; src++) {
       const m = this.#cur[src];
-      if (m !== null && m.recv !== null) {
+      if (m !== null && m.recv !== null && !this.#open.has(m.recv)) {
         left.push({ source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: false });
       }
     }
@@ -715,7 +780,7 @@ export class ShmTransport implements Transport {
       }
     }
     this.#closed = true;
-    this.#ctl[this.#act + A_STATE] = ACT_DONE;
+    Atomics.store(this.#ctl, this.#act + A_STATE, exit ? ACT_EXITED : ACT_DONE);
     // Ranks finishing their own sends to this one stop waiting for it now.
     for (let r = 0; r < this.size; r++) if (r !== this.rank) wake(this.#ctl, this.layout.doorbellWord, r);
     return left;
@@ -727,7 +792,7 @@ export class ShmTransport implements Transport {
     for (let d = 0; d < this.size; d++) {
       if (this.#queue[d].length === 0) continue;
       const st = Atomics.load(this.#ctl, a + d * RANK_STRIDE + A_STATE);
-      if (st !== ACT_DONE && st !== ACT_FAILED) return false;
+      if (st !== ACT_DONE && st !== ACT_EXITED && st !== ACT_FAILED) return false;
     }
     return true;
   }

@@ -62,7 +62,11 @@ export function callCode(name: string): number {
   return i;
 }
 
-/** A message that will never be received, found when a rank finalizes. */
+/**
+ * A message that will never be received, or a receive that was started and
+ * never completed (`bytes` −1 when it matched nothing), found when a rank
+ * finalizes.
+ */
 export interface Leftover {
   /** Sender (world rank). */
   source: number;
@@ -72,7 +76,7 @@ export interface Leftover {
   tag: number;
   /** Context id (odd: a collective's traffic). */
   context: number;
-  /** Payload size in bytes. */
+  /** Payload size in bytes; −1 for a receive that was started and matched no message. */
   bytes: number;
   /** False when only part of the payload had moved. */
   whole: boolean;
@@ -146,5 +150,5 @@ export interface Transport {
    * Completes every pending send whose receiver still runs; after it the
    * transport is closed. Returns the messages that will never be received.
    */
-  finalize(): Leftover[];
+  finalize(exit?: boolean): Leftover[];
 }

@@ -63,6 +63,26 @@ switch (Deno.args[0]) {
       comm.send(new Float64Array(3), 1, 8);
     }
     break;
+  case "recv-from-ended": // rank 0 waits for a message from rank 1, which finishes without sending
+    if (rank === 0) comm.recv(1, 3);
+    break;
+  case "send-to-ended": // a blocking send larger than the ring to a rank that finishes without receiving
+    if (rank === 0) comm.send(new Uint8Array(4 << 20), 1, 5);
+    break;
+  case "irecv-unwaited": { // rank 1 starts a receive and never waits for it; rank 0 sends after a while
+    if (rank === 1) comm.irecv(0, 5);
+    else if (rank === 0) {
+      compute(Number(Deno.args[1] ?? 0));
+      comm.send(1, 1, 5);
+    }
+    break;
+  }
+  case "late-exit": // rank 1 calls Deno.exit(3) from a timer after it finished, while rank 0 still runs
+    if (rank === 1) {
+      const t = setTimeout(() => Deno.exit(3), 30);
+      Deno.unrefTimer(t);
+    } else if (rank === 0) compute(400);
+    break;
   case "slow-op": { // a user op that computes for 700 ms inside allreduce and reduce is not a deadlock
     const slow = createOp((a: number, b: number) => {
       compute(700);
