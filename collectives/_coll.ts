@@ -3,11 +3,11 @@
 // user receive), and one tag per collective so that mismatched collectives
 // wait on different tags instead of exchanging each other's data.
 //
-// Reductions receive with any tag from a known partner instead (a pair of
-// ranks exchanges its messages in order, so the next one from the partner
-// is this step's): the tag says what arrived (data of which typed-array
-// kind, a header, or a poison marker), so inputs that disagree between
-// ranks are detected from the messages the algorithm sends anyway.
+// Reductions accept any of their own tags from a known partner instead (a
+// pair of ranks exchanges its messages in order, so the next one from the
+// partner is this step's): the tag says what arrived (data of which
+// typed-array kind, a header, or a poison marker), so inputs that disagree
+// between ranks are detected from the messages the algorithm sends anyway.
 
 import type { Comm } from "../comm.ts";
 import { ANY_TAG } from "../constants.ts";
@@ -91,7 +91,7 @@ export class Coll {
   readonly size: number;
   /** Name of the public call, for errors. */
   call = "";
-  /** Tag of the message that the last `recvAny` / `recvIntoAny` took (−1 if it could not be read). */
+  /** Tag of the message that the last `recvAccepting` / `recvIntoAny` took (−1 if it could not be read). */
   lastTag = -1;
   readonly #t: Transport;
   readonly #comm: Comm;
@@ -129,9 +129,17 @@ export class Coll {
     return { value, tag: this.#st.tag };
   }
 
-  /** Receives the next collective message from `src` whatever its tag (left in `lastTag`). */
-  recvAny(src: number): unknown {
-    const value = this.#t.recv(this.#comm.worldRank(src), ANY_TAG, this.#ctx, this.#st, this.call);
+  /**
+   * Receives the next collective message from `src` if `accept` takes its
+   * tag (left in `lastTag`). A message of another collective is left in
+   * place and this waits for tag `own` instead, so that mismatched
+   * collectives block, and are reported, as with a plain receive.
+   */
+  recvAccepting(src: number, own: number, accept: (tag: number) => boolean): unknown {
+    const w = this.#comm.worldRank(src);
+    this.#t.probe(w, ANY_TAG, this.#ctx, this.#st);
+    const tag = accept(this.#st.tag) ? this.#st.tag : own;
+    const value = this.#t.recv(w, tag, this.#ctx, this.#st, this.call);
     this.lastTag = this.#st.tag;
     return value;
   }

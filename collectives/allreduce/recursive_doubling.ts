@@ -69,8 +69,8 @@ export function allreduceRecursiveDoubling(
   if (rank < 2 * rem) {
     if (rank % 2 === 1) put(c, f, acc, rank - 1, tag);
     else {
-      const got = c.recvAny(rank + 1);
-      if (c.lastTag !== tag) note(c, f, rank + 1);
+      const got = c.recvAccepting(rank + 1, tag, isAllreduceTag);
+      if (c.lastTag !== tag) f.failed = true;
       else if (!f.failed) acc = got;
     }
   }
@@ -92,9 +92,9 @@ function take(
   fromLower: boolean,
   op: Op,
 ): unknown {
-  const got = c.recvAny(src);
+  const got = c.recvAccepting(src, tag, isAllreduceTag);
   if (c.lastTag !== tag) {
-    note(c, f, src);
+    f.failed = true; // poison, or another kind of data
     return acc;
   }
   if (f.failed) return acc;
@@ -108,19 +108,15 @@ function take(
   }
 }
 
-/** Something other than this step's data arrived from `src`: poison, another kind of data, or another collective. */
-function note(c: Coll, f: Fault, src: number): void {
-  if (c.lastTag !== -1 && !isAllreduceTag(c.lastTag)) throw c.mismatch(src, c.lastTag);
-  f.failed = true;
-}
-
 /**
  * The same exchange pattern for a typed array and a built-in op (size > 1):
  * one result array allocated per call, partners' data received into
  * scratch memory and accumulated in place. The tag carries the array's
  * kind, and the byte count its length, so arrays that disagree are found
- * without another message. Returns null when the inputs disagree (every
- * rank then returns null).
+ * without another message (the receive takes whatever the partner sent
+ * next: a probe first would cost every message a copy; so a message of
+ * another collective is taken too, and throws as mismatched collectives).
+ * Returns null when the inputs disagree (every rank then returns null).
  */
 export function allreduceTyped(c: Coll, value: NumericArray, op: Op): NumericArray | null {
   const { rank, size } = c;

@@ -45,9 +45,8 @@ export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number, ba
     }
     if (vr + mask < size) {
       const child = (vr + mask + treeRoot) % size;
-      const got = c.recvAny(child);
+      const got = c.recvAccepting(child, T_REDUCE, isReduceTag);
       if (c.lastTag === T_POISON) err ??= got as Bad;
-      else if (c.lastTag !== T_REDUCE) throw c.mismatch(child, c.lastTag);
       else if (err === null) {
         if (op.family !== "user" && shapeOf(got) !== shapeOf(acc)) {
           err = {
@@ -69,15 +68,18 @@ export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number, ba
   if (treeRoot !== root) {
     if (rank === treeRoot) send(c, err, acc, root);
     if (rank === root) {
-      const got = c.recvAny(treeRoot);
+      const got = c.recvAccepting(treeRoot, T_REDUCE, isReduceTag);
       if (c.lastTag === T_POISON) err = got as Bad;
-      else if (c.lastTag !== T_REDUCE) throw c.mismatch(treeRoot, c.lastTag);
       else acc = got;
     }
   }
   if (err !== null) throw c.error(err.message, err.code);
   if (rank !== root) return null;
   return acc === value ? copyValue(acc, c.call) : acc;
+}
+
+function isReduceTag(tag: number): boolean {
+  return tag === T_REDUCE || tag === T_POISON;
 }
 
 function send(c: Coll, err: Bad | null, acc: unknown, dest: number): void {

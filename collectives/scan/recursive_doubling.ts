@@ -79,10 +79,10 @@ export function scanRecursiveDoubling(
   let result: unknown = null;
   if (rank < 2 * rem && rank % 2 === 0) {
     // The odd neighbour sends this rank's result, its error, or poison.
-    const got = c.recvAny(rank + 1);
+    const got = c.recvAccepting(rank + 1, T_SCAN, isScanTag);
     if (c.lastTag === T_SCAN) result = got;
     else if (c.lastTag === T_SCAN_ERROR) s.local ??= got as string;
-    else s.note(rank + 1);
+    else s.f.failed = true;
   } else if (rank < 2 * rem) {
     // Odd: the even neighbour's result first (excl·ve, or excl alone), then this rank's.
     if (s.f.failed) c.send(MARKER, rank - 1, T_POISON);
@@ -106,6 +106,11 @@ export function scanRecursiveDoubling(
     throw e;
   }
   return result === value ? copyValue(result, c.call) : result;
+}
+
+/** True for the tags a scan receives. */
+function isScanTag(tag: number): boolean {
+  return tag === T_SCAN || tag === T_POISON || tag === T_SCAN_ERROR;
 }
 
 /** What `Scan.attempt` returns when the op throws. */
@@ -143,17 +148,10 @@ class Scan {
 
   /** Receives a partner's partial result (undefined, and failed, for poison). */
   take(src: number): unknown {
-    const got = this.#c.recvAny(src);
+    const got = this.#c.recvAccepting(src, T_SCAN, isScanTag);
     if (this.#c.lastTag === T_SCAN) return got;
-    this.note(src);
-    return undefined;
-  }
-
-  /** Something other than a partial result arrived from `src`. */
-  note(src: number): void {
-    const t = this.#c.lastTag;
-    if (t !== T_POISON && t !== T_SCAN && t !== T_SCAN_ERROR) throw this.#c.mismatch(src, t);
     this.f.failed = true;
+    return undefined;
   }
 
   /** Combines partial results that the partner combines too: an error fails every rank. */
