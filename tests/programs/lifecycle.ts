@@ -32,14 +32,14 @@ switch (Deno.args[0]) {
     } else if (rank === 0) comm.recv(1, 5);
     break;
   case "async-main": { // an async main that is not awaited still runs to its end on every rank
-    async function main(): Promise<void> {
+    const main = async (): Promise<void> => {
       await new Promise((r) => setTimeout(r, 20));
       const sum = comm.allreduce(rank + 1);
       await Promise.resolve();
       comm.barrier();
       if (sum !== (size * (size + 1)) / 2) throw new Error(`allreduce gave ${sum}`);
       console.log(`rank ${rank}: async main finished with ${sum}`);
-    }
+    };
     main();
     break;
   }
