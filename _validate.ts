@@ -79,3 +79,21 @@ export function checkBuffer(call: string, buf: unknown): void {
   }
   checkAttached(call, buf);
 }
+
+/**
+ * Throws when `value` (or, with `each`, an element of the array `value`) is
+ * a typed array or ArrayBuffer whose memory was transferred away.
+ */
+export function checkNotDetached(call: string, value: unknown, each = false): void {
+  if (each && Array.isArray(value)) {
+    for (const v of value) checkNotDetached(call, v);
+    return;
+  }
+  if (ArrayBuffer.isView(value)) checkAttached(call, value);
+  else if (value instanceof ArrayBuffer && value.detached) {
+    throw new SpmdError(
+      `${call}: cannot send a detached ArrayBuffer (it was transferred or resized away)`,
+      "MPI_ERR_BUFFER",
+    );
+  }
+}

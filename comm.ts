@@ -13,7 +13,15 @@ import { describe, SpmdError } from "./errors.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
 import { CALL_NAMES, callCode, type Transport } from "./transport/transport.ts";
-import { checkBuffer, checkDest, checkRecvTag, checkRoot, checkSendTag, checkSource } from "./_validate.ts";
+import {
+  checkBuffer,
+  checkDest,
+  checkNotDetached,
+  checkRecvTag,
+  checkRoot,
+  checkSendTag,
+  checkSource,
+} from "./_validate.ts";
 import { Coll } from "./collectives/_coll.ts";
 import { barrierDissemination } from "./collectives/barrier/dissemination.ts";
 import { bcast } from "./collectives/bcast/mod.ts";
@@ -445,6 +453,7 @@ export class Comm {
   /** Returns the list of every rank's value on `root` (in rank order) and `null` elsewhere (binomial tree). */
   gather<T = unknown>(value: T, root = 0): T[] | null {
     checkRoot("gather", root, this.size);
+    checkNotDetached("gather", value);
     const c = this.#begin("gather", root);
     try {
       return gatherBinomial(c, value, root) as T[] | null;
@@ -462,6 +471,7 @@ export class Comm {
         "MPI_ERR_COUNT",
       );
     }
+    if (this.rank === root) checkNotDetached("scatter", values, true);
     const c = this.#begin("scatter", root);
     try {
       return scatterBinomial(c, this.rank === root ? values : null, root) as T;
@@ -472,6 +482,7 @@ export class Comm {
 
   /** Returns every rank's value, in rank order, on every rank (recursive doubling or ring). */
   allgather<T = unknown>(value: T): T[] {
+    checkNotDetached("allgather", value);
     const c = this.#begin("allgather", -1);
     try {
       return allgather(c, value) as T[];
@@ -488,6 +499,7 @@ export class Comm {
         "MPI_ERR_COUNT",
       );
     }
+    checkNotDetached("alltoall", values, true);
     const c = this.#begin("alltoall", -1);
     try {
       return alltoallPairwise(c, values) as T[];

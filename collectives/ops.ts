@@ -203,6 +203,13 @@ export function isNumericArray(v: unknown): v is NumericArray {
 
 /** This rank's input error for a reduction with `op` (message and code), or null; collectives pass it on. */
 export function misfit(op: Op, value: unknown): { message: string; code: string } | null {
+  if (ArrayBuffer.isView(value) && (value.buffer as ArrayBuffer).detached === true) {
+    return {
+      message: `the ${value.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. by postMessage); ` +
+        `its contents are gone`,
+      code: "MPI_ERR_BUFFER",
+    };
+  }
   const message = opMisfit(op, value);
   return message === null ? null : { message, code: "MPI_ERR_OP" };
 }

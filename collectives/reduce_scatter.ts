@@ -15,7 +15,7 @@ import { offsetsOf } from "./_blocks.ts";
 import type { Coll } from "./_coll.ts";
 import type { Bad } from "./_fault.ts";
 import { allreduce } from "./allreduce/mod.ts";
-import { isNumericArray, type NumericArray, type Op, opMisfit } from "./ops.ts";
+import { isNumericArray, misfit, type NumericArray, type Op, opMisfit } from "./ops.ts";
 import { countsMisfit } from "./vector/_agree.ts";
 
 /** Element-wise reduction of every rank's array; returns this rank's block of counts[rank] elements. */
@@ -36,6 +36,8 @@ function reduceScatterMisfit(size: number, array: unknown, counts: readonly numb
       code: "MPI_ERR_BUFFER",
     };
   }
+  const gone = misfit(op, array); // a detached array first: its length reads 0
+  if (gone !== null && gone.code === "MPI_ERR_BUFFER") return gone;
   const total = counts.reduce((a, b) => a + b, 0);
   if (array.length !== total) {
     return { message: `array has ${array.length} elements but counts add up to ${total}`, code: "MPI_ERR_COUNT" };

@@ -4,13 +4,18 @@
  * {@linkcode BCAST_LARGE_BYTES} on 3 or more ranks use scatter + allgather.
  *
  * Only the root knows the value, so the first message each rank receives
- * from its parent says which algorithm the root chose (its tag).
+ * from its parent says which algorithm the root chose (its tag). A value
+ * the root cannot send (a function, a detached buffer) goes down the tree
+ * as a poison marker instead, so every rank throws the root's error and the
+ * communicator stays usable.
  *
  * @module
  */
 
 import { typedKind } from "../../transport/codec.ts";
-import { checkSendable, type Coll, T_BCAST, T_BCAST_LARGE } from "../_coll.ts";
+import { SpmdError } from "../../errors.ts";
+import { checkSendable, type Coll, T_BCAST, T_BCAST_LARGE, T_POISON } from "../_coll.ts";
+import type { Bad } from "../_fault.ts";
 import { forwardBinomial } from "./binomial.ts";
 import { bcastScatterAllgather } from "./scatter_allgather.ts";
 
@@ -25,7 +30,12 @@ export const BCAST_LARGE_BYTES = 128 * 1024;
 export function bcast(c: Coll, value: unknown, root: number): unknown {
   const { rank, size } = c;
   if (size === 1) {
-    checkSendable(value, c.call);
+    try {
+      checkSendable(value, c.call);
+    } catch (e) {
+      if (!(e instanceof SpmdError)) throw e;
+      throw c.error(`the root (rank ${root}) cannot send its value: ${e.message.slice(c.call.length + 2)}`, e.code);
+    }
     return value;
   }
   const vr = (rank - root + size) % size;
@@ -34,13 +44,26 @@ export function bcast(c: Coll, value: unknown, root: number): unknown {
     let mask = 1;
     while (mask < size) mask <<= 1;
     if (large) return bcastScatterAllgather(c, value as ArrayBufferView, root, null, mask);
-    forwardBinomial(c, value, vr, mask, root, T_BCAST);
+    try {
+      forwardBinomial(c, value, vr, mask, root, T_BCAST);
+    } catch (e) {
+      // Encoding fails at the first send, before any child got data.
+      if (!(e instanceof SpmdError) || (e.code !== "MPI_ERR_TYPE" && e.code !== "MPI_ERR_BUFFER")) throw e;
+      const bad: Bad = { message: e.message.slice(c.call.length + 2), code: e.code };
+      forwardBinomial(c, bad, vr, mask, root, T_POISON);
+      throw c.error(`the root (rank ${root}) cannot send its value: ${bad.message}`, bad.code);
+    }
     return value;
   }
   let mask = 1;
   while (!(vr & mask)) mask <<= 1;
   const { value: got, tag } = c.recvAnyTag((rank - mask + size) % size);
   if (tag === T_BCAST_LARGE) return bcastScatterAllgather(c, null, root, got as [number, number], mask);
+  if (tag === T_POISON) {
+    forwardBinomial(c, got, vr, mask, root, T_POISON);
+    const bad = got as Bad;
+    throw c.error(`the root (rank ${root}) cannot send its value: ${bad.message}`, bad.code);
+  }
   if (tag !== T_BCAST) {
     throw c.error(
       `expected a bcast message from rank ${(rank - mask + size) % size}, got tag ${tag}: mismatched collectives`,

@@ -35,7 +35,14 @@ export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number, ba
   // Built-ins accumulate typed arrays in place in a private copy; a user op
   // gets a private copy of the input (it may modify its operands).
   const typed = op.family !== "user" && isNumericArray(value);
-  let acc: unknown = typed ? copyTyped(value as NumericArray) : op.family === "user" ? copyValue(value, c.call) : value;
+  // (A rank whose input is bad sends only markers: its input is never touched.)
+  let acc: unknown = bad !== null
+    ? value
+    : typed
+    ? copyTyped(value as NumericArray)
+    : op.family === "user"
+    ? copyValue(value, c.call)
+    : value;
   let err: Bad | null = bad;
   let mask = 1;
   while (mask < size) {

@@ -15,7 +15,11 @@ export type Block = [number, number, readonly number[], string | null];
 
 /** Why `a` cannot be a vector collective's block (it is not a typed array), or null. */
 export function typedMisfit(a: unknown): string | null {
-  return ArrayBuffer.isView(a) && !(a instanceof DataView) ? null : `array must be a typed array, got ${describe(a)}`;
+  if (!ArrayBuffer.isView(a) || a instanceof DataView) return `array must be a typed array, got ${describe(a)}`;
+  if ((a.buffer as ArrayBuffer).detached === true) {
+    return `the ${a.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. by postMessage)`;
+  }
+  return null;
 }
 
 /** Why `counts` cannot be the counts of a communicator of `size` ranks, or null. */

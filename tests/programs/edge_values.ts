@@ -54,6 +54,22 @@ switch (Deno.args[0]) {
     bad(() => comm.send(detached().buffer, peer), /^send: cannot send a detached ArrayBuffer/);
     bad(() => comm.recvInto(detached(), from), /^recvInto: the Float64Array's ArrayBuffer is detached/);
     bad(() => comm.irecvInto(detached(), from), /^irecvInto: the Float64Array's ArrayBuffer is detached/);
+    // Collectives: every rank passes a detached array, so every rank gets the error.
+    const gone = /the Float64Array's ArrayBuffer is detached/;
+    bad(() => comm.allreduce(detached()), gone);
+    bad(() => comm.reduce(detached(), undefined, size - 1), gone);
+    bad(() => comm.scan(detached()), gone);
+    bad(() => comm.reduceScatter(detached(), new Array(size).fill(0)), gone);
+    bad(() => comm.gather(detached()), gone);
+    bad(() => comm.allgather(detached()), gone);
+    bad(() => comm.alltoall(Array.from({ length: size }, detached)), gone);
+    bad(() => comm.gatherv(detached(), new Array(size).fill(4)), gone);
+    // bcast: only the root's value counts; its error reaches every rank.
+    for (const root of [0, size - 1]) {
+      bad(() => comm.bcast(rank === root ? detached() : null, root), /^bcast: the root \(rank \d+\) cannot send/);
+      bad(() => comm.bcast(rank === root ? () => 1 : null, root), /^bcast: the root .* cannot send a function/);
+    }
+    if (comm.allreduce(1) !== size) throw new Error("allreduce after the refusals");
     comm.send(new Float64Array([rank]), peer, 4); // and the communicator still works
     if (comm.recv<Float64Array>(from, 4)[0] !== from) throw new Error("message after the refusals went wrong");
     break;

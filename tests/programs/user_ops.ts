@@ -181,7 +181,7 @@ if (size === 1) {
   rejects(() => comm.allgather(() => 1), /^allgather: cannot send a function/);
   rejects(() => comm.gather({ f: () => 1 }, 0), /^gather: cannot send /);
   rejects(() => comm.allreduce(Symbol("s"), keep), /^allreduce: cannot send Symbol\(s\)/);
-  rejects(() => comm.bcast(() => 1), /^bcast: cannot send a function/);
+  rejects(() => comm.bcast(() => 1), /^bcast: the root \(rank 0\) cannot send its value: cannot send a function/);
   rejects(() => comm.scan({ f: () => 1 }, keep), /^scan: cannot send /);
   rejects(() => comm.exscan(() => 1, keep), /^exscan: cannot send a function/);
   rejects(() => comm.reduce(() => 1, keep), /^reduce: cannot send a function/);
