@@ -12,7 +12,8 @@ import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "./constants.ts";
 import { describe, SpmdError } from "./errors.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
-import { CALL_NAMES, callCode, type Transport } from "./transport/transport.ts";
+import type { Transport } from "./transport/transport.ts";
+import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
 import {
   checkBuffer,
   checkDest,
@@ -44,9 +45,6 @@ export const UNDEFINED: number = -32766;
 
 /** Next free context id of each rank (shared by all its communicators). */
 const nextContext = new WeakMap<Transport, number>();
-
-/** Call codes of the collectives and communicator calls, by name. */
-const C_CALL: Record<string, number> = Object.fromEntries(CALL_NAMES.map((name, code) => [name, code]));
 
 const C_SEND = callCode("send");
 const C_RECV = callCode("recv");
@@ -375,10 +373,10 @@ export class Comm {
   // ---- collectives ---------------------------------------------------------------
 
   /** Enters collective `call`: records it and returns the communicator's collective view. */
-  #begin(call: string, root: number): Coll {
+  #begin(call: CallName, root: number): Coll {
     const c = this.#coll ??= new Coll(this);
     c.call = call;
-    this.transport.enter(C_CALL[call], root, -1, this.context + 1);
+    this.transport.enter(callCode(call), root, -1, collectiveContext(this.context));
     return c;
   }
 
@@ -592,7 +590,7 @@ export class Comm {
   // ---- communicators ---------------------------------------------------------------
 
   /** Agrees with every member on a fresh context id (an allreduce of MAX over this communicator). */
-  #newContext(call: string): number {
+  #newContext(call: "split" | "dup"): number {
     const t = this.transport;
     const mine = nextContext.get(t) ?? 2;
     const c = this.#begin(call, -1);

@@ -6,7 +6,8 @@
 
 import { SpmdError } from "./errors.ts";
 import { Status } from "./status.ts";
-import { callCode, type PendingOp, type Transport } from "./transport/transport.ts";
+import type { PendingOp, Transport } from "./transport/transport.ts";
+import { callCode } from "./transport/calls.ts";
 
 const C_WAIT = callCode("wait");
 const C_WAIT_SEND = callCode("waitSend");

@@ -13,75 +13,9 @@ import type { Comm } from "../comm.ts";
 import { ANY_TAG } from "../constants.ts";
 import { SpmdError, TruncateError } from "../errors.ts";
 import { Status } from "../status.ts";
-import { decode, encode, KIND_TYPED_LAST } from "../transport/codec.ts";
+import { decode, encode } from "../transport/codec.ts";
+import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
 import type { PendingOp, Transport } from "../transport/transport.ts";
-
-/** Tags of the collective context. */
-export const T_BARRIER = 1;
-/** bcast, small. */
-export const T_BCAST = 2;
-/** bcast, large: header, then scatter + allgather. */
-export const T_BCAST_LARGE = 3;
-/** reduce. */
-export const T_REDUCE = 4;
-/** allreduce. */
-export const T_ALLREDUCE = 5;
-/** gather. */
-export const T_GATHER = 6;
-/** scatter. */
-export const T_SCATTER = 7;
-/** allgather. */
-export const T_ALLGATHER = 8;
-/** alltoall. */
-export const T_ALLTOALL = 9;
-/** gatherv. */
-export const T_GATHERV = 10;
-/** scatterv. */
-export const T_SCATTERV = 11;
-/** allgatherv. */
-export const T_ALLGATHERV = 12;
-/** scan and exscan. */
-export const T_SCAN = 13;
-/** Agreement rounds (block lengths, context ids). */
-export const T_AGREE = 14;
-/** allreduce of large typed arrays and reduceScatter: the header (shape, op, counts) sent before the data. */
-export const T_ALLREDUCE_HEADER = 15;
-/** Poison marker: the sender learned that the ranks' inputs disagree; it replaces the data it would send. */
-export const T_POISON = 16;
-/** scan / exscan: the reason a rank's own result could not be computed, sent instead of that result. */
-export const T_SCAN_ERROR = 17;
-/** allreduce of a typed array with a built-in op: the tag is this plus the array's kind code (1..13). */
-export const T_ALLREDUCE_TYPED = 32;
-
-/** Names of the collective tags, for reports. */
-export const COLLECTIVE_TAG_NAMES: readonly string[] = [
-  "?",
-  "barrier",
-  "bcast",
-  "bcast",
-  "reduce",
-  "allreduce",
-  "gather",
-  "scatter",
-  "allgather",
-  "alltoall",
-  "gatherv",
-  "scatterv",
-  "allgatherv",
-  "scan",
-  "agreement",
-  "allreduce header",
-  "poison marker",
-  "scan error",
-  ...new Array<string>(T_ALLREDUCE_TYPED - T_SCAN_ERROR - 1).fill("?"),
-  ...new Array<string>(KIND_TYPED_LAST + 1).fill("allreduce"),
-];
-
-/** True for a tag that a reduction built on allreduce's exchange pattern may receive. */
-export function isAllreduceTag(tag: number): boolean {
-  return tag === T_ALLREDUCE || tag === T_ALLREDUCE_HEADER || tag === T_POISON ||
-    (tag > T_ALLREDUCE_TYPED && tag <= T_ALLREDUCE_TYPED + KIND_TYPED_LAST);
-}
 
 /** A communicator seen by a collective algorithm. */
 export class Coll {
@@ -103,7 +37,7 @@ export class Coll {
   constructor(comm: Comm) {
     this.#comm = comm;
     this.#t = comm.transport;
-    this.#ctx = comm.context + 1;
+    this.#ctx = collectiveContext(comm.context);
     this.rank = comm.rank;
     this.size = comm.size;
   }
@@ -211,9 +145,7 @@ export class Coll {
 
   /** The error for a message of another collective (tag `tag` from `src`) where this one expected its own. */
   mismatch(src: number, tag: number): SpmdError {
-    const what = tag < 0
-      ? "a message that is not a typed array"
-      : `a ${COLLECTIVE_TAG_NAMES[tag] ?? `tag ${tag}`} message`;
+    const what = tag < 0 ? "a message that is not a typed array" : `a ${collectiveTagName(tag)} message`;
     return this.error(`expected a ${this.call} message from rank ${src}, got ${what}: mismatched collectives`);
   }
 }

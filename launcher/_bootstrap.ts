@@ -14,7 +14,7 @@
 // abort, aborted, exit.
 
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
-import { COLLECTIVE_TAG_NAMES } from "../collectives/_coll.ts";
+import { collectiveTagName, commId, isCollectiveContext } from "../transport/calls.ts";
 import { SpmdError } from "../errors.ts";
 import type { Leftover } from "../transport/transport.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
@@ -27,12 +27,14 @@ function leftoverLine(m: Leftover): string {
   if (m.bytes < 0) {
     const src = m.source === -2 ? "ANY_SOURCE" : String(m.source);
     const tag = m.tag === -1 ? "ANY_TAG" : String(m.tag);
-    return `rank ${m.dest}: irecv(source=${src}, tag=${tag}, comm ${m.context >> 1}) was started and never completed`;
+    return `rank ${m.dest}: irecv(source=${src}, tag=${tag}, comm ${
+      commId(m.context)
+    }) was started and never completed`;
   }
-  const what = (m.context & 1) === 1
-    ? `a ${COLLECTIVE_TAG_NAMES[m.tag] ?? `tag ${m.tag}`} message of a collective`
+  const what = isCollectiveContext(m.context)
+    ? `a ${collectiveTagName(m.tag)} message of a collective`
     : `tag ${m.tag}`;
-  return `rank ${m.source} → rank ${m.dest}: ${what}, ${m.bytes} bytes, comm ${m.context >> 1}` +
+  return `rank ${m.source} → rank ${m.dest}: ${what}, ${m.bytes} bytes, comm ${commId(m.context)}` +
     (m.whole ? "" : " (partly transferred)");
 }
 
@@ -48,7 +50,7 @@ function finalize(exit: boolean): void {
   if (left.length === 0) return;
   const lines = left.slice(0, LIST_MAX).map((m) => `  ${leftoverLine(m)}`);
   if (left.length > LIST_MAX) lines.push(`  ... and ${left.length - LIST_MAX} more`);
-  const collective = left.some((m) => (m.context & 1) === 1);
+  const collective = left.some((m) => isCollectiveContext(m.context));
   const pending = left.filter((m) => m.bytes < 0).length;
   const what = pending === left.length
     ? `${left.length} receive(s) were started and never completed`

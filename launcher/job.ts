@@ -39,7 +39,7 @@ import {
   ringBytesFor,
   type ShmLayout,
 } from "../transport/shm_layout.ts";
-import { CALL_NAMES } from "../transport/transport.ts";
+import { callName, commId, isCollectiveContext } from "../transport/calls.ts";
 import { unreadFrames } from "../transport/ring.ts";
 import { describe } from "../errors.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
@@ -161,7 +161,7 @@ export function describeActivity(
   if (state === ACT_EXITED) return EXITED_TEXT;
   if (state === ACT_STARTING) return "starting";
   if (state !== ACT_BLOCKED) return "running user code (not in an spmd call)";
-  const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
+  const call = callName(Atomics.load(words, a + A_CALL));
   const peer = Atomics.load(words, a + A_PEER);
   const tag = Atomics.load(words, a + A_TAG);
   const ctx = Atomics.load(words, a + A_CONTEXT);
@@ -171,7 +171,7 @@ export function describeActivity(
     const [outer, inner, who] = wait;
     const peerText = peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
     const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
-    return `blocked in ${outer}() for ${inner}(${who}=${peerText}, tag=${tagText}, comm=${ctx >> 1})`;
+    return `blocked in ${outer}() for ${inner}(${who}=${peerText}, tag=${tagText}, comm=${commId(ctx)})`;
   }
   const who = call === "send" ? "dest" : (call === "recv" || call === "recvInto" || call === "probe" ||
       call === "sendrecv")
@@ -180,7 +180,7 @@ export function describeActivity(
   const peerText = peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
   const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
   const parts = who === "root" ? (peer >= 0 ? [`root=${peer}`] : []) : [`${who}=${peerText}`, `tag=${tagText}`];
-  parts.push(`comm=${ctx >> 1}`);
+  parts.push(`comm=${commId(ctx)}`);
   return `blocked in ${call}(${parts.join(", ")})`;
 }
 
@@ -252,8 +252,8 @@ export function startJob(options: JobOptions): Job {
         for (const f of unreadFrames(sab, layout, src, dst)) {
           if (++n <= 8) {
             lines.push(
-              `  rank ${src} → rank ${dst}: tag ${f.tag}, ${f.length} bytes, comm ${f.context >> 1}` +
-                ((f.context & 1) === 1 ? " (a collective's message)" : "") +
+              `  rank ${src} → rank ${dst}: tag ${f.tag}, ${f.length} bytes, comm ${commId(f.context)}` +
+                (isCollectiveContext(f.context) ? " (a collective's message)" : "") +
                 (f.whole ? "" : " (partly transferred)"),
             );
           }
@@ -509,8 +509,8 @@ export function mismatchedCollectives(
     const a = layout.activityWord + r * RANK_STRIDE;
     const ctx = Atomics.load(words, a + A_CONTEXT);
     // Only collective contexts (odd, ≥ 1): waits and finalize record −1.
-    if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || ctx < 0 || (ctx & 1) === 0) continue;
-    const call = CALL_NAMES[Atomics.load(words, a + A_CALL)] ?? "?";
+    if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || !isCollectiveContext(ctx)) continue;
+    const call = callName(Atomics.load(words, a + A_CALL));
     const root = Atomics.load(words, a + A_PEER);
     const what = root >= 0 ? `${call}(root=${root})` : `${call}()`;
     const list = byComm.get(ctx) ?? [];
@@ -522,7 +522,7 @@ export function mismatchedCollectives(
   }
   for (const [ctx, what] of seen) {
     if (what === "\u0000mismatch") {
-      out.push(`mismatched collectives on comm ${ctx >> 1}: ${byComm.get(ctx)!.join(", ")}`);
+      out.push(`mismatched collectives on comm ${commId(ctx)}: ${byComm.get(ctx)!.join(", ")}`);
     }
   }
   return out.join("\n");

@@ -42,7 +42,8 @@ import {
   RANK_STRIDE,
   type ShmLayout,
 } from "./shm_layout.ts";
-import { callCode, type Leftover, type PendingOp, type Transport } from "./transport.ts";
+import type { Leftover, PendingOp, Transport } from "./transport.ts";
+import { callCode } from "./calls.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter } from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");

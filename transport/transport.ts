@@ -9,7 +9,8 @@
  * the same calls (context ↔ MPI communicator, kind + bytes ↔ MPI_BYTE
  * messages with a small header).
  *
- * Every call that may block passes {@linkcode Transport.enter} and
+ * Every call that may block passes {@linkcode Transport.enter} (with a code
+ * from `calls.ts`) and
  * {@linkcode Transport.leave}: the one place where what a rank is doing is
  * recorded (for failure reports today, for a timeline trace later).
  *
@@ -22,44 +23,6 @@ import type { Status } from "../status.ts";
 export interface PendingOp {
   /** True once the operation has completed. */
   readonly done: boolean;
-}
-
-/** Codes of the calls recorded by {@linkcode Transport.enter}. */
-export const CALL_NAMES: readonly string[] = [
-  "user code",
-  "send",
-  "recv",
-  "recvInto",
-  "sendrecv",
-  "probe",
-  "wait",
-  "waitAll",
-  "waitSend",
-  "waitAllSend",
-  "barrier",
-  "bcast",
-  "reduce",
-  "allreduce",
-  "gather",
-  "scatter",
-  "allgather",
-  "alltoall",
-  "gatherv",
-  "scatterv",
-  "allgatherv",
-  "scan",
-  "exscan",
-  "reduceScatter",
-  "split",
-  "dup",
-  "finalize",
-];
-
-/** Code of a call name for {@linkcode Transport.enter}. */
-export function callCode(name: string): number {
-  const i = CALL_NAMES.indexOf(name);
-  if (i < 0) throw new Error(`callCode: unknown call ${name}`);
-  return i;
 }
 
 /**

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type Coll, copyValue, T_ALLGATHER } from "../_coll.ts";
+import { type Coll, copyValue } from "../_coll.ts";
+import { T_ALLGATHER } from "../../transport/calls.ts";
 
 /** Returns every rank's value, in rank order (p must be a power of two). */
 export function allgatherRecursiveDoubling(c: Coll, value: unknown): unknown[] {

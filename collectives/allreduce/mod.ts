@@ -15,7 +15,8 @@
  * @module
  */
 
-import { type Coll, copyValue, T_ALLREDUCE, T_ALLREDUCE_HEADER } from "../_coll.ts";
+import { type Coll, copyValue } from "../_coll.ts";
+import { T_ALLREDUCE, T_ALLREDUCE_HEADER } from "../../transport/calls.ts";
 import { type Bad, DISAGREE, Fault, raise, shapeOf } from "../_fault.ts";
 import { isNumericArray, type NumericArray, type Op } from "../ops.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";

@@ -18,7 +18,8 @@
  */
 
 import { typedKind } from "../../transport/codec.ts";
-import { type Coll, copyTyped, isAllreduceTag, T_ALLREDUCE_TYPED, T_POISON } from "../_coll.ts";
+import { type Coll, copyTyped } from "../_coll.ts";
+import { isAllreduceTag, T_ALLREDUCE_TYPED, T_POISON } from "../../transport/calls.ts";
 import { type Fault, MARKER } from "../_fault.ts";
 import { combine, combineInto, type NumericArray, type Op } from "../ops.ts";
 

@@ -18,7 +18,8 @@
 
 import { bytesOf } from "../../transport/codec.ts";
 import { blockOffsets } from "../_blocks.ts";
-import { type Coll, copyTyped, isAllreduceTag, T_ALLREDUCE, T_POISON } from "../_coll.ts";
+import { type Coll, copyTyped } from "../_coll.ts";
+import { isAllreduceTag, T_ALLREDUCE, T_POISON } from "../../transport/calls.ts";
 import { type Fault, MARKER } from "../_fault.ts";
 import { combineInto, type NumericArray, type Op } from "../ops.ts";
 import type { PendingOp } from "../../transport/transport.ts";

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type Coll, copyValue, T_ALLTOALL } from "../_coll.ts";
+import { type Coll, copyValue } from "../_coll.ts";
+import { T_ALLTOALL } from "../../transport/calls.ts";
 
 /** `values[j]` goes to rank j; returns what every rank sent to this one. */
 export function alltoallPairwise(c: Coll, values: readonly unknown[]): unknown[] {

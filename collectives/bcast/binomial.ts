@@ -9,7 +9,8 @@
  * @module
  */
 
-import { type Coll, T_BCAST } from "../_coll.ts";
+import { type Coll } from "../_coll.ts";
+import { T_BCAST } from "../../transport/calls.ts";
 
 /** Receives from the parent in the binomial tree rooted at `root`; returns the value (root: `value`). */
 export function bcastBinomial(c: Coll, value: unknown, root: number, tag: number = T_BCAST): unknown {

@@ -14,7 +14,8 @@
 
 import { typedKind } from "../../transport/codec.ts";
 import { SpmdError } from "../../errors.ts";
-import { checkSendable, type Coll, T_BCAST, T_BCAST_LARGE, T_POISON } from "../_coll.ts";
+import { checkSendable, type Coll } from "../_coll.ts";
+import { T_BCAST, T_BCAST_LARGE, T_POISON } from "../../transport/calls.ts";
 import type { Bad } from "../_fault.ts";
 import { forwardBinomial } from "./binomial.ts";
 import { bcastScatterAllgather } from "./scatter_allgather.ts";

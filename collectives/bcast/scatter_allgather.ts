@@ -11,7 +11,8 @@
  */
 
 import { allocTyped, bytesOf, typedKind } from "../../transport/codec.ts";
-import { type Coll, T_BCAST_LARGE } from "../_coll.ts";
+import { type Coll } from "../_coll.ts";
+import { T_BCAST_LARGE } from "../../transport/calls.ts";
 import { blockOffsets } from "../_blocks.ts";
 import { forwardBinomial } from "./binomial.ts";
 

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type Coll, copyValue, T_GATHER } from "../_coll.ts";
+import { type Coll, copyValue } from "../_coll.ts";
+import { T_GATHER } from "../../transport/calls.ts";
 
 /** Returns the list of every rank's value on `root`, null elsewhere. */
 export function gatherBinomial(c: Coll, value: unknown, root: number): unknown[] | null {

@@ -19,7 +19,8 @@
  * @module
  */
 
-import { type Coll, copyTyped, copyValue, T_POISON, T_REDUCE } from "../_coll.ts";
+import { type Coll, copyTyped, copyValue } from "../_coll.ts";
+import { T_POISON, T_REDUCE } from "../../transport/calls.ts";
 import { type Bad, errorText, shapeOf } from "../_fault.ts";
 import { combine, combineInto, isNumericArray, type NumericArray, type Op } from "../ops.ts";
 

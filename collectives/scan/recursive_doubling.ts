@@ -22,7 +22,8 @@
  * @module
  */
 
-import { checkSendable, type Coll, copyValue, T_POISON, T_SCAN, T_SCAN_ERROR } from "../_coll.ts";
+import { checkSendable, type Coll, copyValue } from "../_coll.ts";
+import { T_POISON, T_SCAN, T_SCAN_ERROR } from "../../transport/calls.ts";
 import { type Bad, errorText, Fault, MARKER, raise } from "../_fault.ts";
 import { combine, type Op } from "../ops.ts";
 

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type Coll, copyValue, T_SCATTER } from "../_coll.ts";
+import { type Coll, copyValue } from "../_coll.ts";
+import { T_SCATTER } from "../../transport/calls.ts";
 
 /** Root passes `values` (size of them); returns this rank's value. */
 export function scatterBinomial(c: Coll, values: readonly unknown[] | null, root: number): unknown {

@@ -10,7 +10,8 @@
 
 import { allocTyped, bytesOf, typedKind } from "../../transport/codec.ts";
 import { offsetsOf } from "../_blocks.ts";
-import { type Coll, T_ALLGATHERV } from "../_coll.ts";
+import { type Coll } from "../_coll.ts";
+import { T_ALLGATHERV } from "../../transport/calls.ts";
 import { agreeBlocks, checkBlocks } from "./_agree.ts";
 
 /** Returns the concatenation of every rank's block on every rank (`bad`: as for gatherv). */

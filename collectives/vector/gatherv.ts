@@ -11,7 +11,8 @@
 
 import { allocTyped, bytesOf, typedKind } from "../../transport/codec.ts";
 import { offsetsOf } from "../_blocks.ts";
-import { type Coll, T_GATHERV } from "../_coll.ts";
+import { type Coll } from "../_coll.ts";
+import { T_GATHERV } from "../../transport/calls.ts";
 import type { PendingOp } from "../../transport/transport.ts";
 import { agreeBlocks, checkBlocks } from "./_agree.ts";
 

@@ -9,7 +9,8 @@
 
 import { allocTyped, ELEMENT_BYTES } from "../../transport/codec.ts";
 import { offsetsOf } from "../_blocks.ts";
-import { type Coll, T_SCATTERV } from "../_coll.ts";
+import { type Coll } from "../_coll.ts";
+import { T_SCATTERV } from "../../transport/calls.ts";
 import type { PendingOp } from "../../transport/transport.ts";
 import { agreeBlocks } from "./_agree.ts";
 
