@@ -16,7 +16,8 @@
 
 import { parseArgs } from "node:util";
 import { resolve, toFileUrl } from "./_path.ts";
-import { formatFailure, startJob } from "./launcher/job.ts";
+import { startJob } from "./launcher/job.ts";
+import { formatFailure } from "./launcher/report.ts";
 import { MAX_RANKS } from "./transport/shm_layout.ts";
 
 /** The launcher's usage text. */

@@ -42,7 +42,7 @@ export {
 export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
 export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";
-export type { JobFailure, JobResult, RankEnd } from "./launcher/job.ts";
+export type { JobFailure, JobResult, RankEnd } from "./launcher/result.ts";
 export { Request, waitAll } from "./request.ts";
 export { Status } from "./status.ts";
 export { world, wtime } from "./world.ts";

@@ -5,7 +5,7 @@
  */
 
 import { Comm } from "./comm.ts";
-import { worldTransport } from "./launcher/_world_info.ts";
+import { worldTransport } from "./launcher/rank/_world_info.ts";
 
 const WORLD_COMMS = new WeakMap<object, Comm>();
 

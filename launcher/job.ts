@@ -12,39 +12,22 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
+import { ACT_DONE, ACT_EXITED, ACT_IN_CALL, snapshot } from "../transport/activity.ts";
 import {
-  A_CALL,
-  A_CONTEXT,
-  A_EPOCH,
-  A_PEER,
-  A_RECEIVED,
-  A_SENT,
-  A_STATE,
-  A_TAG,
-  A_WAITING,
-  A_WAITS,
-  ACT_BLOCKED,
-  ACT_DONE,
-  ACT_EXITED,
-  ACT_STARTING,
+  activityBase,
   createShm,
   H_ENDED,
   layoutFor,
   MAX_RANKS,
   raiseAbort,
-  RANK_STRIDE,
-  RING_CTL_STRIDE,
-  RING_TAIL,
   ringBytesFor,
-  type ShmLayout,
 } from "../transport/shm_layout.ts";
-import { callName, commId, isCollectiveContext } from "../transport/calls.ts";
-import { unreadFrames } from "../transport/ring.ts";
 import { describe } from "../errors.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
-import { Comm } from "../comm.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
+import { DeadlockMonitor, MONITOR_MS } from "./monitor.ts";
+import { describeActivity, EXITED_TEXT, mismatchedCollectives, unreceivedInRings } from "./report.ts";
+import type { JobFailure, JobResult, RankEnd } from "./result.ts";
 
 /** Options of {@linkcode startJob}. */
 export interface JobOptions {
@@ -68,52 +51,14 @@ export interface JobOptions {
   maxRingBytes?: number;
   /**
    * Run rank 0 on the calling thread instead of a worker: the job's
-   * `host` is then rank 0's world communicator (used by the benchmarks).
+   * `host` is then rank 0's transport (the benchmarks make it a communicator).
    */
   host?: boolean;
 }
 
-/** How one rank ended. */
-export type RankEnd =
-  | "done"
-  | "error"
-  | "abort"
-  | "aborted"
-  | "exit"
-  | "running";
-
-/** The first failure of a job. */
-export interface JobFailure {
-  /** The rank that failed, or -1 for a timeout. */
-  rank: number;
-  /** What happened. */
-  kind: "error" | "abort" | "exit" | "timeout" | "stopped" | "deadlock" | "unreceived";
-  /** The error message (or a description). */
-  message: string;
-  /** The stack, when there is one. */
-  stack: string;
-}
-
-/** The outcome of a job. */
-export interface JobResult {
-  /** True when every rank returned. */
-  ok: boolean;
-  /** Exit code for a launcher: 0, the abort code (as given, even 0), the `Deno.exit` code, 124 for a timeout, else 1. */
-  code: number;
-  /** The first failure, when not ok. */
-  failure: JobFailure | null;
-  /** How each rank ended. */
-  ends: RankEnd[];
-  /** One line per other rank: what it was doing when the job was stopped. */
-  activity: string[];
-}
-
 /** Milliseconds the ranks get to report after a stop before they are terminated. */
 export const GRACE_MS = 400;
-/** Period of the deadlock monitor; a deadlock is declared after 3 identical samples. */
-export const MONITOR_MS = 150;
-
-const BOOTSTRAP = new URL("./_bootstrap.ts", import.meta.url).href;
+const BOOTSTRAP = new URL("./rank/_bootstrap.ts", import.meta.url).href;
 
 /** A running job. */
 export interface Job {
@@ -123,8 +68,8 @@ export interface Job {
   readonly sab: SharedArrayBuffer;
   /** Stops the job with an exit code (as a timeout or Ctrl-C would). */
   stop(code: number, reason: string): void;
-  /** Rank 0's world communicator when started with `host: true`, else null. */
-  readonly host: Comm | null;
+  /** Rank 0's transport when started with `host: true`, else null. */
+  readonly host: ShmTransport | null;
 }
 
 /** Checks job options; throws a RangeError or TypeError naming the bad value. */
@@ -149,58 +94,12 @@ export function checkJobOptions(call: string, o: JobOptions): void {
   }
 }
 
-/** Describes what rank `r` is doing, from its activity words. */
-export function describeActivity(
-  words: Int32Array,
-  layout: ShmLayout,
-  r: number,
-): string {
-  const a = layout.activityWord + r * RANK_STRIDE;
-  const state = Atomics.load(words, a + A_STATE);
-  if (state === ACT_DONE) return "finished";
-  if (state === ACT_EXITED) return EXITED_TEXT;
-  if (state === ACT_STARTING) return "starting";
-  if (state !== ACT_BLOCKED) return "running user code (not in an spmd call)";
-  const call = callName(Atomics.load(words, a + A_CALL));
-  const peer = Atomics.load(words, a + A_PEER);
-  const tag = Atomics.load(words, a + A_TAG);
-  const ctx = Atomics.load(words, a + A_CONTEXT);
-  if (call === "finalize") return "finishing its sends (finalize)";
-  const wait = WAIT_CALLS[call];
-  if (wait !== undefined) {
-    const [outer, inner, who] = wait;
-    const peerText = peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
-    const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
-    return `blocked in ${outer}() for ${inner}(${who}=${peerText}, tag=${tagText}, comm=${commId(ctx)})`;
-  }
-  const who = call === "send" ? "dest" : (call === "recv" || call === "recvInto" || call === "probe" ||
-      call === "sendrecv")
-    ? "source"
-    : "root";
-  const peerText = peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
-  const tagText = tag === ANY_TAG ? "ANY_TAG" : String(tag);
-  const parts = who === "root" ? (peer >= 0 ? [`root=${peer}`] : []) : [`${who}=${peerText}`, `tag=${tagText}`];
-  parts.push(`comm=${commId(ctx)}`);
-  return `blocked in ${call}(${parts.join(", ")})`;
-}
-
-/** How a report describes a rank that ended with `Deno.exit(0)`. */
-const EXITED_TEXT = "called Deno.exit(0) and ended while other ranks still ran";
-
-/** Wait call names: [public call, request kind, peer word meaning]. */
-const WAIT_CALLS: Record<string, [string, string, string]> = {
-  wait: ["wait", "irecv", "source"],
-  waitSend: ["wait", "isend", "dest"],
-  waitAll: ["waitAll", "irecv", "source"],
-  waitAllSend: ["waitAll", "isend", "dest"],
-};
-
 /** Milliseconds between "is your event loop idle?" questions to a rank whose module returned, at most. */
 const IDLE_POLL_MS = 20;
 
-/** Starts `size` ranks of a program. */
-export function startJob(options: JobOptions): Job {
-  checkJobOptions("startJob", options);
+/** Starts `size` ranks of a program; `call` names the public call in option errors. */
+export function startJob(options: JobOptions, call = "startJob"): Job {
+  checkJobOptions(call, options);
   const size = options.size;
   const layout = layoutFor(size, ringBytesFor(size, options.maxRingBytes));
   const sab = createShm(layout);
@@ -233,38 +132,13 @@ export function startJob(options: JobOptions): Job {
     clearTimeout(graceTimer);
     for (const w of workers) w.terminate();
     if (failure === null) {
-      const lost = unreceived();
+      const lost = unreceivedInRings(sab, layout);
       if (lost !== "") {
         failure = { rank: -1, kind: "unreceived", message: lost, stack: "" };
         failCode = 1;
       }
     }
     resolve({ ok: failure === null, code: failure === null ? 0 : failCode, failure, ends, activity });
-  }
-
-  /** Messages still in a ring once every rank has ended: sent after their receiver finished. */
-  function unreceived(): string {
-    const lines: string[] = [];
-    let n = 0;
-    for (let src = 0; src < size; src++) {
-      for (let dst = 0; dst < size; dst++) {
-        if (src === dst) continue;
-        for (const f of unreadFrames(sab, layout, src, dst)) {
-          if (++n <= 8) {
-            lines.push(
-              `  rank ${src} → rank ${dst}: tag ${f.tag}, ${f.length} bytes, comm ${commId(f.context)}` +
-                (isCollectiveContext(f.context) ? " (a collective's message)" : "") +
-                (f.whole ? "" : " (partly transferred)"),
-            );
-          }
-        }
-      }
-    }
-    if (n === 0) return "";
-    if (n > 8) lines.push(`  ... and ${n - 8} more`);
-    return `${n} message(s) were sent and never received (still in shared memory when the job ended):\n${
-      lines.join("\n")
-    }`;
   }
 
   /** How an ended rank ended, for reports. */
@@ -286,8 +160,8 @@ export function startJob(options: JobOptions): Job {
         activity.push(`rank ${r}: ${endText(r)}`);
         continue;
       }
-      const st = Atomics.load(words, layout.activityWord + r * RANK_STRIDE + A_STATE);
-      if (returned[r] && st !== ACT_BLOCKED && st !== ACT_DONE && st !== ACT_EXITED) {
+      const st = snapshot(words, activityBase(layout, r)).state;
+      if (returned[r] && st !== ACT_IN_CALL && st !== ACT_DONE && st !== ACT_EXITED) {
         activity.push(`rank ${r}: its module returned; its event loop still has work (a timer, an interval or I/O)`);
       } else activity.push(`rank ${r}: ${describeActivity(words, layout, r)}`);
     }
@@ -354,10 +228,9 @@ export function startJob(options: JobOptions): Job {
     if (remaining === 0) finish();
   }
 
-  let host: Comm | null = null;
+  let host: ShmTransport | null = null;
   if (options.host) {
-    const t = new ShmTransport({ sab, rank: 0, spin: options.spin });
-    host = new Comm({ transport: t, context: 0 });
+    host = new ShmTransport({ sab, rank: 0, spin: options.spin });
     ends[0] = "done";
     remaining--;
   }
@@ -388,11 +261,8 @@ export function startJob(options: JobOptions): Job {
     w.postMessage(init);
     workers.push(w);
   }
-  // Deadlock monitor: every rank still running is blocked in an spmd call,
-  // and nothing moves (no call entered or left, no message sent or
-  // received, no byte through any ring) over three samples.
-  let lastPrint = "";
-  let stable = 0;
+  const deadlocks = new DeadlockMonitor(words, layout);
+  const live = (r: number) => ends[r] === "running" || (options.host === true && r === 0);
   let lastActivity = "";
   const monitor = setInterval(() => {
     if (failure !== null || finished) return;
@@ -405,34 +275,7 @@ export function startJob(options: JobOptions): Job {
       if (text !== lastActivity) options.onActivity(lines);
       lastActivity = text;
     }
-    let print = "";
-    let live = 0;
-    for (let r = 0; r < size; r++) {
-      if (ends[r] !== "running" && !(options.host && r === 0)) continue;
-      live++;
-      const a = layout.activityWord + r * RANK_STRIDE;
-      // Stuck means idle in a wait loop inside an spmd call; local work inside
-      // a call (a user op, serializing a large value) is not waiting.
-      if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || Atomics.load(words, a + A_WAITING) !== 1) {
-        stable = 0;
-        lastPrint = "";
-        return;
-      }
-      print += `${r}:${words[a + A_EPOCH]}:${words[a + A_WAITS]}:${words[a + A_SENT]}:${words[a + A_RECEIVED]} `;
-    }
-    if (live === 0) return;
-    let moved = 0;
-    for (let i = 0; i < size * (size - 1); i++) {
-      const w = layout.ringCtlWord + i * RING_CTL_STRIDE;
-      moved = (moved + Atomics.load(words, w) + Atomics.load(words, w + RING_TAIL)) | 0;
-    }
-    print += moved;
-    if (print !== lastPrint) {
-      lastPrint = print;
-      stable = 0;
-      return;
-    }
-    if (++stable < 2) return;
+    if (!deadlocks.sample(live)) return;
     const mismatch = mismatchedCollectives(words, layout, size, (r) => ends[r] === "running");
     const gone = ends.filter((e) => e !== "running").length - (options.host ? 1 : 0);
     stopAll({
@@ -465,65 +308,4 @@ export function startJob(options: JobOptions): Job {
       stopAll({ rank: -1, kind: "stopped", message: reason, stack: "" }, code);
     },
   };
-}
-
-/** Formats a failed job's report: the failure, then what each other rank was doing. */
-export function formatFailure(result: JobResult): string {
-  const f = result.failure;
-  if (f === null) return "";
-  const lines: string[] = [];
-  if (f.rank >= 0) {
-    const body = f.stack && f.stack.includes(f.message) ? f.stack : (f.stack ? `${f.message}\n${f.stack}` : f.message);
-    lines.push(`rank ${f.rank}: ${body}`);
-  } else {
-    lines.push(`spmd: ${f.message}`);
-  }
-  if (result.activity.length > 0) {
-    lines.push(
-      f.kind === "timeout"
-        ? "ranks still running:"
-        : f.kind === "deadlock"
-        ? "waits:"
-        : "other ranks when the job was stopped:",
-    );
-    for (const a of result.activity) lines.push(`  ${a}`);
-  }
-  return lines.join("\n");
-}
-
-/**
- * When ranks blocked on one communicator's collective context are in
- * different collectives or have different roots, says so; else "".
- */
-export function mismatchedCollectives(
-  words: Int32Array,
-  layout: ShmLayout,
-  size: number,
-  live: (r: number) => boolean,
-): string {
-  const byComm = new Map<number, string[]>();
-  const seen = new Map<number, string>();
-  const out: string[] = [];
-  for (let r = 0; r < size; r++) {
-    if (!live(r)) continue;
-    const a = layout.activityWord + r * RANK_STRIDE;
-    const ctx = Atomics.load(words, a + A_CONTEXT);
-    // Only collective contexts (odd, ≥ 1): waits and finalize record −1.
-    if (Atomics.load(words, a + A_STATE) !== ACT_BLOCKED || !isCollectiveContext(ctx)) continue;
-    const call = callName(Atomics.load(words, a + A_CALL));
-    const root = Atomics.load(words, a + A_PEER);
-    const what = root >= 0 ? `${call}(root=${root})` : `${call}()`;
-    const list = byComm.get(ctx) ?? [];
-    list.push(`rank ${r} in ${what}`);
-    byComm.set(ctx, list);
-    const first = seen.get(ctx);
-    if (first === undefined) seen.set(ctx, what);
-    else if (first !== what) seen.set(ctx, "\u0000mismatch");
-  }
-  for (const [ctx, what] of seen) {
-    if (what === "\u0000mismatch") {
-      out.push(`mismatched collectives on comm ${commId(ctx)}: ${byComm.get(ctx)!.join(", ")}`);
-    }
-  }
-  return out.join("\n");
 }

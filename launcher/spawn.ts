@@ -4,7 +4,9 @@
  * @module
  */
 
-import { checkJobOptions, formatFailure, type JobResult, startJob } from "./job.ts";
+import { startJob } from "./job.ts";
+import { formatFailure } from "./report.ts";
+import type { JobResult } from "./result.ts";
 import { resolve, toFileUrl } from "../_path.ts";
 import { describe } from "../errors.ts";
 
@@ -80,7 +82,6 @@ export async function spawn(
     );
   }
   const url = moduleHref(moduleUrl);
-  checkJobOptions("spawn", { ...options, module: url });
-  const result = await startJob({ ...options, module: url }).done;
+  const result = await startJob({ ...options, module: url }, "spawn").done;
   if (!result.ok) throw new JobError(result);
 }

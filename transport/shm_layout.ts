@@ -22,20 +22,7 @@
  *   word 1  sleeping         1 while the rank is about to sleep or sleeps
  *
  * 64 + 64·size              per-rank activity, 64 bytes per rank, written only
- *                           by the rank itself (what it is doing right now)
- *   word 0  state            ACT_RUNNING / ACT_BLOCKED / ACT_DONE / ...
- *   word 1  call             CALL_* code of the outermost spmd call
- *   word 2  peer             source / dest / root, or -1
- *   word 3  tag              tag, or -1
- *   word 4  context          communicator context id
- *   word 5  depth            nesting depth of spmd calls
- *   word 6  sent             messages sent so far (low 31 bits)
- *   word 7  received         messages received so far (low 31 bits)
- *   word 8  epoch            count of outermost spmd calls entered
- *   word 9  waiting          1 while the rank is idle in a wait loop (no
- *                            local work: the deadlock monitor counts only this)
- *   word 10 waits            count of waits begun (changes whenever a rank
- *                            goes back to work inside a call and waits again)
+ *                           by the rank itself: see activity.ts
  *
  * ringCtl                   one 128-byte control block per ring:
  *   word 0       head         bytes ever written by the producer (u32, wraps)
@@ -50,6 +37,8 @@
  *
  * @module
  */
+
+import { initActivity } from "./activity.ts";
 
 /** Marker in word 0 of the header. */
 export const MAGIC = 0x73706d64; // "spmd"
@@ -69,42 +58,6 @@ export const H_ENDED = 6;
 
 /** Words per cache line. */
 const LINE_WORDS = 16;
-
-/** Activity state: running user code. */
-export const ACT_RUNNING = 0;
-/** Activity state: blocked in an spmd call. */
-export const ACT_BLOCKED = 1;
-/** Activity state: returned from the rank's module. */
-export const ACT_DONE = 2;
-/** Activity state: failed. */
-export const ACT_FAILED = 3;
-/** Activity state: not yet started. */
-export const ACT_STARTING = 4;
-/** Activity state: finalized by `Deno.exit(0)` (ended early, on purpose). */
-export const ACT_EXITED = 5;
-
-/** Activity words, relative to the rank's activity block. */
-export const A_STATE = 0;
-/** Activity word: call code. */
-export const A_CALL = 1;
-/** Activity word: peer rank. */
-export const A_PEER = 2;
-/** Activity word: tag. */
-export const A_TAG = 3;
-/** Activity word: communicator context. */
-export const A_CONTEXT = 4;
-/** Activity word: nesting depth. */
-export const A_DEPTH = 5;
-/** Activity word: messages sent. */
-export const A_SENT = 6;
-/** Activity word: messages received. */
-export const A_RECEIVED = 7;
-/** Activity word: outermost spmd calls entered (changes whenever a rank moves on). */
-export const A_EPOCH = 8;
-/** Activity word: 1 while the rank waits idle inside an spmd call (see wait.ts). */
-export const A_WAITING = 9;
-/** Activity word: number of waits begun. */
-export const A_WAITS = 10;
 
 /** Total bound on ring memory; ring size shrinks as ranks grow to keep it. */
 export const RING_MEMORY_BOUND = 256 * 1024 * 1024;
@@ -155,6 +108,11 @@ export function ringBytesFor(
   return bytes;
 }
 
+/** Word index of rank `r`'s activity block (activity.ts). */
+export function activityBase(layout: ShmLayout, r: number): number {
+  return layout.activityWord + r * RANK_STRIDE;
+}
+
 /** Computes the layout of a job with `size` ranks. */
 export function layoutFor(
   size: number,
@@ -200,9 +158,7 @@ export function createShm(layout: ShmLayout): SharedArrayBuffer {
   words[H_RING_BYTES] = layout.ringBytes;
   words[H_ABORT_RANK] = -1;
   for (let r = 0; r < layout.size; r++) {
-    words[layout.activityWord + r * RANK_STRIDE + A_STATE] = ACT_STARTING;
-    words[layout.activityWord + r * RANK_STRIDE + A_PEER] = -1;
-    words[layout.activityWord + r * RANK_STRIDE + A_TAG] = -1;
+    initActivity(words, activityBase(layout, r));
   }
   return sab;
 }

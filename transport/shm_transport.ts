@@ -20,28 +20,8 @@ import type { Status } from "../status.ts";
 import { allocTyped, bytesOf, decode, encode, KIND_DATAVIEW, KIND_NUMBER, KIND_TYPED_LAST, kindName } from "./codec.ts";
 import { Matcher, Message, RecvOp } from "./matcher.ts";
 import { HEADER_BYTES, pad8, Ring } from "./ring.ts";
-import {
-  A_CALL,
-  A_CONTEXT,
-  A_DEPTH,
-  A_EPOCH,
-  A_PEER,
-  A_RECEIVED,
-  A_SENT,
-  A_STATE,
-  A_TAG,
-  ACT_BLOCKED,
-  ACT_DONE,
-  ACT_EXITED,
-  ACT_FAILED,
-  ACT_RUNNING,
-  attachShm,
-  H_ABORT,
-  H_ENDED,
-  raiseAbort,
-  RANK_STRIDE,
-  type ShmLayout,
-} from "./shm_layout.ts";
+import { Activity, isEnded } from "./activity.ts";
+import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
 import type { Leftover, PendingOp, Transport } from "./transport.ts";
 import { callCode } from "./calls.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter } from "./wait.ts";
@@ -115,7 +95,7 @@ export class ShmTransport implements Transport {
   #closed = false;
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
-  readonly #act: number;
+  readonly #activity: Activity;
   readonly #out: (Ring | null)[] = [];
   readonly #in: (Ring | null)[] = [];
   readonly #cur: (Message | null)[] = [];
@@ -141,7 +121,7 @@ export class ShmTransport implements Transport {
     this.size = layout.size;
     this.#sab = sab;
     this.#ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
-    this.#act = layout.activityWord + rank * RANK_STRIDE;
+    this.#activity = new Activity(this.#ctl, activityBase(layout, rank), H_ABORT);
     for (let p = 0; p < layout.size; p++) {
       this.#out.push(p === rank ? null : new Ring(sab, layout, rank, p));
       this.#in.push(p === rank ? null : new Ring(sab, layout, p, rank));
@@ -151,11 +131,11 @@ export class ShmTransport implements Transport {
     const cores = navigator.hardwareConcurrency || 1;
     const spin = options.spin ??
       (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
-    this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, layout.activityWord);
+    this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity);
     this.#onAbort = options.onAbort;
     this.#limitBytes = options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES;
     this.#limitMessages = options.unexpectedMessages ?? UNEXPECTED_LIMIT_MESSAGES;
-    this.#ctl[this.#act + A_STATE] = ACT_RUNNING;
+    this.#activity.start();
   }
 
   /** True once the job has ended for this rank. */
@@ -167,27 +147,12 @@ export class ShmTransport implements Transport {
 
   /** Records the start of an spmd call (outermost only). */
   enter(call: number, peer: number, tag: number, context: number): void {
-    const a = this.#ctl;
-    const i = this.#act;
-    if (a[i + A_DEPTH]++ === 0) {
-      a[i + A_CALL] = call;
-      a[i + A_PEER] = peer;
-      a[i + A_TAG] = tag;
-      a[i + A_CONTEXT] = context;
-      a[i + A_EPOCH]++;
-      a[i + A_STATE] = ACT_BLOCKED;
-    }
+    this.#activity.enter(call, peer, tag, context);
   }
 
-  /**
-   * Records the end of the call recorded by `enter`. Once the job is being
-   * stopped the record is left as it was, so the report shows the call a
-   * rank was woken from rather than "running user code".
-   */
+  /** Records the end of the call recorded by `enter` (frozen once the job is being stopped). */
   leave(): void {
-    const a = this.#ctl;
-    const i = this.#act;
-    if (--a[i + A_DEPTH] === 0 && a[H_ABORT] === 0) a[i + A_STATE] = ACT_RUNNING;
+    this.#activity.leave();
   }
 
   // ---- sending ---------------------------------------------------------------
@@ -255,7 +220,7 @@ export class ShmTransport implements Transport {
 
   #publish(r: Ring, dest: number): void {
     r.publish();
-    this.#ctl[this.#act + A_SENT]++;
+    this.#activity.sent();
     wake(this.#ctl, this.layout.doorbellWord, dest);
   }
 
@@ -293,7 +258,7 @@ export class ShmTransport implements Transport {
       }
       if (op.offset < len) break;
       r.publish();
-      this.#ctl[this.#act + A_SENT]++;
+      this.#activity.sent();
       wake(this.#ctl, this.layout.doorbellWord, dest);
       op.done = true;
       q.shift();
@@ -321,8 +286,8 @@ export class ShmTransport implements Transport {
     m.received = m.length;
     m.done = true;
     this.#arrivals++;
-    this.#ctl[this.#act + A_SENT]++;
-    this.#ctl[this.#act + A_RECEIVED]++;
+    this.#activity.sent();
+    this.#activity.received();
   }
 
   // ---- receiving -------------------------------------------------------------
@@ -391,7 +356,7 @@ export class ShmTransport implements Transport {
       m.received = m.length;
       m.done = true;
       this.#cur[src] = null;
-      this.#ctl[this.#act + A_RECEIVED]++;
+      this.#activity.received();
     }
     r.release(used);
     wake(this.#ctl, this.layout.doorbellWord, src);
@@ -647,8 +612,7 @@ export class ShmTransport implements Transport {
 
   /** True once rank `r` has finalized (or failed): it will never read or send again. */
   #ended(r: number): boolean {
-    const st = Atomics.load(this.#ctl, this.layout.activityWord + r * RANK_STRIDE + A_STATE);
-    return st === ACT_DONE || st === ACT_EXITED || st === ACT_FAILED;
+    return isEnded(this.#ctl, activityBase(this.layout, r));
   }
 
   /** Gives up a send whose receiver has ended, and says so. */
@@ -781,7 +745,7 @@ export class ShmTransport implements Transport {
       }
     }
     this.#closed = true;
-    Atomics.store(this.#ctl, this.#act + A_STATE, exit ? ACT_EXITED : ACT_DONE);
+    this.#activity.finish(exit);
     // Ranks finishing their own sends to this one stop waiting for it now.
     for (let r = 0; r < this.size; r++) if (r !== this.rank) wake(this.#ctl, this.layout.doorbellWord, r);
     return left;
@@ -789,11 +753,8 @@ export class ShmTransport implements Transport {
 
   /** True when every rank that this one still has queued sends for has ended (so will never read them). */
   #sendsOnlyToEnded(): boolean {
-    const a = this.layout.activityWord;
     for (let d = 0; d < this.size; d++) {
-      if (this.#queue[d].length === 0) continue;
-      const st = Atomics.load(this.#ctl, a + d * RANK_STRIDE + A_STATE);
-      if (st !== ACT_DONE && st !== ACT_EXITED && st !== ACT_FAILED) return false;
+      if (this.#queue[d].length > 0 && !this.#ended(d)) return false;
     }
     return true;
   }

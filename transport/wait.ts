@@ -27,7 +27,8 @@
  */
 
 import { AbortedError } from "../errors.ts";
-import { A_WAITING, A_WAITS, H_ABORT, H_ABORT_CODE, H_ABORT_RANK, RANK_STRIDE } from "./shm_layout.ts";
+import type { Activity } from "./activity.ts";
+import { H_ABORT, H_ABORT_CODE, H_ABORT_RANK, RANK_STRIDE } from "./shm_layout.ts";
 
 /** Longest single sleep, in milliseconds. */
 export const SLEEP_MS = 200;
@@ -55,35 +56,33 @@ export class Waiter {
   readonly #ctl: Int32Array;
   readonly #bell: number;
   readonly #spinLimit: number;
-  readonly #act: number;
+  readonly #activity: Activity;
   #spins = 0;
   #armed = false;
   #armedValue = 0;
 
   /**
-   * A waiter for `rank`'s doorbell in the job's control words; `activityWord`
-   * is the start of the rank's activity block (see shm_layout.ts).
+   * A waiter for `rank`'s doorbell in the job's control words, which marks
+   * its waits in the rank's `activity` block.
    */
   constructor(
     ctl: Int32Array,
     doorbellWord: number,
     rank: number,
     spinLimit: number,
-    activityWord: number,
+    activity: Activity,
   ) {
     this.#ctl = ctl;
     this.#bell = doorbellWord + rank * RANK_STRIDE;
     this.#spinLimit = spinLimit;
-    this.#act = activityWord + rank * RANK_STRIDE;
+    this.#activity = activity;
   }
 
   /** Starts a new wait. */
   begin(): void {
     this.#spins = 0;
     this.#armed = false;
-    const ctl = this.#ctl;
-    ctl[this.#act + A_WAITS]++;
-    ctl[this.#act + A_WAITING] = 1;
+    this.#activity.beginWait();
   }
 
   /**
@@ -113,7 +112,7 @@ export class Waiter {
 
   /** Ends a wait (clears the waiting and sleeping flags). */
   end(): void {
-    this.#ctl[this.#act + A_WAITING] = 0;
+    this.#activity.endWait();
     if (this.#armed) {
       Atomics.store(this.#ctl, this.#bell + 1, 0);
       this.#armed = false;

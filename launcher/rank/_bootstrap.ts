@@ -14,10 +14,10 @@
 // abort, aborted, exit.
 
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
-import { collectiveTagName, commId, isCollectiveContext } from "../transport/calls.ts";
-import { SpmdError } from "../errors.ts";
-import type { Leftover } from "../transport/transport.ts";
-import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
+import { collectiveTagName, commId, isCollectiveContext } from "../../transport/calls.ts";
+import { SpmdError } from "../../errors.ts";
+import type { Leftover } from "../../transport/transport.ts";
+import type { IdleQuery, InitMessage, RankMessage } from "../_protocol.ts";
 
 /** How many unreceived messages a report lists before it summarises. */
 const LIST_MAX = 8;

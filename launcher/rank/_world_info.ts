@@ -3,8 +3,8 @@
 // copy of spmd loaded in the worker (e.g. through two import URLs) finds the
 // same transport: two endpoints on one rank's rings would corrupt them.
 
-import { ShmTransport } from "../transport/shm_transport.ts";
-import { createShm, layoutFor } from "../transport/shm_layout.ts";
+import { ShmTransport } from "../../transport/shm_transport.ts";
+import { createShm, layoutFor } from "../../transport/shm_layout.ts";
 
 /** Key of the rank handle on globalThis. */
 export const WORLD_KEY: symbol = Symbol.for("spmd.world");

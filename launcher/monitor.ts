@@ -1,0 +1,62 @@
+/**
+ * The deadlock monitor: a job is deadlocked when every rank still running
+ * is idle in an spmd wait and nothing moves — no call entered or left, no
+ * wait begun, no message sent or received, no byte through any ring — over
+ * three samples {@linkcode MONITOR_MS} apart. A rank doing local work inside
+ * a call (a user op, serializing a large value) is not waiting, so it never
+ * counts as stuck.
+ *
+ * @module
+ */
+
+import { ACT_IN_CALL, snapshot } from "../transport/activity.ts";
+import { activityBase, RING_CTL_STRIDE, RING_TAIL, type ShmLayout } from "../transport/shm_layout.ts";
+
+/** Period of the deadlock monitor; a deadlock is declared after 3 identical samples. */
+export const MONITOR_MS = 150;
+
+/** Samples the ranks' activity and tells when nothing can move any more. */
+export class DeadlockMonitor {
+  readonly #words: Int32Array;
+  readonly #layout: ShmLayout;
+  #last = "";
+  #stable = 0;
+
+  /** A monitor of the job whose control words are `words`. */
+  constructor(words: Int32Array, layout: ShmLayout) {
+    this.#words = words;
+    this.#layout = layout;
+  }
+
+  /** Takes one sample of the ranks for which `live(r)`; returns true once the job is deadlocked. */
+  sample(live: (r: number) => boolean): boolean {
+    const words = this.#words;
+    const layout = this.#layout;
+    let print = "";
+    let n = 0;
+    for (let r = 0; r < layout.size; r++) {
+      if (!live(r)) continue;
+      n++;
+      const a = snapshot(words, activityBase(layout, r));
+      if (a.state !== ACT_IN_CALL || !a.waiting) {
+        this.#stable = 0;
+        this.#last = "";
+        return false;
+      }
+      print += `${r}:${a.epoch}:${a.waits}:${a.sent}:${a.received} `;
+    }
+    if (n === 0) return false;
+    let moved = 0;
+    for (let i = 0; i < layout.size * (layout.size - 1); i++) {
+      const w = layout.ringCtlWord + i * RING_CTL_STRIDE;
+      moved = (moved + Atomics.load(words, w) + Atomics.load(words, w + RING_TAIL)) | 0;
+    }
+    print += moved;
+    if (print !== this.#last) {
+      this.#last = print;
+      this.#stable = 0;
+      return false;
+    }
+    return ++this.#stable >= 2;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The words of a failure report: what a rank is doing (from its activity
+ * block), collectives that do not match, messages left in the rings, and
+ * the whole report as the launcher prints it.
+ *
+ * @module
+ */
+
+import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
+import { ACT_DONE, ACT_EXITED, ACT_IN_CALL, ACT_STARTING, snapshot } from "../transport/activity.ts";
+import { callName, commId, isCollectiveContext } from "../transport/calls.ts";
+import { unreadFrames } from "../transport/ring.ts";
+import { activityBase, type ShmLayout } from "../transport/shm_layout.ts";
+import type { JobResult } from "./result.ts";
+
+/** How a report describes a rank that ended with `Deno.exit(0)`. */
+export const EXITED_TEXT = "called Deno.exit(0) and ended while other ranks still ran";
+
+/** Wait call names: [public call, request kind, peer word meaning]. */
+const WAIT_CALLS: Record<string, [string, string, string]> = {
+  wait: ["wait", "irecv", "source"],
+  waitSend: ["wait", "isend", "dest"],
+  waitAll: ["waitAll", "irecv", "source"],
+  waitAllSend: ["waitAll", "isend", "dest"],
+};
+
+/** Calls whose peer word is a source. */
+const FROM_SOURCE = new Set(["recv", "recvInto", "probe", "sendrecv"]);
+
+function rankText(peer: number): string {
+  return peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
+}
+
+function tagText(tag: number): string {
+  return tag === ANY_TAG ? "ANY_TAG" : String(tag);
+}
+
+/** Describes what rank `r` is doing, from its activity block. */
+export function describeActivity(words: Int32Array, layout: ShmLayout, r: number): string {
+  const a = snapshot(words, activityBase(layout, r));
+  if (a.state === ACT_DONE) return "finished";
+  if (a.state === ACT_EXITED) return EXITED_TEXT;
+  if (a.state === ACT_STARTING) return "starting";
+  if (a.state !== ACT_IN_CALL) return "running user code (not in an spmd call)";
+  const call = callName(a.call);
+  if (call === "finalize") return "finishing its sends (finalize)";
+  const wait = WAIT_CALLS[call];
+  if (wait !== undefined) {
+    const [outer, inner, who] = wait;
+    return `blocked in ${outer}() for ${inner}(${who}=${rankText(a.peer)}, tag=${tagText(a.tag)}, comm=${
+      commId(a.context)
+    })`;
+  }
+  const parts = call === "send"
+    ? [`dest=${rankText(a.peer)}`, `tag=${tagText(a.tag)}`]
+    : FROM_SOURCE.has(call)
+    ? [`source=${rankText(a.peer)}`, `tag=${tagText(a.tag)}`]
+    : a.peer >= 0
+    ? [`root=${a.peer}`]
+    : [];
+  parts.push(`comm=${commId(a.context)}`);
+  return `blocked in ${call}(${parts.join(", ")})`;
+}
+
+/**
+ * When ranks blocked on one communicator's collective context are in
+ * different collectives or have different roots, says so; else "".
+ */
+export function mismatchedCollectives(
+  words: Int32Array,
+  layout: ShmLayout,
+  size: number,
+  live: (r: number) => boolean,
+): string {
+  const byComm = new Map<number, string[]>();
+  const seen = new Map<number, string>();
+  const out: string[] = [];
+  for (let r = 0; r < size; r++) {
+    if (!live(r)) continue;
+    const a = snapshot(words, activityBase(layout, r));
+    // Only collective contexts (odd, ≥ 1): waits and finalize record −1.
+    if (a.state !== ACT_IN_CALL || !isCollectiveContext(a.context)) continue;
+    const call = callName(a.call);
+    const what = a.peer >= 0 ? `${call}(root=${a.peer})` : `${call}()`;
+    const list = byComm.get(a.context) ?? [];
+    list.push(`rank ${r} in ${what}`);
+    byComm.set(a.context, list);
+    const first = seen.get(a.context);
+    if (first === undefined) seen.set(a.context, what);
+    else if (first !== what) seen.set(a.context, "\u0000mismatch");
+  }
+  for (const [ctx, what] of seen) {
+    if (what === "\u0000mismatch") {
+      out.push(`mismatched collectives on comm ${commId(ctx)}: ${byComm.get(ctx)!.join(", ")}`);
+    }
+  }
+  return out.join("\n");
+}
+
+/** Messages still in the rings once every rank has ended (sent after their receiver finished), or "". */
+export function unreceivedInRings(sab: SharedArrayBuffer, layout: ShmLayout): string {
+  const lines: string[] = [];
+  let n = 0;
+  for (let src = 0; src < layout.size; src++) {
+    for (let dst = 0; dst < layout.size; dst++) {
+      if (src === dst) continue;
+      for (const f of unreadFrames(sab, layout, src, dst)) {
+        if (++n <= 8) {
+          lines.push(
+            `  rank ${src} → rank ${dst}: tag ${f.tag}, ${f.length} bytes, comm ${commId(f.context)}` +
+              (isCollectiveContext(f.context) ? " (a collective's message)" : "") +
+              (f.whole ? "" : " (partly transferred)"),
+          );
+        }
+      }
+    }
+  }
+  if (n === 0) return "";
+  if (n > 8) lines.push(`  ... and ${n - 8} more`);
+  return `${n} message(s) were sent and never received (still in shared memory when the job ended):\n${
+    lines.join("\n")
+  }`;
+}
+
+/** Formats a failed job's report: the failure, then what each other rank was doing. */
+export function formatFailure(result: JobResult): string {
+  const f = result.failure;
+  if (f === null) return "";
+  const lines: string[] = [];
+  if (f.rank >= 0) {
+    const body = f.stack && f.stack.includes(f.message) ? f.stack : (f.stack ? `${f.message}\n${f.stack}` : f.message);
+    lines.push(`rank ${f.rank}: ${body}`);
+  } else {
+    lines.push(`spmd: ${f.message}`);
+  }
+  if (result.activity.length > 0) {
+    lines.push(
+      f.kind === "timeout"
+        ? "ranks still running:"
+        : f.kind === "deadlock"
+        ? "waits:"
+        : "other ranks when the job was stopped:",
+    );
+    for (const a of result.activity) lines.push(`  ${a}`);
+  }
+  return lines.join("\n");
+}
