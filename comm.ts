@@ -24,21 +24,22 @@ import {
   checkSource,
 } from "./_validate.ts";
 import { Coll } from "./collectives/_coll.ts";
-import { barrierDissemination } from "./collectives/barrier/dissemination.ts";
-import { bcast } from "./collectives/bcast/mod.ts";
-import { reduceBinomial } from "./collectives/reduce/binomial.ts";
-import { allreduce } from "./collectives/allreduce/mod.ts";
-import { gatherBinomial } from "./collectives/gather/binomial.ts";
-import { scatterBinomial } from "./collectives/scatter/binomial.ts";
-import { allgather } from "./collectives/allgather/mod.ts";
-import { alltoallPairwise } from "./collectives/alltoall/pairwise.ts";
-import { scanRecursiveDoubling } from "./collectives/scan/recursive_doubling.ts";
-import { gatherv } from "./collectives/vector/gatherv.ts";
-import { scatterv } from "./collectives/vector/scatterv.ts";
-import { allgatherv } from "./collectives/vector/allgatherv.ts";
-import { reduceScatter } from "./collectives/reduce_scatter.ts";
-import { MAX, misfit, type NumericArray, type Op, SUM, toOp } from "./collectives/ops.ts";
-import { typedMisfit } from "./collectives/vector/_agree.ts";
+import { barrier } from "./collectives/barrier/select.ts";
+import { bcast } from "./collectives/bcast/select.ts";
+import { reduce } from "./collectives/reduce/select.ts";
+import { allreduce } from "./collectives/allreduce/select.ts";
+import { gather } from "./collectives/gather/select.ts";
+import { scatter } from "./collectives/scatter/select.ts";
+import { allgather } from "./collectives/allgather/select.ts";
+import { alltoall } from "./collectives/alltoall/select.ts";
+import { scan } from "./collectives/scan/select.ts";
+import { gatherv } from "./collectives/gatherv/select.ts";
+import { scatterv } from "./collectives/scatterv/select.ts";
+import { allgatherv } from "./collectives/allgatherv/select.ts";
+import { reduceScatter } from "./collectives/reduce_scatter/select.ts";
+import { MAX, misfit, type Op, SUM, toOp } from "./ops.ts";
+import type { NumericArray } from "./transport/typed.ts";
+import { typedMisfit } from "./collectives/_agree.ts";
 
 /** Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED). */
 export const UNDEFINED: number = -32766;
@@ -384,7 +385,7 @@ export class Comm {
   barrier(): void {
     const c = this.#begin("barrier", -1);
     try {
-      barrierDissemination(c);
+      barrier(c);
     } finally {
       this.transport.leave();
     }
@@ -427,7 +428,7 @@ export class Comm {
     checkRoot("reduce", root, this.size);
     const c = this.#begin("reduce", root);
     try {
-      return reduceBinomial(c, value, o, root, misfit(o, value)) as T | null;
+      return reduce(c, value, o, root, misfit(o, value)) as T | null;
     } finally {
       this.transport.leave();
     }
@@ -454,7 +455,7 @@ export class Comm {
     checkNotDetached("gather", value);
     const c = this.#begin("gather", root);
     try {
-      return gatherBinomial(c, value, root) as T[] | null;
+      return gather(c, value, root) as T[] | null;
     } finally {
       this.transport.leave();
     }
@@ -472,7 +473,7 @@ export class Comm {
     if (this.rank === root) checkNotDetached("scatter", values, true);
     const c = this.#begin("scatter", root);
     try {
-      return scatterBinomial(c, this.rank === root ? values : null, root) as T;
+      return scatter(c, this.rank === root ? values : null, root) as T;
     } finally {
       this.transport.leave();
     }
@@ -500,7 +501,7 @@ export class Comm {
     checkNotDetached("alltoall", values, true);
     const c = this.#begin("alltoall", -1);
     try {
-      return alltoallPairwise(c, values) as T[];
+      return alltoall(c, values) as T[];
     } finally {
       this.transport.leave();
     }
@@ -511,7 +512,7 @@ export class Comm {
     const o = toOp("scan", op);
     const c = this.#begin("scan", -1);
     try {
-      return scanRecursiveDoubling(c, value, o, false, misfit(o, value)) as T;
+      return scan(c, value, o, false, misfit(o, value)) as T;
     } finally {
       this.transport.leave();
     }
@@ -522,7 +523,7 @@ export class Comm {
     const o = toOp("exscan", op);
     const c = this.#begin("exscan", -1);
     try {
-      return scanRecursiveDoubling(c, value, o, true, misfit(o, value)) as T | null;
+      return scan(c, value, o, true, misfit(o, value)) as T | null;
     } finally {
       this.transport.leave();
     }

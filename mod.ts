@@ -34,11 +34,11 @@ export {
   MAXLOC,
   MIN,
   MINLOC,
-  type NumericArray,
   type Op,
   PROD,
   SUM,
-} from "./collectives/ops.ts";
+} from "./ops.ts";
+export type { NumericArray } from "./transport/typed.ts";
 export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
 export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";

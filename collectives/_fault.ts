@@ -15,8 +15,8 @@
 
 import { describe, SpmdError } from "../errors.ts";
 import type { Coll } from "./_coll.ts";
-import { allgather } from "./allgather/mod.ts";
-import type { Op } from "./ops.ts";
+import { allgather } from "./allgather/select.ts";
+import type { Op } from "../ops.ts";
 
 /** Payload of a poison marker (sent with tag T_POISON). */
 export const MARKER: Uint8Array = new Uint8Array(0);

@@ -13,35 +13,14 @@
 
 import { deserialize, serialize } from "node:v8";
 import { describe, SpmdError } from "../errors.ts";
+import { bytesOf, KIND_TYPED_LAST, typedKind, typedName } from "./typed.ts";
 
-/** Message kind codes (word 4 of a frame header). Typed kinds are 1..13. */
-export const KIND_INT8 = 1;
-/** Uint8Array. */
-export const KIND_UINT8 = 2;
-/** Uint8ClampedArray. */
-export const KIND_UINT8C = 3;
-/** Int16Array. */
-export const KIND_INT16 = 4;
-/** Uint16Array. */
-export const KIND_UINT16 = 5;
-/** Int32Array. */
-export const KIND_INT32 = 6;
-/** Uint32Array. */
-export const KIND_UINT32 = 7;
-/** Float32Array. */
-export const KIND_FLOAT32 = 8;
-/** Float64Array. */
-export const KIND_FLOAT64 = 9;
-/** BigInt64Array. */
-export const KIND_BIGINT64 = 10;
-/** BigUint64Array. */
-export const KIND_BIGUINT64 = 11;
-/** DataView. */
-export const KIND_DATAVIEW = 12;
-/** Float16Array, where the runtime has it. */
-export const KIND_FLOAT16 = 13;
-/** Last typed kind. */
-export const KIND_TYPED_LAST = 13;
+// For transport files that still import these from the codec: import them from ./typed.ts.
+export { allocTyped, bytesOf, KIND_DATAVIEW, KIND_TYPED_LAST } from "./typed.ts";
+
+// Message kind codes (word 4 of a frame header). Typed kinds are 1..13
+// (KIND_INT8 ... KIND_TYPED_LAST in typed.ts); these are the others.
+
 /** A number, as one float64. */
 export const KIND_NUMBER = 20;
 /** A string, as UTF-8. */
@@ -56,125 +35,6 @@ export const KIND_NULL = 24;
 export const KIND_UNDEFINED = 25;
 /** Anything else, as V8 structured-clone bytes. */
 export const KIND_STRUCTURED = 26;
-
-/** A typed-array constructor. */
-export type TypedArrayCtor =
-  | Int8ArrayConstructor
-  | Uint8ArrayConstructor
-  | Uint8ClampedArrayConstructor
-  | Int16ArrayConstructor
-  | Uint16ArrayConstructor
-  | Int32ArrayConstructor
-  | Uint32ArrayConstructor
-  | Float32ArrayConstructor
-  | Float64ArrayConstructor
-  | BigInt64ArrayConstructor
-  | BigUint64ArrayConstructor;
-
-// deno-lint-ignore no-explicit-any
-const Float16: any = (globalThis as any).Float16Array;
-
-/** Constructors by kind code; index 12 (DataView) is handled apart. */
-const CTORS: (TypedArrayCtor | undefined)[] = [
-  undefined,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  undefined,
-  Float16,
-];
-
-/** Bytes per element by kind code. */
-export const ELEMENT_BYTES: readonly number[] = [
-  0,
-  1,
-  1,
-  1,
-  2,
-  2,
-  4,
-  4,
-  4,
-  8,
-  8,
-  8,
-  1,
-  2,
-];
-
-/** Kind code of a typed array or DataView, or 0 when `v` is neither. */
-export function typedKind(v: unknown): number {
-  if (!ArrayBuffer.isView(v)) return 0;
-  const c = v.constructor;
-  switch (c) {
-    case Float64Array:
-      return KIND_FLOAT64;
-    case Uint8Array:
-      return KIND_UINT8;
-    case Int32Array:
-      return KIND_INT32;
-    case Float32Array:
-      return KIND_FLOAT32;
-    case Int8Array:
-      return KIND_INT8;
-    case Uint8ClampedArray:
-      return KIND_UINT8C;
-    case Int16Array:
-      return KIND_INT16;
-    case Uint16Array:
-      return KIND_UINT16;
-    case Uint32Array:
-      return KIND_UINT32;
-    case BigInt64Array:
-      return KIND_BIGINT64;
-    case BigUint64Array:
-      return KIND_BIGUINT64;
-    case DataView:
-      return KIND_DATAVIEW;
-  }
-  if (Float16 !== undefined && c === Float16) return KIND_FLOAT16;
-  // A subclass of a typed array (or Node's Buffer) travels as its base type.
-  for (let k = 1; k <= KIND_TYPED_LAST; k++) {
-    const ctor = k === KIND_DATAVIEW ? DataView : CTORS[k];
-    if (ctor !== undefined && v instanceof ctor) return k;
-  }
-  return 0;
-}
-
-/** Allocates the value a typed message of `bytes` bytes decodes to. */
-export function allocTyped(kind: number, bytes: number): ArrayBufferView {
-  if (kind === KIND_DATAVIEW) return new DataView(new ArrayBuffer(bytes));
-  const ctor = CTORS[kind];
-  if (ctor === undefined) {
-    throw new SpmdError(
-      `recv: message of unknown kind ${kind}`,
-      "MPI_ERR_INTERN",
-    );
-  }
-  const size = ELEMENT_BYTES[kind];
-  if (bytes % size !== 0) {
-    throw new SpmdError(
-      `recv: a ${ctor.name} message of ${bytes} bytes is not a whole number of elements`,
-      "MPI_ERR_INTERN",
-    );
-  }
-  return new ctor(bytes / size);
-}
-
-/** A byte view of any typed array or DataView. */
-export function bytesOf(v: ArrayBufferView): Uint8Array {
-  return v instanceof Uint8Array && v.constructor === Uint8Array
-    ? v
-    : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -297,10 +157,7 @@ export function decode(kind: number, bytes: Uint8Array, call = "recv", source = 
 
 /** Human name of a kind code, for errors. */
 export function kindName(kind: number): string {
-  if (kind === KIND_DATAVIEW) return "DataView";
-  if (kind >= 1 && kind <= KIND_TYPED_LAST) {
-    return CTORS[kind]?.name ?? `kind ${kind}`;
-  }
+  if (kind >= 1 && kind <= KIND_TYPED_LAST) return typedName(kind) ?? `kind ${kind}`;
   return [
     "number",
     "string",

@@ -17,11 +17,11 @@
  * @module
  */
 
-import { typedKind } from "../../transport/codec.ts";
+import { type NumericArray, typedKind } from "../../transport/typed.ts";
 import { type Coll, copyTyped } from "../_coll.ts";
 import { isAllreduceTag, T_ALLREDUCE_TYPED, T_POISON } from "../../transport/calls.ts";
 import { type Fault, MARKER } from "../_fault.ts";
-import { combine, combineInto, type NumericArray, type Op } from "../ops.ts";
+import { combine, combineInto, type Op } from "../../ops.ts";
 
 /** The largest power of two ≤ `size`. */
 function pof2Of(size: number): number {

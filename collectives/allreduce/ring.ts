@@ -16,12 +16,12 @@
  * @module
  */
 
-import { bytesOf } from "../../transport/codec.ts";
+import { bytesOf, type NumericArray } from "../../transport/typed.ts";
 import { blockOffsets } from "../_blocks.ts";
 import { type Coll, copyTyped } from "../_coll.ts";
 import { isAllreduceTag, T_ALLREDUCE, T_POISON } from "../../transport/calls.ts";
 import { type Fault, MARKER } from "../_fault.ts";
-import { combineInto, type NumericArray, type Op } from "../ops.ts";
+import { combineInto, type Op } from "../../ops.ts";
 import type { PendingOp } from "../../transport/transport.ts";
 
 /** Returns the element-wise reduction on every rank (a new array; meaningless once `f` has failed). */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Coll } from "../_coll.ts";
+import type { Coll } from "../_coll.ts";
 import { T_BARRIER } from "../../transport/calls.ts";
 
 /** Blocks until every rank of the communicator has entered the barrier. */

@@ -10,15 +10,16 @@
  * @module
  */
 
-import { allocTyped, bytesOf, typedKind } from "../../transport/codec.ts";
-import { type Coll } from "../_coll.ts";
+import { allocTyped, bytesOf, typedKind } from "../../transport/typed.ts";
+import type { Coll } from "../_coll.ts";
 import { T_BCAST_LARGE } from "../../transport/calls.ts";
 import { blockOffsets } from "../_blocks.ts";
 import { forwardBinomial } from "./binomial.ts";
 
 /**
  * Root: broadcasts `value` (a typed array). Others: `header` is the [kind,
- * bytes] header already received from `parentMask`'s parent. Returns the
+ * bytes] header already received from the parent (the rank at bit
+ * `recvMask` below; the root passes the power of two ≥ p). Returns the
  * array on every rank.
  */
 export function bcastScatterAllgather(

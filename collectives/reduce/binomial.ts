@@ -22,7 +22,8 @@
 import { type Coll, copyTyped, copyValue } from "../_coll.ts";
 import { T_POISON, T_REDUCE } from "../../transport/calls.ts";
 import { type Bad, errorText, shapeOf } from "../_fault.ts";
-import { combine, combineInto, isNumericArray, type NumericArray, type Op } from "../ops.ts";
+import { combine, combineInto, type Op } from "../../ops.ts";
+import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 
 /** Returns the reduction on `root`, null elsewhere. `bad` is this rank's own input error. */
 export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number, bad: Bad | null = null): unknown {

@@ -25,7 +25,7 @@
 import { checkSendable, type Coll, copyValue } from "../_coll.ts";
 import { T_POISON, T_SCAN, T_SCAN_ERROR } from "../../transport/calls.ts";
 import { type Bad, errorText, Fault, MARKER, raise } from "../_fault.ts";
-import { combine, type Op } from "../ops.ts";
+import { combine, type Op } from "../../ops.ts";
 
 /** Inclusive (`exclusive` false) or exclusive prefix reduction; exclusive gives null on rank 0. */
 export function scanRecursiveDoubling(

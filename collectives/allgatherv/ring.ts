@@ -1,27 +1,20 @@
 /**
  * Allgather of unequal typed-array blocks (MPI_Allgatherv) by a ring.
  *
- * Cost: one small allgather to agree on lengths, then p − 1 rounds; in
- * round k each rank passes block (rank − k) to its right neighbour and
- * receives block (rank − k − 1) directly into its place in the result.
+ * Cost: p − 1 rounds; in round k each rank passes block (rank − k) to its
+ * right neighbour and receives block (rank − k − 1) directly into its place
+ * in the result. The selector has checked the blocks.
  *
  * @module
  */
 
-import { allocTyped, bytesOf, typedKind } from "../../transport/codec.ts";
+import { allocTyped, bytesOf, typedKind } from "../../transport/typed.ts";
 import { offsetsOf } from "../_blocks.ts";
-import { type Coll } from "../_coll.ts";
+import type { Coll } from "../_coll.ts";
 import { T_ALLGATHERV } from "../../transport/calls.ts";
-import { agreeBlocks, checkBlocks } from "./_agree.ts";
 
-/** Returns the concatenation of every rank's block on every rank (`bad`: as for gatherv). */
-export function allgatherv(
-  c: Coll,
-  array: ArrayBufferView,
-  counts: readonly number[],
-  bad: string | null = null,
-): ArrayBufferView {
-  checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
+/** Returns the concatenation of every rank's block on every rank. */
+export function allgathervRing(c: Coll, array: ArrayBufferView, counts: readonly number[]): ArrayBufferView {
   const { rank, size } = c;
   const bpe = (array as Float64Array).BYTES_PER_ELEMENT ?? 1;
   const off = offsetsOf(counts);

@@ -1,5 +1,5 @@
 /**
- * `allreduce`: chooses the algorithm. Typed arrays of at least
+ * `allreduce`: the selector. Typed arrays of at least
  * {@linkcode ALLREDUCE_LARGE_BYTES} with a commutative, element-wise op
  * (any built-in, or a user op created `elementwise`) use the ring
  * (reduce-scatter + allgather), after an exchange of headers by recursive
@@ -12,18 +12,27 @@
  *
  * A user op only ever sees values this rank owns: the input is copied once.
  *
+ * Forced by `SPMD_COLL_ALLREDUCE` (see `../_forced.ts`): `ring` serves
+ * typed arrays of at least p elements of any byte size with a commutative,
+ * element-wise op; `recursive_doubling` serves everything (typed arrays of
+ * any size then take the typed recursive doubling).
+ *
  * @module
  */
 
 import { type Coll, copyValue } from "../_coll.ts";
 import { T_ALLREDUCE, T_ALLREDUCE_HEADER } from "../../transport/calls.ts";
 import { type Bad, DISAGREE, Fault, raise, shapeOf } from "../_fault.ts";
-import { isNumericArray, type NumericArray, type Op } from "../ops.ts";
+import { forcedBy, lastRun } from "../_forced.ts";
+import type { Op } from "../../ops.ts";
+import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";
 import { allreduceRing } from "./ring.ts";
 
 /** Typed arrays at least this large (with a commutative op) use the ring. */
 export const ALLREDUCE_LARGE_BYTES = 64 * 1024;
+
+const forced = forcedBy("allreduce", ["recursive_doubling", "ring"]);
 
 /**
  * Returns the reduction on every rank. `bad` is this rank's own input error
@@ -37,12 +46,16 @@ export function allreduce(
   bad: Bad | null = null,
   counts: readonly number[] | null = null,
 ): unknown {
+  const force = forced(c.call);
   if (c.size === 1) {
     if (bad !== null) throw c.error(bad.message, bad.code);
     return copyValue(value, c.call);
   }
   const typed = op.family !== "user" && isNumericArray(value);
-  if (typed && bad === null && counts === null && value.byteLength < ALLREDUCE_LARGE_BYTES) {
+  const ring = bad === null && force !== "recursive_doubling" && ringServes(c.size, value, op) &&
+    (force === "ring" || value.byteLength >= ALLREDUCE_LARGE_BYTES);
+  lastRun.allreduce = ring ? "ring" : "recursive_doubling";
+  if (typed && !ring && bad === null && counts === null) {
     // The fast path: no header, no extra round.
     const r = allreduceTyped(c, value, op);
     if (r !== null) return r;
@@ -50,9 +63,6 @@ export function allreduce(
   }
   const strict = op.family !== "user" || counts !== null;
   const f = new Fault(bad);
-  const ring = bad === null && isNumericArray(value) && op.commutative &&
-    (op.family === "user" ? op.elementwise === true : op.elementwise !== false) &&
-    value.byteLength >= ALLREDUCE_LARGE_BYTES && value.length >= c.size;
   if (ring || counts !== null || f.failed) {
     const header = f.failed ? null : `${c.call}|${shapeOf(value)}|${op.name}|${op.family}|${counts?.join(",")}`;
     const same = (a: unknown, b: unknown) => {
@@ -73,4 +83,14 @@ export function allreduce(
   }
   if (f.failed) raise(c, f, value, op, strict, counts);
   return result === value ? copyValue(result, c.call) : result;
+}
+
+/**
+ * True when the ring can reduce `value` with `op` on `size` ranks: a typed
+ * array of at least one element per rank, and an op it may apply to pieces
+ * in ring order (commutative and element-wise).
+ */
+function ringServes(size: number, value: unknown, op: Op): value is NumericArray {
+  return isNumericArray(value) && op.commutative &&
+    (op.family === "user" ? op.elementwise === true : op.elementwise !== false) && value.length >= size;
 }

@@ -4,11 +4,12 @@
 // differ between ranks fail on every rank with the same message instead of
 // leaving some ranks waiting or giving them the wrong blocks.
 
-import { describe } from "../../errors.ts";
-import { kindName, typedKind } from "../../transport/codec.ts";
-import type { Coll } from "../_coll.ts";
-import { countsDisagreement, rankList } from "../_fault.ts";
-import { allgather } from "../allgather/mod.ts";
+import { describe } from "../errors.ts";
+import { kindName } from "../transport/codec.ts";
+import { typedKind } from "../transport/typed.ts";
+import type { Coll } from "./_coll.ts";
+import { countsDisagreement, rankList } from "./_fault.ts";
+import { allgather } from "./allgather/select.ts";
 
 /** One rank's block: [length (−1 where a rank has none), kind, counts, argument error or null]. */
 export type Block = [number, number, readonly number[], string | null];

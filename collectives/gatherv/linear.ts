@@ -1,34 +1,26 @@
 /**
- * Gather of unequal typed-array blocks to a root (MPI_Gatherv).
+ * Gather of unequal typed-array blocks to a root (MPI_Gatherv), linear.
  *
- * Cost: one small allgather to agree on block lengths, then linear: every
- * rank sends its block straight to the root, which receives each directly
- * into its place in the result (no intermediate copies), as MPICH does for
- * the vector variants.
+ * Cost: every rank sends its block straight to the root, which receives
+ * each directly into its place in the result (no intermediate copies), as
+ * MPICH does for the vector variants. The selector has checked the blocks.
  *
  * @module
  */
 
-import { allocTyped, bytesOf, typedKind } from "../../transport/codec.ts";
+import { allocTyped, bytesOf, typedKind } from "../../transport/typed.ts";
 import { offsetsOf } from "../_blocks.ts";
-import { type Coll } from "../_coll.ts";
+import type { Coll } from "../_coll.ts";
 import { T_GATHERV } from "../../transport/calls.ts";
 import type { PendingOp } from "../../transport/transport.ts";
-import { agreeBlocks, checkBlocks } from "./_agree.ts";
 
-/**
- * Returns the concatenation of every rank's block on `root`, null
- * elsewhere. `bad` is what is wrong with this rank's arguments, if anything
- * (every rank then throws).
- */
-export function gatherv(
+/** Returns the concatenation of every rank's block on `root`, null elsewhere. */
+export function gathervLinear(
   c: Coll,
   array: ArrayBufferView,
   counts: readonly number[],
   root: number,
-  bad: string | null = null,
 ): ArrayBufferView | null {
-  checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
   const { rank, size } = c;
   if (rank !== root) {
     if (counts[rank] > 0) c.send(array, root, T_GATHERV);

@@ -1,29 +1,29 @@
 /**
- * Reduce-scatter with unequal blocks (MPI_Reduce_scatter).
- *
- * Cost: that of `allreduce` on the whole array (recursive doubling or the
- * ring, log2 p or 2(p − 1) rounds) after an exchange of headers by
- * recursive doubling (log2 p rounds of a few bytes) in which every rank
- * checks that all passed the same counts, length and type; then each rank
- * keeps its block. Counts or arrays that disagree fail on every rank alike.
+ * `reduceScatter`: the selector. Checks this rank's arguments (their
+ * errors travel with the reduction, so every rank throws alike), then one
+ * algorithm, `allreduce`. Forced by `SPMD_COLL_REDUCE_SCATTER` (see
+ * `../_forced.ts`).
  *
  * @module
  */
 
-import { describe } from "../errors.ts";
-import { offsetsOf } from "./_blocks.ts";
-import type { Coll } from "./_coll.ts";
-import type { Bad } from "./_fault.ts";
-import { allreduce } from "./allreduce/mod.ts";
-import { isNumericArray, misfit, type NumericArray, type Op, opMisfit } from "./ops.ts";
-import { countsMisfit } from "./vector/_agree.ts";
+import { describe } from "../../errors.ts";
+import type { Coll } from "../_coll.ts";
+import type { Bad } from "../_fault.ts";
+import { countsMisfit } from "../_agree.ts";
+import { forcedBy, lastRun } from "../_forced.ts";
+import { misfit, type Op, opMisfit } from "../../ops.ts";
+import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
+import { reduceScatterAllreduce } from "./allreduce.ts";
+
+const forced = forcedBy("reduce_scatter", ["allreduce"]);
 
 /** Element-wise reduction of every rank's array; returns this rank's block of counts[rank] elements. */
 export function reduceScatter(c: Coll, array: NumericArray | number[], counts: readonly number[], op: Op): unknown {
+  forced(c.call);
   const bad = reduceScatterMisfit(c.size, array, counts, op);
-  const all = allreduce(c, array, op, bad, bad === null ? counts : null) as NumericArray | number[];
-  const off = offsetsOf(counts);
-  return all.slice(off[c.rank], off[c.rank + 1]);
+  lastRun.reduce_scatter = "allreduce";
+  return reduceScatterAllreduce(c, array, counts, op, bad);
 }
 
 /** What is wrong with this rank's arguments, or null. */

@@ -21,21 +21,8 @@
  * @module
  */
 
-import { describe, SpmdError } from "../errors.ts";
-
-/** A typed array of numbers or bigints. */
-export type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
+import { describe, SpmdError } from "./errors.ts";
+import { isNumericArray, type NumericArray } from "./transport/typed.ts";
 
 /** A reduction operation. */
 export interface Op {
@@ -195,11 +182,6 @@ const INT_ARRAYS = new Set<unknown>([
   BigInt64Array,
   BigUint64Array,
 ]);
-
-/** True for a typed array (not a DataView). */
-export function isNumericArray(v: unknown): v is NumericArray {
-  return ArrayBuffer.isView(v) && !(v instanceof DataView);
-}
 
 /** This rank's input error for a reduction with `op` (message and code), or null; collectives pass it on. */
 export function misfit(op: Op, value: unknown): { message: string; code: string } | null {

@@ -1,0 +1,28 @@
+/**
+ * `allgatherv`: the selector. Every rank first learns every rank's block
+ * length, type and counts (`../_agree.ts`), so arguments that do not fit
+ * fail on every rank alike; then one algorithm, `ring`, moves the data.
+ * Forced by `SPMD_COLL_ALLGATHERV` (see `../_forced.ts`).
+ *
+ * @module
+ */
+
+import type { Coll } from "../_coll.ts";
+import { agreeBlocks, checkBlocks } from "../_agree.ts";
+import { forcedBy, lastRun } from "../_forced.ts";
+import { allgathervRing } from "./ring.ts";
+
+const forced = forcedBy("allgatherv", ["ring"]);
+
+/** Returns the concatenation of every rank's block on every rank (`bad`: as for gatherv). */
+export function allgatherv(
+  c: Coll,
+  array: ArrayBufferView,
+  counts: readonly number[],
+  bad: string | null = null,
+): ArrayBufferView {
+  forced(c.call);
+  checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
+  lastRun.allgatherv = "ring";
+  return allgathervRing(c, array, counts);
+}
