@@ -8,21 +8,14 @@
  * @module
  */
 
-import { ANY_SOURCE, ANY_TAG, PROC_NULL } from "./constants.ts";
+import { ANY_SOURCE, ANY_TAG } from "./constants.ts";
 import { describe, SpmdError } from "./errors.ts";
-import { Request } from "./request.ts";
-import { Status } from "./status.ts";
+import type { Request } from "./request.ts";
+import * as p2p from "./_p2p.ts";
+import type { Status } from "./status.ts";
 import type { Transport } from "./transport/transport.ts";
 import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
-import {
-  checkBuffer,
-  checkDest,
-  checkNotDetached,
-  checkRecvTag,
-  checkRoot,
-  checkSendTag,
-  checkSource,
-} from "./_validate.ts";
+import { checkNotDetached, checkRoot } from "./_validate.ts";
 import { Coll } from "./collectives/_coll.ts";
 import { barrier } from "./collectives/barrier/select.ts";
 import { bcast } from "./collectives/bcast/select.ts";
@@ -46,12 +39,6 @@ export const UNDEFINED: number = -32766;
 
 /** Next free context id of each rank (shared by all its communicators). */
 const nextContext = new WeakMap<Transport, number>();
-
-const C_SEND = callCode("send");
-const C_RECV = callCode("recv");
-const C_RECV_INTO = callCode("recvInto");
-const C_SENDRECV = callCode("sendrecv");
-const C_PROBE = callCode("probe");
 
 /** Options for {@linkcode Comm}'s constructor (used by `world()`, `split` and `dup`). */
 export interface CommInit {
@@ -85,7 +72,6 @@ export class Comm {
   readonly context: number;
   readonly #members: readonly number[] | null;
   readonly #worldToLocal: Map<number, number> | null;
-  readonly #map: ((w: number) => number) | null;
   #coll: Coll | null = null;
 
   /** @internal Communicators are created by `world()`, `split` and `dup`. */
@@ -96,7 +82,6 @@ export class Comm {
     if (init.members === undefined) {
       this.#members = null;
       this.#worldToLocal = null;
-      this.#map = null;
       this.rank = t.rank;
       this.size = t.size;
     } else {
@@ -105,7 +90,6 @@ export class Comm {
       const back = new Map<number, number>();
       members.forEach((w, i) => back.set(w, i));
       this.#worldToLocal = back;
-      this.#map = (w: number) => back.get(w) ?? -1;
       this.rank = back.get(t.rank) ?? -1;
       this.size = members.length;
     }
@@ -121,13 +105,7 @@ export class Comm {
     return this.#worldToLocal === null || w < 0 ? w : (this.#worldToLocal.get(w) ?? -1);
   }
 
-  #fix(status: Status | null | undefined): void {
-    if (status && this.#worldToLocal !== null && status.source >= 0) {
-      status.source = this.localRank(status.source);
-    }
-  }
-
-  // ---- blocking point-to-point ----------------------------------------------
+  // ---- point-to-point (the logic is in _p2p.ts) ----------------------------------
 
   /**
    * Sends `value` to rank `dest` with `tag` (standard mode: returns once the
@@ -135,54 +113,15 @@ export class Comm {
    * ring to `dest` is full).
    */
   send(value: unknown, dest: number, tag = 0): void {
-    checkDest("send", dest, this.size);
-    checkSendTag("send", tag);
-    if (dest === PROC_NULL) return;
-    const t = this.transport;
-    t.enter(C_SEND, dest, tag, this.context);
-    try {
-      t.send(value, this.worldRank(dest), tag, this.context, "send");
-    } finally {
-      t.leave();
-    }
+    p2p.send(this, value, dest, tag);
   }
 
   /**
    * Receives a message and returns its value. `source` and `tag` may be
    * ANY_SOURCE / ANY_TAG; `status`, when given, is filled in.
    */
-  recv<T = unknown>(
-    source: number = ANY_SOURCE,
-    tag: number = ANY_TAG,
-    status?: Status,
-  ): T {
-    checkSource("recv", source, this.size);
-    checkRecvTag("recv", tag);
-    if (status !== undefined && !(status instanceof Status)) {
-      throw new SpmdError(
-        `recv: status must be a Status, got ${describe(status)}`,
-        "MPI_ERR_ARG",
-      );
-    }
-    if (source === PROC_NULL) {
-      procNull(status);
-      return null as T;
-    }
-    const t = this.transport;
-    t.enter(C_RECV, source, tag, this.context);
-    try {
-      const v = t.recv(
-        this.worldRank(source),
-        tag,
-        this.context,
-        status ?? null,
-        "recv",
-      ) as T;
-      this.#fix(status);
-      return v;
-    } finally {
-      t.leave();
-    }
+  recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): T {
+    return p2p.recv(this, source, tag, status) as T;
   }
 
   /**
@@ -190,32 +129,8 @@ export class Comm {
    * the message may be shorter). Returns the message's {@linkcode Status}.
    * A larger message throws `TruncateError` and is consumed.
    */
-  recvInto(
-    buffer: ArrayBufferView,
-    source: number = ANY_SOURCE,
-    tag: number = ANY_TAG,
-  ): Status {
-    checkBuffer("recvInto", buffer);
-    checkSource("recvInto", source, this.size);
-    checkRecvTag("recvInto", tag);
-    const st = new Status();
-    if (source === PROC_NULL) return procNull(st) as Status;
-    const t = this.transport;
-    t.enter(C_RECV_INTO, source, tag, this.context);
-    try {
-      t.recvInto(
-        buffer,
-        this.worldRank(source),
-        tag,
-        this.context,
-        st,
-        "recvInto",
-      );
-    } finally {
-      t.leave();
-    }
-    this.#fix(st);
-    return st;
+  recvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Status {
+    return p2p.recvInto(this, buffer, source, tag);
   }
 
   /**
@@ -230,145 +145,38 @@ export class Comm {
     recvTag: number = ANY_TAG,
     status?: Status,
   ): T {
-    checkDest("sendrecv", dest, this.size);
-    checkSendTag("sendrecv", sendTag);
-    checkSource("sendrecv", source, this.size);
-    checkRecvTag("sendrecv", recvTag);
-    const t = this.transport;
-    t.enter(C_SENDRECV, source, recvTag, this.context);
-    try {
-      const s = dest === PROC_NULL ? null : t.isend(
-        value,
-        this.worldRank(dest),
-        sendTag,
-        this.context,
-        "sendrecv",
-      );
-      const v = source === PROC_NULL ? (procNull(status), null) : t.recv(
-        this.worldRank(source),
-        recvTag,
-        this.context,
-        status ?? null,
-        "sendrecv",
-      );
-      if (s !== null) t.wait(s, null);
-      this.#fix(status);
-      return v as T;
-    } finally {
-      t.leave();
-    }
+    return p2p.sendrecv(this, value, dest, sendTag, source, recvTag, status) as T;
   }
-
-  // ---- non-blocking point-to-point --------------------------------------------
 
   /**
    * Starts a send and returns its {@linkcode Request}. A typed array is sent
    * from its own memory: do not modify it until the request completes.
    */
   isend(value: unknown, dest: number, tag = 0): Request<undefined> {
-    checkDest("isend", dest, this.size);
-    checkSendTag("isend", tag);
-    if (dest === PROC_NULL) {
-      return new Request<undefined>(null, null, null, undefined);
-    }
-    const op = this.transport.isend(
-      value,
-      this.worldRank(dest),
-      tag,
-      this.context,
-      "isend",
-    );
-    return new Request<undefined>(this.transport, op, this.#map, undefined, {
-      send: true,
-      peer: dest,
-      tag,
-      context: this.context,
-    });
+    return p2p.isend(this, value, dest, tag);
   }
 
   /** Starts a receive; `wait()` on the request returns the value. */
-  irecv<T = unknown>(
-    source: number = ANY_SOURCE,
-    tag: number = ANY_TAG,
-  ): Request<T> {
-    checkSource("irecv", source, this.size);
-    checkRecvTag("irecv", tag);
-    if (source === PROC_NULL) return new Request<T>(null, null, null, null);
-    const op = this.transport.irecv(
-      this.worldRank(source),
-      tag,
-      this.context,
-      null,
-      "irecv",
-    );
-    return new Request<T>(this.transport, op, this.#map, null, {
-      send: false,
-      peer: source,
-      tag,
-      context: this.context,
-    });
+  irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
+    return p2p.irecv<T>(this, source, tag, null, "irecv");
   }
 
   /**
    * Starts a receive into `buffer` (a typed array). `wait()` returns
    * undefined; the status tells the source, tag and byte count.
    */
-  irecvInto(
-    buffer: ArrayBufferView,
-    source: number = ANY_SOURCE,
-    tag: number = ANY_TAG,
-  ): Request<undefined> {
-    checkBuffer("irecvInto", buffer);
-    checkSource("irecvInto", source, this.size);
-    checkRecvTag("irecvInto", tag);
-    if (source === PROC_NULL) {
-      return new Request<undefined>(null, null, null, undefined);
-    }
-    const op = this.transport.irecv(
-      this.worldRank(source),
-      tag,
-      this.context,
-      buffer,
-      "irecvInto",
-    );
-    return new Request<undefined>(this.transport, op, this.#map, undefined, {
-      send: false,
-      peer: source,
-      tag,
-      context: this.context,
-    });
+  irecvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<undefined> {
+    return p2p.irecv<undefined>(this, source, tag, buffer, "irecvInto");
   }
-
-  // ---- probing ---------------------------------------------------------------
 
   /** Waits until a matching message can be received; returns its {@linkcode Status}. */
   probe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status {
-    checkSource("probe", source, this.size);
-    checkRecvTag("probe", tag);
-    const st = new Status();
-    if (source === PROC_NULL) return procNull(st) as Status;
-    const t = this.transport;
-    t.enter(C_PROBE, source, tag, this.context);
-    try {
-      t.probe(this.worldRank(source), tag, this.context, st);
-    } finally {
-      t.leave();
-    }
-    this.#fix(st);
-    return st;
+    return p2p.probe(this, source, tag);
   }
 
   /** Returns the {@linkcode Status} of a matching message if one is there, else `null`. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status | null {
-    checkSource("iprobe", source, this.size);
-    checkRecvTag("iprobe", tag);
-    const st = new Status();
-    if (source === PROC_NULL) return procNull(st) as Status;
-    if (!this.transport.iprobe(this.worldRank(source), tag, this.context, st)) {
-      return null;
-    }
-    this.#fix(st);
-    return st;
+    return p2p.iprobe(this, source, tag);
   }
 
   // ---- collectives ---------------------------------------------------------------
@@ -657,13 +465,4 @@ export class Comm {
     }
     return this.transport.abort(code, String(message));
   }
-}
-
-/** The result of a receive from PROC_NULL. */
-function procNull(status: Status | undefined): Status | null {
-  if (status === undefined) return null;
-  status.source = PROC_NULL;
-  status.tag = ANY_TAG;
-  status.bytes = 0;
-  return status;
 }

@@ -42,6 +42,34 @@ export class AbortedError extends SpmdError {
   }
 }
 
+const UNNAMED = Symbol("spmd.unnamed");
+
+/**
+ * An error raised below a public call (in a backend) whose message does not
+ * yet name the call; the call names it with {@linkcode nameCall} as it
+ * passes it on.
+ */
+export function unnamedError(message: string, code: string): SpmdError {
+  const e = new SpmdError(message, code);
+  Error.captureStackTrace?.(e, unnamedError); // the stack starts where the backend raised it
+  (e as unknown as Record<symbol, boolean>)[UNNAMED] = true;
+  return e;
+}
+
+/** Prefixes an error from {@linkcode unnamedError} with `call` (once); returns `e` for rethrowing. */
+export function nameCall(call: string, e: unknown): unknown {
+  const r = e as Record<symbol, boolean> | null;
+  if (r !== null && typeof r === "object" && r[UNNAMED] === true) {
+    delete r[UNNAMED];
+    const err = e as SpmdError;
+    const old = err.message;
+    const stack = err.stack; // formatted now, with the old message (V8 formats it lazily)
+    err.message = `${call}: ${old}`;
+    if (typeof stack === "string") err.stack = stack.replace(old, err.message);
+  }
+  return e;
+}
+
 /** Formats a value for an error message: short, unambiguous, never throws. */
 export function describe(value: unknown): string {
   try {

@@ -4,18 +4,24 @@
  * @module
  */
 
-import { SpmdError } from "./errors.ts";
+import { nameCall, SpmdError } from "./errors.ts";
+import { checkInto, fillStatus, valueOf } from "./_message.ts";
 import { Status } from "./status.ts";
-import type { PendingOp, Transport } from "./transport/transport.ts";
 import { callCode } from "./transport/calls.ts";
+import type { PendingOp, Transport } from "./transport/transport.ts";
 
 const C_WAIT = callCode("wait");
 const C_WAIT_SEND = callCode("waitSend");
 const C_WAITALL = callCode("waitAll");
 const C_WAITALL_SEND = callCode("waitAllSend");
 
-/** What a request waits for, for reports: a receive's source or a send's destination (communicator ranks), tag, context. */
-export interface RequestEnvelope {
+/** Maps a world rank to a communicator rank (identity for the world). */
+export type RankMap = (worldRank: number) => number;
+
+/** What a request is, for its results, errors and reports. */
+export interface RequestInfo {
+  /** The call that started it (`isend`, `irecv`, `irecvInto`). */
+  call: string;
   /** True for a send. */
   send: boolean;
   /** Source (receive) or destination (send), as the caller gave it. */
@@ -24,10 +30,9 @@ export interface RequestEnvelope {
   tag: number;
   /** Context id of the communicator. */
   context: number;
+  /** The caller's buffer of an `irecvInto`, else null. */
+  into: ArrayBufferView | null;
 }
-
-/** Maps a world rank to a communicator rank (identity for the world). */
-export type RankMap = (worldRank: number) => number;
 
 /**
  * A non-blocking operation started by `isend` or `irecv`. `wait()` returns
@@ -47,7 +52,7 @@ export class Request<T = unknown> {
   readonly #t: Transport | null;
   readonly #op: PendingOp | null;
   readonly #map: RankMap | null;
-  readonly #env: RequestEnvelope | null;
+  readonly #info: RequestInfo | null;
   #finished = false;
   #value: T | null = null;
   #status: Status | null = null;
@@ -59,12 +64,12 @@ export class Request<T = unknown> {
     op: PendingOp | null,
     map: RankMap | null,
     value: T | null = null,
-    env: RequestEnvelope | null = null,
+    info: RequestInfo | null = null,
   ) {
     this.#t = t;
     this.#op = op;
     this.#map = map;
-    this.#env = env;
+    this.#info = info;
     if (op === null) {
       this.#finished = true;
       this.#value = value;
@@ -93,28 +98,37 @@ export class Request<T = unknown> {
 
   #wait(status: Status | undefined, all: boolean): T {
     if (!this.#finished) {
-      const st = new Status();
       const t = this.#t!;
-      const e = this.#env;
-      const send = e !== null && e.send;
+      const info = this.#info!;
       t.enter(
-        all ? (send ? C_WAITALL_SEND : C_WAITALL) : (send ? C_WAIT_SEND : C_WAIT),
-        e === null ? -1 : e.peer,
-        e === null ? -1 : e.tag,
-        e === null ? -1 : e.context,
+        all ? (info.send ? C_WAITALL_SEND : C_WAITALL) : (info.send ? C_WAIT_SEND : C_WAIT),
+        info.peer,
+        info.tag,
+        info.context,
       );
       try {
-        this.#value = t.wait(this.#op!, st) as T;
+        const m = t.wait(this.#op!);
+        // Now complete: any error below belongs to the operation itself.
+        this.#finished = true;
+        const st = new Status();
+        if (m !== null) {
+          fillStatus(st, m, { localRank: this.#map ?? ((w: number) => w) });
+          if (info.into !== null) {
+            checkInto(m, info.into, info.call);
+            this.#value = undefined as T;
+          } else this.#value = valueOf(m, info.call) as T;
+        }
+        this.#status = st;
       } catch (e) {
-        // An error of the operation itself (truncation, a message of the
-        // wrong kind) completes the request; one that interrupted the wait
-        // (the job stopping, the unexpected queue's bound) leaves it pending.
-        if (!this.#op!.done) throw e;
+        // An error that interrupted the wait (the job stopping, the unexpected
+        // queue's bound) leaves the request pending; one of the operation
+        // (truncation, a message of the wrong kind) completes it.
+        nameCall(info.call, e);
+        if (!this.#finished) throw e;
         this.#error = e;
       } finally {
         t.leave();
       }
-      this.#complete(st);
     }
     return this.#result(status);
   }
@@ -122,16 +136,14 @@ export class Request<T = unknown> {
   /** Makes progress; returns `[true, value]` once complete, else `[false, null]`. */
   test(status?: Status): [boolean, T | null] {
     if (!this.#finished) {
-      if (!this.#t!.test(this.#op!)) return [false, null];
+      try {
+        if (!this.#t!.test(this.#op!)) return [false, null];
+      } catch (e) {
+        throw nameCall(this.#info!.call, e);
+      }
       return [true, this.wait(status)];
     }
     return [true, this.#result(status)];
-  }
-
-  #complete(st: Status): void {
-    this.#finished = true;
-    if (this.#map !== null && st.source >= 0) st.source = this.#map(st.source);
-    this.#status = st;
   }
 
   #result(status?: Status): T {

@@ -9,13 +9,26 @@
 // typed-array kind, a header, or a poison marker), so inputs that disagree
 // between ranks are detected from the messages the algorithm sends anyway.
 
-import type { Comm } from "../comm.ts";
 import { ANY_TAG } from "../constants.ts";
-import { SpmdError, TruncateError } from "../errors.ts";
-import { Status } from "../status.ts";
-import { decode, encode } from "../transport/codec.ts";
+import { SpmdError } from "../errors.ts";
+import { checkInto, isendValue, sendValue, valueOf } from "../_message.ts";
+import { decode, encode, isTypedKind } from "../transport/codec.ts";
 import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
 import type { PendingOp, Transport } from "../transport/transport.ts";
+
+/** What a collective needs of its communicator (a `Comm` is one). */
+export interface CollInit {
+  /** The backend. */
+  readonly transport: Transport;
+  /** Context of the communicator's point-to-point traffic (collectives use the next one). */
+  readonly context: number;
+  /** This rank in the communicator. */
+  readonly rank: number;
+  /** Size of the communicator. */
+  readonly size: number;
+  /** World rank of communicator rank `r`. */
+  worldRank(r: number): number;
+}
 
 /** A communicator seen by a collective algorithm. */
 export class Coll {
@@ -28,13 +41,12 @@ export class Coll {
   /** Tag of the message that the last `recvAccepting` / `recvIntoAny` took (−1 if it could not be read). */
   lastTag = -1;
   readonly #t: Transport;
-  readonly #comm: Comm;
+  readonly #comm: CollInit;
   readonly #ctx: number;
-  readonly #st = new Status();
   #scratch = new ArrayBuffer(0);
 
-  /** Wraps `comm` for its collectives. */
-  constructor(comm: Comm) {
+  /** Wraps a communicator for its collectives. */
+  constructor(comm: CollInit) {
     this.#comm = comm;
     this.#t = comm.transport;
     this.#ctx = collectiveContext(comm.context);
@@ -44,23 +56,23 @@ export class Coll {
 
   /** Sends to communicator rank `dest`. */
   send(value: unknown, dest: number, tag: number): void {
-    this.#t.send(value, this.#comm.worldRank(dest), tag, this.#ctx, this.call);
+    sendValue(this.#t, value, this.#comm.worldRank(dest), tag, this.#ctx, this.call);
   }
 
   /** Starts a send. */
   isend(value: unknown, dest: number, tag: number): PendingOp {
-    return this.#t.isend(value, this.#comm.worldRank(dest), tag, this.#ctx, this.call);
+    return isendValue(this.#t, value, this.#comm.worldRank(dest), tag, this.#ctx, this.call);
   }
 
   /** Receives from communicator rank `src`. */
   recv(src: number, tag: number): unknown {
-    return this.#t.recv(this.#comm.worldRank(src), tag, this.#ctx, null, this.call);
+    return valueOf(this.#t.recv(this.#comm.worldRank(src), tag, this.#ctx), this.call);
   }
 
-  /** Receives the next collective message from `src` whatever its tag; returns the tag in `tagOut.tag`. */
+  /** Receives the next collective message from `src` whatever its tag; returns it with its tag. */
   recvAnyTag(src: number): { value: unknown; tag: number } {
-    const value = this.#t.recv(this.#comm.worldRank(src), ANY_TAG, this.#ctx, this.#st, this.call);
-    return { value, tag: this.#st.tag };
+    const m = this.#t.recv(this.#comm.worldRank(src), ANY_TAG, this.#ctx);
+    return { value: valueOf(m, this.call), tag: m.tag };
   }
 
   /**
@@ -71,11 +83,10 @@ export class Coll {
    */
   recvAccepting(src: number, own: number, accept: (tag: number) => boolean): unknown {
     const w = this.#comm.worldRank(src);
-    this.#t.probe(w, ANY_TAG, this.#ctx, this.#st);
-    const tag = accept(this.#st.tag) ? this.#st.tag : own;
-    const value = this.#t.recv(w, tag, this.#ctx, this.#st, this.call);
-    this.lastTag = this.#st.tag;
-    return value;
+    const found = this.#t.probe(w, ANY_TAG, this.#ctx).tag;
+    const m = this.#t.recv(w, accept(found) ? found : own, this.#ctx);
+    this.lastTag = m.tag;
+    return valueOf(m, this.call);
   }
 
   /**
@@ -85,33 +96,35 @@ export class Coll {
    * consumed either way, so the exchange pattern stays in step.
    */
   recvIntoAny(buf: ArrayBufferView, src: number): number {
-    try {
-      this.#t.recvInto(buf, this.#comm.worldRank(src), ANY_TAG, this.#ctx, this.#st, this.call);
-    } catch (e) {
-      if (e instanceof TruncateError || (e instanceof SpmdError && e.code === "MPI_ERR_TYPE")) {
-        this.lastTag = -1;
-        return -1;
-      }
-      throw e;
+    const m = this.#t.recvInto(buf, this.#comm.worldRank(src), ANY_TAG, this.#ctx);
+    if (!isTypedKind(m.kind) || m.length > buf.byteLength) {
+      this.lastTag = -1;
+      return -1;
     }
-    this.lastTag = this.#st.tag;
-    return this.#st.bytes;
+    this.lastTag = m.tag;
+    return m.length;
   }
 
   /** Receives into a typed array; returns the byte count. */
   recvInto(buf: ArrayBufferView, src: number, tag: number): number {
-    this.#t.recvInto(buf, this.#comm.worldRank(src), tag, this.#ctx, this.#st, this.call);
-    return this.#st.bytes;
+    const m = this.#t.recvInto(buf, this.#comm.worldRank(src), tag, this.#ctx);
+    checkInto(m, buf, this.call);
+    return m.length;
   }
 
-  /** Starts a receive into a typed array. */
+  /** Starts a receive into a typed array (complete it with `waitInto`). */
   irecvInto(buf: ArrayBufferView, src: number, tag: number): PendingOp {
-    return this.#t.irecv(this.#comm.worldRank(src), tag, this.#ctx, buf, this.call);
+    return this.#t.irecv(this.#comm.worldRank(src), tag, this.#ctx, buf);
   }
 
-  /** Waits for a pending op. */
-  wait(op: PendingOp): unknown {
-    return this.#t.wait(op, null);
+  /** Waits for a pending send. */
+  wait(op: PendingOp): void {
+    this.#t.wait(op);
+  }
+
+  /** Waits for a receive started by `irecvInto(buf, ...)`. */
+  waitInto(op: PendingOp, buf: ArrayBufferView): void {
+    checkInto(this.#t.wait(op)!, buf, this.call);
   }
 
   /**

@@ -21,6 +21,10 @@ export { allocTyped, bytesOf, KIND_DATAVIEW, KIND_TYPED_LAST } from "./typed.ts"
 // Message kind codes (word 4 of a frame header). Typed kinds are 1..13
 // (KIND_INT8 ... KIND_TYPED_LAST in typed.ts); these are the others.
 
+/** True for the kinds of typed arrays and DataView (payload bytes are the array's bytes). */
+export function isTypedKind(kind: number): boolean {
+  return kind >= 1 && kind <= KIND_TYPED_LAST;
+}
 /** A number, as one float64. */
 export const KIND_NUMBER = 20;
 /** A string, as UTF-8. */

@@ -56,7 +56,7 @@ export class Message {
   }
 }
 
-/** A posted receive. */
+/** A posted receive; as a pending op it is done once its message has fully arrived. */
 export class RecvOp {
   /** Wanted source (world rank) or ANY_SOURCE. */
   source: number;
@@ -68,22 +68,18 @@ export class RecvOp {
   into: ArrayBufferView | null;
   /** The matched message, once matched. */
   msg: Message | null = null;
-  /** Name of the public call, for errors. */
-  call: string;
 
   /** A receive for (source, tag, context). */
-  constructor(
-    source: number,
-    tag: number,
-    context: number,
-    into: ArrayBufferView | null,
-    call: string,
-  ) {
+  constructor(source: number, tag: number, context: number, into: ArrayBufferView | null) {
     this.source = source;
     this.tag = tag;
     this.context = context;
     this.into = into;
-    this.call = call;
+  }
+
+  /** True once the matched message has fully arrived. */
+  get done(): boolean {
+    return this.msg !== null && this.msg.done;
   }
 }
 

@@ -22,12 +22,14 @@
  * ```text
  * word 0  length, low 32 bits      word 3  context id (communicator)
  * word 1  length, high bits        word 4  kind (codec.ts)
- * word 2  tag                      word 5  sequence number on this ring
+ * word 2  tag                      word 5  (reserved; keeps the payload 8-aligned)
  * ```
  *
  * The producer publishes the header whole (it waits for 24 free bytes), and
  * the payload in chunks as space frees up, so a message may be far larger
- * than the ring: it streams through.
+ * than the ring: it streams through. Only this file reads or writes the
+ * header: producers call `putFrame` (a whole small frame) or `putHeader` +
+ * `putPayload` (streaming); consumers call `readHeader`.
  *
  * @module
  */
@@ -64,8 +66,14 @@ export class Ring {
   head = 0;
   /** Producer: last `tail` seen. Consumer: bytes released, as u32. */
   tail = 0;
-  /** Producer: sequence number of the next message. */
-  seq = 0;
+  /** Consumer: payload length of the header read last by `readHeader`. */
+  hLength = 0;
+  /** Consumer: tag of the header read last. */
+  hTag = 0;
+  /** Consumer: context of the header read last. */
+  hContext = 0;
+  /** Consumer: kind of the header read last. */
+  hKind = 0;
 
   /** Views the ring for the ordered pair (src → dst). */
   constructor(
@@ -100,8 +108,57 @@ export class Ring {
     return free;
   }
 
+  /**
+   * Producer: writes and publishes a whole frame (header, payload, padding)
+   * if it fits now; returns false, writing nothing, when it does not.
+   */
+  putFrame(bytes: Uint8Array, tag: number, context: number, kind: number): boolean {
+    const len = bytes.length;
+    const need = HEADER_BYTES + pad8(len);
+    if (this.freeFor(need) < need) return false;
+    this.putHeader(len, tag, context, kind);
+    this.writeBytes(bytes, 0, len);
+    this.alignHead();
+    this.publish();
+    return true;
+  }
+
+  /** Producer: writes and publishes a frame of one float64 (a number) if it fits now. */
+  putNumber(x: number, tag: number, context: number, kind: number): boolean {
+    if (this.freeFor(HEADER_BYTES + 8) < HEADER_BYTES + 8) return false;
+    this.putHeader(8, tag, context, kind);
+    this.f64[(this.head & this.mask) >>> 3] = x;
+    this.head = (this.head + 8) >>> 0;
+    this.publish();
+    return true;
+  }
+
+  /**
+   * Producer: streams one piece of a payload: writes as much of `bytes` from
+   * `offset` as fits, at most `chunk` bytes (pieces are 8-aligned; the end
+   * of the payload is padded), publishes it, and returns the new offset
+   * (unchanged when the ring is full).
+   */
+  putPayload(bytes: Uint8Array, offset: number, chunk: number): number {
+    const left = bytes.length - offset;
+    const free = this.freeFor(8);
+    if (left <= 0 || free < 8) return offset;
+    let n = free & ~7;
+    if (n > chunk) n = chunk;
+    if (n >= left) {
+      this.writeBytes(bytes, offset, left);
+      this.alignHead();
+      offset += left;
+    } else {
+      this.writeBytes(bytes, offset, n);
+      offset += n;
+    }
+    this.publish();
+    return offset;
+  }
+
   /** Producer: writes a frame header at `head` (caller checked 24 free bytes). */
-  writeHeader(
+  putHeader(
     length: number,
     tag: number,
     context: number,
@@ -115,7 +172,6 @@ export class Ring {
     w[(p + 2) & m] = tag;
     w[(p + 3) & m] = context;
     w[(p + 4) & m] = kind;
-    w[(p + 5) & m] = this.seq++;
     this.head = (this.head + HEADER_BYTES) >>> 0;
   }
 
@@ -136,12 +192,6 @@ export class Ring {
     this.head = (this.head + n) >>> 0;
   }
 
-  /** Producer: writes one float64 at `head` (head is 8-aligned). */
-  writeF64(x: number): void {
-    this.f64[(this.head & this.mask) >>> 3] = x;
-    this.head = (this.head + 8) >>> 0;
-  }
-
   /** Producer: rounds `head` up to a multiple of 8 (the pad bytes are not written). */
   alignHead(): void {
     this.head = pad8(this.head) >>> 0;
@@ -159,9 +209,15 @@ export class Ring {
     return (Atomics.load(this.ctl, this.headWord) - this.tail) >>> 0;
   }
 
-  /** Consumer: header word `i` (0..5) of the frame at `tail + offset`. */
-  headerWord(offset: number, i: number): number {
-    return this.i32[(((this.tail + offset) >>> 2) + i) & (this.mask >> 2)];
+  /** Consumer: reads the header of the frame at `tail + offset` into `hLength`, `hTag`, `hContext`, `hKind`. */
+  readHeader(offset: number): void {
+    const w = this.i32;
+    const m = this.mask >> 2;
+    const p = (this.tail + offset) >>> 2;
+    this.hLength = (w[p & m] >>> 0) + (w[(p + 1) & m] >>> 0) * 4294967296;
+    this.hTag = w[(p + 2) & m];
+    this.hContext = w[(p + 3) & m];
+    this.hKind = w[(p + 4) & m];
   }
 
   /** Consumer: the float64 at `tail + offset` (8-aligned). */
@@ -216,9 +272,9 @@ export function unreadFrames(sab: SharedArrayBuffer, layout: ShmLayout, src: num
   const out: UnreadFrame[] = [];
   let at = 0;
   while (avail - at >= HEADER_BYTES) {
-    const length = (r.headerWord(at, 0) >>> 0) + (r.headerWord(at, 1) >>> 0) * 4294967296;
-    const next = at + HEADER_BYTES + pad8(length);
-    out.push({ length, tag: r.headerWord(at, 2), context: r.headerWord(at, 3), whole: next <= avail });
+    r.readHeader(at);
+    const next = at + HEADER_BYTES + pad8(r.hLength);
+    out.push({ length: r.hLength, tag: r.hTag, context: r.hContext, whole: next <= avail });
     at = next;
   }
   return out;

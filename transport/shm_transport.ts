@@ -1,35 +1,33 @@
 /**
  * The shared-memory backend: one rank's endpoint on the job's rings.
  *
- * The data path of one message reads forward through these files:
- * `Comm.send` → `codec.ts` (kind + bytes) → `ring.ts` (frame into the ring
- * to the destination) → `wait.ts` (doorbell, if the receiver sleeps) →
- * `progressIn` here (frame out of the ring) → `matcher.ts` (posted receive
- * or unexpected queue) → `Comm.recv`.
+ * A message travels through these files: `Comm.send` → `codec.ts` (kind +
+ * bytes) → `outbox.ts` (into the ring to the destination, or queued and
+ * streamed) → `ring.ts` (the frame) → `wait.ts` (the doorbell, if the
+ * receiver sleeps) → `inbox.ts` (out of the ring, matched by `matcher.ts`
+ * to a posted receive or queued as unexpected) → `Comm.recv` (decoded).
+ * `activity.ts` records what the rank is doing for the launcher.
  *
- * Sends that do not fit into the ring at once queue per destination and
- * stream as space frees up; every wait of this rank keeps that streaming and
- * the draining of all incoming rings going, so two ranks that send to each
- * other at once make progress.
+ * Every wait of a rank is the one loop in {@linkcode ShmTransport}: a round
+ * of progress on every ring (queued sends stream out, incoming frames come
+ * in), then a check of what the call waits for, then spin or sleep. So two
+ * ranks that send to each other at once both make progress.
  *
  * @module
  */
 
-import { SpmdError, TruncateError } from "../errors.ts";
-import type { Status } from "../status.ts";
-import { allocTyped, bytesOf, decode, encode, KIND_DATAVIEW, KIND_NUMBER, KIND_TYPED_LAST, kindName } from "./codec.ts";
-import { Matcher, Message, RecvOp } from "./matcher.ts";
-import { HEADER_BYTES, pad8, Ring } from "./ring.ts";
+import { unnamedError } from "../errors.ts";
 import { Activity, isEnded } from "./activity.ts";
-import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
-import type { Leftover, PendingOp, Transport } from "./transport.ts";
 import { callCode } from "./calls.ts";
+import { Inbox } from "./inbox.ts";
+import { type Message, RecvOp } from "./matcher.ts";
+import { Outbox, SendOp, SENT } from "./outbox.ts";
+import { Ring } from "./ring.ts";
+import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
+import type { Envelope, Incoming, Leftover, PendingOp, Transport } from "./transport.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter } from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");
-
-/** Largest chunk published at once while streaming, so the receiver can copy out while we copy in. */
-const CHUNK = 64 * 1024;
 
 /**
  * Default bound of a rank's unexpected-message queue (messages that arrived
@@ -41,32 +39,19 @@ export const UNEXPECTED_LIMIT_BYTES = 1024 * 1024 * 1024;
 /** Default bound on the number of unexpected messages. */
 export const UNEXPECTED_LIMIT_MESSAGES = 1 << 20;
 
-/** A send waiting for ring space. */
-class SendOp implements PendingOp {
-  done = false;
-  headerDone = false;
-  offset = 0;
-  constructor(
-    readonly dest: number,
-    readonly tag: number,
-    readonly context: number,
-    readonly kind: number,
-    readonly bytes: Uint8Array,
-    readonly call: string,
-  ) {}
-}
-
-/** A finished send (fast path). */
-const SENT: PendingOp = { done: true };
-
-/** A receive request as seen by `test`/`wait`. */
-class RecvRequest implements PendingOp {
-  constructor(readonly op: RecvOp) {}
-  get done(): boolean {
-    const m = this.op.msg;
-    return m !== null && m.done;
-  }
-}
+// What a blocking call waits for (the argument of #block).
+/** A message matching the wanted envelope, taken from the unexpected queue. */
+const W_TAKE = 0;
+/** A posted receive to be matched. */
+const W_MATCH = 1;
+/** A matched message to arrive fully. */
+const W_MESSAGE = 2;
+/** A queued send to leave. */
+const W_SEND = 3;
+/** A message matching the wanted envelope, left in place. */
+const W_PROBE = 4;
+/** Every queued send to leave (or to be owed only to ranks that ended). */
+const W_SENDS = 5;
 
 /** Options of {@linkcode ShmTransport}. */
 export interface ShmTransportOptions {
@@ -96,21 +81,18 @@ export class ShmTransport implements Transport {
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
   readonly #activity: Activity;
-  readonly #out: (Ring | null)[] = [];
-  readonly #in: (Ring | null)[] = [];
-  readonly #cur: (Message | null)[] = [];
-  readonly #queue: SendOp[][] = [];
-  #pendingOut = 0;
-  #arrivals = 0;
-  readonly #matcher = new Matcher();
   readonly #waiter: Waiter;
-  readonly #onAbort?: (code: number, message: string) => void;
-  readonly #limitBytes: number;
-  readonly #limitMessages: number;
+  readonly #out: Outbox;
+  readonly #in: Inbox;
   /** Receives started by `irecv` and not yet waited for to completion. */
   readonly #open = new Set<RecvOp>();
-  /** First message that arrived past the queue's bound, until the bound error is raised at a safe point. */
-  #overflow: Message | null = null;
+  readonly #onAbort?: (code: number, message: string) => void;
+  // The envelope a W_TAKE / W_PROBE wait looks for, and what it found (waits never nest).
+  #wSource = 0;
+  #wTag = 0;
+  #wContext = 0;
+  #wArrivals = -1;
+  #wFound: Message | null = null;
 
   /** Attaches rank `rank` to the job's shared memory. */
   constructor(options: ShmTransportOptions) {
@@ -122,19 +104,21 @@ export class ShmTransport implements Transport {
     this.#sab = sab;
     this.#ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
     this.#activity = new Activity(this.#ctl, activityBase(layout, rank), H_ABORT);
+    const outRings: (Ring | null)[] = [];
+    const inRings: (Ring | null)[] = [];
     for (let p = 0; p < layout.size; p++) {
-      this.#out.push(p === rank ? null : new Ring(sab, layout, rank, p));
-      this.#in.push(p === rank ? null : new Ring(sab, layout, p, rank));
-      this.#cur.push(null);
-      this.#queue.push([]);
+      outRings.push(p === rank ? null : new Ring(sab, layout, rank, p));
+      inRings.push(p === rank ? null : new Ring(sab, layout, p, rank));
     }
+    this.#out = new Outbox(outRings, this.#ctl, layout.doorbellWord, this.#activity);
+    this.#in = new Inbox(rank, inRings, this.#ctl, layout.doorbellWord, this.#activity, {
+      bytes: options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES,
+      messages: options.unexpectedMessages ?? UNEXPECTED_LIMIT_MESSAGES,
+    });
     const cores = navigator.hardwareConcurrency || 1;
-    const spin = options.spin ??
-      (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
+    const spin = options.spin ?? (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity);
     this.#onAbort = options.onAbort;
-    this.#limitBytes = options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES;
-    this.#limitMessages = options.unexpectedMessages ?? UNEXPECTED_LIMIT_MESSAGES;
     this.#activity.start();
   }
 
@@ -142,8 +126,6 @@ export class ShmTransport implements Transport {
   get closed(): boolean {
     return this.#closed;
   }
-
-  // ---- activity (the one place where a call is recorded) --------------------
 
   /** Records the start of an spmd call (outermost only). */
   enter(call: number, peer: number, tag: number, context: number): void {
@@ -158,527 +140,205 @@ export class ShmTransport implements Transport {
   // ---- sending ---------------------------------------------------------------
 
   /** Blocking standard-mode send. */
-  send(
-    value: unknown,
-    dest: number,
-    tag: number,
-    context: number,
-    call: string,
-  ): void {
-    this.#live(call);
-    if (dest === this.rank) return this.#sendSelf(value, tag, context, call);
-    const r = this.#out[dest]!;
-    const q = this.#queue[dest];
-    if (
-      typeof value === "number" && q.length === 0 &&
-      r.freeFor(HEADER_BYTES + 8) >= HEADER_BYTES + 8
-    ) {
-      r.writeHeader(8, tag, context, KIND_NUMBER);
-      r.writeF64(value);
-      this.#publish(r, dest);
-      return;
-    }
-    const { kind, bytes } = encode(value, call);
-    const len = bytes.length;
-    if (
-      q.length === 0 &&
-      r.freeFor(HEADER_BYTES + pad8(len)) >= HEADER_BYTES + pad8(len) &&
-      len <= CHUNK
-    ) {
-      r.writeHeader(len, tag, context, kind);
-      r.writeBytes(bytes, 0, len);
-      r.alignHead();
-      this.#publish(r, dest);
-      return;
-    }
-    const op = new SendOp(dest, tag, context, kind, bytes, call);
-    q.push(op);
-    this.#pendingOut++;
-    this.#waitOp(op);
+  send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void {
+    this.#live();
+    if (dest === this.rank) return this.#in.arriveSelf(kind, bytes, tag, context);
+    if (this.#out.tryNow(kind, bytes, dest, tag, context)) return;
+    this.#block(W_SEND, this.#out.queue(kind, bytes, dest, tag, context));
+  }
+
+  /** Blocking send of a one-float64 message. */
+  sendNumber(x: number, kind: number, dest: number, tag: number, context: number): void {
+    this.#live();
+    if (dest !== this.rank && this.#out.tryNumber(x, kind, dest, tag, context)) return;
+    this.send(kind, new Uint8Array(new Float64Array([x]).buffer), dest, tag, context);
   }
 
   /** Starts a send. */
-  isend(
-    value: unknown,
-    dest: number,
-    tag: number,
-    context: number,
-    call: string,
-  ): PendingOp {
-    this.#live(call);
+  isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp {
+    this.#live();
     if (dest === this.rank) {
-      this.#sendSelf(value, tag, context, call);
+      this.#in.arriveSelf(kind, bytes, tag, context);
       return SENT;
     }
-    const { kind, bytes } = encode(value, call);
-    const op = new SendOp(dest, tag, context, kind, bytes, call);
-    this.#queue[dest].push(op);
-    this.#pendingOut++;
-    this.#pushOut(dest);
-    return op;
-  }
-
-  #publish(r: Ring, dest: number): void {
-    r.publish();
-    this.#activity.sent();
-    wake(this.#ctl, this.layout.doorbellWord, dest);
-  }
-
-  /** Streams queued sends to `dest` as far as ring space allows. */
-  #pushOut(dest: number): boolean {
-    const q = this.#queue[dest];
-    const r = this.#out[dest]!;
-    let moved = false;
-    while (q.length > 0) {
-      const op = q[0];
-      const len = op.bytes.length;
-      if (!op.headerDone) {
-        if (r.freeFor(HEADER_BYTES) < HEADER_BYTES) break;
-        r.writeHeader(len, op.tag, op.context, op.kind);
-        op.headerDone = true;
-        moved = true;
-      }
-      let free = r.freeFor(8);
-      while (op.offset < len && free >= 8) {
-        const left = len - op.offset;
-        let n = free & ~7;
-        if (n > CHUNK) n = CHUNK;
-        if (n >= left) {
-          r.writeBytes(op.bytes, op.offset, left);
-          r.alignHead();
-          op.offset = len;
-        } else {
-          r.writeBytes(op.bytes, op.offset, n);
-          op.offset += n;
-        }
-        r.publish();
-        wake(this.#ctl, this.layout.doorbellWord, dest);
-        moved = true;
-        free = r.freeFor(8);
-      }
-      if (op.offset < len) break;
-      r.publish();
-      this.#activity.sent();
-      wake(this.#ctl, this.layout.doorbellWord, dest);
-      op.done = true;
-      q.shift();
-      this.#pendingOut--;
-    }
-    return moved;
-  }
-
-  #sendSelf(value: unknown, tag: number, context: number, call: string): void {
-    const { kind, bytes } = encode(value, call);
-    const m = new Message(this.rank, tag, context, kind, bytes.length);
-    const op = this.#matcher.arrive(m);
-    if (op === null) {
-      try {
-        this.#checkBound(m);
-      } catch (e) {
-        this.#matcher.drop(m); // not sent: take it back out
-        throw e;
-      }
-    }
-    this.#prepare(m, op);
-    if (kind === KIND_NUMBER) {
-      m.value = new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0];
-    } else if (m.bytes !== null) m.bytes.set(bytes);
-    m.received = m.length;
-    m.done = true;
-    this.#arrivals++;
-    this.#activity.sent();
-    this.#activity.received();
+    return this.#out.queue(kind, bytes, dest, tag, context);
   }
 
   // ---- receiving -------------------------------------------------------------
 
-  /** Chooses where the payload of a just-arrived message goes. */
-  #prepare(m: Message, op: RecvOp | null): void {
-    const kind = m.kind;
-    const typed = kind >= 1 && kind <= KIND_TYPED_LAST;
-    if (op !== null && op.into !== null) {
-      // recvInto: stream straight into the caller's buffer when it fits.
-      if (typed && m.length <= op.into.byteLength) {
-        m.bytes = bytesOf(op.into);
-        m.value = op.into;
-      }
-      return; // otherwise discard; the receive reports the error
-    }
-    if (typed) {
-      const v = allocTyped(kind, m.length);
-      m.value = v;
-      m.bytes = kind === KIND_DATAVIEW ? new Uint8Array((v as DataView).buffer) : bytesOf(v);
-    } else if (kind !== KIND_NUMBER) {
-      m.bytes = new Uint8Array(m.length);
-    }
-  }
-
-  /** Drains the ring from `src`; returns true if anything moved. */
-  #pullIn(src: number): boolean {
-    const r = this.#in[src]!;
-    const avail = r.available();
-    if (avail === 0) return false;
-    let used = 0;
-    while (avail > used) {
-      let m = this.#cur[src];
-      if (m === null) {
-        // Headers are always published whole.
-        const length = (r.headerWord(used, 0) >>> 0) +
-          (r.headerWord(used, 1) >>> 0) * 4294967296;
-        m = new Message(
-          src,
-          r.headerWord(used, 2),
-          r.headerWord(used, 3),
-          r.headerWord(used, 4),
-          length,
-        );
-        used += HEADER_BYTES;
-        this.#arrivals++;
-        const op = this.#matcher.arrive(m);
-        if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
-        this.#prepare(m, op);
-        this.#cur[src] = m;
-      }
-      const padded = pad8(m.length);
-      let n = padded - m.received;
-      if (n > avail - used) n = avail - used;
-      if (n > 0) {
-        if (m.kind === KIND_NUMBER) m.value = r.readF64(used);
-        else if (m.bytes !== null) {
-          let copy = m.length - m.received;
-          if (copy > n) copy = n;
-          r.readBytes(used, m.bytes, m.received, copy);
-        }
-        m.received += n;
-        used += n;
-      }
-      if (m.received !== padded) break;
-      m.received = m.length;
-      m.done = true;
-      this.#cur[src] = null;
-      this.#activity.received();
-    }
-    r.release(used);
-    wake(this.#ctl, this.layout.doorbellWord, src);
-    return true;
-  }
-
-  /**
-   * Throws the unexpected-queue bound error if the queue went past its bound.
-   * Called only at safe points: where the current call has claimed no
-   * message, so that a caller who catches the error and carries on loses
-   * nothing and sees nothing twice (the frames are already in the queue).
-   */
-  #raiseOverflow(): void {
-    const m = this.#overflow;
-    if (m === null) return;
-    this.#overflow = null;
-    this.#checkBound(m);
-  }
-
-  #overBound(): boolean {
-    const mt = this.#matcher;
-    return mt.unexpectedBytes > this.#limitBytes || mt.unexpectedCount > this.#limitMessages;
-  }
-
-  /** Fails clearly when the unexpected queue outgrows its bound. */
-  #checkBound(m: Message): void {
-    const mt = this.#matcher;
-    if (!this.#overBound()) return;
-    const bySource = new Map<number, number>();
-    for (const u of mt.unexpectedList()) bySource.set(u.source, (bySource.get(u.source) ?? 0) + 1);
-    const top = [...bySource].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, n]) => `${n} from rank ${s}`);
-    throw new SpmdError(
-      `rank ${this.rank}: ${mt.unexpectedCount} messages (${mt.unexpectedBytes} bytes) arrived that no receive has ` +
-        `taken, past the bound of ${this.#limitMessages} messages / ${this.#limitBytes} bytes (${top.join(", ")}; ` +
-        `latest: tag ${m.tag} from rank ${m.source}): a rank is sending faster than this one receives`,
-      "MPI_ERR_NO_MEM",
-    );
-  }
-
-  /** One round of progress on every ring. Returns true if anything moved. */
-  #progress(): boolean {
-    let moved = false;
-    if (this.#pendingOut > 0) {
-      for (let d = 0; d < this.size; d++) {
-        if (this.#queue[d].length > 0 && this.#pushOut(d)) moved = true;
-      }
-    }
-    const inn = this.#in;
-    for (let s = 0; s < inn.length; s++) {
-      if (inn[s] !== null && this.#pullIn(s)) moved = true;
-    }
-    return moved;
-  }
-
-  /** The value of a complete message, and its status. */
-  #finish(m: Message, status: Status | null, call: string): unknown {
-    if (status !== null) {
-      status.source = m.source;
-      status.tag = m.tag;
-      status.bytes = m.length;
-    }
-    if (m.kind === KIND_NUMBER || (m.kind >= 1 && m.kind <= KIND_TYPED_LAST)) {
-      return m.value;
-    }
-    return decode(m.kind, m.bytes!, call, m.source, m.tag);
-  }
-
-  /** Waits until `m` is complete. */
-  #waitMessage(m: Message): void {
-    if (m.done) return;
-    const w = this.#waiter;
-    w.begin();
-    try {
-      while (!m.done) if (!this.#progress()) w.idle();
-    } finally {
-      w.end();
-    }
-  }
-
   /** Blocking receive. */
-  recv(
-    source: number,
-    tag: number,
-    context: number,
-    status: Status | null,
-    call: string,
-  ): unknown {
-    this.#live(call);
-    const matcher = this.#matcher;
+  recv(source: number, tag: number, context: number): Incoming {
+    this.#live();
+    const matcher = this.#in.matcher;
     let m = matcher.unexpectedCount > 0 ? matcher.take(source, tag, context) : null;
     if (m === null) {
-      const w = this.#waiter;
-      w.begin();
-      try {
-        for (;;) {
-          const before = this.#arrivals;
-          if (this.#progress()) {
-            if (
-              this.#arrivals !== before &&
-              (m = matcher.take(source, tag, context)) !== null
-            ) break;
-            this.#raiseOverflow(); // nothing claimed yet
-          } else if (source >= 0 && this.#ended(source)) {
-            // Its last frames are in the ring before its "ended" mark: take them in.
-            this.#progress();
-            if ((m = matcher.take(source, tag, context)) !== null) break;
-            throw this.#noSender(call, source, tag);
-          } else w.idle();
-        }
-      } finally {
-        w.end();
-      }
+      this.#wSource = source;
+      this.#wTag = tag;
+      this.#wContext = context;
+      this.#wArrivals = this.#in.arrivals;
+      this.#block(W_TAKE, null);
+      m = this.#wFound!;
+      this.#wFound = null;
     }
-    this.#waitMessage(m);
-    return this.#finish(m, status, call);
+    if (!m.done) this.#block(W_MESSAGE, m);
+    return m;
   }
 
-  /** Blocking receive into a caller's typed array. */
-  recvInto(
-    into: ArrayBufferView,
-    source: number,
-    tag: number,
-    context: number,
-    status: Status | null,
-    call: string,
-  ): void {
-    this.#live(call);
-    const op = new RecvRequest(this.#post(source, tag, context, into, call));
+  /** Blocking receive into a caller's typed array (when the message is typed and fits). */
+  recvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming {
+    this.#live();
+    const op = new RecvOp(source, tag, context, into);
+    this.#in.post(op);
     try {
-      this.wait(op, status);
+      return this.#waitRecv(op);
     } catch (e) {
       // Withdraw a receive that matched nothing, so no later message goes to it.
-      if (op.op.msg === null) this.#matcher.cancel(op.op);
+      if (op.msg === null) this.#in.matcher.cancel(op);
       throw e;
     }
   }
 
   /** Starts a receive; until it is waited for, finalize reports it as left pending. */
-  irecv(
-    source: number,
-    tag: number,
-    context: number,
-    into: ArrayBufferView | null,
-    call: string,
-  ): PendingOp {
-    this.#live(call);
-    const op = this.#post(source, tag, context, into, call);
+  irecv(source: number, tag: number, context: number, into: ArrayBufferView | null): PendingOp {
+    this.#live();
+    const op = new RecvOp(source, tag, context, into);
+    this.#in.post(op);
     this.#open.add(op);
-    return new RecvRequest(op);
-  }
-
-  /** Posts a receive to the matcher. */
-  #post(source: number, tag: number, context: number, into: ArrayBufferView | null, call: string): RecvOp {
-    const op = new RecvOp(source, tag, context, into, call);
-    const m = this.#matcher.post(op);
-    if (m !== null && into !== null && m.bytes !== null) {
-      // Matched a message that arrived earlier: move it into the caller's
-      // buffer; if it is still streaming, the rest lands there directly.
-      if (
-        m.kind >= 1 && m.kind <= KIND_TYPED_LAST && m.length <= into.byteLength
-      ) {
-        const dst = bytesOf(into);
-        const have = m.received < m.length ? m.received : m.length;
-        dst.set(m.bytes.subarray(0, have));
-        m.bytes = dst;
-        m.value = into;
-      }
-    }
     return op;
-  }
-
-  /** Completes a receive's result or throws its error. */
-  #recvResult(op: RecvOp, status: Status | null): unknown {
-    const m = op.msg!;
-    this.#open.delete(op);
-    if (op.into !== null) {
-      const typed = m.kind >= 1 && m.kind <= KIND_TYPED_LAST;
-      if (!typed) {
-        throw new SpmdError(
-          `${op.call}: message from rank ${m.source} (tag ${m.tag}) is a ${
-            kindName(m.kind)
-          }, not a typed array; it was consumed`,
-          "MPI_ERR_TYPE",
-        );
-      }
-      if (m.length > op.into.byteLength) {
-        throw new TruncateError(
-          `${op.call}: message of ${m.length} bytes from rank ${m.source} (tag ${m.tag}) does not fit the ${op.into.constructor.name} of ${op.into.byteLength} bytes; it was consumed (MPI_ERR_TRUNCATE)`,
-        );
-      }
-      if (status !== null) {
-        status.source = m.source;
-        status.tag = m.tag;
-        status.bytes = m.length;
-      }
-      return undefined;
-    }
-    return this.#finish(m, status, op.call);
   }
 
   /** Reports whether `op` has completed, making progress first. */
   test(op: PendingOp): boolean {
-    this.#live("test");
+    this.#live();
     if (!op.done) {
       this.#progress();
-      if (!op.done && (!(op instanceof RecvRequest) || op.op.msg === null)) this.#raiseOverflow();
+      if (!op.done && (!(op instanceof RecvOp) || op.msg === null)) this.#in.raiseOverflow();
     }
     return op.done;
   }
 
-  /** Waits for a pending op; returns the value of a receive. */
-  wait(op: PendingOp, status: Status | null): unknown {
-    this.#live("wait");
-    if (op instanceof RecvRequest) {
-      const rop = op.op;
-      if (rop.msg === null) {
-        const w = this.#waiter;
-        w.begin();
-        try {
-          while (rop.msg === null) {
-            if (this.#progress()) {
-              if (rop.msg === null) this.#raiseOverflow(); // the request stays posted
-            } else if (rop.source >= 0 && this.#ended(rop.source)) {
-              this.#progress();
-              if (rop.msg === null) throw this.#noSender(rop.call, rop.source, rop.tag);
-            } else w.idle();
-          }
-        } finally {
-          w.end();
-        }
-      }
-      this.#waitMessage(rop.msg!);
-      return this.#recvResult(rop, status);
+  /** Waits for a pending op; returns the message of a receive. */
+  wait(op: PendingOp): Incoming | null {
+    this.#live();
+    if (op instanceof RecvOp) {
+      const m = this.#waitRecv(op);
+      this.#open.delete(op);
+      return m;
     }
-    this.#waitOp(op);
-    return undefined;
+    if (!op.done) this.#block(W_SEND, op);
+    return null;
   }
 
-  #waitOp(op: PendingOp): void {
-    if (op.done) return;
-    const w = this.#waiter;
-    w.begin();
-    try {
-      while (!op.done) {
-        if (this.#progress()) continue;
-        if (op instanceof SendOp && this.#ended(op.dest)) this.#dropSend(op);
-        w.idle();
-      }
-    } finally {
-      w.end();
-    }
-  }
-
-  /** True once rank `r` has finalized (or failed): it will never read or send again. */
-  #ended(r: number): boolean {
-    return isEnded(this.#ctl, activityBase(this.layout, r));
-  }
-
-  /** Gives up a send whose receiver has ended, and says so. */
-  #dropSend(op: SendOp): never {
-    const q = this.#queue[op.dest];
-    const i = q.indexOf(op);
-    if (i >= 0) {
-      q.splice(i, 1);
-      this.#pendingOut--;
-    }
-    throw new SpmdError(
-      `${op.call}: rank ${op.dest} has finished, so this message (tag ${op.tag}, ${op.bytes.length} bytes` +
-        `${op.headerDone ? ", partly transferred" : ""}) can never be received`,
-      "MPI_ERR_OTHER",
-    );
-  }
-
-  /** The error of a receive from a specific rank that has ended without sending a match. */
-  #noSender(call: string, source: number, tag: number): SpmdError {
-    return new SpmdError(
-      `${call}: rank ${source} has finished without sending a matching message (tag ${tag === -1 ? "ANY_TAG" : tag}` +
-        `); this receive can never complete`,
-      "MPI_ERR_OTHER",
-    );
+  #waitRecv(op: RecvOp): Message {
+    if (op.msg === null) this.#block(W_MATCH, op);
+    const m = op.msg!;
+    if (!m.done) this.#block(W_MESSAGE, m);
+    return m;
   }
 
   // ---- probing ---------------------------------------------------------------
 
   /** Non-blocking probe. */
-  iprobe(
-    source: number,
-    tag: number,
-    context: number,
-    status: Status,
-  ): boolean {
-    this.#live("iprobe");
+  iprobe(source: number, tag: number, context: number): Envelope | null {
+    this.#live();
     this.#progress();
-    this.#raiseOverflow();
-    const m = this.#matcher.peek(source, tag, context);
-    if (m === null) return false;
-    status.source = m.source;
-    status.tag = m.tag;
-    status.bytes = m.length;
-    return true;
+    this.#in.raiseOverflow();
+    return this.#in.matcher.peek(source, tag, context);
   }
 
   /** Blocking probe. */
-  probe(source: number, tag: number, context: number, status: Status): void {
-    this.#live("probe");
+  probe(source: number, tag: number, context: number): Envelope {
+    this.#live();
+    const m = this.#in.matcher.peek(source, tag, context);
+    if (m !== null) return m;
+    this.#wSource = source;
+    this.#wTag = tag;
+    this.#wContext = context;
+    this.#block(W_PROBE, null);
+    const found = this.#wFound!;
+    this.#wFound = null;
+    return found;
+  }
+
+  // ---- the one wait loop ---------------------------------------------------------
+
+  /** Makes progress until what `kind` waits for (on `target`) is there; spins, then sleeps. */
+  #block(kind: number, target: unknown): void {
     const w = this.#waiter;
     w.begin();
     try {
       for (;;) {
-        const m = this.#matcher.peek(source, tag, context);
-        if (m !== null) {
-          status.source = m.source;
-          status.tag = m.tag;
-          status.bytes = m.length;
-          return;
-        }
-        if (!this.#progress()) w.idle();
-        else this.#raiseOverflow();
+        const moved = this.#progress();
+        if (this.#ready(kind, target)) return;
+        if (moved) {
+          // A safe point: the call has claimed no message yet.
+          if (kind === W_TAKE || kind === W_MATCH || kind === W_PROBE) this.#in.raiseOverflow();
+        } else if (this.#stuck(kind, target)) return;
+        else w.idle();
       }
     } finally {
       w.end();
     }
+  }
+
+  #ready(kind: number, target: unknown): boolean {
+    switch (kind) {
+      case W_TAKE: {
+        if (this.#in.arrivals === this.#wArrivals) return false;
+        this.#wArrivals = this.#in.arrivals;
+        return (this.#wFound = this.#in.matcher.take(this.#wSource, this.#wTag, this.#wContext)) !== null;
+      }
+      case W_MATCH:
+        return (target as RecvOp).msg !== null;
+      case W_MESSAGE:
+        return (target as Message).done;
+      case W_SEND:
+        return (target as PendingOp).done;
+      case W_PROBE:
+        return (this.#wFound = this.#in.matcher.peek(this.#wSource, this.#wTag, this.#wContext)) !== null;
+      default:
+        return this.#out.pending === 0;
+    }
+  }
+
+  /**
+   * Nothing moved: decides whether waiting can ever end. A wait on a rank
+   * that has ended fails at once (after taking in its last frames); a
+   * finalize owed only to ended ranks is over. True ends the wait.
+   */
+  #stuck(kind: number, target: unknown): boolean {
+    if (kind === W_TAKE || kind === W_MATCH) {
+      const source = kind === W_TAKE ? this.#wSource : (target as RecvOp).source;
+      if (source < 0 || !this.#ended(source)) return false;
+      this.#progress(); // its last frames are in the ring before its "ended" mark
+      if (this.#ready(kind, target)) return true;
+      const tag = kind === W_TAKE ? this.#wTag : (target as RecvOp).tag;
+      throw unnamedError(
+        `rank ${source} has finished without sending a matching message (tag ${tag === -1 ? "ANY_TAG" : tag}); ` +
+          `this receive can never complete`,
+        "MPI_ERR_OTHER",
+      );
+    }
+    if (kind === W_SEND && target instanceof SendOp && this.#ended(target.dest)) {
+      this.#out.drop(target);
+      throw unnamedError(
+        `rank ${target.dest} has finished, so this message (tag ${target.tag}, ${target.bytes.length} bytes` +
+          `${target.headerDone ? ", partly transferred" : ""}) can never be received`,
+        "MPI_ERR_OTHER",
+      );
+    }
+    return kind === W_SENDS && this.#out.onlyTo((r) => this.#ended(r));
+  }
+
+  /** One round of progress on every ring. Returns true if anything moved. */
+  #progress(): boolean {
+    const out = this.#out.progress();
+    return this.#in.progress() || out;
+  }
+
+  /** True once rank `r` has finalized (or failed): it will never read or send again. */
+  #ended(r: number): boolean {
+    return isEnded(this.#ctl, activityBase(this.layout, r));
   }
 
   // ---- job control -----------------------------------------------------------
@@ -693,31 +353,20 @@ export class ShmTransport implements Transport {
 
   /**
    * Completes every pending send whose receiver is still running, then
-   * closes this endpoint. Returns the messages that will never be received:
-   * those that arrived here and no receive took, and this rank's sends
-   * whose receiver has ended. Never waits for a rank that has finished.
-   * `exit` marks the rank as ended by `Deno.exit(0)`, for reports.
+   * closes this endpoint. Returns what will never be received: messages
+   * that arrived here and no receive took, receives started and never
+   * waited for, and this rank's sends to ranks that have ended.
    */
   finalize(exit = false): Leftover[] {
     if (this.#closed) return [];
-    const w = this.#waiter;
     this.enter(C_FINALIZE, -1, -1, -1);
-    w.begin();
     try {
-      while (this.#pendingOut > 0) {
-        if (this.#progress()) continue;
-        if (this.#sendsOnlyToEnded()) break;
-        w.idle();
-      }
+      if (this.#out.pending > 0) this.#block(W_SENDS, null);
     } finally {
-      w.end();
       this.leave();
     }
     this.#progress(); // take in what has arrived, for the leftover check
-    const left: Leftover[] = [];
-    for (const m of this.#matcher.unexpectedList()) {
-      left.push({ source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: m.done });
-    }
+    const left = this.#in.leftovers(this.#open);
     for (const op of this.#open) {
       const m = op.msg;
       left.push(
@@ -726,24 +375,7 @@ export class ShmTransport implements Transport {
           : { source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: m.done },
       );
     }
-    for (let src = 0; src < this.size; src++) {
-      const m = this.#cur[src];
-      if (m !== null && m.recv !== null && !this.#open.has(m.recv)) {
-        left.push({ source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: false });
-      }
-    }
-    for (const q of this.#queue) {
-      for (const op of q) {
-        left.push({
-          source: this.rank,
-          dest: op.dest,
-          tag: op.tag,
-          context: op.context,
-          bytes: op.bytes.length,
-          whole: false,
-        });
-      }
-    }
+    left.push(...this.#out.leftovers(this.rank));
     this.#closed = true;
     this.#activity.finish(exit);
     // Ranks finishing their own sends to this one stop waiting for it now.
@@ -751,24 +383,16 @@ export class ShmTransport implements Transport {
     return left;
   }
 
-  /** True when every rank that this one still has queued sends for has ended (so will never read them). */
-  #sendsOnlyToEnded(): boolean {
-    for (let d = 0; d < this.size; d++) {
-      if (this.#queue[d].length > 0 && !this.#ended(d)) return false;
-    }
-    return true;
-  }
-
   /** Marks the endpoint closed without draining (the job is being torn down). */
   close(): void {
     this.#closed = true;
   }
 
-  #live(call: string): void {
+  #live(): void {
     if (this.#closed || this.#ctl[H_ENDED] !== 0 || this.#ctl[H_ABORT] !== 0) {
       if (!this.#closed && this.#ctl[H_ENDED] === 0) this.#waiter.checkAbort();
-      throw new SpmdError(
-        `${call}: the communicator is no longer usable: ` +
+      throw unnamedError(
+        "the communicator is no longer usable: " +
           (this.#ctl[H_ENDED] !== 0
             ? "this rank's job has ended"
             : `rank ${this.rank} has finalized (its program and all its pending work had finished, or it called ` +

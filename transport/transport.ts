@@ -1,28 +1,79 @@
 /**
- * The interface between communicators and a backend.
+ * The backend interface: what a communicator needs from whatever carries
+ * its bytes. It is written so that a second backend — MPI over Deno FFI —
+ * can be built from this file alone.
  *
- * A {@linkcode Transport} moves values between world ranks with MPI
- * matching on (source, tag, context). Communicators translate their own
- * rank numbers to world ranks and pick the context; collectives are built on
- * communicators. The shared-memory backend (`shm_transport.ts`) implements
- * this today; a backend over a real MPI library through Deno FFI implements
- * the same calls (context ↔ MPI communicator, kind + bytes ↔ MPI_BYTE
- * messages with a small header).
+ * ## What a backend does
+ * A backend moves already-encoded messages between the world ranks of one
+ * job and matches them as MPI does. Everything above it is shared by every
+ * backend and is not its business: turning values into bytes and back
+ * (`codec.ts`), checking arguments, translating communicator ranks to world
+ * ranks, and the wording of errors (`comm.ts`, `request.ts`,
+ * `collectives/`). A backend never sees a JavaScript value other than bytes,
+ * a number, or a caller's typed array to receive into.
  *
- * Every call that may block passes {@linkcode Transport.enter} (with a code
- * from `calls.ts`) and
- * {@linkcode Transport.leave}: the one place where what a rank is doing is
- * recorded (for failure reports today, for a timeline trace later).
+ * - **Messages.** A message is an envelope — source, tag, context — plus a
+ *   `kind` (a small integer from `codec.ts`: typed-array kinds 1–13, a
+ *   number, a string, a structured clone, ...) and payload bytes. A backend
+ *   carries the kind beside the payload (the shared-memory backend puts it
+ *   in the frame header; an MPI backend would send a small header or use
+ *   one MPI datatype per kind) and gives it back on receipt.
+ * - **Matching.** A receive names a source (or `ANY_SOURCE`, −2), a tag (or
+ *   `ANY_TAG`, −1) and a context; it takes the oldest message that matches.
+ *   Messages from one sender with one tag and context never overtake each
+ *   other. A context is an integer naming a communicator's traffic
+ *   (`calls.ts`: 2n for point-to-point, 2n + 1 for collectives); an MPI
+ *   backend maps each context to an `MPI_Comm` (dup'ed from
+ *   `MPI_COMM_WORLD` once per context) and keeps tags as they are.
+ * - **Standard-mode sends.** `send` returns once the bytes are copied out:
+ *   it may wait for buffer space but never for the matching receive, and
+ *   while it waits it keeps receiving, so two ranks sending to each other
+ *   at once do not deadlock. Typed-array payloads may view the caller's
+ *   memory: `isend` must not need them after its op completes.
+ * - **Received payloads.** {@linkcode Incoming.value} holds a typed-array
+ *   message as a typed array of its kind (freshly allocated, or the
+ *   caller's buffer for `recvInto` when it fits), a number message as the
+ *   number; other kinds leave their bytes in {@linkcode Incoming.bytes} for
+ *   the codec to decode above.
+ * - **Errors.** A backend throws `SpmdError`s made with `unnamedError`
+ *   (errors.ts) — the layer above prefixes the public call's name — or
+ *   `AbortedError` when the job is being stopped. It never throws for a
+ *   message's contents: a message of the wrong kind or size for `recvInto`
+ *   is consumed and returned, and the caller words the error.
+ * - **Activity.** Every public call that may block is bracketed by `enter`
+ *   (with a call code from `calls.ts`) and `leave`: the one place where what
+ *   a rank is doing is recorded, for failure reports and a trace.
+ * - **The end.** `finalize` completes what can be completed and returns
+ *   what never will be (messages never received, receives never waited
+ *   for), for the launcher's report; it never waits for a rank that ended.
  *
  * @module
  */
-
-import type { Status } from "../status.ts";
 
 /** An operation in flight (a send or a receive). Opaque outside the backend. */
 export interface PendingOp {
   /** True once the operation has completed. */
   readonly done: boolean;
+}
+
+/** The envelope of a message found by a probe. */
+export interface Envelope {
+  /** Sender (world rank). */
+  readonly source: number;
+  /** Tag. */
+  readonly tag: number;
+  /** Kind code (codec.ts). */
+  readonly kind: number;
+  /** Payload length in bytes. */
+  readonly length: number;
+}
+
+/** A received message, complete. */
+export interface Incoming extends Envelope {
+  /** Typed kinds: the typed array holding the payload; a number message: the number; else undefined. */
+  readonly value: unknown;
+  /** Other kinds: the payload bytes (null when they were discarded, e.g. by a `recvInto` that did not fit). */
+  readonly bytes: Uint8Array | null;
 }
 
 /**
@@ -54,55 +105,26 @@ export interface Transport {
   /** True once the job has ended for this rank; every call then throws. */
   readonly closed: boolean;
 
-  /** Blocking standard-mode send: returns once the value is copied out (the receiver may not have it yet). */
-  send(
-    value: unknown,
-    dest: number,
-    tag: number,
-    context: number,
-    call: string,
-  ): void;
-  /** Starts a send. Typed-array values must not be modified until the op completes. */
-  isend(
-    value: unknown,
-    dest: number,
-    tag: number,
-    context: number,
-    call: string,
-  ): PendingOp;
-  /** Blocking receive; fills `status` (with the world source) when given. */
-  recv(
-    source: number,
-    tag: number,
-    context: number,
-    status: Status | null,
-    call: string,
-  ): unknown;
-  /** Blocking receive into `into`; throws TruncateError if the message is larger. */
-  recvInto(
-    into: ArrayBufferView,
-    source: number,
-    tag: number,
-    context: number,
-    status: Status | null,
-    call: string,
-  ): void;
-  /** Starts a receive (into `into` when given). */
-  irecv(
-    source: number,
-    tag: number,
-    context: number,
-    into: ArrayBufferView | null,
-    call: string,
-  ): PendingOp;
-  /** Makes progress and reports whether `op` has completed (throws its error if it failed). */
+  /** Blocking standard-mode send of an encoded message. */
+  send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void;
+  /** The same for a message of kind `kind` whose payload is one float64 `x` (saves encoding a number). */
+  sendNumber(x: number, kind: number, dest: number, tag: number, context: number): void;
+  /** Starts a send; `bytes` must stay untouched until the op completes. */
+  isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp;
+  /** Blocking receive of the next matching message. */
+  recv(source: number, tag: number, context: number): Incoming;
+  /** Blocking receive whose typed-array payload lands in `into` when it is typed and fits (see Incoming). */
+  recvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming;
+  /** Starts a receive (into `into` when given, as `recvInto`). */
+  irecv(source: number, tag: number, context: number, into: ArrayBufferView | null): PendingOp;
+  /** Makes progress and reports whether `op` has completed. */
   test(op: PendingOp): boolean;
-  /** Waits for `op`; returns the received value for a receive, undefined for a send. */
-  wait(op: PendingOp, status: Status | null): unknown;
-  /** Non-blocking probe; fills `status` and returns true when a matching message is there. */
-  iprobe(source: number, tag: number, context: number, status: Status): boolean;
+  /** Waits for `op`; returns the message for a receive, null for a send. */
+  wait(op: PendingOp): Incoming | null;
+  /** Non-blocking probe: the envelope of the oldest matching message, or null. */
+  iprobe(source: number, tag: number, context: number): Envelope | null;
   /** Blocking probe. */
-  probe(source: number, tag: number, context: number, status: Status): void;
+  probe(source: number, tag: number, context: number): Envelope;
   /** Stops the whole job with `code`; never returns. */
   abort(code: number, message: string): never;
   /** Records that an spmd call starts (only the outermost call is kept). */
@@ -112,6 +134,7 @@ export interface Transport {
   /**
    * Completes every pending send whose receiver still runs; after it the
    * transport is closed. Returns the messages that will never be received.
+   * `exit` tells reports that the rank ended by `Deno.exit(0)`.
    */
   finalize(exit?: boolean): Leftover[];
 }

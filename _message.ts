@@ -1,0 +1,71 @@
+// Values around the backend: a value becomes (kind, bytes) on its way into
+// a backend (`transport/transport.ts`) and comes back out of an Incoming
+// message; the errors of a receive into a caller's buffer are worded here.
+// Shared by comm.ts, request.ts and the collectives.
+
+import { SpmdError, TruncateError } from "./errors.ts";
+import type { Status } from "./status.ts";
+import { decode, encode, isTypedKind, KIND_NUMBER, kindName } from "./transport/codec.ts";
+import type { Envelope, Incoming, PendingOp, Transport } from "./transport/transport.ts";
+
+/** Sends `value` (blocking, standard mode); `call` names the public call in encoding errors. */
+export function sendValue(
+  t: Transport,
+  value: unknown,
+  dest: number,
+  tag: number,
+  context: number,
+  call: string,
+): void {
+  if (typeof value === "number") return t.sendNumber(value, KIND_NUMBER, dest, tag, context);
+  const { kind, bytes } = encode(value, call);
+  t.send(kind, bytes, dest, tag, context);
+}
+
+/** Starts a send of `value`. */
+export function isendValue(
+  t: Transport,
+  value: unknown,
+  dest: number,
+  tag: number,
+  context: number,
+  call: string,
+): PendingOp {
+  const { kind, bytes } = encode(value, call);
+  return t.isend(kind, bytes, dest, tag, context);
+}
+
+/** The value of a received message. */
+export function valueOf(m: Incoming, call: string): unknown {
+  if (m.kind === KIND_NUMBER || isTypedKind(m.kind)) return m.value;
+  return decode(m.kind, m.bytes!, call, m.source, m.tag);
+}
+
+/** Throws, as MPI does, when a message received into `into` was not a typed array or did not fit; it is consumed. */
+export function checkInto(m: Incoming, into: ArrayBufferView, call: string): void {
+  if (!isTypedKind(m.kind)) {
+    throw new SpmdError(
+      `${call}: message from rank ${m.source} (tag ${m.tag}) is a ${kindName(m.kind)}, not a typed array; ` +
+        `it was consumed`,
+      "MPI_ERR_TYPE",
+    );
+  }
+  if (m.length > into.byteLength) {
+    throw new TruncateError(
+      `${call}: message of ${m.length} bytes from rank ${m.source} (tag ${m.tag}) does not fit the ` +
+        `${into.constructor.name} of ${into.byteLength} bytes; it was consumed (MPI_ERR_TRUNCATE)`,
+    );
+  }
+}
+
+/** Fills `status` from a message's envelope, with the source mapped to a rank of `comm`. */
+export function fillStatus(
+  status: Status | null | undefined,
+  m: Envelope,
+  comm: { localRank(w: number): number },
+): void {
+  if (status === null || status === undefined) return;
+  status.source = comm.localRank(m.source);
+  status.tag = m.tag;
+  status.bytes = m.length;
+}

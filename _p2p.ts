@@ -1,0 +1,231 @@
+// The point-to-point calls of a communicator: argument checks, the call's
+// record in the activity block, encoding and decoding around the backend,
+// and naming the call in every error. `Comm`'s methods delegate here.
+
+import { ANY_TAG, PROC_NULL } from "./constants.ts";
+import { describe, nameCall, SpmdError } from "./errors.ts";
+import { checkInto, fillStatus, isendValue, sendValue, valueOf } from "./_message.ts";
+import { Request } from "./request.ts";
+import { Status } from "./status.ts";
+import { callCode } from "./transport/calls.ts";
+import type { Transport } from "./transport/transport.ts";
+import { checkBuffer, checkDest, checkRecvTag, checkSendTag, checkSource } from "./_validate.ts";
+
+const C_SEND = callCode("send");
+const C_RECV = callCode("recv");
+const C_RECV_INTO = callCode("recvInto");
+const C_SENDRECV = callCode("sendrecv");
+const C_PROBE = callCode("probe");
+
+/** What the point-to-point calls need of a communicator. */
+export interface Endpoint {
+  /** Rank count. */
+  readonly size: number;
+  /** The backend. */
+  readonly transport: Transport;
+  /** Context of point-to-point traffic. */
+  readonly context: number;
+  /** World rank of a communicator rank (wildcards pass through). */
+  worldRank(r: number): number;
+  /** Communicator rank of a world rank. */
+  localRank(w: number): number;
+}
+
+/** Blocking standard-mode send. */
+export function send(c: Endpoint, value: unknown, dest: number, tag: number): void {
+  checkDest("send", dest, c.size);
+  checkSendTag("send", tag);
+  if (dest === PROC_NULL) return;
+  const t = c.transport;
+  t.enter(C_SEND, dest, tag, c.context);
+  try {
+    sendValue(t, value, c.worldRank(dest), tag, c.context, "send");
+  } catch (e) {
+    throw nameCall("send", e);
+  } finally {
+    t.leave();
+  }
+}
+
+/** Blocking receive; returns the value. */
+export function recv(c: Endpoint, source: number, tag: number, status: Status | undefined): unknown {
+  checkSource("recv", source, c.size);
+  checkRecvTag("recv", tag);
+  checkStatus("recv", status);
+  if (source === PROC_NULL) return procNull(status);
+  const t = c.transport;
+  t.enter(C_RECV, source, tag, c.context);
+  try {
+    const m = t.recv(c.worldRank(source), tag, c.context);
+    fillStatus(status, m, c);
+    return valueOf(m, "recv");
+  } catch (e) {
+    throw nameCall("recv", e);
+  } finally {
+    t.leave();
+  }
+}
+
+/** Blocking receive into `buffer`; returns the Status. */
+export function recvInto(c: Endpoint, buffer: ArrayBufferView, source: number, tag: number): Status {
+  checkBuffer("recvInto", buffer);
+  checkSource("recvInto", source, c.size);
+  checkRecvTag("recvInto", tag);
+  const st = new Status();
+  if (source === PROC_NULL) {
+    procNull(st);
+    return st;
+  }
+  const t = c.transport;
+  t.enter(C_RECV_INTO, source, tag, c.context);
+  try {
+    const m = t.recvInto(buffer, c.worldRank(source), tag, c.context);
+    checkInto(m, buffer, "recvInto");
+    fillStatus(st, m, c);
+    return st;
+  } catch (e) {
+    throw nameCall("recvInto", e);
+  } finally {
+    t.leave();
+  }
+}
+
+/** Send and receive at once (the send is started first, so any sizes work). */
+export function sendrecv(
+  c: Endpoint,
+  value: unknown,
+  dest: number,
+  sendTag: number,
+  source: number,
+  recvTag: number,
+  status: Status | undefined,
+): unknown {
+  checkDest("sendrecv", dest, c.size);
+  checkSendTag("sendrecv", sendTag);
+  checkSource("sendrecv", source, c.size);
+  checkRecvTag("sendrecv", recvTag);
+  checkStatus("sendrecv", status);
+  const t = c.transport;
+  t.enter(C_SENDRECV, source, recvTag, c.context);
+  try {
+    const s = dest === PROC_NULL ? null : isendValue(t, value, c.worldRank(dest), sendTag, c.context, "sendrecv");
+    let v: unknown = null;
+    if (source === PROC_NULL) procNull(status);
+    else {
+      const m = t.recv(c.worldRank(source), recvTag, c.context);
+      fillStatus(status, m, c);
+      v = valueOf(m, "sendrecv");
+    }
+    if (s !== null) t.wait(s);
+    return v;
+  } catch (e) {
+    throw nameCall("sendrecv", e);
+  } finally {
+    t.leave();
+  }
+}
+
+/** Starts a send. */
+export function isend(c: Endpoint, value: unknown, dest: number, tag: number): Request<undefined> {
+  checkDest("isend", dest, c.size);
+  checkSendTag("isend", tag);
+  if (dest === PROC_NULL) return new Request<undefined>(null, null, null, undefined);
+  let op;
+  try {
+    op = isendValue(c.transport, value, c.worldRank(dest), tag, c.context, "isend");
+  } catch (e) {
+    throw nameCall("isend", e);
+  }
+  return new Request<undefined>(c.transport, op, (w) => c.localRank(w), undefined, {
+    call: "isend",
+    send: true,
+    peer: dest,
+    tag,
+    context: c.context,
+    into: null,
+  });
+}
+
+/** Starts a receive (into `buffer` when given). */
+export function irecv<T>(
+  c: Endpoint,
+  source: number,
+  tag: number,
+  buffer: ArrayBufferView | null,
+  call: "irecv" | "irecvInto",
+): Request<T> {
+  if (buffer !== null) checkBuffer(call, buffer);
+  checkSource(call, source, c.size);
+  checkRecvTag(call, tag);
+  if (source === PROC_NULL) return new Request<T>(null, null, null, (buffer === null ? null : undefined) as T);
+  let op;
+  try {
+    op = c.transport.irecv(c.worldRank(source), tag, c.context, buffer);
+  } catch (e) {
+    throw nameCall(call, e);
+  }
+  return new Request<T>(c.transport, op, (w) => c.localRank(w), null, {
+    call,
+    send: false,
+    peer: source,
+    tag,
+    context: c.context,
+    into: buffer,
+  });
+}
+
+/** Blocking probe. */
+export function probe(c: Endpoint, source: number, tag: number): Status {
+  checkSource("probe", source, c.size);
+  checkRecvTag("probe", tag);
+  const st = new Status();
+  if (source === PROC_NULL) {
+    procNull(st);
+    return st;
+  }
+  const t = c.transport;
+  t.enter(C_PROBE, source, tag, c.context);
+  try {
+    fillStatus(st, t.probe(c.worldRank(source), tag, c.context), c);
+    return st;
+  } catch (e) {
+    throw nameCall("probe", e);
+  } finally {
+    t.leave();
+  }
+}
+
+/** Non-blocking probe. */
+export function iprobe(c: Endpoint, source: number, tag: number): Status | null {
+  checkSource("iprobe", source, c.size);
+  checkRecvTag("iprobe", tag);
+  const st = new Status();
+  if (source === PROC_NULL) {
+    procNull(st);
+    return st;
+  }
+  try {
+    const m = c.transport.iprobe(c.worldRank(source), tag, c.context);
+    if (m === null) return null;
+    fillStatus(st, m, c);
+    return st;
+  } catch (e) {
+    throw nameCall("iprobe", e);
+  }
+}
+
+/** The result of a receive from PROC_NULL: null, and a status saying so. */
+function procNull(status: Status | undefined): null {
+  if (status !== undefined) {
+    status.source = PROC_NULL;
+    status.tag = ANY_TAG;
+    status.bytes = 0;
+  }
+  return null;
+}
+
+function checkStatus(call: string, status: unknown): void {
+  if (status !== undefined && !(status instanceof Status)) {
+    throw new SpmdError(`${call}: status must be a Status, got ${describe(status)}`, "MPI_ERR_ARG");
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * One rank's incoming side: frames are taken out of the rings from every
+ * other rank, each message is matched the moment its header arrives
+ * (`matcher.ts`: a posted receive, or the unexpected queue), and its payload
+ * streams straight to where it will stay — the caller's buffer for a
+ * matching `recvInto`, else a fresh typed array or byte buffer.
+ *
+ * The unexpected queue is bounded. Going past the bound is noted here and
+ * raised by {@linkcode Inbox.raiseOverflow} only where the current call has
+ * not yet claimed a message, so a caller who catches the error and carries
+ * on loses nothing and sees nothing twice.
+ *
+ * @module
+ */
+
+import { SpmdError } from "../errors.ts";
+import type { Activity } from "./activity.ts";
+import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW, KIND_NUMBER } from "./codec.ts";
+import { Matcher, Message, type RecvOp } from "./matcher.ts";
+import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
+import type { Leftover } from "./transport.ts";
+import { ring as wake } from "./wait.ts";
+
+/** The incoming rings of one rank, its matcher and its unexpected-queue bound. */
+export class Inbox {
+  /** Posted receives and the unexpected queue. */
+  readonly matcher: Matcher = new Matcher();
+  /** Messages whose header has arrived, ever (changes when something new can match). */
+  arrivals = 0;
+  readonly #rank: number;
+  readonly #rings: (Ring | null)[];
+  readonly #cur: (Message | null)[] = [];
+  readonly #ctl: Int32Array;
+  readonly #doorbell: number;
+  readonly #activity: Activity;
+  readonly #limitBytes: number;
+  readonly #limitMessages: number;
+  #overflow: Message | null = null;
+
+  /** The rings from each rank (null for this rank itself) and the queue's bound. */
+  constructor(
+    rank: number,
+    rings: (Ring | null)[],
+    ctl: Int32Array,
+    doorbellWord: number,
+    activity: Activity,
+    limits: { bytes: number; messages: number },
+  ) {
+    this.#rank = rank;
+    this.#rings = rings;
+    for (let i = 0; i < rings.length; i++) this.#cur.push(null);
+    this.#ctl = ctl;
+    this.#doorbell = doorbellWord;
+    this.#activity = activity;
+    this.#limitBytes = limits.bytes;
+    this.#limitMessages = limits.messages;
+  }
+
+  /** Drains every incoming ring; true if anything moved. */
+  progress(): boolean {
+    let moved = false;
+    const rings = this.#rings;
+    for (let s = 0; s < rings.length; s++) {
+      if (rings[s] !== null && this.#pull(s)) moved = true;
+    }
+    return moved;
+  }
+
+  /** A message this rank sends itself: it arrives whole at once. Throws (sending nothing) past the bound. */
+  arriveSelf(kind: number, bytes: Uint8Array, tag: number, context: number): void {
+    const m = new Message(this.#rank, tag, context, kind, bytes.length);
+    const op = this.matcher.arrive(m);
+    if (op === null && this.#overBound()) {
+      this.matcher.drop(m);
+      this.#boundError(m);
+    }
+    this.#prepare(m, op);
+    if (kind === KIND_NUMBER) m.value = new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0];
+    else if (m.bytes !== null) m.bytes.set(bytes);
+    m.received = m.length;
+    m.done = true;
+    this.arrivals++;
+    this.#activity.sent();
+    this.#activity.received();
+  }
+
+  /** Posts a receive: matches it against the queue, moving an earlier typed message into `into`. */
+  post(op: RecvOp): void {
+    const m = this.matcher.post(op);
+    const into = op.into;
+    if (m !== null && into !== null && m.bytes !== null && isTypedKind(m.kind) && m.length <= into.byteLength) {
+      // If it is still streaming, the rest lands in the caller's buffer directly.
+      const dst = bytesOf(into);
+      dst.set(m.bytes.subarray(0, m.received < m.length ? m.received : m.length));
+      m.bytes = dst;
+      m.value = into;
+    }
+  }
+
+  /** Throws the bound error if the queue went past its bound since the last call. */
+  raiseOverflow(): void {
+    const m = this.#overflow;
+    if (m === null) return;
+    this.#overflow = null;
+    if (this.#overBound()) this.#boundError(m);
+  }
+
+  /** Messages that arrived and that no receive took, and partial ones matched to receives not in `open`. */
+  leftovers(open: Set<RecvOp>): Leftover[] {
+    const out: Leftover[] = [];
+    const me = this.#rank;
+    for (const m of this.matcher.unexpectedList()) {
+      out.push({ source: m.source, dest: me, tag: m.tag, context: m.context, bytes: m.length, whole: m.done });
+    }
+    for (const m of this.#cur) {
+      if (m !== null && m.recv !== null && !open.has(m.recv)) {
+        out.push({ source: m.source, dest: me, tag: m.tag, context: m.context, bytes: m.length, whole: false });
+      }
+    }
+    return out;
+  }
+
+  /** Chooses where the payload of a just-arrived message goes. */
+  #prepare(m: Message, op: RecvOp | null): void {
+    const kind = m.kind;
+    const typed = isTypedKind(kind);
+    if (op !== null && op.into !== null) {
+      // recvInto: straight into the caller's buffer when it fits; else
+      // discarded, and the receive reports why.
+      if (typed && m.length <= op.into.byteLength) {
+        m.bytes = bytesOf(op.into);
+        m.value = op.into;
+      }
+      return;
+    }
+    if (typed) {
+      const v = allocTyped(kind, m.length);
+      m.value = v;
+      m.bytes = kind === KIND_DATAVIEW ? new Uint8Array((v as DataView).buffer) : bytesOf(v);
+    } else if (kind !== KIND_NUMBER) {
+      m.bytes = new Uint8Array(m.length);
+    }
+  }
+
+  /** Drains the ring from `src`; true if anything moved. */
+  #pull(src: number): boolean {
+    const r = this.#rings[src]!;
+    const avail = r.available();
+    if (avail === 0) return false;
+    let used = 0;
+    while (avail > used) {
+      let m = this.#cur[src];
+      if (m === null) {
+        r.readHeader(used); // headers are always published whole
+        m = new Message(src, r.hTag, r.hContext, r.hKind, r.hLength);
+        used += HEADER_BYTES;
+        this.arrivals++;
+        const op = this.matcher.arrive(m);
+        if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
+        this.#prepare(m, op);
+        this.#cur[src] = m;
+      }
+      const padded = pad8(m.length);
+      let n = padded - m.received;
+      if (n > avail - used) n = avail - used;
+      if (n > 0) {
+        if (m.kind === KIND_NUMBER) m.value = r.readF64(used);
+        else if (m.bytes !== null) {
+          let copy = m.length - m.received;
+          if (copy > n) copy = n;
+          r.readBytes(used, m.bytes, m.received, copy);
+        }
+        m.received += n;
+        used += n;
+      }
+      if (m.received !== padded) break;
+      m.received = m.length;
+      m.done = true;
+      this.#cur[src] = null;
+      this.#activity.received();
+    }
+    r.release(used);
+    wake(this.#ctl, this.#doorbell, src);
+    return true;
+  }
+
+  #overBound(): boolean {
+    const mt = this.matcher;
+    return mt.unexpectedBytes > this.#limitBytes || mt.unexpectedCount > this.#limitMessages;
+  }
+
+  #boundError(m: Message): never {
+    const mt = this.matcher;
+    const bySource = new Map<number, number>();
+    for (const u of mt.unexpectedList()) bySource.set(u.source, (bySource.get(u.source) ?? 0) + 1);
+    const top = [...bySource].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, n]) => `${n} from rank ${s}`);
+    throw new SpmdError(
+      `rank ${this.#rank}: ${mt.unexpectedCount} messages (${mt.unexpectedBytes} bytes) arrived that no receive has ` +
+        `taken, past the bound of ${this.#limitMessages} messages / ${this.#limitBytes} bytes (${top.join(", ")}; ` +
+        `latest: tag ${m.tag} from rank ${m.source}): a rank is sending faster than this one receives`,
+      "MPI_ERR_NO_MEM",
+    );
+  }
+}

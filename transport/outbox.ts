@@ -1,0 +1,164 @@
+/**
+ * One rank's outgoing side: a message goes into the ring to its destination
+ * at once when it fits; otherwise it joins that destination's queue and
+ * streams through the ring in pieces as the receiver frees space. Every
+ * wait of the rank calls {@linkcode Outbox.progress}, so queued sends keep
+ * moving while the rank waits for anything else.
+ *
+ * @module
+ */
+
+import type { Activity } from "./activity.ts";
+import type { Ring } from "./ring.ts";
+import { HEADER_BYTES } from "./ring.ts";
+import type { Leftover, PendingOp } from "./transport.ts";
+import { ring as wake } from "./wait.ts";
+
+/** Largest piece published at once while streaming, so the receiver can copy out while the sender copies in. */
+export const CHUNK = 64 * 1024;
+
+/** A send waiting for ring space. */
+export class SendOp implements PendingOp {
+  /** True once every byte is in the ring. */
+  done = false;
+  /** True once the header is in the ring. */
+  headerDone = false;
+  /** Payload bytes in the ring so far. */
+  offset = 0;
+  /** A queued send to `dest`. */
+  constructor(
+    readonly dest: number,
+    readonly tag: number,
+    readonly context: number,
+    readonly kind: number,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+/** A send that completed at once. */
+export const SENT: PendingOp = { done: true };
+
+/** The outgoing rings of one rank and their queues of sends. */
+export class Outbox {
+  /** Number of queued sends, over all destinations. */
+  pending = 0;
+  readonly #rings: (Ring | null)[];
+  readonly #queue: SendOp[][] = [];
+  readonly #ctl: Int32Array;
+  readonly #doorbell: number;
+  readonly #activity: Activity;
+
+  /** The rings to each rank (null for this rank itself). */
+  constructor(rings: (Ring | null)[], ctl: Int32Array, doorbellWord: number, activity: Activity) {
+    this.#rings = rings;
+    for (let i = 0; i < rings.length; i++) this.#queue.push([]);
+    this.#ctl = ctl;
+    this.#doorbell = doorbellWord;
+    this.#activity = activity;
+  }
+
+  /** Sends a whole small frame now if nothing is queued before it and it fits; true when sent. */
+  tryNow(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): boolean {
+    if (this.#queue[dest].length > 0 || bytes.length > CHUNK) return false;
+    if (!this.#rings[dest]!.putFrame(bytes, tag, context, kind)) return false;
+    this.#sent(dest);
+    return true;
+  }
+
+  /** Sends a number now if nothing is queued before it and it fits; true when sent. */
+  tryNumber(x: number, kind: number, dest: number, tag: number, context: number): boolean {
+    if (this.#queue[dest].length > 0 || !this.#rings[dest]!.putNumber(x, tag, context, kind)) return false;
+    this.#sent(dest);
+    return true;
+  }
+
+  /** Queues a send behind the others to `dest` and starts streaming it. */
+  queue(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): SendOp {
+    const op = new SendOp(dest, tag, context, kind, bytes);
+    this.#queue[dest].push(op);
+    this.pending++;
+    this.#push(dest);
+    return op;
+  }
+
+  /** Streams every queue as far as ring space allows; true if anything moved. */
+  progress(): boolean {
+    if (this.pending === 0) return false;
+    let moved = false;
+    for (let d = 0; d < this.#queue.length; d++) {
+      if (this.#queue[d].length > 0 && this.#push(d)) moved = true;
+    }
+    return moved;
+  }
+
+  /** Takes a send out of its queue (its receiver has ended). */
+  drop(op: SendOp): void {
+    const q = this.#queue[op.dest];
+    const i = q.indexOf(op);
+    if (i >= 0) {
+      q.splice(i, 1);
+      this.pending--;
+    }
+  }
+
+  /** True when every rank that still has queued sends satisfies `ended`. */
+  onlyTo(ended: (rank: number) => boolean): boolean {
+    for (let d = 0; d < this.#queue.length; d++) {
+      if (this.#queue[d].length > 0 && !ended(d)) return false;
+    }
+    return true;
+  }
+
+  /** The queued sends, as messages that will never be received. */
+  leftovers(rank: number): Leftover[] {
+    const out: Leftover[] = [];
+    for (const q of this.#queue) {
+      for (const op of q) {
+        out.push({
+          source: rank,
+          dest: op.dest,
+          tag: op.tag,
+          context: op.context,
+          bytes: op.bytes.length,
+          whole: false,
+        });
+      }
+    }
+    return out;
+  }
+
+  #sent(dest: number): void {
+    this.#activity.sent();
+    wake(this.#ctl, this.#doorbell, dest);
+  }
+
+  /** Streams the queue to `dest`; true if anything moved. */
+  #push(dest: number): boolean {
+    const q = this.#queue[dest];
+    const r = this.#rings[dest]!;
+    let moved = false;
+    while (q.length > 0) {
+      const op = q[0];
+      if (!op.headerDone) {
+        if (r.freeFor(HEADER_BYTES) < HEADER_BYTES) break;
+        r.putHeader(op.bytes.length, op.tag, op.context, op.kind);
+        op.headerDone = true;
+        moved = true;
+      }
+      for (;;) {
+        const next = r.putPayload(op.bytes, op.offset, CHUNK);
+        if (next === op.offset) break;
+        op.offset = next;
+        wake(this.#ctl, this.#doorbell, dest);
+        moved = true;
+      }
+      if (op.offset < op.bytes.length) break;
+      r.publish(); // a payload of 0 bytes: publishes the header
+      op.done = true;
+      q.shift();
+      this.pending--;
+      this.#sent(dest);
+    }
+    return moved;
+  }
+}
