@@ -97,3 +97,36 @@ export function checkNotDetached(call: string, value: unknown, each = false): vo
     );
   }
 }
+
+/** Throws unless `values` is an array of one value per rank (`size`); also refuses detached buffers among them. */
+export function checkPerRank<T>(call: string, values: unknown, size: number): readonly T[] {
+  if (!Array.isArray(values) || values.length !== size) {
+    const who = call === "scatter" ? "the root must pass" : "values must be";
+    throw new SpmdError(
+      `${call}: ${who} an array of ${size} values (one per rank), got ${describe(values)}`,
+      "MPI_ERR_COUNT",
+    );
+  }
+  checkNotDetached(call, values, true);
+  return values as T[];
+}
+
+/** Throws unless `color` and `key` are valid for `split` (`undefinedColor` is UNDEFINED). */
+export function checkSplit(color: unknown, key: unknown, undefinedColor: number): void {
+  if (typeof color !== "number" || !Number.isInteger(color) || (color < 0 && color !== undefinedColor)) {
+    throw new SpmdError(
+      `split: color must be a non-negative integer or UNDEFINED, got ${describe(color)}`,
+      "MPI_ERR_ARG",
+    );
+  }
+  if (typeof key !== "number" || !Number.isInteger(key)) {
+    throw new SpmdError(`split: key must be an integer, got ${describe(key)}`, "MPI_ERR_ARG");
+  }
+}
+
+/** Throws unless `code` is an exit code for `abort` (0..255). */
+export function checkAbortCode(code: unknown): void {
+  if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
+    throw new SpmdError(`abort: code must be an integer in 0..255, got ${describe(code)}`, "MPI_ERR_ARG");
+  }
+}

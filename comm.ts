@@ -9,13 +9,13 @@
  */
 
 import { ANY_SOURCE, ANY_TAG } from "./constants.ts";
-import { describe, SpmdError } from "./errors.ts";
+import { nameCall } from "./errors.ts";
 import type { Request } from "./request.ts";
 import * as p2p from "./_p2p.ts";
 import type { Status } from "./status.ts";
 import type { Transport } from "./transport/transport.ts";
 import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
-import { checkNotDetached, checkRoot } from "./_validate.ts";
+import { checkAbortCode, checkNotDetached, checkPerRank, checkRoot, checkSplit } from "./_validate.ts";
 import { Coll } from "./collectives/_coll.ts";
 import { barrier } from "./collectives/barrier/select.ts";
 import { bcast } from "./collectives/bcast/select.ts";
@@ -181,22 +181,24 @@ export class Comm {
 
   // ---- collectives ---------------------------------------------------------------
 
-  /** Enters collective `call`: records it and returns the communicator's collective view. */
-  #begin(call: CallName, root: number): Coll {
+  /** Runs collective `call` (rooted at `root`, or −1): records it in the activity block and names its errors. */
+  #run<R>(call: CallName, root: number, body: (c: Coll) => R): R {
     const c = this.#coll ??= new Coll(this);
     c.call = call;
-    this.transport.enter(callCode(call), root, -1, collectiveContext(this.context));
-    return c;
+    const t = this.transport;
+    t.enter(callCode(call), root, -1, collectiveContext(this.context));
+    try {
+      return body(c);
+    } catch (e) {
+      throw nameCall(call, e);
+    } finally {
+      t.leave();
+    }
   }
 
   /** Blocks until every rank of the communicator has called `barrier` (dissemination, ⌈log2 p⌉ rounds). */
   barrier(): void {
-    const c = this.#begin("barrier", -1);
-    try {
-      barrier(c);
-    } finally {
-      this.transport.leave();
-    }
+    this.#run("barrier", -1, barrier);
   }
 
   /**
@@ -210,12 +212,7 @@ export class Comm {
    */
   bcast<T = unknown>(value: T, root = 0): T {
     checkRoot("bcast", root, this.size);
-    const c = this.#begin("bcast", root);
-    try {
-      return bcast(c, value, root) as T;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("bcast", root, (c) => bcast(c, value, root)) as T;
   }
 
   /**
@@ -234,12 +231,7 @@ export class Comm {
   reduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM, root = 0): T | null {
     const o = toOp("reduce", op);
     checkRoot("reduce", root, this.size);
-    const c = this.#begin("reduce", root);
-    try {
-      return reduce(c, value, o, root, misfit(o, value)) as T | null;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("reduce", root, (c) => reduce(c, value, o, root, misfit(o, value))) as T | null;
   }
 
   /**
@@ -249,92 +241,45 @@ export class Comm {
    */
   allreduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
     const o = toOp("allreduce", op);
-    const c = this.#begin("allreduce", -1);
-    try {
-      return allreduce(c, value, o, misfit(o, value)) as T;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("allreduce", -1, (c) => allreduce(c, value, o, misfit(o, value))) as T;
   }
 
   /** Returns the list of every rank's value on `root` (in rank order) and `null` elsewhere (binomial tree). */
   gather<T = unknown>(value: T, root = 0): T[] | null {
     checkRoot("gather", root, this.size);
     checkNotDetached("gather", value);
-    const c = this.#begin("gather", root);
-    try {
-      return gather(c, value, root) as T[] | null;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("gather", root, (c) => gather(c, value, root)) as T[] | null;
   }
 
   /** Root passes an array of `size` values; each rank gets its own (binomial tree). Others pass anything (ignored). */
   scatter<T = unknown>(values: readonly T[] | null, root = 0): T {
     checkRoot("scatter", root, this.size);
-    if (this.rank === root && (!Array.isArray(values) || values.length !== this.size)) {
-      throw new SpmdError(
-        `scatter: the root must pass an array of ${this.size} values (one per rank), got ${describe(values)}`,
-        "MPI_ERR_COUNT",
-      );
-    }
-    if (this.rank === root) checkNotDetached("scatter", values, true);
-    const c = this.#begin("scatter", root);
-    try {
-      return scatter(c, this.rank === root ? values : null, root) as T;
-    } finally {
-      this.transport.leave();
-    }
+    const mine = this.rank === root ? checkPerRank("scatter", values, this.size) : null;
+    return this.#run("scatter", root, (c) => scatter(c, mine, root)) as T;
   }
 
   /** Returns every rank's value, in rank order, on every rank (recursive doubling or ring). */
   allgather<T = unknown>(value: T): T[] {
     checkNotDetached("allgather", value);
-    const c = this.#begin("allgather", -1);
-    try {
-      return allgather(c, value) as T[];
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("allgather", -1, (c) => allgather(c, value)) as T[];
   }
 
   /** `values[j]` goes to rank j; returns the values every rank sent here, in rank order (pairwise exchange). */
   alltoall<T = unknown>(values: readonly T[]): T[] {
-    if (!Array.isArray(values) || values.length !== this.size) {
-      throw new SpmdError(
-        `alltoall: values must be an array of ${this.size} values (one per rank), got ${describe(values)}`,
-        "MPI_ERR_COUNT",
-      );
-    }
-    checkNotDetached("alltoall", values, true);
-    const c = this.#begin("alltoall", -1);
-    try {
-      return alltoall(c, values) as T[];
-    } finally {
-      this.transport.leave();
-    }
+    const all = checkPerRank("alltoall", values, this.size);
+    return this.#run("alltoall", -1, (c) => alltoall(c, all)) as T[];
   }
 
   /** Inclusive prefix reduction: rank r gets op(v0, ..., vr) (recursive doubling). */
   scan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
     const o = toOp("scan", op);
-    const c = this.#begin("scan", -1);
-    try {
-      return scan(c, value, o, false, misfit(o, value)) as T;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("scan", -1, (c) => scan(c, value, o, false, misfit(o, value))) as T;
   }
 
   /** Exclusive prefix reduction: rank r gets op(v0, ..., v(r−1)); rank 0 gets `null`. */
   exscan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T | null {
     const o = toOp("exscan", op);
-    const c = this.#begin("exscan", -1);
-    try {
-      return scan(c, value, o, true, misfit(o, value)) as T | null;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("exscan", -1, (c) => scan(c, value, o, true, misfit(o, value))) as T | null;
   }
 
   /**
@@ -343,12 +288,7 @@ export class Comm {
    */
   gatherv<A extends ArrayBufferView>(array: A, counts: readonly number[], root = 0): A | null {
     checkRoot("gatherv", root, this.size);
-    const c = this.#begin("gatherv", root);
-    try {
-      return gatherv(c, array, counts, root, typedMisfit(array)) as A | null;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("gatherv", root, (c) => gatherv(c, array, counts, root, typedMisfit(array))) as A | null;
   }
 
   /**
@@ -357,23 +297,14 @@ export class Comm {
    */
   scatterv<A extends ArrayBufferView>(array: A | null, counts: readonly number[], root = 0): A {
     checkRoot("scatterv", root, this.size);
-    const isRoot = this.rank === root;
-    const c = this.#begin("scatterv", root);
-    try {
-      return scatterv(c, isRoot ? array : null, counts, root, isRoot ? typedMisfit(array) : null) as A;
-    } finally {
-      this.transport.leave();
-    }
+    const mine = this.rank === root ? array : null;
+    const bad = this.rank === root ? typedMisfit(array) : null;
+    return this.#run("scatterv", root, (c) => scatterv(c, mine, counts, root, bad)) as A;
   }
 
   /** Every rank passes `counts[rank]` elements; every rank gets the concatenation. */
   allgatherv<A extends ArrayBufferView>(array: A, counts: readonly number[]): A {
-    const c = this.#begin("allgatherv", -1);
-    try {
-      return allgatherv(c, array, counts, typedMisfit(array)) as A;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("allgatherv", -1, (c) => allgatherv(c, array, counts, typedMisfit(array))) as A;
   }
 
   /**
@@ -388,30 +319,10 @@ export class Comm {
     op: Op | ((a: A, b: A) => A) = SUM,
   ): A {
     const o = toOp("reduceScatter", op);
-    const c = this.#begin("reduceScatter", -1);
-    try {
-      return reduceScatter(c, array, counts, o) as A;
-    } finally {
-      this.transport.leave();
-    }
+    return this.#run("reduceScatter", -1, (c) => reduceScatter(c, array, counts, o)) as A;
   }
 
   // ---- communicators ---------------------------------------------------------------
-
-  /** Agrees with every member on a fresh context id (an allreduce of MAX over this communicator). */
-  #newContext(call: "split" | "dup"): number {
-    const t = this.transport;
-    const mine = nextContext.get(t) ?? 2;
-    const c = this.#begin(call, -1);
-    let ctx: number;
-    try {
-      ctx = allreduce(c, mine, MAX) as number;
-    } finally {
-      t.leave();
-    }
-    nextContext.set(t, ctx + 2);
-    return ctx;
-  }
 
   /**
    * Splits the communicator: ranks that pass the same `color` form a new
@@ -419,23 +330,9 @@ export class Comm {
    * `null`. Every rank must call it.
    */
   split(color: number, key: number = this.rank): Comm | null {
-    if (typeof color !== "number" || !Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) {
-      throw new SpmdError(
-        `split: color must be a non-negative integer or UNDEFINED, got ${describe(color)}`,
-        "MPI_ERR_ARG",
-      );
-    }
-    if (typeof key !== "number" || !Number.isInteger(key)) {
-      throw new SpmdError(`split: key must be an integer, got ${describe(key)}`, "MPI_ERR_ARG");
-    }
+    checkSplit(color, key, UNDEFINED);
     const ctx = this.#newContext("split");
-    const c = this.#begin("split", -1);
-    let all: [number, number][];
-    try {
-      all = allgather(c, [color, key]) as [number, number][];
-    } finally {
-      this.transport.leave();
-    }
+    const all = this.#run("split", -1, (c) => allgather(c, [color, key])) as [number, number][];
     if (color === UNDEFINED) return null;
     const members: number[] = [];
     for (let r = 0; r < all.length; r++) if (all[r][0] === color) members.push(r);
@@ -450,6 +347,14 @@ export class Comm {
     return new Comm({ transport: this.transport, context: ctx, members });
   }
 
+  /** Agrees with every member on a fresh context id (an allreduce of MAX over this communicator). */
+  #newContext(call: "split" | "dup"): number {
+    const mine = nextContext.get(this.transport) ?? 2;
+    const ctx = this.#run(call, -1, (c) => allreduce(c, mine, MAX)) as number;
+    nextContext.set(this.transport, ctx + 2);
+    return ctx;
+  }
+
   // ---- job control -------------------------------------------------------------
 
   /**
@@ -457,12 +362,7 @@ export class Comm {
    * and exits with `code` exactly as given, even 0. Never returns.
    */
   abort(code = 1, message = `comm.abort(${code}) called`): never {
-    if (!Number.isInteger(code) || code < 0 || code > 255) {
-      throw new SpmdError(
-        `abort: code must be an integer in 0..255, got ${describe(code)}`,
-        "MPI_ERR_ARG",
-      );
-    }
+    checkAbortCode(code);
     return this.transport.abort(code, String(message));
   }
 }
