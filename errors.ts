@@ -42,6 +42,18 @@ export class AbortedError extends SpmdError {
   }
 }
 
+/** @internal Thrown by `abort` in the rank that called it, to unwind its stack (the launcher is told apart). */
+export class AbortSignalled extends Error {
+  /** The abort code. */
+  readonly code: number;
+  /** Creates the unwinding signal. */
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = "AbortSignalled";
+    this.code = code;
+  }
+}
+
 const UNNAMED = Symbol("spmd.unnamed");
 
 /**

@@ -105,10 +105,22 @@ export class Inbox {
     if (this.#overBound()) this.#boundError(m);
   }
 
-  /** Messages that arrived and that no receive took, and partial ones matched to receives not in `open`. */
+  /**
+   * What will never be received here: receives in `open` (started and never
+   * waited for), messages that arrived and no receive took, and partial ones
+   * matched to other receives.
+   */
   leftovers(open: Set<RecvOp>): Leftover[] {
     const out: Leftover[] = [];
     const me = this.#rank;
+    for (const op of open) {
+      const m = op.msg;
+      out.push(
+        m === null
+          ? { source: op.source, dest: me, tag: op.tag, context: op.context, bytes: -1, whole: false }
+          : { source: m.source, dest: me, tag: m.tag, context: m.context, bytes: m.length, whole: m.done },
+      );
+    }
     for (const m of this.matcher.unexpectedList()) {
       out.push({ source: m.source, dest: me, tag: m.tag, context: m.context, bytes: m.length, whole: m.done });
     }

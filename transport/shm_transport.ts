@@ -16,7 +16,7 @@
  * @module
  */
 
-import { unnamedError } from "../errors.ts";
+import { AbortSignalled, unnamedError } from "../errors.ts";
 import { Activity, isEnded } from "./activity.ts";
 import { callCode } from "./calls.ts";
 import { Inbox } from "./inbox.ts";
@@ -366,16 +366,7 @@ export class ShmTransport implements Transport {
       this.leave();
     }
     this.#progress(); // take in what has arrived, for the leftover check
-    const left = this.#in.leftovers(this.#open);
-    for (const op of this.#open) {
-      const m = op.msg;
-      left.push(
-        m === null
-          ? { source: op.source, dest: this.rank, tag: op.tag, context: op.context, bytes: -1, whole: false }
-          : { source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: m.done },
-      );
-    }
-    left.push(...this.#out.leftovers(this.rank));
+    const left = [...this.#in.leftovers(this.#open), ...this.#out.leftovers(this.rank)];
     this.#closed = true;
     this.#activity.finish(exit);
     // Ranks finishing their own sends to this one stop waiting for it now.
@@ -400,17 +391,5 @@ export class ShmTransport implements Transport {
         "MPI_ERR_COMM",
       );
     }
-  }
-}
-
-/** Thrown by `abort` in the rank that called it, to unwind its stack. */
-export class AbortSignalled extends Error {
-  /** The abort code. */
-  readonly code: number;
-  /** Creates the unwinding signal. */
-  constructor(code: number, message: string) {
-    super(message);
-    this.name = "AbortSignalled";
-    this.code = code;
   }
 }
