@@ -26,6 +26,9 @@ import { SpmdError } from "../errors.ts";
  */
 export const lastRun: Record<string, string> = {};
 
+/** The algorithms of each operation whose selector is loaded, by operation (folder) name. */
+export const algorithms: Record<string, readonly string[]> = {};
+
 /** The value of environment variable `name`, or undefined when it is unset or this rank may not read it. */
 export function readEnv(name: string): string | undefined {
   try {
@@ -67,6 +70,7 @@ export function parseChoice<A extends string>(
  */
 export function forcedBy<A extends string>(operation: string, choices: readonly A[]): (call: string) => A | null {
   const variable = `SPMD_COLL_${operation.toUpperCase()}`;
+  algorithms[operation] = choices;
   let state: A | null | SpmdError | undefined;
   return (call: string): A | null => {
     if (state === undefined) state = parseChoice(variable, readEnv(variable), choices);

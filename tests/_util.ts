@@ -1,10 +1,48 @@
 // Helpers shared by the tests.
 
 import { spawn } from "../mod.ts";
+import { algorithms } from "../collectives/_forced.ts";
 
 /** Runs tests/programs/<name> as `size` ranks with a timeout; rejects with the job's report on failure. */
 export function run(name: string, size: number, args: string[] = [], timeout = 120): Promise<void> {
   return spawn(new URL(`./programs/${name}`, import.meta.url), { size, args, timeout });
+}
+
+/**
+ * Runs `fn` with environment variables `env` set (ranks are Web Workers of
+ * this process, so they see them), then restores the previous values.
+ */
+export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.keys(env).map((k) => [k, Deno.env.get(k)] as const);
+  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+  }
+}
+
+/**
+ * Environments that pin every collective's algorithm: the i-th pins each
+ * operation to its i-th algorithm (its last when it has fewer), so that
+ * together they run every algorithm of every operation. `label` names the
+ * pins that differ between them.
+ */
+export function pinnedEnvs(): { label: string; env: Record<string, string> }[] {
+  const ops = Object.keys(algorithms).sort();
+  const n = Math.max(...ops.map((op) => algorithms[op].length));
+  const out: { label: string; env: Record<string, string> }[] = [];
+  for (let i = 0; i < n; i++) {
+    const env: Record<string, string> = {};
+    const label: string[] = [];
+    for (const op of ops) {
+      const a = algorithms[op];
+      env[`SPMD_COLL_${op.toUpperCase()}`] = a[Math.min(i, a.length - 1)];
+      if (a.length > 1) label.push(`${op}=${a[Math.min(i, a.length - 1)]}`);
+    }
+    out.push({ label: label.join(", "), env });
+  }
+  return out;
 }
 
 /** Result of running the launcher as a subprocess. */

@@ -31,11 +31,13 @@ export function gathervLinear(
   const off = offsetsOf(counts);
   const out = allocTyped(kind, off[size] * bpe);
   const u8 = bytesOf(out);
-  const ops: PendingOp[] = [];
+  const ops: [PendingOp, Uint8Array][] = [];
   for (let r = 0; r < size; r++) {
-    if (r !== rank && counts[r] > 0) ops.push(c.irecvInto(u8.subarray(off[r] * bpe, off[r + 1] * bpe), r, T_GATHERV));
+    if (r === rank || counts[r] === 0) continue;
+    const into = u8.subarray(off[r] * bpe, off[r + 1] * bpe);
+    ops.push([c.irecvInto(into, r, T_GATHERV), into]);
   }
   u8.set(bytesOf(array), off[rank] * bpe);
-  for (const op of ops) c.wait(op);
+  for (const [op, into] of ops) c.waitInto(op, into);
   return out;
 }

@@ -1,6 +1,10 @@
 // Every collective and op, for every root, on values, small and large
 // typed arrays, checked against a reference computed locally from what
-// every rank contributes. Run at many sizes by collectives_test.ts.
+// every rank contributes. Run at many sizes by collectives_test.ts, with
+// the automatic choice of algorithms and with each algorithm pinned by
+// SPMD_COLL_<OP>: then it also checks that the pinned algorithm ran
+// whenever it can serve the call, on cases chosen for it (small arrays for
+// the ring and scatter + allgather, large ones for recursive doubling).
 import { isDeepStrictEqual } from "node:util";
 import {
   BAND,
@@ -20,6 +24,7 @@ import {
   UNDEFINED,
   world,
 } from "../../mod.ts";
+import { lastRun } from "../../collectives/_forced.ts";
 
 const comm = world();
 const { rank, size } = comm;
@@ -35,6 +40,17 @@ function eq(actual: unknown, expected: unknown, what: string): void {
   }
 }
 const ranks = [...Array(size).keys()];
+
+/** The algorithm SPMD_COLL_<OP> pins for `op`, or null. */
+function pinned(op: string): string | null {
+  const v = Deno.env.get(`SPMD_COLL_${op.toUpperCase()}`)?.trim().toLowerCase();
+  return v === undefined || v === "" || v === "auto" ? null : v;
+}
+/** Checks that the last `op` ran `algorithm` (on one rank no algorithm runs). */
+function ran(op: string, algorithm: string, what: string): void {
+  if (size > 1) eq(lastRun[op], algorithm, `${what}: the algorithm that ran`);
+}
+const pof2 = (size & (size - 1)) === 0;
 const small = (r: number) => new Float64Array([r, 2 * r + 0.5, -r]);
 const large = (r: number) => {
   const a = new Float64Array(LARGE);
@@ -71,6 +87,8 @@ for (let root = 0; root < size; root++) {
   eq(comm.bcast(rank === root ? small(root) : null, root), small(root), `bcast small typed root ${root}`);
   const big = comm.bcast(rank === root ? large(root) : null, root);
   eq(big, large(root), `bcast large typed root ${root}`);
+  const sa = pinned("bcast") === "scatter_allgather" || (pinned("bcast") === null && size > 2);
+  ran("bcast", sa ? "scatter_allgather" : "binomial", "bcast large typed");
 }
 const u8big = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 7) & 255);
 eq(comm.bcast(rank === 0 ? u8big : null), u8big, "bcast 3 MiB Uint8Array");
@@ -117,6 +135,9 @@ for (const [name, op, f, g] of cases) {
   const before = Deno.inspect(mine);
   const expected = ref(f, g);
   eq(comm.allreduce(mine, op), expected, `allreduce ${name}`);
+  if (name === "SUM large typed") {
+    ran("allreduce", pinned("allreduce") === "recursive_doubling" ? "recursive_doubling" : "ring", name);
+  }
   for (let root = 0; root < size; root++) {
     eq(comm.reduce(mine, op, root), rank === root ? expected : null, `reduce ${name} root ${root}`);
   }
@@ -132,6 +153,7 @@ for (let root = 0; root < size; root++) {
   eq(comm.scatter(rank === root ? ranks.map((r) => obj(r + root)) : null, root), obj(rank + root), `scatter ${root}`);
 }
 eq(comm.allgather(obj(rank)), ranks.map(obj), "allgather objects");
+ran("allgather", pof2 && pinned("allgather") !== "ring" ? "recursive_doubling" : "ring", "allgather");
 eq(comm.allgather(small(rank)), ranks.map(small), "allgather typed");
 eq(comm.alltoall(ranks.map((j) => ({ from: rank, to: j }))), ranks.map((j) => ({ from: j, to: rank })), "alltoall");
 eq(
@@ -154,6 +176,114 @@ eq(comm.allgatherv(block, counts), whole, "allgatherv");
 const rsIn = new Int32Array(off[size]).map((_, i) => i + rank);
 const rsExpected = new Int32Array(counts[rank]).map((_, i) => size * (off[rank] + i) + (size * (size - 1)) / 2);
 eq(comm.reduceScatter(rsIn, counts, SUM), rsExpected, "reduceScatter");
+
+// ---- cases for the pinned algorithms ------------------------------------------------
+// Typed arrays of every size for scatter + allgather (which the automatic
+// choice keeps for 128 KiB and more), including empty ones and a DataView;
+// values it cannot serve fall back to the binomial tree.
+const bcastSA = pinned("bcast") === "scatter_allgather";
+const bcastCases: [string, (r: number) => unknown, boolean][] = [
+  ["Uint8Array(5)", (r) => new Uint8Array(5).map((_, i) => i * 3 + r), true],
+  ["Float32Array(7)", (r) => new Float32Array(7).map((_, i) => i / 4 - r), true],
+  ["empty Float64Array", () => new Float64Array(0), true],
+  ["DataView(13)", (r) => new DataView(new Uint8Array(13).map((_, i) => i * 5 + r).buffer), true],
+  ["Int16Array(3p + 1)", (r) => new Int16Array(3 * size + 1).map((_, i) => i - 40 * r), true],
+  ["BigInt64Array(p)", (r) => new BigInt64Array(size).map((_, i) => BigInt(i) * 10n ** 15n - BigInt(r)), true],
+  ["a string", (r) => `root ${r}`, false],
+  ["an array of typed arrays", (r) => [new Float64Array([r])], false],
+];
+for (let root = 0; root < size; root++) {
+  for (const [name, f, typed] of bcastCases) {
+    eq(comm.bcast(rank === root ? f(root) : null, root), f(root), `bcast ${name} root ${root}`);
+    ran("bcast", bcastSA && typed ? "scatter_allgather" : "binomial", `bcast ${name} root ${root}`);
+  }
+}
+
+// Typed arrays of at least p elements for the ring (which the automatic
+// choice keeps for 64 KiB and more), with built-in ops and an element-wise
+// user op; exact in any order (integers). Then what the ring cannot serve.
+const ringPinned = pinned("allreduce") === "ring";
+const addF32 = createOp((a: Float32Array, b: Float32Array) => a.map((x, i) => x + b[i]), {
+  commutative: true,
+  elementwise: true,
+  name: "addF32",
+});
+const ringCases: [string, Op, (r: number) => unknown, (a: any, b: any) => unknown, boolean][] = [
+  ["SUM Float64Array(p)", SUM, (r) => new Float64Array(size).map((_, i) => i * r + 0.5), ew((x, y) => x + y), true],
+  [
+    "MAX Float64Array(3p + 2)",
+    MAX,
+    (r) => new Float64Array(3 * size + 2).map((_, i) => (i * 7 + r * 3) % 11),
+    ew(Math.max),
+    true,
+  ],
+  [
+    "PROD Int32Array(2p + 1)",
+    PROD,
+    (r) => new Int32Array(2 * size + 1).map((_, i) => 1 + ((i + r) % 2)),
+    ewi((x, y) => x * y),
+    true,
+  ],
+  [
+    "BXOR Int32Array(p + 3)",
+    BXOR,
+    (r) => new Int32Array(size + 3).map((_, i) => (i << 4) ^ (r * 0x1010)),
+    ewi((x, y) => x ^ y),
+    true,
+  ],
+  [
+    "SUM BigInt64Array(p + 1)",
+    SUM,
+    (r) => new BigInt64Array(size + 1).map((_, i) => BigInt(i - r) * 10n ** 12n),
+    (a, b) => a.map((x: bigint, i: number) => x + b[i]),
+    true,
+  ],
+  [
+    "element-wise user op on Float32Array(2p)",
+    addF32,
+    (r) => new Float32Array(2 * size).map((_, i) => i + r),
+    (a, b) => a.map((x: number, i: number) => x + b[i]),
+    true,
+  ],
+  ["SUM Float64Array(p − 1)", SUM, (r) => new Float64Array(size - 1).fill(r), ew((x, y) => x + y), false],
+  ["SUM number", SUM, (r) => r * 2, (a, b) => a + b, false],
+  ["not commutative user op on typed", matmul as unknown as Op, mat, matmul, false],
+];
+for (const [name, op, f, g, ring] of ringCases) {
+  eq(comm.allreduce(f(rank), op), ref(f, g), `allreduce ${name}`);
+  ran("allreduce", ringPinned && ring ? "ring" : "recursive_doubling", `allreduce ${name}`);
+}
+// reduceScatter reduces with allreduce (whose variable pins it): small blocks.
+const rsCounts = ranks.map((r) => 1 + (r % 3));
+const rsOff = [0];
+for (const n of rsCounts) rsOff.push(rsOff[rsOff.length - 1] + n);
+const rsSmall = (r: number) => new Float64Array(rsOff[size]).map((_, i) => i * (r + 1));
+eq(
+  comm.reduceScatter(rsSmall(rank), rsCounts),
+  ref(rsSmall, ew((x, y) => x + y)).slice(rsOff[rank], rsOff[rank + 1]),
+  "reduceScatter small blocks",
+);
+ran("reduce_scatter", "allreduce", "reduceScatter");
+ran("allreduce", ringPinned ? "ring" : "recursive_doubling", "reduceScatter small blocks");
+// Operations with one algorithm ran it.
+comm.barrier();
+ran("barrier", "dissemination", "barrier");
+comm.reduce(1);
+ran("reduce", "binomial", "reduce");
+comm.gather(1);
+ran("gather", "binomial", "gather");
+comm.scatter(rank === 0 ? ranks : null);
+ran("scatter", "binomial", "scatter");
+comm.alltoall(ranks);
+ran("alltoall", "pairwise", "alltoall");
+comm.exscan(1);
+ran("scan", "recursive_doubling", "exscan");
+comm.gatherv(new Int8Array(1), ranks.map(() => 1));
+ran("gatherv", "linear", "gatherv");
+comm.scatterv(rank === 0 ? new Int8Array(size) : null, ranks.map(() => 1));
+ran("scatterv", "linear", "scatterv");
+comm.allgatherv(new Int8Array(1), ranks.map(() => 1));
+ran("allgatherv", "ring", "allgatherv");
 
 // ---- communicators ---------------------------------------------------------------
 const half = comm.split(rank % 2, -rank)!; // reversed order inside each half
