@@ -92,7 +92,7 @@ export function checkNotDetached(call: string, value: unknown, each = false): vo
   if (ArrayBuffer.isView(value)) checkAttached(call, value);
   else if (value instanceof ArrayBuffer && value.detached) {
     throw new SpmdError(
-      `${call}: cannot send a detached ArrayBuffer (it was transferred or resized away)`,
+      `${call}: cannot send a detached ArrayBuffer (it was transferred away)`,
       "MPI_ERR_BUFFER",
     );
   }

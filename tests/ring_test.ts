@@ -435,3 +435,25 @@ Deno.test("ring: each ordered pair of a 3-rank job has its own ring", () => {
     takeFrame(new Ring(sab, layout, s, d), { bytes: patterned(100, s * 3 + d), tag: s * 3 + d, context: s, kind: d });
   }
 });
+
+Deno.test("ring: pad8 is right for message lengths of 2^31 and more", () => {
+  deepEqual([0, 1, 8, 9, 2 ** 31 - 7, 2 ** 31, 2 ** 32 - 1, 2 ** 32 + 1].map(pad8), [
+    0,
+    8,
+    8,
+    16,
+    2 ** 31,
+    2 ** 31,
+    2 ** 32,
+    2 ** 32 + 8,
+  ]);
+});
+
+Deno.test("ring: unreadFrames reports a published header of a 4 GiB payload as partial", () => {
+  const layout = layoutFor(2, MIN_RING_BYTES);
+  const sab = createShm(layout);
+  const prod = new Ring(sab, layout, 0, 1);
+  prod.putHeader(2 ** 32 - 1, 1, 2, 3);
+  prod.publish();
+  deepEqual(unreadFrames(sab, layout, 0, 1), [{ length: 2 ** 32 - 1, tag: 1, context: 2, whole: false }]);
+});

@@ -96,3 +96,19 @@ Deno.test("matcher: unexpected messages are taken oldest first per match", () =>
   equal(m.take(ANY_SOURCE, ANY_TAG, 0), msgs[0]);
   equal(m.unexpectedCount, 0);
 });
+
+Deno.test("ring: a message of 2^31 bytes (lengths past 32 bits) streams through a 4 KiB ring", () => {
+  const [a, b] = pair();
+  const big = new Uint8Array(2 ** 31);
+  big[0] = 7;
+  big[big.length - 1] = 9;
+  const s = isendValue(a, big, 1, 0, 0, "isend");
+  const r = b.irecv(0, 0, 0, null);
+  for (let i = 0; i < 1_000_000 && !(s.done && r.done); i++) {
+    a.test(s);
+    b.test(r);
+  }
+  ok(r.done, "the receive completed");
+  const got = valueOf(b.wait(r)!, "wait") as Uint8Array;
+  deepEqual([got.length, got[0], got[got.length - 1]], [2 ** 31, 7, 9]);
+});

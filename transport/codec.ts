@@ -87,7 +87,7 @@ export function encode(value: unknown, call: string): Encoded {
   if (value === null) return { kind: KIND_NULL, bytes: EMPTY };
   if (value instanceof ArrayBuffer && value.detached) {
     throw new SpmdError(
-      `${call}: cannot send a detached ArrayBuffer (it was transferred or resized away)`,
+      `${call}: cannot send a detached ArrayBuffer (it was transferred away)`,
       "MPI_ERR_BUFFER",
     );
   }
@@ -153,10 +153,7 @@ export function decode(kind: number, bytes: Uint8Array, call = "recv", source = 
     case KIND_UNDEFINED:
       return undefined;
   }
-  throw new SpmdError(
-    `recv: message of unknown kind ${kind}`,
-    "MPI_ERR_INTERN",
-  );
+  throw new SpmdError(`${call}: message of unknown kind ${kind}`, "MPI_ERR_INTERN");
 }
 
 /** Human name of a kind code, for errors. */

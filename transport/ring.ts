@@ -41,7 +41,9 @@ export const HEADER_BYTES = 24;
 
 /** Rounds up to a multiple of 8. */
 export function pad8(n: number): number {
-  return (n + 7) & ~7;
+  // Arithmetic, not bitwise: message lengths may pass 2^31 (bitwise ops are 32-bit).
+  const r = n % 8;
+  return r === 0 ? n : n + 8 - r;
 }
 
 /** One ring, seen from the producer or the consumer side. */
