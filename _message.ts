@@ -5,7 +5,8 @@
 
 import { SpmdError, TruncateError } from "./errors.ts";
 import type { Status } from "./status.ts";
-import { decode, encode, isTypedKind, KIND_NUMBER, kindName } from "./transport/codec.ts";
+import { decode, encode, KIND_NUMBER, kindName } from "./transport/codec.ts";
+import { isTypedKind } from "./transport/typed.ts";
 import type { Envelope, Incoming, PendingOp, Transport } from "./transport/transport.ts";
 
 /** Sends `value` (blocking, standard mode); `call` names the public call in encoding errors. */

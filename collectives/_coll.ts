@@ -12,7 +12,8 @@
 import { ANY_TAG } from "../constants.ts";
 import { SpmdError } from "../errors.ts";
 import { checkInto, isendValue, sendValue, valueOf } from "../_message.ts";
-import { decode, encode, isTypedKind } from "../transport/codec.ts";
+import { decode, encode } from "../transport/codec.ts";
+import { isTypedKind } from "../transport/typed.ts";
 import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
 import type { PendingOp, Transport } from "../transport/transport.ts";
 

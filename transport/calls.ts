@@ -16,7 +16,7 @@
  * @module
  */
 
-import { KIND_TYPED_LAST } from "./codec.ts";
+import { KIND_TYPED_LAST } from "./typed.ts";
 
 /** Every call an activity block can record, by code (index). */
 export const CALLS = [

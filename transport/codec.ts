@@ -13,18 +13,11 @@
 
 import { deserialize, serialize } from "node:v8";
 import { describe, SpmdError } from "../errors.ts";
-import { bytesOf, KIND_TYPED_LAST, typedKind, typedName } from "./typed.ts";
-
-// For transport files that still import these from the codec: import them from ./typed.ts.
-export { allocTyped, bytesOf, KIND_DATAVIEW, KIND_TYPED_LAST } from "./typed.ts";
+import { bytesOf, isTypedKind, typedKind, typedName } from "./typed.ts";
 
 // Message kind codes (word 4 of a frame header). Typed kinds are 1..13
 // (KIND_INT8 ... KIND_TYPED_LAST in typed.ts); these are the others.
 
-/** True for the kinds of typed arrays and DataView (payload bytes are the array's bytes). */
-export function isTypedKind(kind: number): boolean {
-  return kind >= 1 && kind <= KIND_TYPED_LAST;
-}
 /** A number, as one float64. */
 export const KIND_NUMBER = 20;
 /** A string, as UTF-8. */
@@ -158,7 +151,7 @@ export function decode(kind: number, bytes: Uint8Array, call = "recv", source = 
 
 /** Human name of a kind code, for errors. */
 export function kindName(kind: number): string {
-  if (kind >= 1 && kind <= KIND_TYPED_LAST) return typedName(kind) ?? `kind ${kind}`;
+  if (isTypedKind(kind)) return typedName(kind) ?? `kind ${kind}`;
   return [
     "number",
     "string",

@@ -15,7 +15,8 @@
 
 import { SpmdError } from "../errors.ts";
 import type { Activity } from "./activity.ts";
-import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW, KIND_NUMBER } from "./codec.ts";
+import { KIND_NUMBER } from "./codec.ts";
+import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "./typed.ts";
 import { Matcher, Message, type RecvOp } from "./matcher.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
 import type { Leftover } from "./transport.ts";

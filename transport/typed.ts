@@ -183,3 +183,8 @@ export function bytesOf(v: ArrayBufferView): Uint8Array {
     ? v
     : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
+
+/** True for the kinds of typed arrays and DataView (payload bytes are the array's bytes). */
+export function isTypedKind(kind: number): boolean {
+  return kind >= 1 && kind <= KIND_TYPED_LAST;
+}
