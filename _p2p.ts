@@ -3,13 +3,13 @@
 // and naming the call in every error. `Comm`'s methods delegate here.
 
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
-import { describe, nameCall, SpmdError } from "./errors.ts";
+import { nameCall } from "./errors.ts";
 import { checkInto, fillStatus, isendValue, sendValue, valueOf } from "./_message.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
 import type { Transport } from "./transport/transport.ts";
-import { checkBuffer, checkDest, checkRecvTag, checkSendTag, checkSource } from "./_validate.ts";
+import { checkBuffer, checkDest, checkRecvTag, checkSendTag, checkSource, checkStatus } from "./_validate.ts";
 
 const C_SEND = callCode("send");
 const C_RECV = callCode("recv");
@@ -222,10 +222,4 @@ function procNull(status: Status | undefined): null {
     status.bytes = 0;
   }
   return null;
-}
-
-function checkStatus(call: string, status: unknown): void {
-  if (status !== undefined && !(status instanceof Status)) {
-    throw new SpmdError(`${call}: status must be a Status, got ${describe(status)}`, "MPI_ERR_ARG");
-  }
 }

@@ -3,6 +3,7 @@
 
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
 import { describe, SpmdError } from "./errors.ts";
+import { Status } from "./status.ts";
 import { checkAttached } from "./transport/codec.ts";
 
 /** Throws unless `dest` is a rank of a communicator of `size` ranks, or PROC_NULL. */
@@ -128,5 +129,12 @@ export function checkSplit(color: unknown, key: unknown, undefinedColor: number)
 export function checkAbortCode(code: unknown): void {
   if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
     throw new SpmdError(`abort: code must be an integer in 0..255, got ${describe(code)}`, "MPI_ERR_ARG");
+  }
+}
+
+/** Throws unless `status` is undefined or a Status. */
+export function checkStatus(call: string, status: unknown): void {
+  if (status !== undefined && !(status instanceof Status)) {
+    throw new SpmdError(`${call}: status must be a Status, got ${describe(status)}`, "MPI_ERR_ARG");
   }
 }
