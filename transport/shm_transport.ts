@@ -273,7 +273,7 @@ export class ShmTransport implements Transport {
         if (moved) {
           // A safe point: the call has claimed no message yet.
           if (kind === W_TAKE || kind === W_MATCH || kind === W_PROBE) this.#in.raiseOverflow();
-        } else if (this.#stuck(kind, target)) return;
+        } else if (w.settled && this.#stuck(kind, target)) return;
         else w.idle();
       }
     } finally {
@@ -302,9 +302,11 @@ export class ShmTransport implements Transport {
   }
 
   /**
-   * Nothing moved: decides whether waiting can ever end. A wait on a rank
-   * that has ended fails at once (after taking in its last frames); a
-   * finalize owed only to ended ranks is over. True ends the wait.
+   * Nothing moved for a whole spin budget: decides whether waiting can ever
+   * end. A wait on a rank that has ended fails (after taking in its last
+   * frames); a finalize owed only to ended ranks is over. True ends the
+   * wait. (Not checked on every poll: reading another rank's activity line
+   * while it writes it would slow both.)
    */
   #stuck(kind: number, target: unknown): boolean {
     if (kind === W_TAKE || kind === W_MATCH) {

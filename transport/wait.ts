@@ -110,6 +110,15 @@ export class Waiter {
     this.#spins = this.#spinLimit > 64 ? this.#spinLimit - 64 : 0;
   }
 
+  /**
+   * True once the spin budget is spent (the waiter is about to sleep, or
+   * has slept): the moment for checks too costly to make on every poll,
+   * such as reading another rank's activity line.
+   */
+  get settled(): boolean {
+    return this.#spins >= this.#spinLimit;
+  }
+
   /** Ends a wait (clears the waiting and sleeping flags). */
   end(): void {
     this.#activity.endWait();
