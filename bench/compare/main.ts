@@ -1,0 +1,186 @@
+/**
+ * `deno task compare`: the same OSU-style measurements (plan.ts) through
+ * spmd, Worker.postMessage, mpi4py and C MPI, in one table; results as JSON
+ * and SVG plots under bench/results/.
+ *
+ * ```sh
+ * deno task compare                      # full: about 10-20 minutes on 2 cores
+ * deno task compare --mode smoke         # tiny counts: checks that everything runs
+ * deno task compare --systems spmd,C\ MPI --repeat 5 --out /tmp/results
+ * ```
+ *
+ * Each job is run `--repeat` times (3 in full mode) and the median of each
+ * figure is shown. Columns of systems that are not installed say so.
+ * Also measured: collectives at 16, 32 and 64 ranks (oversubscribed), the
+ * start-up time of a job (spmd's launcher against `mpiexec` + mpi4py) at 1,
+ * 8 and 64 ranks, and (full mode) the scatter example's speedup.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import {
+  COLL_RANKS,
+  collectiveSteps,
+  figure,
+  type Mode,
+  p2pSteps,
+  SCALE_RANKS,
+  type Step,
+  type StepResult,
+} from "./plan.ts";
+import { findSystems, probe, PYTHON, ROOT, type System } from "./peers.ts";
+import { renderTable, writeResults } from "./report.ts";
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    mode: { type: "string", default: "full" },
+    repeat: { type: "string" },
+    systems: { type: "string" },
+    out: { type: "string", default: join(ROOT, "bench", "results") },
+    "no-scale": { type: "boolean", default: false },
+    "no-startup": { type: "boolean", default: false },
+    "no-scatter": { type: "boolean", default: false },
+  },
+});
+const mode = opts.mode as Mode;
+if (mode !== "smoke" && mode !== "full") throw new Error(`compare: --mode must be smoke or full, got "${opts.mode}"`);
+const repeat = Number(opts.repeat ?? (mode === "full" ? 3 : 1));
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`compare: --repeat must be a positive integer`);
+const JOB_TIMEOUT_MS = mode === "full" ? 600_000 : 180_000;
+
+const work = Deno.makeTempDirSync({ prefix: "spmd-compare-" });
+const t0 = performance.now();
+const all = await findSystems(work);
+const wanted = opts.systems?.split(",").map((s) => s.trim());
+const systems = wanted ? all.filter((s) => wanted.includes(s.name)) : all;
+for (const s of systems) {
+  console.error(`compare: ${s.name}: ${s.missing === null ? s.version : `not installed (${s.missing})`}`);
+}
+
+/** Every step result of every system, all repeats. */
+const runs: { system: string; result: StepResult }[] = [];
+/** Failures of whole jobs, by system. */
+const failures: { system: string; ranks: number; error: string }[] = [];
+
+async function runJob(system: System, ranks: number, steps: Step[]): Promise<void> {
+  const plan = join(work, `plan-${ranks}.json`);
+  Deno.writeTextFileSync(plan, JSON.stringify({ ranks, steps }));
+  const { cmd, env } = system.command(ranks, plan);
+  for (let i = 0; i < repeat; i++) {
+    let out: Deno.CommandOutput;
+    try {
+      out = await new Deno.Command(cmd[0], {
+        args: cmd.slice(1),
+        env,
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(JOB_TIMEOUT_MS),
+      }).output();
+    } catch (e) {
+      failures.push({ system: system.name, ranks, error: String(e) });
+      return;
+    }
+    const text = new TextDecoder().decode(out.stdout);
+    const lines = text.split("\n").filter((l) => l.startsWith("{"));
+    if (!out.success || lines.length !== steps.length) {
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" / ");
+      failures.push({
+        system: system.name,
+        ranks,
+        error: `exit ${out.code}, ${lines.length}/${steps.length} steps: ${err}`,
+      });
+      return;
+    }
+    for (const l of lines) runs.push({ system: system.name, result: JSON.parse(l) as StepResult });
+  }
+}
+
+const live = systems.filter((s) => s.missing === null);
+for (const s of live) {
+  console.error(`compare: ${s.name}: point-to-point, 2 ranks`);
+  await runJob(s, 2, p2pSteps(mode));
+  for (const n of COLL_RANKS) {
+    console.error(`compare: ${s.name}: collectives, ${n} ranks`);
+    await runJob(s, n, collectiveSteps(mode, n));
+  }
+  if (!opts["no-scale"]) {
+    for (const n of SCALE_RANKS) {
+      console.error(`compare: ${s.name}: collectives, ${n} ranks (oversubscribed)`);
+      await runJob(s, n, collectiveSteps(mode, n, [8]));
+    }
+  }
+}
+
+/** Wall seconds of each start-up run, by system and ranks. */
+const startup: { system: string; ranks: number; seconds: number[] }[] = [];
+if (!opts["no-startup"]) {
+  const deno = Deno.execPath();
+  const byName = new Map(live.map((s) => [s.name, s]));
+  for (const n of [1, 8, 64]) {
+    const cmds: [string, string[], Record<string, string> | undefined][] = [];
+    if (byName.has("spmd")) {
+      cmds.push(["spmd", [
+        deno,
+        "run",
+        "-A",
+        join(ROOT, "cli.ts"),
+        "-n",
+        String(n),
+        join(ROOT, "bench/compare/hello_spmd.ts"),
+      ], undefined]);
+    }
+    const py = byName.get("mpi4py");
+    if (py !== undefined) {
+      const { cmd, env } = py.command(n, "");
+      const launch = cmd.slice(0, cmd.indexOf(PYTHON));
+      cmds.push(["mpi4py", [...launch, PYTHON, "-c", "from mpi4py import MPI; MPI.COMM_WORLD.Barrier()"], env]);
+    }
+    for (const [system, cmd, env] of cmds) {
+      const seconds: number[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const s0 = performance.now();
+        const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), env, stdout: "null", stderr: "piped" })
+          .output();
+        if (out.success) seconds.push((performance.now() - s0) / 1000);
+        else failures.push({ system, ranks: n, error: `start-up run failed: exit ${out.code}` });
+      }
+      if (seconds.length > 0) startup.push({ system, ranks: n, seconds });
+    }
+  }
+}
+
+/** The scatter example's in-program time (compute + gather) by ranks. */
+const scatter: { ranks: number; seconds: number[] }[] = [];
+if (mode === "full" && !opts["no-scatter"] && live.some((s) => s.name === "spmd")) {
+  for (const n of [1, 2, 4, 8]) {
+    const seconds: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const text = await probe(
+        [Deno.execPath(), "run", "-A", join(ROOT, "examples/scatter/main.ts"), "-n", String(n)],
+        300000,
+      );
+      const m = text === null ? null : /^Time: ([\d.]+) s on (\d+) rank/m.exec(text);
+      if (m) seconds.push(Number(m[1]));
+    }
+    if (seconds.length > 0) scatter.push({ ranks: n, seconds });
+  }
+}
+
+const report = {
+  mode,
+  repeat,
+  minutes: (performance.now() - t0) / 60000,
+  systems: systems.map((s) => ({ name: s.name, version: s.version, missing: s.missing })),
+  runs,
+  failures,
+  startup,
+  scatter,
+};
+console.log(renderTable(report));
+const files = await writeResults(report, opts.out!);
+console.log(`\nresults: ${files.join(", ")} (${report.minutes.toFixed(1)} min)`);
+Deno.removeSync(work, { recursive: true });
+void figure;

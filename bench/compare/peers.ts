@@ -1,0 +1,141 @@
+/**
+ * The systems `deno task compare` measures, and how each is found and
+ * started: spmd (the launcher), Worker.postMessage (a plain Deno program),
+ * mpi4py (`mpiexec` + `/usr/bin/python3`) and C MPI (`mpicc`, compiled on
+ * the spot). A system whose tools are missing is "not installed", with the
+ * reason; it is never estimated.
+ *
+ * MPI: the C peer is built and run with the MPI that mpi4py was built
+ * against (Open MPI on Debian 12), so that both peers share one library; set
+ * `SPMD_COMPARE_MPI=mpich` or `=openmpi` to choose.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
+const HERE = join(ROOT, "bench", "compare");
+/** Python with mpi4py (the pyenv python on PATH may lack it). */
+export const PYTHON: string = Deno.env.get("SPMD_COMPARE_PYTHON") ?? "/usr/bin/python3";
+
+/** A system to measure. */
+export interface System {
+  /** Column name. */
+  name: "spmd" | "postMessage" | "mpi4py" | "C MPI";
+  /** Why it cannot run here, or null. */
+  missing: string | null;
+  /** The command that runs a plan file as `ranks` ranks. */
+  command(ranks: number, plan: string): { cmd: string[]; env?: Record<string, string> };
+  /** Version text for the results file. */
+  version: string;
+}
+
+/** Runs a short command; returns its stdout, or null when it fails or is missing. */
+export async function probe(cmd: string[], timeoutMs = 20000): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(cmd[0], {
+      args: cmd.slice(1),
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).output();
+    if (!out.success) return null;
+    return new TextDecoder().decode(out.stdout).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** How to start MPI jobs of one flavour. */
+interface MpiFlavour {
+  name: "openmpi" | "mpich";
+  mpicc: string;
+  launch(ranks: number): string[];
+  env: Record<string, string>;
+}
+
+const OPENMPI: MpiFlavour = {
+  name: "openmpi",
+  mpicc: "mpicc.openmpi",
+  // --oversubscribe: more ranks than cores; yield when idle then, as a
+  // fair neighbour of the other ranks on the same cores.
+  launch: (n) => ["mpirun.openmpi", "--allow-run-as-root", "--oversubscribe", "-n", String(n)],
+  env: { OMPI_MCA_btl_vader_single_copy_mechanism: "none", OMPI_MCA_rmaps_base_oversubscribe: "1" },
+};
+
+const MPICH: MpiFlavour = {
+  name: "mpich",
+  mpicc: "mpicc.mpich",
+  launch: (n) => ["mpiexec.mpich", "-n", String(n)],
+  env: {},
+};
+
+/** Finds every system; compiles the C peer into `work`. */
+export async function findSystems(work: string): Promise<System[]> {
+  const deno = Deno.execPath();
+  const systems: System[] = [];
+  systems.push({
+    name: "spmd",
+    missing: null,
+    version: `spmd (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`,
+    command: (ranks, plan) => ({
+      cmd: [deno, "run", "-A", join(ROOT, "cli.ts"), "-n", String(ranks), join(HERE, "peer_spmd.ts"), plan],
+    }),
+  });
+  const pm = join(HERE, "peer_postmessage.ts");
+  let pmMissing: string | null = null;
+  try {
+    Deno.statSync(pm);
+  } catch {
+    pmMissing = "bench/compare/peer_postmessage.ts is missing";
+  }
+  systems.push({
+    name: "postMessage",
+    missing: pmMissing,
+    version: `Worker.postMessage (Deno ${Deno.version.deno})`,
+    command: (_ranks, plan) => ({ cmd: [deno, "run", "-A", pm, plan] }),
+  });
+  // mpi4py, and the MPI it was built against.
+  const lib = await probe([PYTHON, "-c", "from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0])"]);
+  const want = Deno.env.get("SPMD_COMPARE_MPI");
+  const flavour = want === "mpich" ? MPICH : want === "openmpi" ? OPENMPI : lib?.includes("MPICH") ? MPICH : OPENMPI;
+  const launcher = await probe([flavour.launch(1)[0], "--version"]);
+  const mpiMissing = launcher === null
+    ? `${flavour.launch(1)[0]} not found (apt-get install openmpi-bin or mpich)`
+    : null;
+  systems.push({
+    name: "mpi4py",
+    missing: lib === null
+      ? `mpi4py not importable by ${PYTHON} (apt-get install python3-mpi4py)`
+      : want !== undefined && !lib.toLowerCase().includes(want === "mpich" ? "mpich" : "open mpi")
+      ? `mpi4py is built against ${lib}, not ${want}`
+      : mpiMissing,
+    version: lib === null
+      ? ""
+      : `mpi4py ${await probe([PYTHON, "-c", "import mpi4py; print(mpi4py.__version__)"])} on ${lib}`,
+    command: (ranks, plan) => ({
+      cmd: [...flavour.launch(ranks), PYTHON, join(HERE, "peer_mpi4py.py"), plan],
+      env: flavour.env,
+    }),
+  });
+  // C MPI, compiled now.
+  const exe = join(work, "peer_mpi");
+  let cMissing = mpiMissing;
+  if (cMissing === null) {
+    const built = await probe([flavour.mpicc, "-O2", "-o", exe, join(HERE, "peer_mpi.c")], 120000);
+    if (built === null) {
+      cMissing =
+        `${flavour.mpicc} could not build bench/compare/peer_mpi.c (apt-get install libopenmpi-dev or libmpich-dev)`;
+    }
+  }
+  systems.push({
+    name: "C MPI",
+    missing: cMissing,
+    version: cMissing === null ? `C (${flavour.mpicc} -O2) on ${(launcher ?? "").split("\n")[0]}` : "",
+    command: (ranks, plan) => ({ cmd: [...flavour.launch(ranks), exe, plan], env: flavour.env }),
+  });
+  return systems;
+}

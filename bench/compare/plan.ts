@@ -1,0 +1,133 @@
+/**
+ * The measurements of `deno task compare`, defined once so that every
+ * system measured — spmd, Worker.postMessage, mpi4py and C MPI — does
+ * exactly the same work, OSU-micro-benchmark style.
+ *
+ * A peer program is started as N processes/ranks with a *plan file* (JSON,
+ * {@linkcode PlanFile}) and runs its steps in order; rank 0 prints one JSON
+ * line per step, {@linkcode StepResult}: the step's fields plus `seconds`.
+ * What `seconds` means, per bench (S = size in bytes, p = ranks):
+ *
+ * | bench      | what one timed iteration is                                   | seconds =               |
+ * | ---------- | ------------------------------------------------------------- | ----------------------- |
+ * | latency    | rank 0 sends S bytes to rank 1, which sends S bytes back      | half the round trip     |
+ * | bw         | rank 0 posts 64 non-blocking sends of S bytes, rank 1 64      | one window (64 msgs)    |
+ * |            | receives; then rank 1 sends a 4-byte acknowledgement          |                         |
+ * | bibw       | both ranks post 64 receives and 64 sends of S bytes, wait all | one window each way     |
+ * | barrier    | every rank calls barrier                                      | one call                |
+ * | bcast      | rank 0 broadcasts S bytes                                     | one call                |
+ * | reduce     | SUM of S/8 float64 (at least 1) to rank 0                     | one call                |
+ * | allreduce  | SUM of S/8 float64 (at least 1), result on every rank         | one call                |
+ * | gather     | every rank gives S bytes; rank 0 gets p·S                      | one call                |
+ * | allgather  | every rank gives S bytes; every rank gets p·S                  | one call                |
+ * | alltoall   | every rank sends S bytes to every rank                         | one call                |
+ *
+ * Point-to-point benches use ranks 0 and 1 only (the others, if any, idle).
+ * Buffers are allocated once per step and reused (receives land in them);
+ * `warmup` iterations run first and are not timed; timing is rank 0's wall
+ * clock over `iters` iterations, after a barrier, divided by `iters`.
+ *
+ * @module
+ */
+
+/** The benches. */
+export type BenchName =
+  | "latency"
+  | "bw"
+  | "bibw"
+  | "barrier"
+  | "bcast"
+  | "reduce"
+  | "allreduce"
+  | "gather"
+  | "allgather"
+  | "alltoall";
+
+/** One measurement. */
+export interface Step {
+  /** What is measured. */
+  bench: BenchName;
+  /** Message size in bytes (0 for barrier). */
+  size: number;
+  /** Timed iterations. */
+  iters: number;
+  /** Untimed iterations first. */
+  warmup: number;
+}
+
+/** What a peer reads: its steps, for a job of `ranks` ranks. */
+export interface PlanFile {
+  /** Ranks the job was started with. */
+  ranks: number;
+  /** Steps, run in order. */
+  steps: Step[];
+}
+
+/** What rank 0 prints per step (one JSON object per line). */
+export interface StepResult extends Step {
+  /** Ranks. */
+  ranks: number;
+  /** Seconds per timed iteration, as defined per bench above. */
+  seconds: number;
+}
+
+/** Point-to-point sizes: 1 B to 4 MiB in powers of 4. */
+export const P2P_SIZES: readonly number[] = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
+/** Collective sizes. */
+export const COLL_SIZES: readonly number[] = [8, 65536, 1048576];
+/** Collectives compared (barrier has no size). */
+export const COLLECTIVES: readonly BenchName[] = ["bcast", "reduce", "allreduce", "gather", "allgather", "alltoall"];
+/** Rank counts of the collective comparison. */
+export const COLL_RANKS: readonly number[] = [2, 4, 8];
+/** Rank counts of the oversubscribed scale run (spmd and C MPI). */
+export const SCALE_RANKS: readonly number[] = [16, 32, 64];
+/** Messages per window in bw and bibw (as OSU). */
+export const WINDOW = 64;
+
+/** How much work: `smoke` checks that everything runs (CI), `full` measures. */
+export type Mode = "smoke" | "full";
+
+/** Timed iterations for a message of `bytes` bytes (fewer for large ones), by mode; warm-up is a tenth. */
+export function itersFor(mode: Mode, bench: BenchName, bytes: number, ranks: number): Step["iters"] {
+  if (mode === "smoke") return 3;
+  const window = bench === "bw" || bench === "bibw" ? WINDOW : 1;
+  const volume = Math.max(bytes, 8) * window * Math.max(1, ranks / 2);
+  // About 20 MB moved per step, between 20 and 5000 iterations; fewer when ranks outnumber cores.
+  let n = Math.round(20e6 / volume);
+  if (n > 5000) n = 5000;
+  if (n < 20) n = 20;
+  if (ranks > 2) n = Math.max(20, Math.round(n / (ranks / 2)));
+  return n;
+}
+
+/** The point-to-point steps (a 2-rank job). */
+export function p2pSteps(mode: Mode): Step[] {
+  const steps: Step[] = [];
+  for (const bench of ["latency", "bw", "bibw"] as const) {
+    for (const size of P2P_SIZES) {
+      const iters = itersFor(mode, bench, size, 2);
+      steps.push({ bench, size, iters, warmup: Math.max(1, Math.round(iters / 10)) });
+    }
+  }
+  return steps;
+}
+
+/** The collective steps of a job of `ranks` ranks. */
+export function collectiveSteps(mode: Mode, ranks: number, sizes: readonly number[] = COLL_SIZES): Step[] {
+  const iters = itersFor(mode, "barrier", 8, ranks);
+  const steps: Step[] = [{ bench: "barrier", size: 0, iters, warmup: Math.max(1, Math.round(iters / 10)) }];
+  for (const bench of COLLECTIVES) {
+    for (const size of sizes) {
+      const n = itersFor(mode, bench, size * (bench === "alltoall" || bench === "allgather" ? ranks : 1), ranks);
+      steps.push({ bench, size, iters: n, warmup: Math.max(1, Math.round(n / 10)) });
+    }
+  }
+  return steps;
+}
+
+/** The figure a user reads for a result: µs for latency and collectives, MB/s (10^6 bytes/s) for bandwidth. */
+export function figure(r: StepResult): { value: number; unit: "us" | "MB/s" } {
+  if (r.bench === "bw") return { value: (r.size * WINDOW) / r.seconds / 1e6, unit: "MB/s" };
+  if (r.bench === "bibw") return { value: (2 * r.size * WINDOW) / r.seconds / 1e6, unit: "MB/s" };
+  return { value: r.seconds * 1e6, unit: "us" };
+}
