@@ -42,18 +42,29 @@ export function valueOf(m: Incoming, call: string): unknown {
   return decode(m.kind, m.bytes!, call, m.source, m.tag);
 }
 
-/** Throws, as MPI does, when a message received into `into` was not a typed array or did not fit; it is consumed. */
-export function checkInto(m: Incoming, into: ArrayBufferView, call: string): void {
+/**
+ * Throws, as MPI does, when a message received into `into` was not a typed
+ * array or did not fit; it is consumed. `local` maps the sender's world rank
+ * to the communicator's rank for the message.
+ */
+export function checkInto(
+  m: Incoming,
+  into: ArrayBufferView,
+  call: string,
+  local: ((w: number) => number) | null = null,
+): void {
+  if (isTypedKind(m.kind) && m.length <= into.byteLength) return;
+  const from = local === null ? m.source : local(m.source);
   if (!isTypedKind(m.kind)) {
     throw new SpmdError(
-      `${call}: message from rank ${m.source} (tag ${m.tag}) is a ${kindName(m.kind)}, not a typed array; ` +
+      `${call}: message from rank ${from} (tag ${m.tag}) is a ${kindName(m.kind)}, not a typed array; ` +
         `it was consumed`,
       "MPI_ERR_TYPE",
     );
   }
   if (m.length > into.byteLength) {
     throw new TruncateError(
-      `${call}: message of ${m.length} bytes from rank ${m.source} (tag ${m.tag}) does not fit the ` +
+      `${call}: message of ${m.length} bytes from rank ${from} (tag ${m.tag}) does not fit the ` +
         `${into.constructor.name} of ${into.byteLength} bytes; it was consumed (MPI_ERR_TRUNCATE)`,
     );
   }

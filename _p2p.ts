@@ -48,7 +48,7 @@ export function send(c: Endpoint, value: unknown, dest: number, tag: number): vo
 }
 
 /** Blocking receive; returns the value. */
-export function recv(c: Endpoint, source: number, tag: number, status: Status | undefined): unknown {
+export function recv(c: Endpoint, source: number, tag: number, status: Status | null | undefined): unknown {
   checkSource("recv", source, c.size);
   checkRecvTag("recv", tag);
   checkStatus("recv", status);
@@ -80,7 +80,7 @@ export function recvInto(c: Endpoint, buffer: ArrayBufferView, source: number, t
   t.enter(C_RECV_INTO, source, tag, c.context);
   try {
     const m = t.recvInto(buffer, c.worldRank(source), tag, c.context);
-    checkInto(m, buffer, "recvInto");
+    checkInto(m, buffer, "recvInto", (w) => c.localRank(w));
     fillStatus(st, m, c);
     return st;
   } catch (e) {
@@ -98,7 +98,7 @@ export function sendrecv(
   sendTag: number,
   source: number,
   recvTag: number,
-  status: Status | undefined,
+  status: Status | null | undefined,
 ): unknown {
   checkDest("sendrecv", dest, c.size);
   checkSendTag("sendrecv", sendTag);
@@ -129,7 +129,7 @@ export function sendrecv(
 export function isend(c: Endpoint, value: unknown, dest: number, tag: number): Request<undefined> {
   checkDest("isend", dest, c.size);
   checkSendTag("isend", tag);
-  if (dest === PROC_NULL) return new Request<undefined>(null, null, null, undefined);
+  if (dest === PROC_NULL) return new Request<undefined>(null, null, null, undefined, null);
   let op;
   try {
     op = isendValue(c.transport, value, c.worldRank(dest), tag, c.context, "isend");
@@ -157,14 +157,14 @@ export function irecv<T>(
   if (buffer !== null) checkBuffer(call, buffer);
   checkSource(call, source, c.size);
   checkRecvTag(call, tag);
-  if (source === PROC_NULL) return new Request<T>(null, null, null, (buffer === null ? null : undefined) as T);
+  if (source === PROC_NULL) return new Request<T>(null, null, null, (buffer === null ? null : undefined) as T, null);
   let op;
   try {
     op = c.transport.irecv(c.worldRank(source), tag, c.context, buffer);
   } catch (e) {
     throw nameCall(call, e);
   }
-  return new Request<T>(c.transport, op, (w) => c.localRank(w), null, {
+  return new Request<T>(c.transport, op, (w) => c.localRank(w), null as T, {
     call,
     send: false,
     peer: source,
@@ -215,8 +215,8 @@ export function iprobe(c: Endpoint, source: number, tag: number): Status | null 
 }
 
 /** The result of a receive from PROC_NULL: null, and a status saying so. */
-function procNull(status: Status | undefined): null {
-  if (status !== undefined) {
+function procNull(status: Status | null | undefined): null {
+  if (status !== undefined && status !== null) {
     status.source = PROC_NULL;
     status.tag = ANY_TAG;
     status.bytes = 0;

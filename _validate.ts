@@ -132,9 +132,9 @@ export function checkAbortCode(code: unknown): void {
   }
 }
 
-/** Throws unless `status` is undefined or a Status. */
+/** Throws unless `status` is undefined, null or a Status. */
 export function checkStatus(call: string, status: unknown): void {
-  if (status !== undefined && !(status instanceof Status)) {
+  if (status !== undefined && status !== null && !(status instanceof Status)) {
     throw new SpmdError(`${call}: status must be a Status, got ${describe(status)}`, "MPI_ERR_ARG");
   }
 }

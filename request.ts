@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall, SpmdError } from "./errors.ts";
 import { checkInto, fillStatus, valueOf } from "./_message.ts";
 import { Status } from "./status.ts";
@@ -58,14 +59,11 @@ export class Request<T = unknown> {
   #status: Status | null = null;
   #error: unknown = null;
 
-  /** @internal Created by `Comm`; `op` null means an already-complete request. */
-  constructor(
-    t: Transport | null,
-    op: PendingOp | null,
-    map: RankMap | null,
-    value: T | null = null,
-    info: RequestInfo | null = null,
-  ) {
+  /**
+   * @internal Created by `Comm`; `op` null means a request that completed
+   * at once (to or from PROC_NULL) with `value`, and a status saying so.
+   */
+  constructor(t: Transport | null, op: PendingOp | null, map: RankMap | null, value: T, info: RequestInfo | null) {
     this.#t = t;
     this.#op = op;
     this.#map = map;
@@ -73,6 +71,10 @@ export class Request<T = unknown> {
     if (op === null) {
       this.#finished = true;
       this.#value = value;
+      const st = new Status();
+      st.source = PROC_NULL;
+      st.tag = ANY_TAG;
+      this.#status = st;
     }
   }
 
@@ -111,10 +113,11 @@ export class Request<T = unknown> {
         // Now complete: any error below belongs to the operation itself.
         this.#finished = true;
         const st = new Status();
-        if (m !== null) {
+        if (m === null) this.#value = undefined as T; // a send
+        else {
           fillStatus(st, m, { localRank: this.#map ?? ((w: number) => w) });
           if (info.into !== null) {
-            checkInto(m, info.into, info.call);
+            checkInto(m, info.into, info.call, this.#map);
             this.#value = undefined as T;
           } else this.#value = valueOf(m, info.call) as T;
         }

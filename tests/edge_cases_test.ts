@@ -28,6 +28,10 @@ Deno.test("after a caught bound error every flooded message is received exactly 
   }
 });
 
+Deno.test("a send's request gives undefined; PROC_NULL requests complete with a PROC_NULL status", async () => {
+  for (const size of [1, 2, 3]) await run("edge_values.ts", size, ["request-results"]);
+});
+
 Deno.test("spawn quotes bad option values so their type shows", async () => {
   await rejects(spawn(prog, { size: "2" as unknown as number }), /^RangeError: spawn: size must be .* got "2"$/);
   await rejects(spawn(prog, { size: 2, timeout: "5" as unknown as number }), /timeout must be .* got "5"$/);

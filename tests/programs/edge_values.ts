@@ -1,7 +1,7 @@
 // Values and buffers at the edges, chosen by Deno.args[0]; every failure
 // must be an SpmdError that names the call, and nothing may be lost.
 import { throws } from "node:assert/strict";
-import { SpmdError, Status, world } from "../../mod.ts";
+import { ANY_TAG, PROC_NULL, SpmdError, Status, waitAll, world } from "../../mod.ts";
 
 const comm = world();
 const { rank, size } = comm;
@@ -131,6 +131,21 @@ switch (Deno.args[0]) {
       }
       if (comm.recv(0, 2) !== "end") throw new Error("end marker");
       console.log(`drained ${n} messages after ${errors} bound error(s)`);
+    }
+    break;
+  }
+  case "request-results": { // a send's request gives undefined; PROC_NULL requests complete with a status saying so
+    const s = comm.isend(new Float64Array(4), peer, 8);
+    const r = comm.irecv<Float64Array>(from, 8);
+    const results = [s.wait(), s.test()[1], waitAll([comm.isend("x", rank, 9)])[0]];
+    comm.recv(rank, 9);
+    if (r.wait().length !== 4) throw new Error("the message of the irecv");
+    if (results.some((v) => v !== undefined)) throw new Error(`a send's request gave ${Deno.inspect(results)}`);
+    const st = new Status();
+    const nulls = [comm.isend(1, PROC_NULL).wait(), comm.irecvInto(new Uint8Array(1), PROC_NULL).wait()];
+    if (nulls.some((v) => v !== undefined)) throw new Error(`PROC_NULL requests gave ${Deno.inspect(nulls)}`);
+    if (comm.irecv(PROC_NULL).wait(st) !== null || st.source !== PROC_NULL || st.tag !== ANY_TAG) {
+      throw new Error(`irecv(PROC_NULL): status ${st.source} ${st.tag}`);
     }
     break;
   }
