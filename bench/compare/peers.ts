@@ -60,12 +60,13 @@ interface MpiFlavour {
 const OPENMPI: MpiFlavour = {
   name: "openmpi",
   mpicc: "mpicc.openmpi",
-  // --oversubscribe: more ranks than cores; yield when idle then, as a
-  // fair neighbour of the other ranks on the same cores.
+  // --oversubscribe: allow more ranks than cores (Open MPI then yields
+  // the core when idle by itself); --allow-run-as-root for containers.
   launch: (n) => ["mpirun.openmpi", "--allow-run-as-root", "--oversubscribe", "-n", String(n)],
-  env: { OMPI_MCA_btl_vader_single_copy_mechanism: "none", OMPI_MCA_rmaps_base_oversubscribe: "1" },
+  env: {},
 };
 
+/** MPICH (ch4) busy-waits when ranks outnumber cores: a 16-rank job took minutes here; use it with ranks ≤ cores. */
 const MPICH: MpiFlavour = {
   name: "mpich",
   mpicc: "mpicc.mpich",

@@ -98,7 +98,11 @@ export function renderTable(r: CompareReport): string {
   for (const bench of ["latency", "bw", "bibw"]) {
     for (const size of P2P_SIZES) row(`${bench} ${bytesLabel(size)}B`, `${bench} ${size} 2`, 2);
   }
-  lines.push("", "Collectives: time per call on rank 0, µs. Ranks beyond 2 share the machine's cores.");
+  lines.push(
+    "",
+    "Collectives: time per call on rank 0, µs (so a small bcast is mostly the root handing its data on, in every " +
+      "system). Ranks beyond 2 share the machine's 2 cores.",
+  );
   lines.push("", header, rule);
   for (const ranks of [...COLL_RANKS, ...SCALE_RANKS]) {
     row(`barrier, ${ranks} ranks`, `barrier 0 ${ranks}`, ranks);
