@@ -1,16 +1,9 @@
-// Rank program for the collective benchmarks: repeat one collective until
-// the job is stopped. Deno.args: [op, bytes].
+// Rank program of the collective benchmarks (ranks 1 … p−1; rank 0 is the
+// bench thread): calls one collective until the job is stopped.
+// Deno.args: [op, size in bytes]. See _coll.ts.
 import { world } from "../mod.ts";
+import type { BenchName } from "./compare/plan.ts";
+import { collCall } from "./_coll.ts";
 
-const comm = world();
-const [op, bytesArg] = Deno.args;
-const buf = new Float64Array(Number(bytesArg) / 8);
-switch (op) {
-  case "barrier":
-    for (;;) comm.barrier();
-  case "allreduce":
-    for (;;) comm.allreduce(buf);
-  case "bcast":
-    for (;;) comm.bcast(buf, 0);
-}
-throw new Error(`_coll_loop: unknown op ${op}`);
+const call = collCall(world(), Deno.args[0] as BenchName, Number(Deno.args[1]));
+for (;;) call();

@@ -1,65 +1,59 @@
-// Point-to-point ping-pong between two ranks (rank 0 is the bench thread,
-// rank 1 a worker that echoes). Each iteration is one ROUND TRIP: one-way
-// latency is half the time shown. The same ping-pong over
-// Worker.postMessage stands beside it as the baseline.
+/**
+ * Point-to-point benchmarks, OSU style, spmd beside plain Worker.postMessage
+ * (the baseline of every group): latency, bandwidth and bidirectional
+ * bandwidth for 1 B to 4 MiB in powers of 4, as `compare/plan.ts` defines
+ * them. Rank 0 is the bench thread; rank 1 is a worker (`_p2p_loop.ts` for
+ * spmd, `compare/_pm_rank.ts` for postMessage). Iteration counts and warm-up
+ * come from the plan (`p2pSteps("full")`); see `_jobs.ts` for how a row warms
+ * up.
+ *
+ * What one timed iteration (one row's time/iter) is:
+ * - `latency S: round trip (one-way = half)` — rank 0 sends S bytes and
+ *   receives S bytes back. deno bench cannot divide: the one-way latency of
+ *   OSU's osu_latency is half the time shown.
+ * - `bw S: window of 64 + ack` — 64 messages of S bytes to rank 1, then its
+ *   4-byte acknowledgement; bandwidth = 64·S / time.
+ * - `bibw S: 64 each way` — 64 messages of S bytes each way at once;
+ *   bandwidth = 2·64·S / time.
+ *
+ * The postMessage rows structured-clone a Uint8Array (no transfer) and await
+ * the answer (`compare/peer_postmessage.ts` says what each does). deno bench
+ * prints, per group, the baseline and "N× slower than" the spmd row: spmd is
+ * N times faster (where postMessage wins, it says "faster than").
+ *
+ * Outliers. deno bench prints p75, p99 and p995 beside the mean; read them
+ * too. Found by timing 200,000 single round trips: the 0.1–8 ms outliers
+ * bunch up in the first ~150 ms of a job (JIT compiles and young-heap growth
+ * taking a core from one of the two spinning ranks; runs of 0.5 ms round
+ * trips are a rank spinning out its whole budget for a peer without a core).
+ * Hence the 200 ms warm-up of every row: against 20 ms it took the 2-rank
+ * barrier from 6–8 µs to 0.7–1.4 µs mean, p99 from 0.26–0.5 ms to 0.6–2.6 µs.
+ * A larger young heap (8 scavenges instead of 136) did not help; a 200-poll
+ * spin budget made every round trip a sleep and wake-up (p50 28 µs).
+ *
+ * @module
+ */
 
-import { hostJob, stopJobs } from "./_jobs.ts";
+import { p2pSteps } from "./compare/plan.ts";
+import { hostJob, pmJob, pmRow, sizeLabel, spmdRow } from "./_jobs.ts";
+import { type P2PBench, p2pIteration } from "./_p2p.ts";
 
-const small = new Float64Array(1);
-const big = new Float64Array(1 << 17); // 1 MiB
+const WHAT: Record<P2PBench, string> = {
+  latency: "round trip (one-way = half)",
+  bw: "window of 64 + ack",
+  bibw: "64 each way",
+};
 
-for (const [label, buf] of [["8 B", small], ["1 MiB", big]] as const) {
-  Deno.bench({
-    name: `spmd send/recvInto Float64Array ${label} round trip`,
-    group: label,
-    baseline: true,
-    fn() {
-      const comm = hostJob("./_echo.ts", 2);
-      comm.send(buf, 1, 1);
-      comm.recvInto(buf, 1, 1);
-    },
+for (const step of p2pSteps("full")) {
+  const bench = step.bench as P2PBench;
+  const label = `${bench} ${sizeLabel(step.size)}`;
+  const row = { group: label, n: step.iters, warmup: step.warmup };
+  spmdRow({ ...row, name: `spmd ${label}: ${WHAT[bench]}` }, () => {
+    return p2pIteration(hostJob("./_p2p_loop.ts", 2), bench, step.size);
   });
-  Deno.bench({
-    name: `spmd send/recv Float64Array ${label} round trip`,
-    group: label,
-    fn() {
-      const comm = hostJob("./_echo.ts", 2);
-      comm.send(buf, 1, 1);
-      comm.recv(1, 1);
-    },
+  pmRow({ ...row, name: `postMessage ${label}: ${WHAT[bench]}` }, async () => {
+    const job = pmJob(2);
+    await job.setup(bench, step.size);
+    return () => job.iteration();
   });
 }
-
-let pm: Worker | null = null;
-let pmResolve: (() => void) | null = null;
-function postMessageWorker(): Worker {
-  if (pm === null) {
-    stopJobs();
-    pm = new Worker(new URL("./_pm_echo.ts", import.meta.url), { type: "module" });
-    pm.onmessage = () => pmResolve!();
-  }
-  return pm;
-}
-for (const [label, buf] of [["8 B", small], ["1 MiB", big]] as const) {
-  Deno.bench({
-    name: `postMessage Float64Array ${label} round trip (baseline)`,
-    group: label,
-    async fn() {
-      const w = postMessageWorker();
-      const done = new Promise<void>((r) => pmResolve = r);
-      w.postMessage(buf);
-      await done;
-    },
-  });
-}
-Deno.bench({
-  name: "teardown",
-  ignore: false,
-  n: 1,
-  warmup: 0,
-  fn() {
-    stopJobs();
-    pm?.terminate();
-    pm = null;
-  },
-});
