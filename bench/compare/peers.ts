@@ -119,7 +119,7 @@ export async function findSystems(work: string): Promise<System[]> {
       : `mpi4py ${await probe([PYTHON, "-c", "import mpi4py; print(mpi4py.__version__)"])} on ${lib}`,
     command: (ranks, plan) => ({
       cmd: [...flavour.launch(ranks), PYTHON, join(HERE, "peer_mpi4py.py"), plan],
-      env: flavour.env,
+      env: { ...flavour.env, PYTHONDONTWRITEBYTECODE: "1" },
     }),
   });
   // C MPI, compiled now.
