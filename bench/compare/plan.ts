@@ -87,17 +87,32 @@ export const WINDOW = 64;
 /** How much work: `smoke` checks that everything runs (CI), `full` measures. */
 export type Mode = "smoke" | "full";
 
-/** Timed iterations for a message of `bytes` bytes (fewer for large ones), by mode; warm-up is a tenth. */
+/**
+ * Timed iterations for a message of `bytes` bytes (fewer for large ones),
+ * by mode: about 20 MB moved per step, at most 20,000 iterations (1,000
+ * windows for bw/bibw), at least 20; fewer when ranks outnumber cores.
+ */
 export function itersFor(mode: Mode, bench: BenchName, bytes: number, ranks: number): Step["iters"] {
   if (mode === "smoke") return 3;
   const window = bench === "bw" || bench === "bibw" ? WINDOW : 1;
   const volume = Math.max(bytes, 8) * window * Math.max(1, ranks / 2);
-  // About 20 MB moved per step, between 20 and 5000 iterations; fewer when ranks outnumber cores.
   let n = Math.round(20e6 / volume);
-  if (n > 5000) n = 5000;
+  const cap = window > 1 ? 1000 : 20000;
+  if (n > cap) n = cap;
   if (n < 20) n = 20;
   if (ranks > 2) n = Math.max(20, Math.round(n / (ranks / 2)));
   return n;
+}
+
+/**
+ * Untimed iterations before the timed ones: a fifth of them, and at least
+ * 1,000 when there are that many (a JIT-compiled runtime — Deno, and
+ * Python's interpreter caches — needs a few thousand calls to settle; the
+ * same count is given to every system).
+ */
+export function warmupFor(mode: Mode, iters: number): number {
+  if (mode === "smoke") return 1;
+  return Math.max(Math.round(iters / 5), Math.min(iters, 1000));
 }
 
 /** The point-to-point steps (a 2-rank job). */
@@ -106,7 +121,7 @@ export function p2pSteps(mode: Mode): Step[] {
   for (const bench of ["latency", "bw", "bibw"] as const) {
     for (const size of P2P_SIZES) {
       const iters = itersFor(mode, bench, size, 2);
-      steps.push({ bench, size, iters, warmup: Math.max(1, Math.round(iters / 10)) });
+      steps.push({ bench, size, iters, warmup: warmupFor(mode, iters) });
     }
   }
   return steps;
@@ -115,11 +130,11 @@ export function p2pSteps(mode: Mode): Step[] {
 /** The collective steps of a job of `ranks` ranks. */
 export function collectiveSteps(mode: Mode, ranks: number, sizes: readonly number[] = COLL_SIZES): Step[] {
   const iters = itersFor(mode, "barrier", 8, ranks);
-  const steps: Step[] = [{ bench: "barrier", size: 0, iters, warmup: Math.max(1, Math.round(iters / 10)) }];
+  const steps: Step[] = [{ bench: "barrier", size: 0, iters, warmup: warmupFor(mode, iters) }];
   for (const bench of COLLECTIVES) {
     for (const size of sizes) {
       const n = itersFor(mode, bench, size * (bench === "alltoall" || bench === "allgather" ? ranks : 1), ranks);
-      steps.push({ bench, size, iters: n, warmup: Math.max(1, Math.round(n / 10)) });
+      steps.push({ bench, size, iters: n, warmup: warmupFor(mode, n) });
     }
   }
   return steps;
