@@ -127,8 +127,19 @@ export function p2pSteps(mode: Mode): Step[] {
   return steps;
 }
 
-/** The collective steps of a job of `ranks` ranks. */
+/**
+ * The collective steps of a job of `ranks` ranks. Past 8 ranks (the
+ * oversubscribed scale runs, where one call takes milliseconds) every step
+ * runs 50 timed and 10 warm-up iterations.
+ */
 export function collectiveSteps(mode: Mode, ranks: number, sizes: readonly number[] = COLL_SIZES): Step[] {
+  if (mode === "full" && ranks > 8) {
+    return [
+      { bench: "barrier" as BenchName, size: 0 },
+      ...COLLECTIVES.flatMap((bench) => sizes.map((size) => ({ bench, size }))),
+    ]
+      .map((s) => ({ ...s, iters: 50, warmup: 10 }));
+  }
   const iters = itersFor(mode, "barrier", 8, ranks);
   const steps: Step[] = [{ bench: "barrier", size: 0, iters, warmup: warmupFor(mode, iters) }];
   for (const bench of COLLECTIVES) {
