@@ -22,7 +22,7 @@
  */
 
 import { describe, SpmdError } from "./errors.ts";
-import { isNumericArray, type NumericArray } from "./transport/typed.ts";
+import { isIntegerKind, isNumericArray, type NumericArray, typedKind } from "./transport/typed.ts";
 
 /** A reduction operation. */
 export interface Op {
@@ -171,18 +171,6 @@ export function toOp(call: string, o: unknown): Op {
   throw new SpmdError(`${call}: op must be SUM, MAX, ... or a function (a, b) => c, got ${describe(o)}`, "MPI_ERR_OP");
 }
 
-const INT_ARRAYS = new Set<unknown>([
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  BigInt64Array,
-  BigUint64Array,
-]);
-
 /** This rank's input error for a reduction with `op` (message and code), or null; collectives pass it on. */
 export function misfit(op: Op, value: unknown): { message: string; code: string } | null {
   if (ArrayBuffer.isView(value) && (value.buffer as ArrayBuffer).detached === true) {
@@ -223,7 +211,7 @@ export function opMisfit(op: Op, value: unknown): string | null {
     return op.family !== "logical" ? bad("does not apply to booleans (use LAND, LOR or LXOR)") : null;
   }
   if (isNumericArray(value)) {
-    if (op.family === "bitwise" && !INT_ARRAYS.has(value.constructor)) {
+    if (op.family === "bitwise" && !isIntegerKind(typedKind(value))) {
       return bad(`does not apply to ${value.constructor.name}`);
     }
     return null;

@@ -188,3 +188,8 @@ export function bytesOf(v: ArrayBufferView): Uint8Array {
 export function isTypedKind(kind: number): boolean {
   return kind >= 1 && kind <= KIND_TYPED_LAST;
 }
+
+/** True for the kinds of integer typed arrays (bitwise ops apply to them). */
+export function isIntegerKind(kind: number): boolean {
+  return (kind >= KIND_INT8 && kind <= KIND_UINT32) || kind === KIND_BIGINT64 || kind === KIND_BIGUINT64;
+}
