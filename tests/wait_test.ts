@@ -16,6 +16,7 @@ import {
   type ShmLayout,
 } from "../transport/shm_layout.ts";
 import { ring, Waiter } from "../transport/wait.ts";
+import { schedYield } from "../transport/sched_yield.ts";
 
 interface Job {
   sab: SharedArrayBuffer;
@@ -272,4 +273,19 @@ Deno.test("wait: a waiter asleep in another worker is woken by raiseAbort and th
       w.worker.terminate();
     }
   }
+});
+
+Deno.test("wait: with ranks outnumbering cores, a waiter yields its core (sched_yield) before it arms", () => {
+  ok(schedYield() !== null, "sched_yield is loaded when FFI is allowed (tests run with -A)");
+  const j = job();
+  const w = new Waiter(j.ctl, j.layout.doorbellWord, 1, 2, new Activity(j.ctl, activityBase(j.layout, 1), H_ABORT), 3);
+  w.begin();
+  for (let i = 0; i < 2 + 3; i++) {
+    w.idle();
+    equal(j.sleeping(1), 0, `idle ${i}: spinning or yielding, not armed`);
+  }
+  ok(w.settled, "settled once the spin budget is spent");
+  w.idle();
+  equal(j.sleeping(1), 1, "armed once the yields are spent too");
+  w.end();
 });

@@ -25,7 +25,7 @@ import { Outbox, SendOp, SENT } from "./outbox.ts";
 import { Ring } from "./ring.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
 import type { Envelope, Incoming, Leftover, PendingOp, Transport } from "./transport.ts";
-import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter } from "./wait.ts";
+import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");
 
@@ -61,6 +61,8 @@ export interface ShmTransportOptions {
   rank: number;
   /** Polls before a wait goes to sleep (default: by cores and ranks). */
   spin?: number;
+  /** `sched_yield` calls before a wait sleeps (default: 2000 when ranks outnumber cores and FFI is allowed, else 0). */
+  yields?: number;
   /** Tells the launcher that this rank aborts the job (set by the worker bootstrap). */
   onAbort?: (code: number, message: string) => void;
   /** Bound of the unexpected queue in payload bytes (default {@linkcode UNEXPECTED_LIMIT_BYTES}). */
@@ -117,7 +119,8 @@ export class ShmTransport implements Transport {
     });
     const cores = navigator.hardwareConcurrency || 1;
     const spin = options.spin ?? (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
-    this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity);
+    const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
+    this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
     this.#onAbort = options.onAbort;
     this.#activity.start();
   }

@@ -28,6 +28,7 @@
 
 import { AbortedError } from "../errors.ts";
 import type { Activity } from "./activity.ts";
+import { schedYield } from "./sched_yield.ts";
 import { H_ABORT, H_ABORT_CODE, H_ABORT_RANK, RANK_STRIDE } from "./shm_layout.ts";
 
 /** Longest single sleep, in milliseconds. */
@@ -35,8 +36,10 @@ export const SLEEP_MS = 200;
 
 /** Default spin budget (polls) when each rank can have a core to itself. */
 export const SPIN_DEDICATED = 20000;
-/** Default spin budget when ranks outnumber cores: sleep almost at once. */
+/** Default spin budget when ranks outnumber cores: yield (or sleep) almost at once. */
 export const SPIN_OVERSUBSCRIBED = 50;
+/** Yields to other threads (libc `sched_yield`) before sleeping, when ranks outnumber cores. */
+export const YIELD_OVERSUBSCRIBED = 2000;
 
 /** Wakes rank `rank` if it is sleeping (or about to). Called by whoever made progress possible for it. */
 export function ring(
@@ -56,8 +59,11 @@ export class Waiter {
   readonly #ctl: Int32Array;
   readonly #bell: number;
   readonly #spinLimit: number;
+  readonly #yieldLimit: number;
+  readonly #yield: (() => void) | null;
   readonly #activity: Activity;
   #spins = 0;
+  #yields = 0;
   #armed = false;
   #armedValue = 0;
 
@@ -71,16 +77,20 @@ export class Waiter {
     rank: number,
     spinLimit: number,
     activity: Activity,
+    yieldLimit = 0,
   ) {
     this.#ctl = ctl;
     this.#bell = doorbellWord + rank * RANK_STRIDE;
     this.#spinLimit = spinLimit;
     this.#activity = activity;
+    this.#yield = yieldLimit > 0 ? schedYield() : null;
+    this.#yieldLimit = this.#yield === null ? 0 : yieldLimit;
   }
 
   /** Starts a new wait. */
   begin(): void {
     this.#spins = 0;
+    this.#yields = 0;
     this.#armed = false;
     this.#activity.beginWait();
   }
@@ -93,6 +103,14 @@ export class Waiter {
     const ctl = this.#ctl;
     if (this.#spins < this.#spinLimit) {
       if ((++this.#spins & 1023) === 0) this.checkAbort();
+      return;
+    }
+    if (this.#yields < this.#yieldLimit) {
+      // Ranks outnumber cores: give the core to a rank that can run, and
+      // look again when the scheduler comes back (cheaper than a futex
+      // sleep and wake per step).
+      this.#yield!();
+      if ((++this.#yields & 63) === 0) this.checkAbort();
       return;
     }
     if (!this.#armed) {
