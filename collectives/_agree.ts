@@ -49,12 +49,25 @@ export function agreeBlocks(
   bad: string | null,
 ): Block[] {
   const own = bad ?? countsMisfit(counts, c.size);
-  const mine: Block = [
-    array === null || own !== null ? -1 : (array as Float64Array).length,
-    array === null || own !== null ? 0 : typedKind(array),
-    own === null ? counts : [],
-    own,
-  ];
+  const p = c.size;
+  // Fast round, binary: [length, kind, error?, counts...] per rank. Every
+  // rank sees the same table, so all of them take the slow round below
+  // together, and only when something is wrong.
+  const fast = new Float64Array(3 + p);
+  fast[0] = array === null || own !== null ? -1 : (array as Float64Array).length;
+  fast[1] = array === null || own !== null ? 0 : typedKind(array);
+  fast[2] = own === null ? 0 : 1;
+  if (own === null) { for (let i = 0; i < p; i++) fast[3 + i] = counts[i]; }
+  const table = allgather(c, fast) as Float64Array[];
+  let clean = true;
+  for (let r = 0; r < p && clean; r++) {
+    const t = table[r];
+    if (t[2] !== 0) clean = false;
+    else for (let i = 0; i < p; i++) if (t[3 + i] !== table[0][3 + i]) clean = false;
+  }
+  if (clean) return table.map((t) => [t[0], t[1], counts, null] as Block);
+  // Slow round, only on failure: what each rank passed, for one message on every rank.
+  const mine: Block = [fast[0], fast[1], own === null ? counts : [], own];
   const blocks = allgather(c, mine) as Block[];
   const first = blocks.find((b) => b[3] !== null);
   if (first !== undefined) {
