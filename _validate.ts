@@ -4,7 +4,7 @@
 import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
 import { describe, SpmdError } from "./errors.ts";
 import { Status } from "./status.ts";
-import { checkAttached } from "./transport/codec.ts";
+import { checkAttached, detachedWhy } from "./transport/codec.ts";
 
 /** Throws unless `dest` is a rank of a communicator of `size` ranks, or PROC_NULL. */
 export function checkDest(call: string, dest: unknown, size: number): void {
@@ -90,13 +90,8 @@ export function checkNotDetached(call: string, value: unknown, each = false): vo
     for (const v of value) checkNotDetached(call, v);
     return;
   }
-  if (ArrayBuffer.isView(value)) checkAttached(call, value);
-  else if (value instanceof ArrayBuffer && value.detached) {
-    throw new SpmdError(
-      `${call}: cannot send a detached ArrayBuffer (it was transferred away)`,
-      "MPI_ERR_BUFFER",
-    );
-  }
+  const gone = detachedWhy(value);
+  if (gone !== null) throw new SpmdError(`${call}: ${gone}`, "MPI_ERR_BUFFER");
 }
 
 /** Throws unless `values` is an array of one value per rank (`size`); also refuses detached buffers among them. */

@@ -23,6 +23,7 @@
 
 import { describe, SpmdError } from "./errors.ts";
 import { isIntegerKind, isNumericArray, type NumericArray, typedKind } from "./transport/typed.ts";
+import { detachedWhy } from "./transport/codec.ts";
 
 /** A reduction operation. */
 export interface Op {
@@ -173,13 +174,8 @@ export function toOp(call: string, o: unknown): Op {
 
 /** This rank's input error for a reduction with `op` (message and code), or null; collectives pass it on. */
 export function misfit(op: Op, value: unknown): { message: string; code: string } | null {
-  if (ArrayBuffer.isView(value) && (value.buffer as ArrayBuffer).detached === true) {
-    return {
-      message: `the ${value.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. by postMessage); ` +
-        `its contents are gone`,
-      code: "MPI_ERR_BUFFER",
-    };
-  }
+  const gone = ArrayBuffer.isView(value) ? detachedWhy(value) : null;
+  if (gone !== null) return { message: gone, code: "MPI_ERR_BUFFER" };
   const message = opMisfit(op, value);
   return message === null ? null : { message, code: "MPI_ERR_OP" };
 }

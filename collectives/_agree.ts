@@ -5,7 +5,7 @@
 // leaving some ranks waiting or giving them the wrong blocks.
 
 import { describe } from "../errors.ts";
-import { kindName } from "../transport/codec.ts";
+import { detachedWhy, kindName } from "../transport/codec.ts";
 import { typedKind } from "../transport/typed.ts";
 import type { Coll } from "./_coll.ts";
 import { countsDisagreement, rankList } from "./_fault.ts";
@@ -17,10 +17,7 @@ export type Block = [number, number, readonly number[], string | null];
 /** Why `a` cannot be a vector collective's block (it is not a typed array), or null. */
 export function typedMisfit(a: unknown): string | null {
   if (!ArrayBuffer.isView(a) || a instanceof DataView) return `array must be a typed array, got ${describe(a)}`;
-  if ((a.buffer as ArrayBuffer).detached === true) {
-    return `the ${a.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. by postMessage)`;
-  }
-  return null;
+  return detachedWhy(a);
 }
 
 /** Why `counts` cannot be the counts of a communicator of `size` ranks, or null. */

@@ -78,12 +78,8 @@ export function encode(value: unknown, call: string): Encoded {
       );
   }
   if (value === null) return { kind: KIND_NULL, bytes: EMPTY };
-  if (value instanceof ArrayBuffer && value.detached) {
-    throw new SpmdError(
-      `${call}: cannot send a detached ArrayBuffer (it was transferred away)`,
-      "MPI_ERR_BUFFER",
-    );
-  }
+  const gone = detachedWhy(value);
+  if (gone !== null) throw new SpmdError(`${call}: ${gone}`, "MPI_ERR_BUFFER");
   let bytes: Uint8Array;
   try {
     bytes = serialize(value);
@@ -102,14 +98,26 @@ export function encode(value: unknown, call: string): Encoded {
  * otherwise fail with a bare TypeError or send an empty array.
  */
 export function checkAttached(call: string, view: ArrayBufferView): void {
-  const b = view.buffer as ArrayBuffer;
-  if (b.detached === true) {
-    throw new SpmdError(
-      `${call}: the ${view.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. by postMessage); ` +
-        `its contents are gone`,
-      "MPI_ERR_BUFFER",
-    );
+  if ((view.buffer as ArrayBuffer).detached !== true) return;
+  throw new SpmdError(`${call}: ${detachedWhy(view)}`, "MPI_ERR_BUFFER");
+}
+
+/**
+ * Why `value` cannot be sent because its memory was transferred away (a
+ * typed array or DataView on a detached ArrayBuffer, or a detached
+ * ArrayBuffer), without a call's name; null otherwise. The one wording of
+ * this error, for point-to-point calls and collectives alike.
+ */
+export function detachedWhy(value: unknown): string | null {
+  if (ArrayBuffer.isView(value)) {
+    if ((value.buffer as ArrayBuffer).detached !== true) return null;
+    return `the ${value.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. by postMessage); ` +
+      `its contents are gone`;
   }
+  if (value instanceof ArrayBuffer && value.detached) {
+    return "cannot send a detached ArrayBuffer (it was transferred away)";
+  }
+  return null;
 }
 
 /**
