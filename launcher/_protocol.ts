@@ -23,7 +23,7 @@ export interface IdleQuery {
 
 /** Worker → launcher. */
 export type RankMessage =
-  | { t: "done"; rank: number; exit?: boolean }
+  | { t: "done"; rank: number }
   | { t: "returned"; rank: number }
   | { t: "busy"; rank: number }
   | { t: "error"; rank: number; message: string; stack: string; late?: boolean }

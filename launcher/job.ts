@@ -26,7 +26,7 @@ import { describe } from "../errors.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
 import { DeadlockMonitor, MONITOR_MS } from "./monitor.ts";
-import { describeActivity, EXITED_TEXT, mismatchedCollectives, unreceivedInRings } from "./report.ts";
+import { describeActivity, mismatchedCollectives, unreceivedInRings } from "./report.ts";
 import type { JobFailure, JobResult, RankEnd } from "./result.ts";
 
 /** Options of {@linkcode startJob}. */
@@ -106,8 +106,6 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
   const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
   const module = options.module instanceof URL ? options.module.href : options.module;
   const ends: RankEnd[] = new Array(size).fill("running");
-  /** Ranks that ended with Deno.exit(0). */
-  const exited: boolean[] = new Array(size).fill(false);
   /** Ranks whose module's top level returned (they run on while their event loop has work). */
   const returned: boolean[] = new Array(size).fill(false);
   /** Delay of the next idle question to each rank whose module returned. */
@@ -141,10 +139,9 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
     resolve({ ok: failure === null, code: failure === null ? 0 : failCode, failure, ends, activity });
   }
 
-  /** How an ended rank ended, for reports. */
+  /** How an ended rank ended, for reports (a finished rank's block says whether it called Deno.exit(0)). */
   function endText(r: number): string {
-    if (exited[r]) return EXITED_TEXT;
-    return ends[r] === "done" ? "finished" : `ended (${ends[r]})`;
+    return ends[r] === "done" ? describeActivity(words, layout, r) : `ended (${ends[r]})`;
   }
 
   function stopAll(f: JobFailure, code: number): void {
@@ -196,9 +193,6 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
     ends[r] = m.t;
     remaining--;
     switch (m.t) {
-      case "done":
-        if (m.exit) exited[r] = true;
-        break;
       case "error":
         stopAll({
           rank: m.rank,

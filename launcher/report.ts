@@ -8,13 +8,14 @@
 
 import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { ACT_DONE, ACT_EXITED, ACT_IN_CALL, ACT_STARTING, snapshot } from "../transport/activity.ts";
-import { callName, commId, isCollectiveContext } from "../transport/calls.ts";
+import { callName, collectiveTagName, commId, isCollectiveContext } from "../transport/calls.ts";
+import type { Leftover } from "../transport/transport.ts";
 import { unreadFrames } from "../transport/ring.ts";
 import { activityBase, type ShmLayout } from "../transport/shm_layout.ts";
 import type { JobResult } from "./result.ts";
 
 /** How a report describes a rank that ended with `Deno.exit(0)`. */
-export const EXITED_TEXT = "called Deno.exit(0) and ended while other ranks still ran";
+const EXITED_TEXT = "called Deno.exit(0) and ended while other ranks still ran";
 
 /** Wait call names: [public call, request kind, peer word meaning]. */
 const WAIT_CALLS: Record<string, [string, string, string]> = {
@@ -97,28 +98,44 @@ export function mismatchedCollectives(
   return out.join("\n");
 }
 
+/** How many unreceived messages a report lists before it summarises. */
+const LIST_MAX = 8;
+
+/** One line of an unreceived-message report: a message never received, or a receive never completed. */
+function leftoverLine(m: Leftover): string {
+  if (m.bytes < 0) {
+    return `rank ${m.dest}: irecv(source=${rankText(m.source)}, tag=${tagText(m.tag)}, comm ${
+      commId(m.context)
+    }) was started and never completed`;
+  }
+  const what = isCollectiveContext(m.context)
+    ? `a ${collectiveTagName(m.tag)} message of a collective`
+    : `tag ${m.tag}`;
+  return `rank ${m.source} → rank ${m.dest}: ${what}, ${m.bytes} bytes, comm ${commId(m.context)}` +
+    (m.whole ? "" : " (partly transferred)");
+}
+
+/** The lines of an unreceived-message report, indented, at most LIST_MAX of them and a count of the rest. */
+export function leftoverLines(left: readonly Leftover[]): string[] {
+  const lines = left.slice(0, LIST_MAX).map((m) => `  ${leftoverLine(m)}`);
+  if (left.length > LIST_MAX) lines.push(`  ... and ${left.length - LIST_MAX} more`);
+  return lines;
+}
+
 /** Messages still in the rings once every rank has ended (sent after their receiver finished), or "". */
 export function unreceivedInRings(sab: SharedArrayBuffer, layout: ShmLayout): string {
-  const lines: string[] = [];
-  let n = 0;
-  for (let src = 0; src < layout.size; src++) {
-    for (let dst = 0; dst < layout.size; dst++) {
-      if (src === dst) continue;
-      for (const f of unreadFrames(sab, layout, src, dst)) {
-        if (++n <= 8) {
-          lines.push(
-            `  rank ${src} → rank ${dst}: tag ${f.tag}, ${f.length} bytes, comm ${commId(f.context)}` +
-              (isCollectiveContext(f.context) ? " (a collective's message)" : "") +
-              (f.whole ? "" : " (partly transferred)"),
-          );
-        }
+  const left: Leftover[] = [];
+  for (let source = 0; source < layout.size; source++) {
+    for (let dest = 0; dest < layout.size; dest++) {
+      if (source === dest) continue;
+      for (const f of unreadFrames(sab, layout, source, dest)) {
+        left.push({ source, dest, tag: f.tag, context: f.context, bytes: f.length, whole: f.whole });
       }
     }
   }
-  if (n === 0) return "";
-  if (n > 8) lines.push(`  ... and ${n - 8} more`);
-  return `${n} message(s) were sent and never received (still in shared memory when the job ended):\n${
-    lines.join("\n")
+  if (left.length === 0) return "";
+  return `${left.length} message(s) were sent and never received (still in shared memory when the job ended):\n${
+    leftoverLines(left).join("\n")
   }`;
 }
 

@@ -14,29 +14,10 @@
 // abort, aborted, exit.
 
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
-import { collectiveTagName, commId, isCollectiveContext } from "../../transport/calls.ts";
+import { isCollectiveContext } from "../../transport/calls.ts";
 import { SpmdError } from "../../errors.ts";
-import type { Leftover } from "../../transport/transport.ts";
+import { leftoverLines } from "../report.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "../_protocol.ts";
-
-/** How many unreceived messages a report lists before it summarises. */
-const LIST_MAX = 8;
-
-/** One line of an unreceived-message report. */
-function leftoverLine(m: Leftover): string {
-  if (m.bytes < 0) {
-    const src = m.source === -2 ? "ANY_SOURCE" : String(m.source);
-    const tag = m.tag === -1 ? "ANY_TAG" : String(m.tag);
-    return `rank ${m.dest}: irecv(source=${src}, tag=${tag}, comm ${
-      commId(m.context)
-    }) was started and never completed`;
-  }
-  const what = isCollectiveContext(m.context)
-    ? `a ${collectiveTagName(m.tag)} message of a collective`
-    : `tag ${m.tag}`;
-  return `rank ${m.source} → rank ${m.dest}: ${what}, ${m.bytes} bytes, comm ${commId(m.context)}` +
-    (m.whole ? "" : " (partly transferred)");
-}
 
 /**
  * Completes pending sends; fails when messages were left unreceived (sent
@@ -48,8 +29,7 @@ function finalize(exit: boolean): void {
   if (t === undefined) return;
   const left = t.finalize(exit);
   if (left.length === 0) return;
-  const lines = left.slice(0, LIST_MAX).map((m) => `  ${leftoverLine(m)}`);
-  if (left.length > LIST_MAX) lines.push(`  ... and ${left.length - LIST_MAX} more`);
+  const lines = leftoverLines(left);
   const collective = left.some((m) => isCollectiveContext(m.context));
   const pending = left.filter((m) => m.bytes < 0).length;
   const what = pending === left.length
@@ -118,7 +98,7 @@ function finish(exit = false): boolean {
     return false;
   }
   state = "done";
-  report({ t: "done", rank, exit });
+  report({ t: "done", rank });
   return true;
 }
 
