@@ -42,19 +42,20 @@ export function valueOf(m: Incoming, call: string): unknown {
   return decode(m.kind, m.bytes!, call, m.source, m.tag);
 }
 
+/** What maps a world rank to a communicator's rank (a `Comm` is one). */
+export interface LocalRanks {
+  /** The communicator rank of world rank `w`. */
+  localRank(w: number): number;
+}
+
 /**
  * Throws, as MPI does, when a message received into `into` was not a typed
- * array or did not fit; it is consumed. `local` maps the sender's world rank
+ * array or did not fit; it is consumed. `comm` maps the sender's world rank
  * to the communicator's rank for the message.
  */
-export function checkInto(
-  m: Incoming,
-  into: ArrayBufferView,
-  call: string,
-  local: ((w: number) => number) | null = null,
-): void {
+export function checkInto(m: Incoming, into: ArrayBufferView, call: string, comm: LocalRanks | null = null): void {
   if (isTypedKind(m.kind) && m.length <= into.byteLength) return;
-  const from = local === null ? m.source : local(m.source);
+  const from = comm === null ? m.source : comm.localRank(m.source);
   if (!isTypedKind(m.kind)) {
     throw new SpmdError(
       `${call}: message from rank ${from} (tag ${m.tag}) is a ${kindName(m.kind)}, not a typed array; ` +
@@ -71,11 +72,7 @@ export function checkInto(
 }
 
 /** Fills `status` from a message's envelope, with the source mapped to a rank of `comm`. */
-export function fillStatus(
-  status: Status | null | undefined,
-  m: Envelope,
-  comm: { localRank(w: number): number },
-): void {
+export function fillStatus(status: Status | null | undefined, m: Envelope, comm: LocalRanks): void {
   if (status === null || status === undefined) return;
   status.source = comm.localRank(m.source);
   status.tag = m.tag;

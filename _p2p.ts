@@ -80,7 +80,7 @@ export function recvInto(c: Endpoint, buffer: ArrayBufferView, source: number, t
   t.enter(C_RECV_INTO, source, tag, c.context);
   try {
     const m = t.recvInto(buffer, c.worldRank(source), tag, c.context);
-    checkInto(m, buffer, "recvInto", (w) => c.localRank(w));
+    checkInto(m, buffer, "recvInto", c);
     fillStatus(st, m, c);
     return st;
   } catch (e) {
@@ -136,7 +136,7 @@ export function isend(c: Endpoint, value: unknown, dest: number, tag: number): R
   } catch (e) {
     throw nameCall("isend", e);
   }
-  return new Request<undefined>(c.transport, op, (w) => c.localRank(w), undefined, {
+  return new Request<undefined>(c.transport, op, c, undefined, {
     call: "isend",
     send: true,
     peer: dest,
@@ -164,7 +164,7 @@ export function irecv<T>(
   } catch (e) {
     throw nameCall(call, e);
   }
-  return new Request<T>(c.transport, op, (w) => c.localRank(w), null as T, {
+  return new Request<T>(c.transport, op, c, null as T, {
     call,
     send: false,
     peer: source,

@@ -6,7 +6,7 @@
 
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall, SpmdError } from "./errors.ts";
-import { checkInto, fillStatus, valueOf } from "./_message.ts";
+import { checkInto, fillStatus, type LocalRanks, valueOf } from "./_message.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
 import type { PendingOp, Transport } from "./transport/transport.ts";
@@ -16,8 +16,8 @@ const C_WAIT_SEND = callCode("waitSend");
 const C_WAITALL = callCode("waitAll");
 const C_WAITALL_SEND = callCode("waitAllSend");
 
-/** Maps a world rank to a communicator rank (identity for the world). */
-export type RankMap = (worldRank: number) => number;
+/** The world itself: world ranks are communicator ranks. */
+const WORLD: LocalRanks = { localRank: (w) => w };
 
 /** What a request is, for its results, errors and reports. */
 export interface RequestInfo {
@@ -52,7 +52,7 @@ export interface RequestInfo {
 export class Request<T = unknown> {
   readonly #t: Transport | null;
   readonly #op: PendingOp | null;
-  readonly #map: RankMap | null;
+  readonly #comm: LocalRanks;
   readonly #info: RequestInfo | null;
   #finished = false;
   #value: T | null = null;
@@ -63,10 +63,16 @@ export class Request<T = unknown> {
    * @internal Created by `Comm`; `op` null means a request that completed
    * at once (to or from PROC_NULL) with `value`, and a status saying so.
    */
-  constructor(t: Transport | null, op: PendingOp | null, map: RankMap | null, value: T, info: RequestInfo | null) {
+  constructor(
+    t: Transport | null,
+    op: PendingOp | null,
+    comm: LocalRanks | null,
+    value: T,
+    info: RequestInfo | null,
+  ) {
     this.#t = t;
     this.#op = op;
-    this.#map = map;
+    this.#comm = comm ?? WORLD;
     this.#info = info;
     if (op === null) {
       this.#finished = true;
@@ -115,9 +121,9 @@ export class Request<T = unknown> {
         const st = new Status();
         if (m === null) this.#value = undefined as T; // a send
         else {
-          fillStatus(st, m, { localRank: this.#map ?? ((w: number) => w) });
+          fillStatus(st, m, this.#comm);
           if (info.into !== null) {
-            checkInto(m, info.into, info.call, this.#map);
+            checkInto(m, info.into, info.call, this.#comm);
             this.#value = undefined as T;
           } else this.#value = valueOf(m, info.call) as T;
         }
