@@ -174,12 +174,11 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
       // Ask again, soon after the module returned, less often while it stays busy.
       const delay = m.t === "returned" ? 0 : idleDelay[r];
       idleDelay[r] = Math.min(IDLE_POLL_MS, Math.max(1, idleDelay[r] * 2));
-      const ask = setTimeout(() => {
+      setTimeout(() => {
         if (!finished && ends[r] === "running") {
           workers[options.host ? r - 1 : r].postMessage({ t: "idle?" } as IdleQuery);
         }
       }, delay);
-      void ask;
       return;
     }
     if (ends[r] === "done" && (m.t === "error" || m.t === "exit")) {

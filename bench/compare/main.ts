@@ -20,16 +20,7 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import {
-  COLL_RANKS,
-  collectiveSteps,
-  figure,
-  type Mode,
-  p2pSteps,
-  SCALE_RANKS,
-  type Step,
-  type StepResult,
-} from "./plan.ts";
+import { COLL_RANKS, collectiveSteps, type Mode, p2pSteps, SCALE_RANKS, type Step, type StepResult } from "./plan.ts";
 import { findSystems, probe, PYTHON, ROOT, type System } from "./peers.ts";
 import { renderTable, writeResults } from "./report.ts";
 
@@ -183,7 +174,6 @@ console.log(renderTable(report));
 const files = await writeResults(report, opts.out!);
 console.log(`\nresults: ${files.join(", ")} (${report.minutes.toFixed(1)} min)`);
 Deno.removeSync(work, { recursive: true });
-void figure;
 // Our own programs must always run (the smoke mode in CI is there so the suite cannot rot); a peer that fails
 // is reported in the table, as its tools are the machine's.
 const ours = failures.filter((f) => f.system === "spmd" || f.system === "postMessage");
