@@ -114,6 +114,23 @@ Deno.test("Deno.exit(3) after a rank finished still fails the job with code 3", 
   });
 });
 
+Deno.test("Deno.exit(256) in a rank fails the job with a non-zero exit code", async () => {
+  await fails(2, "exit256", (e) => {
+    equal(e.code, 1);
+    match(e.message, /^rank 1: called Deno\.exit\(256\) before the job ended/);
+  });
+});
+
+Deno.test("a rank kept alive only by a timer is described as such when the job times out", async () => {
+  await rejects(spawn(prog, { size: 2, args: ["timer-only"], timeout: 1 }), (e: unknown) => {
+    ok(e instanceof JobError);
+    equal(e.code, 124);
+    match(e.message, /rank 1: its module returned; its event loop still has work \(a timer, an interval or I\/O\)/);
+    match(e.message, /rank 0: blocked in recv\(source=1, tag=4, comm=0\)/);
+    return true;
+  });
+});
+
 Deno.test("a user op computing for 700 ms inside allreduce and reduce is not a deadlock", async () => {
   await spawn(prog, { size: 3, args: ["slow-op"], timeout: 60 });
 });

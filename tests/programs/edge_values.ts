@@ -144,6 +144,9 @@ switch (Deno.args[0]) {
     const st = new Status();
     const nulls = [comm.isend(1, PROC_NULL).wait(), comm.irecvInto(new Uint8Array(1), PROC_NULL).wait()];
     if (nulls.some((v) => v !== undefined)) throw new Error(`PROC_NULL requests gave ${Deno.inspect(nulls)}`);
+    if (comm.sendrecv(rank, rank, 10, rank, 10, null as unknown as Status) !== rank) {
+      throw new Error("sendrecv with a null status");
+    }
     if (comm.irecv(PROC_NULL).wait(st) !== null || st.source !== PROC_NULL || st.tag !== ANY_TAG) {
       throw new Error(`irecv(PROC_NULL): status ${st.source} ${st.tag}`);
     }

@@ -83,6 +83,14 @@ switch (Deno.args[0]) {
       Deno.unrefTimer(t);
     } else if (rank === 0) compute(400);
     break;
+  case "exit256": // Deno.exit(256) while rank 0 waits: an exit status is a byte, 256 must not read as success
+    if (rank === 1) Deno.exit(256);
+    else if (rank === 0) comm.recv(1, 4);
+    break;
+  case "timer-only": // rank 1's module returns but an interval keeps it alive; rank 0 waits for it until the timeout
+    if (rank === 1) setInterval(() => {}, 50);
+    else if (rank === 0) comm.recv(1, 4);
+    break;
   case "slow-op": { // a user op that computes for 700 ms inside allreduce and reduce is not a deadlock
     const slow = createOp((a: number, b: number) => {
       compute(700);
