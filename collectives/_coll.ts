@@ -16,6 +16,7 @@ import { decode, encode } from "../transport/codec.ts";
 import { isTypedKind } from "../transport/typed.ts";
 import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
 import type { PendingOp, Transport } from "../transport/transport.ts";
+import type { Slots } from "../transport/slots.ts";
 
 /** What a collective needs of its communicator (a `Comm` is one). */
 export interface CollInit {
@@ -41,6 +42,10 @@ export class Coll {
   call = "";
   /** Tag of the message that the last `recvAccepting` / `recvIntoAny` took (−1 if it could not be read). */
   lastTag = -1;
+  /** Context of the communicator's point-to-point traffic. */
+  readonly context: number;
+  /** The backend's shared-memory collective slots when this communicator spans every rank of the job, else null. */
+  readonly slots: Slots | null;
   readonly #t: Transport;
   readonly #comm: CollInit;
   readonly #ctx: number;
@@ -53,6 +58,13 @@ export class Coll {
     this.#ctx = collectiveContext(comm.context);
     this.rank = comm.rank;
     this.size = comm.size;
+    this.context = comm.context;
+    this.slots = comm.transport.slots !== null && comm.size === comm.transport.size ? comm.transport.slots : null;
+  }
+
+  /** World rank of communicator rank `r`. */
+  worldRank(r: number): number {
+    return this.#comm.worldRank(r);
   }
 
   /** Sends to communicator rank `dest`. */

@@ -28,6 +28,12 @@
  *   word 0       head         bytes ever written by the producer (u32, wraps)
  *   word 16      tail         bytes ever consumed by the consumer (u32, wraps)
  *
+ * slotWord                  two collective slots per rank (slots.ts), each
+ *                           SLOT_STRIDE bytes: a 32-byte header (the round
+ *                           number last, so readers see it after the rest)
+ *                           and SLOT_DATA_BYTES of data; written only by
+ *                           their rank
+ *
  * ringData                  size·(size−1) data areas of ringBytes each,
  *                           one per ordered pair (src → dst), src ≠ dst
  * ```
@@ -80,6 +86,8 @@ export interface ShmLayout {
   readonly activityWord: number;
   /** Word index of ring i's head is `ringCtlWord + 32·i`; its tail is 16 words later. */
   readonly ringCtlWord: number;
+  /** Word index of rank r's collective slot p (0 or 1) is `slotWord + (2·r + p)·SLOT_STRIDE / 4`. */
+  readonly slotWord: number;
   /** Byte offset of ring i's data is `ringDataByte + ringBytes·i`. */
   readonly ringDataByte: number;
   /** Total bytes of the SharedArrayBuffer. */
@@ -88,6 +96,12 @@ export interface ShmLayout {
 
 /** Words between consecutive per-rank blocks. */
 export const RANK_STRIDE = LINE_WORDS;
+/** Data bytes of one collective slot. */
+export const SLOT_DATA_BYTES = 8192;
+/** Bytes of a collective slot's header (its data follows). */
+export const SLOT_HEADER_BYTES = 32;
+/** Bytes between consecutive collective slots (header + data, rounded up to a cache line). */
+export const SLOT_STRIDE = SLOT_HEADER_BYTES + SLOT_DATA_BYTES + 32;
 /** Words between consecutive ring control blocks. */
 export const RING_CTL_STRIDE = 2 * LINE_WORDS;
 /** Offset of the tail word inside a ring control block. */
@@ -132,13 +146,15 @@ export function layoutFor(
   const activityWord = doorbellWord + size * RANK_STRIDE;
   const ringCtlWord = activityWord + size * RANK_STRIDE;
   const rings = size * (size - 1);
-  const ringDataByte = (ringCtlWord + rings * RING_CTL_STRIDE) * 4;
+  const slotWord = ringCtlWord + rings * RING_CTL_STRIDE;
+  const ringDataByte = (slotWord + size * 2 * (SLOT_STRIDE >> 2)) * 4;
   return {
     size,
     ringBytes,
     doorbellWord,
     activityWord,
     ringCtlWord,
+    slotWord,
     ringDataByte,
     totalBytes: ringDataByte + rings * ringBytes,
   };

@@ -23,6 +23,7 @@ import { Inbox } from "./inbox.ts";
 import { type Message, RecvOp } from "./matcher.ts";
 import { Outbox, SendOp, SENT } from "./outbox.ts";
 import { Ring } from "./ring.ts";
+import { Slots } from "./slots.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
 import type { Envelope, Incoming, Leftover, PendingOp, Transport } from "./transport.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
@@ -52,6 +53,8 @@ const W_SEND = 3;
 const W_PROBE = 4;
 /** Every queued send to leave (or to be owed only to ranks that ended). */
 const W_SENDS = 5;
+/** Every rank to publish the current round of the collective slots. */
+const W_SLOTS = 6;
 
 /** Options of {@linkcode ShmTransport}. */
 export interface ShmTransportOptions {
@@ -79,6 +82,8 @@ export class ShmTransport implements Transport {
   readonly size: number;
   /** The job's layout. */
   readonly layout: ShmLayout;
+  /** The collective slots (slots.ts); every wait on them runs this transport's wait loop. */
+  readonly slots: Slots;
   #closed = false;
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
@@ -122,6 +127,7 @@ export class ShmTransport implements Transport {
     const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
     this.#onAbort = options.onAbort;
+    this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null));
     this.#activity.start();
   }
 
@@ -299,6 +305,8 @@ export class ShmTransport implements Transport {
         return (target as PendingOp).done;
       case W_PROBE:
         return (this.#wFound = this.#in.matcher.peek(this.#wSource, this.#wTag, this.#wContext)) !== null;
+      case W_SLOTS:
+        return this.slots.poll();
       default:
         return this.#out.pending === 0;
     }
@@ -331,6 +339,9 @@ export class ShmTransport implements Transport {
           `${target.headerDone ? ", partly transferred" : ""}) can never be received`,
         "MPI_ERR_OTHER",
       );
+    }
+    if (kind === W_SLOTS && this.#ended(this.slots.waitingFor)) {
+      throw unnamedError(`rank ${this.slots.waitingFor} has finished without joining this collective`, "MPI_ERR_OTHER");
     }
     return kind === W_SENDS && this.#out.onlyTo((r) => this.#ended(r));
   }

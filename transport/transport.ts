@@ -50,6 +50,8 @@
  * @module
  */
 
+import type { Slots } from "./slots.ts";
+
 /** An operation in flight (a send or a receive). Opaque outside the backend. */
 export interface PendingOp {
   /** True once the operation has completed. */
@@ -104,6 +106,12 @@ export interface Transport {
   readonly size: number;
   /** True once the job has ended for this rank; every call then throws. */
   readonly closed: boolean;
+  /**
+   * Shared-memory collective slots (slots.ts) for communicators that span
+   * every rank, or null when the backend has none (collectives then run on
+   * point-to-point messages; an MPI backend would call its library's own).
+   */
+  readonly slots: Slots | null;
 
   /** Blocking standard-mode send of an encoded message. */
   send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void;

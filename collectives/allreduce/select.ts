@@ -12,7 +12,14 @@
  *
  * A user op only ever sees values this rank owns: the input is copied once.
  *
- * Forced by `SPMD_COLL_ALLREDUCE` (see `../_forced.ts`): `ring` serves
+ * On a communicator that spans every rank of a job whose backend has
+ * shared-memory slots, every allreduce starts with one round of the slots
+ * (`slots.ts`): numbers and typed arrays up to a slot's capacity with a
+ * built-in op are reduced right there; for anything else the round only
+ * establishes that the ranks agree, and the algorithms above run next.
+ *
+ * Forced by `SPMD_COLL_ALLREDUCE` (see `../_forced.ts`): `slots` is the
+ * automatic choice where it applies; `ring` serves
  * typed arrays of at least p elements of any byte size with a commutative,
  * element-wise op; `recursive_doubling` serves everything (typed arrays of
  * any size then take the typed recursive doubling).
@@ -28,11 +35,12 @@ import type { Op } from "../../ops.ts";
 import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";
 import { allreduceRing } from "./ring.ts";
+import { allreduceSlots, NOT_IN_SLOT } from "./slots.ts";
 
 /** Typed arrays at least this large (with a commutative op) use the ring. */
 export const ALLREDUCE_LARGE_BYTES = 64 * 1024;
 
-const forced = forcedBy("allreduce", ["recursive_doubling", "ring"]);
+const forced = forcedBy("allreduce", ["recursive_doubling", "ring", "slots"]);
 
 /**
  * Returns the reduction on every rank. `bad` is this rank's own input error
@@ -50,6 +58,15 @@ export function allreduce(
   if (c.size === 1) {
     if (bad !== null) throw c.error(bad.message, bad.code);
     return copyValue(value, c.call);
+  }
+  // (Not for reduceScatter: its counts are agreed on in the header exchange below, even when one rank's are bad.)
+  if (c.slots !== null && c.call !== "reduceScatter" && (force === null || force === "slots")) {
+    // One shared round: the result itself for small values, else the ranks' agreement on what they passed.
+    const r = allreduceSlots(c, c.slots, value, op, bad);
+    if (r !== NOT_IN_SLOT) {
+      lastRun.allreduce = "slots";
+      return r;
+    }
   }
   const typed = op.family !== "user" && isNumericArray(value);
   const ring = bad === null && force !== "recursive_doubling" && ringServes(c.size, value, op) &&

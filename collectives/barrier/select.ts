@@ -1,5 +1,7 @@
 /**
- * `barrier`: the selector. One algorithm, `dissemination`. Forced by
+ * `barrier`: the selector. On a communicator that spans every rank of a
+ * job whose backend has shared-memory slots, `slots` (one shared round);
+ * otherwise `dissemination` (⌈log2 p⌉ rounds of messages). Forced by
  * `SPMD_COLL_BARRIER` (see `../_forced.ts`).
  *
  * @module
@@ -8,12 +10,17 @@
 import type { Coll } from "../_coll.ts";
 import { forcedBy, lastRun } from "../_forced.ts";
 import { barrierDissemination } from "./dissemination.ts";
+import { barrierSlots } from "./slots.ts";
 
-const forced = forcedBy("barrier", ["dissemination"]);
+const forced = forcedBy("barrier", ["dissemination", "slots"]);
 
 /** Blocks until every rank of the communicator has entered the barrier. */
 export function barrier(c: Coll): void {
-  forced(c.call);
+  const force = forced(c.call);
+  if (c.slots !== null && force !== "dissemination") {
+    lastRun.barrier = "slots";
+    return barrierSlots(c, c.slots);
+  }
   lastRun.barrier = "dissemination";
   barrierDissemination(c);
 }

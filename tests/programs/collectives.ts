@@ -203,6 +203,14 @@ for (let root = 0; root < size; root++) {
 // choice keeps for 64 KiB and more), with built-in ops and an element-wise
 // user op; exact in any order (integers). Then what the ring cannot serve.
 const ringPinned = pinned("allreduce") === "ring";
+/** True when an allreduce of `v` with `op` on the world runs in the shared slots (unless pinned elsewhere). */
+function inSlots(v: unknown, op: Op): boolean {
+  const p = pinned("allreduce");
+  if (p !== null && p !== "slots") return false;
+  if (typeof op === "function" || op.family === "user" || op.family === "loc") return false;
+  if (typeof v === "number") return op === SUM || op === PROD || op === MAX || op === MIN;
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && v.byteLength <= 8192;
+}
 const addF32 = createOp((a: Float32Array, b: Float32Array) => a.map((x, i) => x + b[i]), {
   commutative: true,
   elementwise: true,
@@ -251,7 +259,8 @@ const ringCases: [string, Op, (r: number) => unknown, (a: any, b: any) => unknow
 ];
 for (const [name, op, f, g, ring] of ringCases) {
   eq(comm.allreduce(f(rank), op), ref(f, g), `allreduce ${name}`);
-  ran("allreduce", ringPinned && ring ? "ring" : "recursive_doubling", `allreduce ${name}`);
+  const algorithm = inSlots(f(rank), op) ? "slots" : ringPinned && ring ? "ring" : "recursive_doubling";
+  ran("allreduce", algorithm, `allreduce ${name}`);
 }
 // reduceScatter reduces with allreduce (whose variable pins it): small blocks.
 const rsCounts = ranks.map((r) => 1 + (r % 3));
@@ -267,7 +276,7 @@ ran("reduce_scatter", "allreduce", "reduceScatter");
 ran("allreduce", ringPinned ? "ring" : "recursive_doubling", "reduceScatter small blocks");
 // Operations with one algorithm ran it.
 comm.barrier();
-ran("barrier", "dissemination", "barrier");
+ran("barrier", pinned("barrier") === "dissemination" ? "dissemination" : "slots", "barrier");
 comm.reduce(1);
 ran("reduce", "binomial", "reduce");
 comm.gather(1);

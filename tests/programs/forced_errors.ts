@@ -24,7 +24,7 @@ const allreduceError = (call: string) => ({
   name: "SpmdError",
   code: "MPI_ERR_ARG",
   message: `${call}: SPMD_COLL_ALLREDUCE="bogus" names no algorithm of this collective; ` +
-    "the choices are auto, recursive_doubling, ring",
+    "the choices are auto, recursive_doubling, ring, slots",
 });
 for (let i = 0; i < 2; i++) {
   throws(() => comm.allreduce(rank), allreduceError("allreduce"));

@@ -1,0 +1,110 @@
+/**
+ * Allreduce on the shared-memory slots (transport/slots.ts), for
+ * communicators that span every rank of the job: each rank writes its
+ * contribution into its own slot once, and after one shared round every
+ * rank reads all of them and combines them itself, in rank order, so every
+ * rank computes the same bits. No message, no copy through a ring.
+ *
+ * It serves numbers and typed arrays up to the slot's capacity with a
+ * built-in op other than MAXLOC/MINLOC. For every other allreduce on such
+ * a communicator, the round carries only the header: the ranks agree on
+ * what they passed (or fail alike) before a message algorithm runs, so
+ * ranks never wait in different algorithms.
+ *
+ * @module
+ */
+
+import { KIND_NUMBER } from "../../transport/codec.ts";
+import type { Slots } from "../../transport/slots.ts";
+import { callCode } from "../../transport/calls.ts";
+import { isNumericArray, type NumericArray, type TypedArrayCtor, typedKind } from "../../transport/typed.ts";
+import type { Coll } from "../_coll.ts";
+import type { Bad } from "../_fault.ts";
+import { allAgree, opCode, slotsFail } from "../_slots.ts";
+import { combineInto, MAX, MIN, type Op, PROD, SUM } from "../../ops.ts";
+
+/** Returned when the value does not travel in a slot: the ranks agree, and a message algorithm runs next. */
+export const NOT_IN_SLOT: unique symbol = Symbol("not in slot");
+
+/** Kind in a header for a value that is neither a number nor a typed array. */
+const KIND_OTHER = 99;
+
+/**
+ * One round of the slots for an allreduce: returns the result (in `into`
+ * when given, else a new value), or {@linkcode NOT_IN_SLOT} when the value
+ * must travel by messages. Throws the same error on every rank when the
+ * ranks' inputs disagree or one is `bad`.
+ */
+export function allreduceSlots(
+  c: Coll,
+  s: Slots,
+  value: unknown,
+  op: Op,
+  bad: Bad | null,
+  into: NumericArray | null = null,
+): unknown {
+  const builtin = op.family !== "user" && op.family !== "loc";
+  let kind = KIND_OTHER;
+  let length = 0;
+  if (op.family === "user") {
+    // A user op may take operands of any shape: only the op must agree.
+  } else if (typeof value === "number") {
+    kind = KIND_NUMBER;
+    length = 8;
+  } else if (isNumericArray(value)) {
+    kind = typedKind(value);
+    length = value.byteLength;
+  }
+  const inSlot = bad === null && builtin && length <= s.capacity &&
+    (kind === KIND_NUMBER ? op === SUM || op === PROD || op === MAX || op === MIN : kind !== KIND_OTHER);
+  s.begin();
+  if (inSlot) {
+    if (kind === KIND_NUMBER) {
+      (s.view(Float64Array, 9) as Float64Array)[s.dataIndex(s.rank, 8)] = value as number;
+    } else {
+      const v = value as NumericArray;
+      const view = s.view(v.constructor as TypedArrayCtor, kind) as Float64Array;
+      view.set(v as Float64Array, s.dataIndex(s.rank, v.BYTES_PER_ELEMENT));
+    }
+  }
+  s.publish(c.context, callCode(c.call as "allreduce"), kind, length, opCode(op), bad === null ? 0 : 1);
+  s.sync();
+  if (!allAgree(c, s)) slotsFail(c, s, value, op, bad, op.family !== "user");
+  if (!inSlot) return NOT_IN_SLOT;
+  if (kind === KIND_NUMBER) return reduceNumbers(c, s, op);
+  const v = value as NumericArray;
+  const out = into ?? new (v.constructor as new (n: number) => NumericArray)(v.length);
+  reduceTyped(c, s, op, v, out);
+  return out;
+}
+
+function reduceNumbers(c: Coll, s: Slots, op: Op): number {
+  const f = s.view(Float64Array, 9) as Float64Array;
+  let acc = f[s.dataIndex(c.worldRank(0), 8)];
+  for (let r = 1; r < c.size; r++) {
+    const x = f[s.dataIndex(c.worldRank(r), 8)];
+    if (op === SUM) acc += x;
+    else if (op === PROD) acc *= x;
+    else if (op === MAX) acc = x > acc ? x : acc;
+    else acc = x < acc ? x : acc;
+  }
+  return acc;
+}
+
+/** Combines every rank's slot into `out`, in rank order. */
+function reduceTyped(c: Coll, s: Slots, op: Op, like: NumericArray, out: NumericArray): void {
+  const n = like.length;
+  const bpe = like.BYTES_PER_ELEMENT;
+  const view = s.view(like.constructor as TypedArrayCtor, typedKind(like)) as Float64Array;
+  const x = out as Float64Array;
+  let at = s.dataIndex(c.worldRank(0), bpe);
+  for (let i = 0; i < n; i++) x[i] = view[at + i];
+  for (let r = 1; r < c.size; r++) {
+    at = s.dataIndex(c.worldRank(r), bpe);
+    if (op === SUM) { for (let i = 0; i < n; i++) x[i] += view[at + i]; }
+    else if (op === PROD) { for (let i = 0; i < n; i++) x[i] *= view[at + i]; }
+    else if (op === MAX) { for (let i = 0; i < n; i++) x[i] = view[at + i] > x[i] ? view[at + i] : x[i]; }
+    else if (op === MIN) { for (let i = 0; i < n; i++) x[i] = view[at + i] < x[i] ? view[at + i] : x[i]; }
+    else combineInto(c.call, op, out, view.subarray(at, at + n) as unknown as NumericArray);
+  }
+}
