@@ -19,6 +19,7 @@ import { resolve, toFileUrl } from "./_path.ts";
 import { startJob } from "./launcher/job.ts";
 import { formatFailure } from "./launcher/report.ts";
 import { MAX_RANKS } from "./transport/shm_layout.ts";
+import { HEAP_BYTES_MAX, HEAP_BYTES_MIN, isHeapBytes } from "./transport/heap.ts";
 
 /** The launcher's usage text. */
 export const USAGE: string = `Usage: spmd [options] <script.ts> [script args...]
@@ -30,6 +31,9 @@ Options:
       --timeout SECS  stop the whole job after SECS seconds (exit code 124),
                       reporting what each rank was doing
       --tag-output    prefix every output line with [1,rank]<stdout>:
+      --heap SIZE     limit of each rank's comm.alloc heap, in bytes or with
+                      a K, M, G or T suffix (default 1G; memory is used only
+                      as arrays are written)
   -h, --help          show this help
 
 Options go before the script; everything after it is passed to the ranks
@@ -48,6 +52,8 @@ export interface CliOptions {
   timeout?: number;
   /** Prefix output lines with the rank. */
   tagOutput: boolean;
+  /** Limit of each rank's heap in bytes, if given. */
+  heapBytes?: number;
   /** Show help. */
   help: boolean;
   /** The script path as given. */
@@ -56,7 +62,7 @@ export interface CliOptions {
   args: string[];
 }
 
-const WITH_VALUE = new Set(["-n", "--np", "--timeout"]);
+const WITH_VALUE = new Set(["-n", "--np", "--timeout", "--heap"]);
 
 /** Parses launcher arguments; throws an Error with a user-facing message on bad usage. */
 export function parseCli(argv: readonly string[]): CliOptions {
@@ -81,6 +87,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     options: {
       np: { type: "string", short: "n" },
       timeout: { type: "string" },
+      heap: { type: "string" },
       "tag-output": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -113,6 +120,16 @@ export function parseCli(argv: readonly string[]): CliOptions {
       );
     }
     opts.timeout = t;
+  }
+  if (values.heap !== undefined) {
+    const m = /^\s*(\d+)\s*([kmgt]?)i?b?\s*$/i.exec(values.heap);
+    const n = m === null ? NaN : Number(m[1]) * 1024 ** " kmgt".indexOf((m[2] || " ").toLowerCase());
+    if (!isHeapBytes(n)) {
+      throw new Error(
+        `--heap must be a size in ${HEAP_BYTES_MIN}..${HEAP_BYTES_MAX} bytes (e.g. 512M, 4G), got "${values.heap}"`,
+      );
+    }
+    opts.heapBytes = n;
   }
   if (opts.script === undefined) throw new Error("no script given");
   return opts;
@@ -154,6 +171,7 @@ export async function main(argv: readonly string[]): Promise<never> {
     args: opts.args,
     timeout: opts.timeout,
     tagOutput: opts.tagOutput,
+    heapBytes: opts.heapBytes,
     onActivity: statusFile === undefined ? undefined : (lines) => {
       try {
         Deno.writeTextFileSync(statusFile, lines.join("\n"));

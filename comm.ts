@@ -12,6 +12,7 @@ import { ANY_SOURCE, ANY_TAG } from "./constants.ts";
 import { nameCall } from "./errors.ts";
 import type { Request } from "./request.ts";
 import * as p2p from "./_p2p.ts";
+import { alloc, type AllocType, free } from "./_alloc.ts";
 import type { Status } from "./status.ts";
 import type { Transport } from "./transport/transport.ts";
 import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
@@ -177,6 +178,23 @@ export class Comm {
   /** Returns the {@linkcode Status} of a matching message if one is there, else `null`. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status | null {
     return p2p.iprobe(this, source, tag);
+  }
+
+  /**
+   * A typed array of `length` elements of `Type` (Float64Array, Int32Array,
+   * ...) in memory every rank can read (MPI_Alloc_mem), 64-byte aligned; a
+   * reused block keeps old contents. Sending one of 32 KiB or more copies it
+   * once, by the receiver straight from this rank's memory. Limited per rank
+   * (`--heap`, `spawn(..., { heapBytes })`, 1 GiB by default); return it
+   * with `free`.
+   */
+  alloc<T extends ArrayBufferView>(Type: AllocType<T>, length: number): T {
+    return alloc(this.transport, Type, length);
+  }
+
+  /** Returns an array that {@linkcode Comm.alloc} gave (MPI_Free_mem); the array must not be used after. */
+  free(array: ArrayBufferView): void {
+    free(this.transport, array);
   }
 
   // ---- collectives ---------------------------------------------------------------

@@ -39,6 +39,7 @@ export {
   SUM,
 } from "./ops.ts";
 export type { NumericArray } from "./transport/typed.ts";
+export type { AllocType } from "./_alloc.ts";
 export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
 export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";

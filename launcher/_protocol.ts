@@ -4,6 +4,8 @@
 export interface InitMessage {
   t: "init";
   sab: SharedArrayBuffer;
+  /** Every rank's heap (transport/heap.ts), in rank order. */
+  heaps: SharedArrayBuffer[];
   rank: number;
   module: string;
   args: string[];

@@ -23,6 +23,7 @@ import {
   ringBytesFor,
 } from "../transport/shm_layout.ts";
 import { describe } from "../errors.ts";
+import { createHeaps, HEAP_BYTES_DEFAULT, HEAP_BYTES_MAX, HEAP_BYTES_MIN, isHeapBytes } from "../transport/heap.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
 import { DeadlockMonitor, MONITOR_MS } from "./monitor.ts";
@@ -45,6 +46,8 @@ export interface JobOptions {
   spin?: number;
   /** Bound of each rank's unexpected-message queue in bytes (default 1 GiB). */
   unexpectedBytes?: number;
+  /** Limit of each rank's heap (`comm.alloc`) in bytes (default 1 GiB; address space, used as written). */
+  heapBytes?: number;
   /** Called by the monitor with one line per rank whenever what the ranks do changes. */
   onActivity?: (lines: string[]) => void;
   /** Largest ring size in bytes (default 1 MiB; shrinks with many ranks). */
@@ -92,6 +95,12 @@ export function checkJobOptions(call: string, o: JobOptions): void {
       `${call}: timeout must be a positive number of seconds, got ${describe(o.timeout)}`,
     );
   }
+  if (o.heapBytes !== undefined && !isHeapBytes(o.heapBytes)) {
+    throw new RangeError(
+      `${call}: heapBytes must be an integer number of bytes in ${HEAP_BYTES_MIN}..${HEAP_BYTES_MAX}, ` +
+        `got ${describe(o.heapBytes)}`,
+    );
+  }
 }
 
 /** Milliseconds between "is your event loop idle?" questions to a rank whose module returned, at most. */
@@ -103,6 +112,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
   const size = options.size;
   const layout = layoutFor(size, ringBytesFor(size, options.maxRingBytes));
   const sab = createShm(layout);
+  const heaps = createHeaps(size, options.heapBytes ?? HEAP_BYTES_DEFAULT);
   const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
   const module = options.module instanceof URL ? options.module.href : options.module;
   const ends: RankEnd[] = new Array(size).fill("running");
@@ -223,7 +233,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
 
   let host: ShmTransport | null = null;
   if (options.host) {
-    host = new ShmTransport({ sab, rank: 0, spin: options.spin });
+    host = new ShmTransport({ sab, heaps, rank: 0, spin: options.spin });
     ends[0] = "done";
     remaining--;
   }
@@ -244,6 +254,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
     const init: InitMessage = {
       t: "init",
       sab,
+      heaps,
       rank: r,
       module,
       args: options.args ?? [],

@@ -33,6 +33,12 @@ export interface SpawnOptions {
   tagOutput?: boolean;
   /** Bound of each rank's unexpected-message queue in bytes (default 1 GiB). */
   unexpectedBytes?: number;
+  /**
+   * Limit of each rank's heap, from which `comm.alloc` allocates, in bytes
+   * (default 1 GiB; 64 KiB to 1 TiB). Only address space is reserved:
+   * memory is used as arrays are written.
+   */
+  heapBytes?: number;
 }
 
 /** Rejection of {@linkcode spawn}: names the failing rank and carries the whole report. */

@@ -3,7 +3,10 @@
  * other rank, each message is matched the moment its header arrives
  * (`matcher.ts`: a posted receive, or the unexpected queue), and its payload
  * streams straight to where it will stay — the caller's buffer for a
- * matching `recvInto`, else a fresh typed array or byte buffer.
+ * matching `recvInto`, else a fresh typed array or byte buffer. A rendezvous
+ * frame brings no payload: once its message is matched to a receive, the
+ * bytes are copied straight from the sender's heap (`rendezvous.ts`); until
+ * then it waits in the unexpected queue holding no memory here.
  *
  * The unexpected queue is bounded. Going past the bound is noted here and
  * raised by {@linkcode Inbox.raiseOverflow} only where the current call has
@@ -19,6 +22,7 @@ import { KIND_NUMBER } from "./codec.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "./typed.ts";
 import { Matcher, Message, type RecvOp } from "./matcher.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
+import type { Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
 
@@ -37,8 +41,9 @@ export class Inbox {
   readonly #limitBytes: number;
   readonly #limitMessages: number;
   #overflow: Message | null = null;
+  readonly #rdv: Rendezvous | null;
 
-  /** The rings from each rank (null for this rank itself) and the queue's bound. */
+  /** The rings from each rank (null for this rank itself), the queue's bound, and the rendezvous side. */
   constructor(
     rank: number,
     rings: (Ring | null)[],
@@ -46,8 +51,10 @@ export class Inbox {
     doorbellWord: number,
     activity: Activity,
     limits: { bytes: number; messages: number },
+    rdv: Rendezvous | null = null,
   ) {
     this.#rank = rank;
+    this.#rdv = rdv;
     this.#rings = rings;
     for (let i = 0; i < rings.length; i++) this.#cur.push(null);
     this.#ctl = ctl;
@@ -85,9 +92,24 @@ export class Inbox {
     this.#activity.received();
   }
 
+  /** Removes and returns the oldest matching unexpected message (a rendezvous one is copied in now), or null. */
+  take(source: number, tag: number, context: number): Message | null {
+    const m = this.matcher.take(source, tag, context);
+    if (m !== null && m.rdv >= 0 && !m.done) {
+      this.#prepare(m, null);
+      this.#land(m);
+    }
+    return m;
+  }
+
   /** Posts a receive: matches it against the queue, moving an earlier typed message into `into`. */
   post(op: RecvOp): void {
     const m = this.matcher.post(op);
+    if (m !== null && m.rdv >= 0 && !m.done) {
+      this.#prepare(m, op);
+      this.#land(m);
+      return;
+    }
     const into = op.into;
     if (m !== null && into !== null && m.bytes !== null && isTypedKind(m.kind) && m.length <= into.byteLength) {
       // If it is still streaming, the rest lands in the caller's buffer directly.
@@ -123,7 +145,8 @@ export class Inbox {
       );
     }
     for (const m of this.matcher.unexpectedList()) {
-      out.push({ source: m.source, dest: me, tag: m.tag, context: m.context, bytes: m.length, whole: m.done });
+      const whole = m.done || m.rdv >= 0; // a rendezvous payload is whole in its sender's heap
+      out.push({ source: m.source, dest: me, tag: m.tag, context: m.context, bytes: m.length, whole });
     }
     for (const m of this.#cur) {
       if (m !== null && m.recv !== null && !open.has(m.recv)) {
@@ -166,10 +189,19 @@ export class Inbox {
       if (m === null) {
         r.readHeader(used); // headers are always published whole
         m = new Message(src, r.hTag, r.hContext, r.hKind, r.hLength);
+        m.rdv = r.hRdv - 1;
         used += HEADER_BYTES;
         this.arrivals++;
         const op = this.matcher.arrive(m);
         if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
+        if (m.rdv >= 0) {
+          // Header only: the payload is copied from the sender's heap once a receive takes it.
+          if (op !== null) {
+            this.#prepare(m, op);
+            this.#land(m);
+          }
+          continue;
+        }
         this.#prepare(m, op);
         this.#cur[src] = m;
       }
@@ -195,6 +227,12 @@ export class Inbox {
     r.release(used);
     wake(this.#ctl, this.#doorbell, src);
     return true;
+  }
+
+  /** Copies a rendezvous message's payload from its sender's heap to where #prepare put it. */
+  #land(m: Message): void {
+    this.#rdv!.fetch(m);
+    this.#activity.received();
   }
 
   #overBound(): boolean {

@@ -39,6 +39,8 @@ export class Message {
   done = false;
   /** The receive this message was matched to, if any. */
   recv: RecvOp | null = null;
+  /** Rendezvous descriptor slot in the sender's heap (rendezvous.ts), or −1 when the payload comes through the ring. */
+  rdv = -1;
 
   /** An envelope just read from a header. */
   constructor(
@@ -106,7 +108,7 @@ export class Matcher {
    */
   #q: (Message | undefined)[] = [];
   #head = 0;
-  /** Total payload bytes of the unexpected messages. */
+  /** Total payload bytes of the unexpected messages held here (a rendezvous payload stays in its sender's heap). */
   unexpectedBytes = 0;
 
   /** Number of unexpected messages. */
@@ -132,7 +134,7 @@ export class Matcher {
       }
     }
     this.#q.push(m);
-    this.unexpectedBytes += m.length;
+    if (m.rdv < 0) this.unexpectedBytes += m.length;
     return null;
   }
 
@@ -153,7 +155,7 @@ export class Matcher {
           this.#head = 0;
         }
       } else q.splice(i, 1);
-      this.unexpectedBytes -= m.length;
+      if (m.rdv < 0) this.unexpectedBytes -= m.length;
       return m;
     }
     return null;
@@ -165,7 +167,7 @@ export class Matcher {
     const i = q.lastIndexOf(m);
     if (i < this.#head) return;
     q.splice(i, 1);
-    this.unexpectedBytes -= m.length;
+    if (m.rdv < 0) this.unexpectedBytes -= m.length;
   }
 
   /** The oldest unexpected message that matches, left in place, or null. */

@@ -3,7 +3,9 @@
  * at once when it fits; otherwise it joins that destination's queue and
  * streams through the ring in pieces as the receiver frees space. Every
  * wait of the rank calls {@linkcode Outbox.progress}, so queued sends keep
- * moving while the rank waits for anything else.
+ * moving while the rank waits for anything else. A large payload in this
+ * rank's heap goes as a header-only rendezvous frame instead, in the same
+ * queue and order; the receiver copies it from the heap (`rendezvous.ts`).
  *
  * @module
  */
@@ -11,6 +13,7 @@
 import type { Activity } from "./activity.ts";
 import type { Ring } from "./ring.ts";
 import { HEADER_BYTES } from "./ring.ts";
+import { RDV_MIN, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover, PendingOp } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
 
@@ -25,6 +28,15 @@ export class SendOp implements PendingOp {
   headerDone = false;
   /** Payload bytes in the ring so far. */
   offset = 0;
+  /** Rendezvous descriptor while one is in flight, else −1 (the payload goes through the ring). */
+  slot = -1;
+  /** Rendezvous: heap block holding the bounce copy, or −1. */
+  bounce = -1;
+
+  /** True when part of the message, but not all, has gone (a rendezvous frame carries it all). */
+  get partly(): boolean {
+    return this.headerDone && this.offset < this.bytes.length;
+  }
   /** A queued send to `dest`. */
   constructor(
     readonly dest: number,
@@ -47,10 +59,18 @@ export class Outbox {
   readonly #ctl: Int32Array;
   readonly #doorbell: number;
   readonly #activity: Activity;
+  readonly #rdv: Rendezvous | null;
 
-  /** The rings to each rank (null for this rank itself). */
-  constructor(rings: (Ring | null)[], ctl: Int32Array, doorbellWord: number, activity: Activity) {
+  /** The rings to each rank (null for this rank itself); `rdv` sends large heap payloads by rendezvous. */
+  constructor(
+    rings: (Ring | null)[],
+    ctl: Int32Array,
+    doorbellWord: number,
+    activity: Activity,
+    rdv: Rendezvous | null = null,
+  ) {
     this.#rings = rings;
+    this.#rdv = rdv;
     for (let i = 0; i < rings.length; i++) this.#queue.push([]);
     this.#ctl = ctl;
     this.#doorbell = doorbellWord;
@@ -60,6 +80,7 @@ export class Outbox {
   /** Sends a whole small frame now if nothing is queued before it and it fits; true when sent. */
   tryNow(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): boolean {
     if (this.#queue[dest].length > 0 || bytes.length > CHUNK) return false;
+    if (bytes.length >= RDV_MIN && this.#rdv !== null && this.#rdv.wants(bytes)) return false;
     if (!this.#rings[dest]!.putFrame(bytes, tag, context, kind)) return false;
     this.#sent(dest);
     return true;
@@ -72,9 +93,14 @@ export class Outbox {
     return true;
   }
 
-  /** Queues a send behind the others to `dest` and starts streaming it. */
-  queue(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): SendOp {
+  /**
+   * Queues a send behind the others to `dest` and starts streaming it (a
+   * rendezvous when its payload is large and in this rank's heap; `blocking`
+   * makes sure of room for the bounce copy a blocking send may need, rendezvous.ts).
+   */
+  queue(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number, blocking = false): SendOp {
     const op = new SendOp(dest, tag, context, kind, bytes);
+    if (this.#rdv !== null && this.#rdv.wants(bytes)) this.#rdv.post(op, blocking);
     this.#queue[dest].push(op);
     this.pending++;
     this.#push(dest);
@@ -83,16 +109,23 @@ export class Outbox {
 
   /** Streams every queue as far as ring space allows; true if anything moved. */
   progress(): boolean {
-    if (this.pending === 0) return false;
-    let moved = false;
+    const rdv = this.#rdv !== null && this.#rdv.inflight > 0 && this.#rdv.poll();
+    if (this.pending === 0) return rdv;
+    let moved = rdv;
     for (let d = 0; d < this.#queue.length; d++) {
       if (this.#queue[d].length > 0 && this.#push(d)) moved = true;
     }
     return moved;
   }
 
+  /** A wait for `op` has spent its spin budget: true when it completed now (a rendezvous bounced). */
+  settle(op: SendOp): boolean {
+    return op.slot >= 0 && this.#rdv!.settle(op);
+  }
+
   /** Takes a send out of its queue (its receiver has ended). */
   drop(op: SendOp): void {
+    if (op.slot >= 0) this.#rdv!.cancel(op);
     const q = this.#queue[op.dest];
     const i = q.indexOf(op);
     if (i >= 0) {
@@ -141,8 +174,9 @@ export class Outbox {
       const op = q[0];
       if (!op.headerDone) {
         if (r.freeFor(HEADER_BYTES) < HEADER_BYTES) break;
-        r.putHeader(op.bytes.length, op.tag, op.context, op.kind);
+        r.putHeader(op.bytes.length, op.tag, op.context, op.kind, op.slot + 1);
         op.headerDone = true;
+        if (op.slot >= 0) op.offset = op.bytes.length; // the payload stays in the heap
         moved = true;
       }
       for (;;) {
@@ -153,8 +187,8 @@ export class Outbox {
         moved = true;
       }
       if (op.offset < op.bytes.length) break;
-      r.publish(); // a payload of 0 bytes: publishes the header
-      op.done = true;
+      r.publish(); // a payload of 0 bytes (or a rendezvous): publishes the header
+      if (op.slot < 0) op.done = true; // a rendezvous is done when the receiver has copied it (or it bounced)
       q.shift();
       this.pending--;
       this.#sent(dest);

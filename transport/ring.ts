@@ -22,8 +22,12 @@
  * ```text
  * word 0  length, low 32 bits      word 3  context id (communicator)
  * word 1  length, high bits        word 4  kind (codec.ts)
- * word 2  tag                      word 5  (reserved; keeps the payload 8-aligned)
+ * word 2  tag                      word 5  rendezvous descriptor + 1, or 0
  * ```
+ *
+ * A rendezvous frame (word 5 ≠ 0, `rendezvous.ts`) is a header alone: its
+ * length word is the message's length, but the payload stays in the
+ * sender's heap and the frame carries none of it.
  *
  * The producer publishes the header whole (it waits for 24 free bytes), and
  * the payload in chunks as space frees up, so a message may be far larger
@@ -76,6 +80,8 @@ export class Ring {
   hContext = 0;
   /** Consumer: kind of the header read last. */
   hKind = 0;
+  /** Consumer: word 5 of the header read last (rendezvous descriptor + 1, or 0). */
+  hRdv = 0;
 
   /** Views the ring for the ordered pair (src → dst). */
   constructor(
@@ -159,12 +165,13 @@ export class Ring {
     return offset;
   }
 
-  /** Producer: writes a frame header at `head` (caller checked 24 free bytes). */
+  /** Producer: writes a frame header at `head` (caller checked 24 free bytes); `rdv` is word 5. */
   putHeader(
     length: number,
     tag: number,
     context: number,
     kind: number,
+    rdv = 0,
   ): void {
     const w = this.i32;
     const m = this.mask >> 2;
@@ -174,6 +181,7 @@ export class Ring {
     w[(p + 2) & m] = tag;
     w[(p + 3) & m] = context;
     w[(p + 4) & m] = kind;
+    w[(p + 5) & m] = rdv;
     this.head = (this.head + HEADER_BYTES) >>> 0;
   }
 
@@ -220,6 +228,7 @@ export class Ring {
     this.hTag = w[(p + 2) & m];
     this.hContext = w[(p + 3) & m];
     this.hKind = w[(p + 4) & m];
+    this.hRdv = w[(p + 5) & m];
   }
 
   /** Consumer: the float64 at `tail + offset` (8-aligned). */
@@ -275,7 +284,7 @@ export function unreadFrames(sab: SharedArrayBuffer, layout: ShmLayout, src: num
   let at = 0;
   while (avail - at >= HEADER_BYTES) {
     r.readHeader(at);
-    const next = at + HEADER_BYTES + pad8(r.hLength);
+    const next = at + HEADER_BYTES + (r.hRdv !== 0 ? 0 : pad8(r.hLength));
     out.push({ length: r.hLength, tag: r.hTag, context: r.hContext, whole: next <= avail });
     at = next;
   }

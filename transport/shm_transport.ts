@@ -22,6 +22,7 @@ import { callCode } from "./calls.ts";
 import { Inbox } from "./inbox.ts";
 import { type Message, RecvOp } from "./matcher.ts";
 import { Outbox, SendOp, SENT } from "./outbox.ts";
+import { Rendezvous } from "./rendezvous.ts";
 import { Ring } from "./ring.ts";
 import { Slots } from "./slots.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
@@ -72,6 +73,8 @@ export interface ShmTransportOptions {
   unexpectedBytes?: number;
   /** Bound of the unexpected queue in messages (default {@linkcode UNEXPECTED_LIMIT_MESSAGES}). */
   unexpectedMessages?: number;
+  /** Every rank's heap (heap.ts `createHeaps`); without them `alloc` uses a private heap and no send is single-copy. */
+  heaps?: SharedArrayBuffer[];
 }
 
 /** One rank's endpoint on the shared-memory rings. */
@@ -91,6 +94,7 @@ export class ShmTransport implements Transport {
   readonly #waiter: Waiter;
   readonly #out: Outbox;
   readonly #in: Inbox;
+  readonly #rdv: Rendezvous;
   /** Receives started by `irecv` and not yet waited for to completion. */
   readonly #open = new Set<RecvOp>();
   readonly #onAbort?: (code: number, message: string) => void;
@@ -117,11 +121,12 @@ export class ShmTransport implements Transport {
       outRings.push(p === rank ? null : new Ring(sab, layout, rank, p));
       inRings.push(p === rank ? null : new Ring(sab, layout, p, rank));
     }
-    this.#out = new Outbox(outRings, this.#ctl, layout.doorbellWord, this.#activity);
+    const rdv = this.#rdv = new Rendezvous(options.heaps ?? null, rank, this.#ctl, layout.doorbellWord);
+    this.#out = new Outbox(outRings, this.#ctl, layout.doorbellWord, this.#activity, rdv);
     this.#in = new Inbox(rank, inRings, this.#ctl, layout.doorbellWord, this.#activity, {
       bytes: options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES,
       messages: options.unexpectedMessages ?? UNEXPECTED_LIMIT_MESSAGES,
-    });
+    }, rdv);
     const cores = navigator.hardwareConcurrency || 1;
     const spin = options.spin ?? (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
     const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
@@ -153,7 +158,7 @@ export class ShmTransport implements Transport {
     this.#live();
     if (dest === this.rank) return this.#in.arriveSelf(kind, bytes, tag, context);
     if (this.#out.tryNow(kind, bytes, dest, tag, context)) return;
-    this.#block(W_SEND, this.#out.queue(kind, bytes, dest, tag, context));
+    this.#block(W_SEND, this.#out.queue(kind, bytes, dest, tag, context, true));
   }
 
   /** Blocking send of a one-float64 message. */
@@ -173,13 +178,25 @@ export class ShmTransport implements Transport {
     return this.#out.queue(kind, bytes, dest, tag, context);
   }
 
+  /** Allocates `bytes` bytes of this rank's heap, which every rank can read (rendezvous.ts). */
+  alloc(bytes: number): Uint8Array {
+    this.#live();
+    return this.#rdv.alloc(bytes);
+  }
+
+  /** Frees a block that `alloc` returned (`view` starts it). */
+  free(view: ArrayBufferView): void {
+    this.#live();
+    this.#rdv.free(view);
+  }
+
   // ---- receiving -------------------------------------------------------------
 
   /** Blocking receive. */
   recv(source: number, tag: number, context: number): Incoming {
     this.#live();
     const matcher = this.#in.matcher;
-    let m = matcher.unexpectedCount > 0 ? matcher.take(source, tag, context) : null;
+    let m = matcher.unexpectedCount > 0 ? this.#in.take(source, tag, context) : null;
     if (m === null) {
       this.#wSource = source;
       this.#wTag = tag;
@@ -295,7 +312,7 @@ export class ShmTransport implements Transport {
       case W_TAKE: {
         if (this.#in.arrivals === this.#wArrivals) return false;
         this.#wArrivals = this.#in.arrivals;
-        return (this.#wFound = this.#in.matcher.take(this.#wSource, this.#wTag, this.#wContext)) !== null;
+        return (this.#wFound = this.#in.take(this.#wSource, this.#wTag, this.#wContext)) !== null;
       }
       case W_MATCH:
         return (target as RecvOp).msg !== null;
@@ -332,11 +349,12 @@ export class ShmTransport implements Transport {
         "MPI_ERR_OTHER",
       );
     }
+    if (kind === W_SEND && target instanceof SendOp && this.#out.settle(target)) return true; // a rendezvous bounced
     if (kind === W_SEND && target instanceof SendOp && this.#ended(target.dest)) {
       this.#out.drop(target);
       throw unnamedError(
         `rank ${target.dest} has finished, so this message (tag ${target.tag}, ${target.bytes.length} bytes` +
-          `${target.headerDone ? ", partly transferred" : ""}) can never be received`,
+          `${target.partly ? ", partly transferred" : ""}) can never be received`,
         "MPI_ERR_OTHER",
       );
     }

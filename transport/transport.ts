@@ -40,6 +40,20 @@
  *   `AbortedError` when the job is being stopped. It never throws for a
  *   message's contents: a message of the wrong kind or size for `recvInto`
  *   is consumed and returned, and the caller words the error.
+ * - **Memory for messages** (`alloc`/`free`, MPI's `MPI_Alloc_mem`/
+ *   `MPI_Free_mem`). `alloc(bytes)` returns a byte view of memory the
+ *   backend can send from without an intermediate copy — at least 8-byte
+ *   aligned (the shared-memory backend: 64), so a typed array of any element
+ *   type can be laid over it — or throws an `unnamedError` (MPI_ERR_NO_MEM)
+ *   that names the request and the limit. `free(view)` takes a view that
+ *   starts a block `alloc` returned and throws (MPI_ERR_BUFFER) for anything
+ *   else, or while a send from the block is still in flight. The
+ *   shared-memory backend carves blocks from a heap every rank can read
+ *   (heap.ts) and sends large payloads found there by rendezvous: the
+ *   receiver copies them straight from the sender's heap (rendezvous.ts).
+ *   An MPI backend would call `MPI_Alloc_mem` and view the pointer with
+ *   `Deno.UnsafePointerView.getArrayBuffer`. Sends of such memory keep the
+ *   standard-mode rule above.
  * - **Activity.** Every public call that may block is bracketed by `enter`
  *   (with a call code from `calls.ts`) and `leave`: the one place where what
  *   a rank is doing is recorded, for failure reports and a trace.
@@ -133,6 +147,10 @@ export interface Transport {
   iprobe(source: number, tag: number, context: number): Envelope | null;
   /** Blocking probe. */
   probe(source: number, tag: number, context: number): Envelope;
+  /** Allocates `bytes` bytes of send-ready memory (MPI_Alloc_mem); see the module doc. */
+  alloc(bytes: number): Uint8Array;
+  /** Returns a block `alloc` gave (`view` starts it) to the backend (MPI_Free_mem). */
+  free(view: ArrayBufferView): void;
   /** Stops the whole job with `code`; never returns. */
   abort(code: number, message: string): never;
   /** Records that an spmd call starts (only the outermost call is kept). */

@@ -173,6 +173,7 @@ async function start(init: InitMessage): Promise<void> {
   rank = init.rank;
   setWorldInfo({
     sab: init.sab,
+    heaps: init.heaps,
     rank: init.rank,
     spin: init.spin,
     unexpectedBytes: init.unexpectedBytes,

@@ -5,6 +5,7 @@
 
 import { ShmTransport } from "../../transport/shm_transport.ts";
 import { createShm, layoutFor } from "../../transport/shm_layout.ts";
+import { createHeaps } from "../../transport/heap.ts";
 
 /** Key of the rank handle on globalThis. */
 export const WORLD_KEY: symbol = Symbol.for("spmd.world");
@@ -13,6 +14,8 @@ export const WORLD_KEY: symbol = Symbol.for("spmd.world");
 export interface WorldInfo {
   /** The job's shared memory. */
   sab: SharedArrayBuffer;
+  /** Every rank's heap (transport/heap.ts). */
+  heaps: SharedArrayBuffer[];
   /** This rank. */
   rank: number;
   /** Spin budget override. */
@@ -46,6 +49,7 @@ export function worldTransport(): ShmTransport {
   if (info === undefined) {
     info = {
       sab: createShm(layoutFor(1)),
+      heaps: createHeaps(1),
       rank: 0,
       onAbort: (code, message) => {
         console.error(`rank 0: ${message}`);
@@ -56,6 +60,7 @@ export function worldTransport(): ShmTransport {
   }
   info.transport ??= new ShmTransport({
     sab: info.sab,
+    heaps: info.heaps,
     rank: info.rank,
     spin: info.spin,
     unexpectedBytes: info.unexpectedBytes,

@@ -1,0 +1,66 @@
+// `comm.alloc` and `comm.free` (MPI_Alloc_mem / MPI_Free_mem): argument
+// checks and the typed array laid over the backend's memory. `Comm`'s
+// methods delegate here.
+
+import { describe, nameCall, SpmdError } from "./errors.ts";
+import type { Transport } from "./transport/transport.ts";
+
+/** The typed-array constructors `alloc` accepts. */
+const TYPES: readonly unknown[] = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  (globalThis as Record<string, unknown>).Float16Array,
+].filter((c) => c !== undefined);
+
+/** A typed-array constructor that `alloc` accepts. */
+export type AllocType<T extends ArrayBufferView> = {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+};
+
+/** Allocates a typed array of `length` elements of `Type` in the backend's send-ready memory. */
+export function alloc<T extends ArrayBufferView>(t: Transport, Type: AllocType<T>, length: number): T {
+  if (!TYPES.includes(Type)) {
+    throw new SpmdError(
+      `alloc: Type must be a typed-array constructor (Float64Array, Int32Array, Uint8Array, ...), got ${
+        describe(Type)
+      }`,
+      "MPI_ERR_ARG",
+    );
+  }
+  if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0) {
+    throw new SpmdError(
+      `alloc: length must be a non-negative integer number of elements, got ${describe(length)}`,
+      "MPI_ERR_ARG",
+    );
+  }
+  let u8: Uint8Array;
+  try {
+    u8 = t.alloc(length * Type.BYTES_PER_ELEMENT);
+  } catch (e) {
+    throw nameCall(`alloc(${Type.name}, ${length})`, e);
+  }
+  return new Type(u8.buffer, u8.byteOffset, length);
+}
+
+/** Frees an array that `alloc` returned. */
+export function free(t: Transport, array: unknown): void {
+  if (!ArrayBuffer.isView(array)) {
+    throw new SpmdError(`free: array must be a typed array that alloc returned, got ${describe(array)}`, "MPI_ERR_ARG");
+  }
+  try {
+    t.free(array);
+  } catch (e) {
+    throw nameCall("free", e);
+  }
+}
