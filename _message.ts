@@ -5,8 +5,8 @@
 
 import { SpmdError, TruncateError } from "./errors.ts";
 import type { Status } from "./status.ts";
-import { decode, encode, KIND_NUMBER, kindName } from "./transport/codec.ts";
-import { isTypedKind } from "./transport/typed.ts";
+import { checkAttached, decode, encode, KIND_NUMBER, kindName } from "./transport/codec.ts";
+import { bytesOf, isTypedKind, typedKind } from "./transport/typed.ts";
 import type { Envelope, Incoming, PendingOp, Transport } from "./transport/transport.ts";
 
 /** Sends `value` (blocking, standard mode); `call` names the public call in encoding errors. */
@@ -19,6 +19,12 @@ export function sendValue(
   call: string,
 ): void {
   if (typeof value === "number") return t.sendNumber(value, KIND_NUMBER, dest, tag, context);
+  const k = typedKind(value);
+  if (k !== 0) {
+    // A typed array: its own bytes, without the Encoded object.
+    checkAttached(call, value as ArrayBufferView);
+    return t.send(k, bytesOf(value as ArrayBufferView), dest, tag, context);
+  }
   const { kind, bytes } = encode(value, call);
   t.send(kind, bytes, dest, tag, context);
 }

@@ -127,7 +127,8 @@ export class Matcher {
     for (let i = 0; i < posted.length; i++) {
       const r = posted[i];
       if (matches(r.source, r.tag, r.context, m)) {
-        posted.splice(i, 1);
+        if (i === posted.length - 1) posted.pop(); // the common case: no array made for the removed one
+        else posted.splice(i, 1);
         r.msg = m;
         m.recv = r;
         return r;

@@ -45,6 +45,7 @@ export const HEADER_BYTES = 24;
 
 /** Rounds up to a multiple of 8. */
 export function pad8(n: number): number {
+  if (n <= 0x7ffffff0) return (n + 7) & ~7; // the common case, in 32-bit integer arithmetic
   // Arithmetic, not bitwise: message lengths may pass 2^31 (bitwise ops are 32-bit).
   const r = n % 8;
   return r === 0 ? n : n + 8 - r;
@@ -204,7 +205,7 @@ export class Ring {
 
   /** Producer: rounds `head` up to a multiple of 8 (the pad bytes are not written). */
   alignHead(): void {
-    this.head = pad8(this.head) >>> 0;
+    this.head = ((this.head + 7) & ~7) >>> 0; // u32 arithmetic: wraps at 2^32 as head does
   }
 
   /** Producer: makes everything written so far visible to the consumer. */
