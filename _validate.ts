@@ -1,7 +1,7 @@
 // Argument checks shared by the public calls. Every failure names the call
 // and the bad value.
 
-import { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
+import { ANY_SOURCE, ANY_TAG, IN_PLACE, PROC_NULL, TAG_UB } from "./constants.ts";
 import { describe, SpmdError } from "./errors.ts";
 import { Status } from "./status.ts";
 import { checkAttached, detachedWhy } from "./transport/codec.ts";
@@ -132,4 +132,22 @@ export function checkStatus(call: string, status: unknown): void {
   if (status !== undefined && status !== null && !(status instanceof Status)) {
     throw new SpmdError(`${call}: status must be a Status, got ${describe(status)}`, "MPI_ERR_ARG");
   }
+}
+
+/**
+ * Why `v` cannot be the array `name` of a buffer call (a typed array, not
+ * a DataView, whose memory is attached), or null. `inPlace` tells whether
+ * IN_PLACE would be allowed there (then `v` is not IN_PLACE: the caller
+ * checks that first).
+ */
+export function arrayMisfit(name: string, v: unknown, inPlace: boolean): string | null {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return detachedWhy(v);
+  if (v === IN_PLACE) return `${name} cannot be IN_PLACE in this call, got IN_PLACE`;
+  return `${name} must be a typed array${inPlace ? " or IN_PLACE" : ""} (not a DataView), got ${describe(v)}`;
+}
+
+/** True when typed arrays `a` and `b` share some bytes (a buffer call's send and recv must not: pass IN_PLACE). */
+export function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 && a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength;
 }

@@ -13,3 +13,14 @@ export const ANY_TAG: number = -1;
 export const PROC_NULL: number = -1;
 /** The largest tag a user may use (MPI_TAG_UB). */
 export const TAG_UB: number = 0x7fffffff;
+/**
+ * Pass as the send buffer of a buffer collective (`allreduceInto`,
+ * `reduceInto` on the root, `allgatherInto`, `gatherInto` on the root,
+ * `alltoallInto`, `scanInto`, `exscanInto`) or as the root's receive buffer
+ * of `scatterInto` to work in place (MPI_IN_PLACE): the input is taken from
+ * the receive buffer (or, for `scatterInto`, the root's block stays in the
+ * send buffer). Anywhere else it is an error.
+ */
+export const IN_PLACE: unique symbol = Symbol("IN_PLACE");
+/** The type of {@linkcode IN_PLACE}. */
+export type InPlace = typeof IN_PLACE;

@@ -40,7 +40,7 @@ export {
 } from "./ops.ts";
 export type { NumericArray } from "./transport/typed.ts";
 export type { AllocType } from "./_alloc.ts";
-export { ANY_SOURCE, ANY_TAG, PROC_NULL, TAG_UB } from "./constants.ts";
+export { ANY_SOURCE, ANY_TAG, IN_PLACE, type InPlace, PROC_NULL, TAG_UB } from "./constants.ts";
 export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";
 export type { JobFailure, JobResult, RankEnd } from "./launcher/result.ts";

@@ -15,7 +15,7 @@ import { checkInto, isendValue, sendValue, valueOf } from "../_message.ts";
 import { decode, encode } from "../transport/codec.ts";
 import { isTypedKind } from "../transport/typed.ts";
 import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
-import type { PendingOp, Transport } from "../transport/transport.ts";
+import type { Incoming, PendingOp, Transport } from "../transport/transport.ts";
 import type { Slots } from "../transport/slots.ts";
 
 /** What a collective needs of its communicator (a `Comm` is one). */
@@ -173,6 +173,26 @@ export class Coll {
   mismatch(src: number, tag: number): SpmdError {
     const what = tag < 0 ? "a message that is not a typed array" : `a ${collectiveTagName(tag)} message`;
     return this.error(`expected a ${this.call} message from rank ${src}, got ${what}: mismatched collectives`);
+  }
+
+  // ---- raw typed bytes, for the buffer calls (`_into*.ts`): no encoding, nothing allocated here ----
+
+  /** Sends `bytes` to `dest` as a typed-array message of kind `kind` (a code from transport/typed.ts). */
+  sendBytes(kind: number, bytes: Uint8Array, dest: number, tag: number): void {
+    this.#t.send(kind, bytes, this.#comm.worldRank(dest), tag, this.#ctx);
+  }
+
+  /**
+   * Receives the next message from `src` with `tag` (ANY_TAG: whatever `src`
+   * sent next) into `into` when it is typed and fits; returns it unchecked.
+   */
+  recvBytes(into: Uint8Array, src: number, tag: number): Incoming {
+    return this.#t.recvInto(into, this.#comm.worldRank(src), tag, this.#ctx);
+  }
+
+  /** Waits for a receive started by `irecvInto`; returns the message unchecked. */
+  waitBytes(op: PendingOp): Incoming {
+    return this.#t.wait(op)!;
   }
 }
 
