@@ -46,16 +46,15 @@ export interface BufferEndpoint {
   collFor(call: string): Coll;
 }
 
-// The activity block records each buffer call as its value collective.
-const C_BCAST = callCode("bcast");
-const C_REDUCE = callCode("reduce");
-const C_ALLREDUCE = callCode("allreduce");
-const C_GATHER = callCode("gather");
-const C_SCATTER = callCode("scatter");
-const C_ALLGATHER = callCode("allgather");
-const C_ALLTOALL = callCode("alltoall");
-const C_SCAN = callCode("scan");
-const C_EXSCAN = callCode("exscan");
+const C_BCAST = callCode("bcastInto");
+const C_REDUCE = callCode("reduceInto");
+const C_ALLREDUCE = callCode("allreduceInto");
+const C_GATHER = callCode("gatherInto");
+const C_SCATTER = callCode("scatterInto");
+const C_ALLGATHER = callCode("allgatherInto");
+const C_ALLTOALL = callCode("alltoallInto");
+const C_SCAN = callCode("scanInto");
+const C_EXSCAN = callCode("exscanInto");
 
 /** Opens call `call` (code `code`, rooted at `root` or −1) in the activity block; returns its collectives. */
 function enter(comm: BufferEndpoint, call: string, code: number, root: number): Coll {

@@ -32,6 +32,7 @@ import { lastRun } from "./_forced.ts";
 import type { Op } from "../ops.ts";
 import { combineInto } from "../ops.ts";
 import { isAllreduceTag, T_ALLREDUCE, T_ALLREDUCE_HEADER, T_ALLREDUCE_TYPED } from "../transport/calls.ts";
+import { allreduceSlots, NOT_IN_SLOT } from "./allreduce/slots.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
 import { ALLREDUCE_LARGE_BYTES } from "./allreduce/select.ts";
 import { allreduceRecursiveDoubling } from "./allreduce/recursive_doubling.ts";
@@ -69,6 +70,13 @@ export function allreduceInto(
     if (bad !== null) throw thrown(c, bad);
     if (send !== IN_PLACE) copyInto(recv, send);
     return;
+  }
+  if (c.slots !== null && (force === null || force === "slots")) {
+    // One shared round (allreduce/slots.ts): the result itself for small arrays, else the ranks' agreement.
+    if (allreduceSlots(c, c.slots, send === IN_PLACE ? recv : send, op, bad, recv) !== NOT_IN_SLOT) {
+      lastRun.allreduce = "slots";
+      return;
+    }
   }
   const ring = bad === null && force !== "recursive_doubling" && ringServes(c.size, recv, op) &&
     (force === "ring" || recv.byteLength >= ALLREDUCE_LARGE_BYTES);

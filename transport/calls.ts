@@ -47,6 +47,15 @@ export const CALLS = [
   "split",
   "dup",
   "finalize",
+  "allreduceInto",
+  "reduceInto",
+  "bcastInto",
+  "gatherInto",
+  "scatterInto",
+  "allgatherInto",
+  "alltoallInto",
+  "scanInto",
+  "exscanInto",
 ] as const;
 
 /** The name of a call in {@linkcode CALLS}. */
