@@ -1,7 +1,8 @@
 /**
  * `deno task compare`: the same OSU-style measurements (plan.ts) through
  * spmd, Worker.postMessage, mpi4py and C MPI, in one table; results as JSON
- * and SVG plots under bench/results/.
+ * and SVG plots under bench/results/. A fifth column, spmd alloc, runs the
+ * point-to-point benches with every buffer from `comm.alloc`.
  *
  * ```sh
  * deno task compare                      # full: about 10-20 minutes on 2 cores
@@ -11,6 +12,8 @@
  *
  * Each job is run `--repeat` times (3 in full mode) and the median of each
  * figure is shown. Columns of systems that are not installed say so.
+ * The 4- and 8-rank jobs start with a ping-pong between ranks 0 and 1 (the
+ * other ranks wait in the barrier), then the collectives.
  * Also measured: collectives at 16, 32 and 64 ranks (oversubscribed), the
  * start-up time of a job (spmd's launcher against `mpiexec` + mpi4py) at 1,
  * 8 and 64 ranks, and (full mode) the scatter example's speedup.
@@ -20,7 +23,17 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { COLL_RANKS, collectiveSteps, type Mode, p2pSteps, SCALE_RANKS, type Step, type StepResult } from "./plan.ts";
+import {
+  COLL_RANKS,
+  collectiveSteps,
+  type Mode,
+  p2pSteps,
+  PINGPONG_RANKS,
+  pingPongSteps,
+  SCALE_RANKS,
+  type Step,
+  type StepResult,
+} from "./plan.ts";
 import { findSystems, probe, PYTHON, ROOT, type System } from "./peers.ts";
 import { renderTable, writeResults } from "./report.ts";
 
@@ -56,7 +69,15 @@ const runs: { system: string; result: StepResult }[] = [];
 /** Failures of whole jobs, by system. */
 const failures: { system: string; ranks: number; error: string }[] = [];
 
-async function runJob(system: System, ranks: number, steps: Step[]): Promise<void> {
+/** Runs one job `repeat` times (`what` for the progress line on stderr). */
+async function runJob(system: System, ranks: number, steps: Step[], what: string): Promise<void> {
+  const j0 = performance.now();
+  console.error(`compare: ${system.name}: ${what}, ${ranks} ranks`);
+  await runRepeats(system, ranks, steps);
+  console.error(`compare: ${system.name}: ${ranks} ranks took ${((performance.now() - j0) / 1000).toFixed(1)} s`);
+}
+
+async function runRepeats(system: System, ranks: number, steps: Step[]): Promise<void> {
   const plan = join(work, `plan-${ranks}.json`);
   Deno.writeTextFileSync(plan, JSON.stringify({ ranks, steps }));
   const { cmd, env } = system.command(ranks, plan);
@@ -91,17 +112,16 @@ async function runJob(system: System, ranks: number, steps: Step[]): Promise<voi
 
 const live = systems.filter((s) => s.missing === null);
 for (const s of live) {
-  console.error(`compare: ${s.name}: point-to-point, 2 ranks`);
-  await runJob(s, 2, p2pSteps(mode));
-  for (const n of COLL_RANKS) {
-    console.error(`compare: ${s.name}: collectives, ${n} ranks`);
-    await runJob(s, n, collectiveSteps(mode, n));
+  await runJob(s, 2, p2pSteps(mode), "point-to-point");
+  for (const n of [...new Set([...COLL_RANKS, ...PINGPONG_RANKS])].sort((a, b) => a - b)) {
+    const ping = PINGPONG_RANKS.includes(n) ? pingPongSteps(mode) : [];
+    const coll = COLL_RANKS.includes(n) && !s.p2pOnly ? collectiveSteps(mode, n) : [];
+    if (ping.length + coll.length === 0) continue;
+    const what = [ping.length > 0 ? "ping-pong of ranks 0 and 1" : "", coll.length > 0 ? "collectives" : ""];
+    await runJob(s, n, [...ping, ...coll], what.filter((w) => w !== "").join(", then "));
   }
-  if (!opts["no-scale"]) {
-    for (const n of SCALE_RANKS) {
-      console.error(`compare: ${s.name}: collectives, ${n} ranks (oversubscribed)`);
-      await runJob(s, n, collectiveSteps(mode, n, [8]));
-    }
+  if (!opts["no-scale"] && !s.p2pOnly) {
+    for (const n of SCALE_RANKS) await runJob(s, n, collectiveSteps(mode, n, [8]), "collectives (oversubscribed)");
   }
 }
 
@@ -176,8 +196,8 @@ console.log(`\nresults: ${files.join(", ")} (${report.minutes.toFixed(1)} min)`)
 Deno.removeSync(work, { recursive: true });
 // Our own programs must always run (the smoke mode in CI is there so the suite cannot rot); a peer that fails
 // is reported in the table, as its tools are the machine's.
-const ours = failures.filter((f) => f.system === "spmd" || f.system === "postMessage");
+const ours = failures.filter((f) => f.system === "spmd" || f.system === "spmd alloc" || f.system === "postMessage");
 if (ours.length > 0) {
-  console.error(`compare: ${ours.length} job(s) of spmd or postMessage failed`);
+  console.error(`compare: ${ours.length} job(s) of spmd, spmd alloc or postMessage failed`);
   Deno.exit(1);
 }

@@ -4,14 +4,30 @@
  * 0 prints one JSON line per step.
  *
  * ```sh
- * deno run -A cli.ts -n 2 bench/compare/peer_spmd.ts PLANFILE
+ * deno run -A cli.ts -n 2 bench/compare/peer_spmd.ts PLANFILE          # column "spmd"
+ * deno run -A cli.ts -n 2 bench/compare/peer_spmd.ts PLANFILE alloc    # column "spmd alloc"
  * ```
  *
- * Point-to-point: `send` + `recvInto` of a `Uint8Array`; `isend` /
- * `irecvInto` + `waitAll` for the windows. Collectives: `barrier`, `bcast`
- * of a `Uint8Array`, `reduce`/`allreduce` of a `Float64Array` with SUM,
- * `gatherv`/`allgatherv` with equal counts (contiguous typed results, as
- * MPI_Gather/MPI_Allgather), `alltoall` of `size`-byte views of one buffer.
+ * Point-to-point (ranks 0 and 1; the others go straight to the barrier that
+ * ends the step): `send` + `recvInto` of a `Uint8Array`, a send buffer and a
+ * receive buffer of S bytes as in the C peer; `isend` / `irecvInto` +
+ * `waitAll` for the windows (bw: 64 sends of one buffer, 64 receives into
+ * one buffer, then a 4-byte acknowledgement). By default the buffers are
+ * ordinary `Uint8Array`s; with `alloc` every one of them (send, receive and
+ * acknowledgement) comes from `comm.alloc(Uint8Array, n)` — shared memory,
+ * whose sends of 32 KiB or more the receiver copies straight from the
+ * sender's memory (one copy instead of two) — and is freed after the step.
+ * `alloc` runs point-to-point steps only.
+ *
+ * Collectives: the buffer API, which is what mpi4py's uppercase calls and C
+ * do — the result lands in a buffer allocated once per step, nothing is
+ * allocated per call: `barrier()`; `bcastInto(buf, 0)` of S bytes;
+ * `reduceInto(send, recv, SUM, 0)` and `allreduceInto(send, recv, SUM)` of
+ * max(1, S/8) float64; `gatherInto(send, recv, 0)` of S bytes into p·S on
+ * rank 0 (null elsewhere); `allgatherInto(send, recv)` of S bytes into p·S;
+ * `alltoallInto(send, recv)` of p·S bytes each way. Byte buffers are
+ * `Uint8Array`, float64 ones `Float64Array`; every buffer is ordinary memory,
+ * as C's `malloc` and mpi4py's `bytearray` / `array('d')`.
  *
  * @module
  */
@@ -23,36 +39,109 @@ const comm = world();
 const { rank, size } = comm;
 const plan = JSON.parse(Deno.readTextFileSync(Deno.args[0])) as PlanFile;
 if (plan.ranks !== size) throw new Error(`plan is for ${plan.ranks} ranks, job has ${size}`);
+const mode = Deno.args[1] ?? "plain";
+if (mode !== "plain" && mode !== "alloc") throw new Error(`peer_spmd: second argument must be "alloc", got "${mode}"`);
+const useAlloc = mode === "alloc";
+
+/** The buffers of one step, allocated once (and touched) before its warm-up. */
+interface Bufs {
+  /** Bytes sent: S (alltoall: p·S). */
+  s: Uint8Array;
+  /** Bytes received: S (gather on rank 0, allgather, alltoall: p·S); null where unused (gather off the root). */
+  r: Uint8Array | null;
+  /** The 4-byte acknowledgement of bw. */
+  ack: Uint8Array;
+  /** Float64 sent and received by reduce and allreduce: max(1, S/8) each. */
+  fs: Float64Array;
+  fr: Float64Array;
+  /** Requests of one window (bibw: 2 × 64). */
+  reqs: Request[];
+}
+
+const isP2p = (step: Step): boolean => step.bench === "latency" || step.bench === "bw" || step.bench === "bibw";
+
+function bytes(n: number): Uint8Array {
+  const a = useAlloc ? comm.alloc(Uint8Array, n) : new Uint8Array(n);
+  return a.fill(rank + 1);
+}
+
+function buffers(step: Step): Bufs {
+  const S = step.size;
+  const none = new Uint8Array(0);
+  const bufs: Bufs = { s: none, r: none, ack: none, fs: new Float64Array(0), fr: new Float64Array(0), reqs: [] };
+  if (isP2p(step)) {
+    if (rank > 1) return bufs; // idle: only the barriers
+    bufs.s = bytes(S);
+    bufs.r = bytes(S);
+    bufs.ack = bytes(4);
+    bufs.reqs = new Array(step.bench === "bibw" ? 2 * WINDOW : WINDOW);
+    return bufs;
+  }
+  if (useAlloc) throw new Error(`peer_spmd alloc runs point-to-point steps only, got ${step.bench}`);
+  switch (step.bench) {
+    case "bcast":
+      bufs.s = bytes(S);
+      break;
+    case "reduce":
+    case "allreduce": {
+      const n = Math.max(1, Math.floor(S / 8));
+      bufs.fs = new Float64Array(n).fill(1);
+      bufs.fr = new Float64Array(n).fill(1);
+      break;
+    }
+    case "gather":
+      bufs.s = bytes(S);
+      bufs.r = rank === 0 ? bytes(size * S) : null;
+      break;
+    case "allgather":
+      bufs.s = bytes(S);
+      bufs.r = bytes(size * S);
+      break;
+    case "alltoall":
+      bufs.s = bytes(size * S);
+      bufs.r = bytes(size * S);
+      break;
+  }
+  return bufs;
+}
+
+/** Returns the step's `comm.alloc` arrays. */
+function release(bufs: Bufs): void {
+  if (!useAlloc || bufs.ack.length === 0) return;
+  comm.free(bufs.s);
+  comm.free(bufs.r!);
+  comm.free(bufs.ack);
+}
 
 /** Runs `n` iterations of `step` (no timing). */
-function run(step: Step, n: number, bufs: Bufs): void {
-  const s = step.size;
+function run(step: Step, n: number, b: Bufs): void {
+  const { s, r, ack, fs, fr, reqs } = b;
   switch (step.bench) {
     case "latency":
       if (rank === 0) {
         for (let i = 0; i < n; i++) {
-          comm.send(bufs.a, 1, 1);
-          comm.recvInto(bufs.a, 1, 1);
+          comm.send(s, 1, 1);
+          comm.recvInto(r!, 1, 1);
         }
       } else if (rank === 1) {
         for (let i = 0; i < n; i++) {
-          comm.recvInto(bufs.a, 0, 1);
-          comm.send(bufs.a, 0, 1);
+          comm.recvInto(r!, 0, 1);
+          comm.send(s, 0, 1);
         }
       }
       return;
     case "bw":
-      for (let i = 0; i < n; i++) {
-        if (rank === 0) {
-          const reqs: Request[] = [];
-          for (let w = 0; w < WINDOW; w++) reqs.push(comm.isend(bufs.a, 1, 2));
+      if (rank === 0) {
+        for (let i = 0; i < n; i++) {
+          for (let w = 0; w < WINDOW; w++) reqs[w] = comm.isend(s, 1, 2);
           waitAll(reqs);
-          comm.recvInto(bufs.ack, 1, 3);
-        } else if (rank === 1) {
-          const reqs: Request[] = [];
-          for (let w = 0; w < WINDOW; w++) reqs.push(comm.irecvInto(bufs.a, 0, 2));
+          comm.recvInto(ack, 1, 3);
+        }
+      } else if (rank === 1) {
+        for (let i = 0; i < n; i++) {
+          for (let w = 0; w < WINDOW; w++) reqs[w] = comm.irecvInto(r!, 0, 2);
           waitAll(reqs);
-          comm.send(bufs.ack, 0, 3);
+          comm.send(ack, 0, 3);
         }
       }
       return;
@@ -60,9 +149,8 @@ function run(step: Step, n: number, bufs: Bufs): void {
       if (rank > 1) return;
       for (let i = 0; i < n; i++) {
         const peer = 1 - rank;
-        const reqs: Request[] = [];
-        for (let w = 0; w < WINDOW; w++) reqs.push(comm.irecvInto(bufs.b, peer, 4));
-        for (let w = 0; w < WINDOW; w++) reqs.push(comm.isend(bufs.a, peer, 4));
+        for (let w = 0; w < WINDOW; w++) reqs[w] = comm.irecvInto(r!, peer, 4);
+        for (let w = 0; w < WINDOW; w++) reqs[WINDOW + w] = comm.isend(s, peer, 4);
         waitAll(reqs);
       }
       return;
@@ -70,49 +158,25 @@ function run(step: Step, n: number, bufs: Bufs): void {
       for (let i = 0; i < n; i++) comm.barrier();
       return;
     case "bcast":
-      for (let i = 0; i < n; i++) comm.bcast(bufs.a, 0);
+      for (let i = 0; i < n; i++) comm.bcastInto(s, 0);
       return;
     case "reduce":
-      for (let i = 0; i < n; i++) comm.reduce(bufs.f, SUM, 0);
+      for (let i = 0; i < n; i++) comm.reduceInto(fs, fr, SUM, 0);
       return;
     case "allreduce":
-      for (let i = 0; i < n; i++) comm.allreduce(bufs.f);
+      for (let i = 0; i < n; i++) comm.allreduceInto(fs, fr, SUM);
       return;
     case "gather":
-      for (let i = 0; i < n; i++) comm.gatherv(bufs.a, bufs.counts, 0);
+      for (let i = 0; i < n; i++) comm.gatherInto(s, r, 0);
       return;
     case "allgather":
-      for (let i = 0; i < n; i++) comm.allgatherv(bufs.a, bufs.counts);
+      for (let i = 0; i < n; i++) comm.allgatherInto(s, r!);
       return;
     case "alltoall":
-      for (let i = 0; i < n; i++) comm.alltoall(bufs.parts);
+      for (let i = 0; i < n; i++) comm.alltoallInto(s, r!);
       return;
   }
-  throw new Error(`unknown bench ${step.bench} (size ${s})`);
-}
-
-/** The buffers of one step, allocated once and touched. */
-interface Bufs {
-  a: Uint8Array;
-  b: Uint8Array;
-  ack: Uint8Array;
-  f: Float64Array;
-  counts: number[];
-  parts: Uint8Array[];
-}
-
-function buffers(step: Step): Bufs {
-  const s = step.size;
-  const a = new Uint8Array(s).fill(rank + 1);
-  const all = step.bench === "alltoall" ? new Uint8Array(s * size).fill(rank + 1) : new Uint8Array(0);
-  return {
-    a,
-    b: new Uint8Array(s),
-    ack: new Uint8Array(4),
-    f: new Float64Array(Math.max(1, Math.floor(s / 8))).fill(rank + 1),
-    counts: new Array(size).fill(s),
-    parts: step.bench === "alltoall" ? Array.from({ length: size }, (_, r) => all.subarray(r * s, (r + 1) * s)) : [],
-  };
+  throw new Error(`unknown bench ${step.bench} (size ${step.size})`);
 }
 
 for (const step of plan.steps) {
@@ -124,6 +188,7 @@ for (const step of plan.steps) {
   run(step, step.iters, bufs);
   const elapsed = (performance.now() - t0) / 1000;
   comm.barrier();
+  release(bufs);
   const perIter = elapsed / step.iters;
   const seconds = step.bench === "latency" ? perIter / 2 : perIter;
   if (rank === 0) {

@@ -1,8 +1,9 @@
 /**
  * The systems `deno task compare` measures, and how each is found and
- * started: spmd (the launcher), Worker.postMessage (a plain Deno program),
- * mpi4py (`mpiexec` + `/usr/bin/python3`) and C MPI (`mpicc`, compiled on
- * the spot). A system whose tools are missing is "not installed", with the
+ * started: spmd (the launcher), spmd alloc (the same peer with every
+ * point-to-point buffer from `comm.alloc`; point-to-point steps only),
+ * Worker.postMessage (a plain Deno program), mpi4py (`mpiexec` +
+ * `/usr/bin/python3`) and C MPI (`mpicc`, compiled on the spot). A system whose tools are missing is "not installed", with the
  * reason; it is never estimated.
  *
  * MPI: the C peer is built and run with the MPI that mpi4py was built
@@ -24,7 +25,9 @@ export const PYTHON: string = Deno.env.get("SPMD_COMPARE_PYTHON") ?? "/usr/bin/p
 /** A system to measure. */
 export interface System {
   /** Column name. */
-  name: "spmd" | "postMessage" | "mpi4py" | "C MPI";
+  name: "spmd" | "spmd alloc" | "postMessage" | "mpi4py" | "C MPI";
+  /** Runs the point-to-point benches only (latency, bw, bibw). */
+  p2pOnly?: boolean;
   /** Why it cannot run here, or null. */
   missing: string | null;
   /** The command that runs a plan file as `ranks` ranks. */
@@ -43,7 +46,7 @@ export async function probe(cmd: string[], timeoutMs = 20000): Promise<string | 
       signal: AbortSignal.timeout(timeoutMs),
     }).output();
     if (!out.success) return null;
-    return new TextDecoder().decode(out.stdout).trim();
+    return new TextDecoder().decode(out.stdout).replaceAll("\0", "").trim(); // Open MPI's version ends in a NUL
   } catch {
     return null;
   }
@@ -84,6 +87,15 @@ export async function findSystems(work: string): Promise<System[]> {
     version: `spmd (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`,
     command: (ranks, plan) => ({
       cmd: [deno, "run", "-A", join(ROOT, "cli.ts"), "-n", String(ranks), join(HERE, "peer_spmd.ts"), plan],
+    }),
+  });
+  systems.push({
+    name: "spmd alloc",
+    p2pOnly: true,
+    missing: null,
+    version: `spmd with comm.alloc buffers (Deno ${Deno.version.deno})`,
+    command: (ranks, plan) => ({
+      cmd: [deno, "run", "-A", join(ROOT, "cli.ts"), "-n", String(ranks), join(HERE, "peer_spmd.ts"), plan, "alloc"],
     }),
   });
   const pm = join(HERE, "peer_postmessage.ts");

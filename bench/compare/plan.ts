@@ -22,7 +22,11 @@
  * | allgather  | every rank gives S bytes; every rank gets p·S                  | one call                |
  * | alltoall   | every rank sends S bytes to every rank                         | one call                |
  *
- * Point-to-point benches use ranks 0 and 1 only (the others, if any, idle).
+ * Point-to-point benches use ranks 0 and 1 only; in a job of more ranks
+ * (the latency steps of the 4- and 8-rank jobs, {@linkcode pingPongSteps})
+ * the others skip the step and wait in the barrier that ends it, each
+ * system's own (MPI_Barrier, `comm.barrier()`; postMessage workers just
+ * wait for their next message).
  * Buffers are allocated once per step and reused (receives land in them);
  * `warmup` iterations run first and are not timed; timing is rank 0's wall
  * clock over `iters` iterations, after a barrier, divided by `iters`.
@@ -79,6 +83,10 @@ export const COLL_SIZES: readonly number[] = [8, 65536, 1048576];
 export const COLLECTIVES: readonly BenchName[] = ["bcast", "reduce", "allreduce", "gather", "allgather", "alltoall"];
 /** Rank counts of the collective comparison. */
 export const COLL_RANKS: readonly number[] = [2, 4, 8];
+/** Rank counts of the jobs in which ranks 0 and 1 also ping-pong while the others wait ({@linkcode pingPongSteps}). */
+export const PINGPONG_RANKS: readonly number[] = [4, 8];
+/** Sizes of that ping-pong; also measured in the 2-rank point-to-point job, so that every rank count has them. */
+export const PINGPONG_SIZES: readonly number[] = [8, 1024, 65536, 1048576];
 /** Rank counts of the oversubscribed scale run (spmd and C MPI). */
 export const SCALE_RANKS: readonly number[] = [16, 32, 64];
 /** Messages per window in bw and bibw (as OSU). */
@@ -90,16 +98,20 @@ export type Mode = "smoke" | "full";
 /**
  * Timed iterations for a message of `bytes` bytes (fewer for large ones),
  * by mode: about 20 MB moved per step, at most 20,000 iterations (1,000
- * windows for bw/bibw), at least 20; fewer when ranks outnumber cores.
+ * windows for bw/bibw), at least 20 (100 for latency: a 1 MiB round trip
+ * takes tens of µs, and 20 of them are too short a time to measure on a
+ * noisy machine); fewer when ranks outnumber cores.
+ * Smoke: 3 (1 for windows of 1 MiB messages or more).
  */
 export function itersFor(mode: Mode, bench: BenchName, bytes: number, ranks: number): Step["iters"] {
-  if (mode === "smoke") return 3;
   const window = bench === "bw" || bench === "bibw" ? WINDOW : 1;
+  if (mode === "smoke") return window > 1 && bytes >= 1 << 20 ? 1 : 3;
   const volume = Math.max(bytes, 8) * window * Math.max(1, ranks / 2);
   let n = Math.round(20e6 / volume);
   const cap = window > 1 ? 1000 : 20000;
   if (n > cap) n = cap;
-  if (n < 20) n = 20;
+  const least = bench === "latency" ? 100 : 20;
+  if (n < least) n = least;
   if (ranks > 2) n = Math.max(20, Math.round(n / (ranks / 2)));
   return n;
 }
@@ -115,16 +127,30 @@ export function warmupFor(mode: Mode, iters: number): number {
   return Math.max(Math.round(iters / 5), Math.min(iters, 1000));
 }
 
-/** The point-to-point steps (a 2-rank job). */
+/** The point-to-point steps (a 2-rank job): every bench at P2P_SIZES, and latency at PINGPONG_SIZES too. */
 export function p2pSteps(mode: Mode): Step[] {
   const steps: Step[] = [];
+  const latencySizes = [...new Set([...P2P_SIZES, ...PINGPONG_SIZES])].sort((a, b) => a - b);
   for (const bench of ["latency", "bw", "bibw"] as const) {
-    for (const size of P2P_SIZES) {
+    for (const size of bench === "latency" ? latencySizes : P2P_SIZES) {
       const iters = itersFor(mode, bench, size, 2);
       steps.push({ bench, size, iters, warmup: warmupFor(mode, iters) });
     }
   }
   return steps;
+}
+
+/**
+ * Latency between ranks 0 and 1 at PINGPONG_SIZES, for the jobs of
+ * PINGPONG_RANKS ranks (before their collective steps), the other ranks
+ * waiting in the barrier. The iteration counts are the 2-rank ones: two
+ * ranks do the work.
+ */
+export function pingPongSteps(mode: Mode): Step[] {
+  return PINGPONG_SIZES.map((size) => {
+    const iters = itersFor(mode, "latency", size, 2);
+    return { bench: "latency" as const, size, iters, warmup: warmupFor(mode, iters) };
+  });
 }
 
 /**

@@ -1,13 +1,24 @@
 /**
  * What `deno task compare` prints and writes: the table (medians of the
- * repeats, spmd's ratio to the best peer), the JSON results file with the
- * machine and versions, and the SVG plots.
+ * repeats; spmd's ratio to the best peer, and on point-to-point rows spmd
+ * alloc's ratio to the best MPI), the JSON results file with the machine and
+ * versions, and the SVG plots.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { COLL_RANKS, COLL_SIZES, COLLECTIVES, figure, P2P_SIZES, SCALE_RANKS, type StepResult } from "./plan.ts";
+import {
+  COLL_RANKS,
+  COLL_SIZES,
+  COLLECTIVES,
+  figure,
+  P2P_SIZES,
+  PINGPONG_RANKS,
+  PINGPONG_SIZES,
+  SCALE_RANKS,
+  type StepResult,
+} from "./plan.ts";
 import { bytesLabel, type Chart, type Series, svgDocument } from "./svg.ts";
 
 /** Everything one compare run measured. */
@@ -22,7 +33,13 @@ export interface CompareReport {
   scatter: { ranks: number; seconds: number[] }[];
 }
 
-const SYSTEMS = ["spmd", "postMessage", "mpi4py", "C MPI"] as const;
+const SYSTEMS = ["spmd", "spmd alloc", "postMessage", "mpi4py", "C MPI"] as const;
+/** The peers spmd is measured against ("spmd vs best peer"). */
+const PEERS: readonly string[] = ["postMessage", "mpi4py", "C MPI"];
+/** The peers spmd alloc is measured against ("spmd alloc vs best MPI"). */
+const MPI_PEERS: readonly string[] = ["mpi4py", "C MPI"];
+/** Latency sizes of the 2-rank job: P2P_SIZES and PINGPONG_SIZES. */
+const LATENCY_SIZES: readonly number[] = [...new Set([...P2P_SIZES, ...PINGPONG_SIZES])].sort((a, b) => a - b);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,54 +73,94 @@ function num(v: number): string {
   return v.toFixed(3);
 }
 
+/** "1.23× faster than C MPI" (`value` against the best of `peers` at `key`), or "–". */
+function ratio(
+  med: ReturnType<typeof medians>,
+  key: string,
+  value: { value: number; unit: string } | undefined,
+  peers: readonly string[],
+): string {
+  let best: { name: string; value: number } | null = null;
+  for (const s of peers) {
+    const f = med.get(s)?.get(key);
+    if (f === undefined) continue;
+    const better = f.unit === "MB/s"
+      ? (best === null || f.value > best.value)
+      : (best === null || f.value < best.value);
+    if (better) best = { name: s, value: f.value };
+  }
+  if (value === undefined || best === null) return "–";
+  const x = value.unit === "MB/s" ? value.value / best.value : best.value / value.value;
+  return `${x >= 1 ? `${x.toFixed(2)}× faster` : `${(1 / x).toFixed(2)}× slower`} than ${best.name}`;
+}
+
 /** The comparison as a Markdown table. */
 export function renderTable(r: CompareReport): string {
   const med = medians(r);
   const missing = new Map(r.systems.map((s) => [s.name, s.missing]));
-  const shown = SYSTEMS.filter((s) => missing.has(s));
   const failed = (system: string, ranks: number) => r.failures.some((f) => f.system === system && f.ranks === ranks);
   const lines: string[] = [];
-  const header = `| measurement | ${shown.join(" | ")} | spmd vs best peer |`;
-  const rule = `| --- | ${shown.map(() => "---:").join(" | ")} | --- |`;
-  const row = (label: string, key: string, ranks: number): void => {
-    let unit = "";
-    const cells = shown.map((s) => {
-      if (missing.get(s) !== null) return "not installed";
-      const f = med.get(s)?.get(key);
-      if (f === undefined) return failed(s, ranks) ? "failed" : "–";
-      unit = f.unit;
-      return num(f.value);
-    });
-    const spmd = med.get("spmd")?.get(key);
-    let best: { name: string; value: number } | null = null;
-    for (const s of shown) {
-      if (s === "spmd") continue;
-      const f = med.get(s)?.get(key);
-      if (f === undefined) continue;
-      const better = f.unit === "MB/s"
-        ? (best === null || f.value > best.value)
-        : (best === null || f.value < best.value);
-      if (better) best = { name: s, value: f.value };
-    }
-    let ratio = "–";
-    if (spmd !== undefined && best !== null) {
-      const x = spmd.unit === "MB/s" ? spmd.value / best.value : best.value / spmd.value;
-      ratio = `${x >= 1 ? `${x.toFixed(2)}× faster` : `${(1 / x).toFixed(2)}× slower`} than ${best.name}`;
-    }
-    lines.push(`| ${label}${unit ? ` (${unit})` : ""} | ${cells.join(" | ")} | ${ratio} |`);
+  /** Starts a table of the columns `shown`, with the second ratio when `alloc`. */
+  const table = (shown: readonly string[], alloc: boolean): (label: string, key: string, ranks: number) => void => {
+    lines.push(
+      "",
+      `| measurement | ${shown.join(" | ")} | spmd vs best peer |${alloc ? " spmd alloc vs best MPI |" : ""}`,
+      `| --- | ${shown.map(() => "---:").join(" | ")} | --- |${alloc ? " --- |" : ""}`,
+    );
+    return (label, key, ranks) => {
+      let unit = "";
+      const cells = shown.map((s) => {
+        if (missing.get(s) !== null) return "not installed";
+        const f = med.get(s)?.get(key);
+        if (f === undefined) return failed(s, ranks) ? "failed" : "–";
+        unit = f.unit;
+        return num(f.value);
+      });
+      const second = alloc ? ` ${ratio(med, key, med.get("spmd alloc")?.get(key), MPI_PEERS)} |` : "";
+      lines.push(
+        `| ${label}${unit ? ` (${unit})` : ""} | ${cells.join(" | ")} | ${
+          ratio(med, key, med.get("spmd")?.get(key), PEERS)
+        } |${second}`,
+      );
+    };
   };
+  const all = SYSTEMS.filter((s) => missing.has(s));
+  const alloc = all.includes("spmd alloc");
+  const collShown = all.filter((s) => s !== "spmd alloc");
   lines.push(`compare (${r.mode}, median of ${r.repeat}): ${r.systems.map((s) => s.missing ?? s.version).join("; ")}`);
-  lines.push("", "Point-to-point, 2 ranks: latency is one way (half the round trip); bandwidths are MB/s (10^6 B/s).");
-  lines.push("", header, rule);
+  lines.push(
+    "",
+    "Point-to-point, 2 ranks: latency is one way (half the round trip); bandwidths are MB/s (10^6 B/s). " +
+      "spmd: ordinary Uint8Arrays; spmd alloc: every buffer from comm.alloc (sends of 32 KiB or more are copied " +
+      "once, by the receiver). The best peer is the best of postMessage, mpi4py and C MPI; the best MPI, of mpi4py " +
+      "and C MPI.",
+  );
+  let row = table(all, alloc);
   for (const bench of ["latency", "bw", "bibw"]) {
-    for (const size of P2P_SIZES) row(`${bench} ${bytesLabel(size)}B`, `${bench} ${size} 2`, 2);
+    for (const size of bench === "latency" ? LATENCY_SIZES : P2P_SIZES) {
+      row(`${bench} ${bytesLabel(size)}B`, `${bench} ${size} 2`, 2);
+    }
+  }
+  lines.push(
+    "",
+    "Ping-pong between ranks 0 and 1 inside jobs of more ranks, the other ranks waiting in the barrier that ends " +
+      "the step (each system's own; postMessage workers wait for a message): one-way latency, µs (2 ranks: the " +
+      "point-to-point job). Ranks beyond 2 share the machine's 2 cores. For large messages the ratio is also the " +
+      "ratio of ping-pong bandwidths.",
+  );
+  row = table(all, alloc);
+  for (const size of PINGPONG_SIZES) {
+    for (const ranks of [2, ...PINGPONG_RANKS]) {
+      row(`latency ${bytesLabel(size)}B, ${ranks} ranks`, `latency ${size} ${ranks}`, ranks);
+    }
   }
   lines.push(
     "",
     "Collectives: time per call on rank 0, µs (so a small bcast is mostly the root handing its data on, in every " +
-      "system). Ranks beyond 2 share the machine's 2 cores.",
+      "system). spmd uses the buffer calls (bcastInto, reduceInto, allreduceInto, gatherInto, allgatherInto, " +
+      "alltoallInto), as mpi4py's uppercase calls and C. Ranks beyond 2 share the machine's 2 cores.",
   );
-  lines.push("", header, rule);
+  row = table(collShown, false);
   for (const ranks of [...COLL_RANKS, ...SCALE_RANKS]) {
     row(`barrier, ${ranks} ranks`, `barrier 0 ${ranks}`, ranks);
     for (const op of COLLECTIVES) {
@@ -167,7 +224,7 @@ function series(med: ReturnType<typeof medians>, key: (x: number) => string, xs:
     const m = med.get(s);
     if (m === undefined) return [];
     const points = xs.map((x) => [x, m.get(key(x))?.value ?? NaN] as [number, number]).filter((p) => isFinite(p[1]));
-    return points.length > 0 ? [{ name: s, points }] : [];
+    return points.length > 0 ? [{ name: s, points, dashed: s === "spmd alloc" }] : [];
   });
 }
 
@@ -196,7 +253,7 @@ export async function writeResults(r: CompareReport, dir: string): Promise<strin
       xLog: true,
       yLog: true,
       xTick: sizeTick,
-      series: series(med, (x) => `latency ${x} 2`, P2P_SIZES),
+      series: series(med, (x) => `latency ${x} 2`, LATENCY_SIZES),
     },
     {
       title: "Bandwidth, 2 ranks (window of 64)",
@@ -219,6 +276,16 @@ export async function writeResults(r: CompareReport, dir: string): Promise<strin
   ];
   files.push(["p2p.svg", svgDocument(charts, caption, 3, 420, 300)]);
   const ranks = [...COLL_RANKS, ...SCALE_RANKS];
+  const pingRanks = [2, ...PINGPONG_RANKS];
+  /** The ping-pong of ranks 0 and 1 at `size` bytes against the job's rank count. */
+  const pingPong = (size: number, xLabel: string): Chart => ({
+    title: `ping-pong ${bytesLabel(size)}B, ranks 0↔1`,
+    xLabel,
+    yLabel: "µs one way",
+    xLog: true,
+    yLog: true,
+    series: series(med, (n) => `latency ${size} ${n}`, pingRanks),
+  });
   const coll: Chart[] = [
     { title: "barrier", key: (n: number) => `barrier 0 ${n}` },
     ...COLLECTIVES.map((op) => ({ title: `${op} 8 B`, key: (n: number) => `${op} 8 ${n}` })),
@@ -230,6 +297,7 @@ export async function writeResults(r: CompareReport, dir: string): Promise<strin
     yLog: true,
     series: series(med, key, ranks),
   }));
+  coll.push(pingPong(8, "ranks in the job (2 cores)"));
   files.push(["collectives.svg", svgDocument(coll, caption, 4, 300, 240)]);
   const big: Chart[] = COLLECTIVES.map((op) => ({
     title: `${op} 1 MiB`,
@@ -239,7 +307,8 @@ export async function writeResults(r: CompareReport, dir: string): Promise<strin
     yLog: true,
     series: series(med, (n) => `${op} 1048576 ${n}`, COLL_RANKS),
   }));
-  files.push(["collectives_1mib.svg", svgDocument(big, caption, 3, 300, 240)]);
+  big.push(pingPong(1048576, "ranks in the job"));
+  files.push(["collectives_1mib.svg", svgDocument(big, caption, 4, 300, 240)]);
   if (r.scatter.length > 0) {
     const t1 = median(r.scatter.find((s) => s.ranks === 1)?.seconds ?? [NaN]);
     const pts = r.scatter.map((s) => [s.ranks, t1 / median(s.seconds)] as [number, number]);

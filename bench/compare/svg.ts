@@ -36,12 +36,13 @@ export interface Chart {
 /** Colours by system name, the same in every chart (colour-blind-safe palette). */
 const COLOURS: Record<string, string> = {
   spmd: "#0072b2",
+  "spmd alloc": "#56b4e9",
   postMessage: "#d55e00",
   mpi4py: "#009e73",
   "C MPI": "#cc79a7",
   ideal: "#777777",
 };
-const FALLBACK = ["#e69f00", "#56b4e9", "#f0e442", "#000000"];
+const FALLBACK = ["#e69f00", "#f0e442", "#000000"];
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
