@@ -30,6 +30,8 @@ import { T_ALLGATHER, T_ALLTOALL } from "../transport/calls.ts";
 import { ELEMENT_BYTES, type NumericArray, typedKind } from "../transport/typed.ts";
 import "./allgather/select.ts";
 import "./alltoall/select.ts";
+import { allgatherSlots } from "./allgather/slots.ts";
+import { alltoallSlots } from "./alltoall/slots.ts";
 import {
   blockBytes,
   bytesOfArray,
@@ -66,6 +68,19 @@ export function allgatherInto(
   const kind = bad === null ? typedKind(recv) : 0;
   const n = bad === null ? recv.length / size : 0;
   const blk = n * ELEMENT_BYTES[kind];
+  if (c.slots !== null && (force === null || force === "slots")) {
+    // One shared round (allgather/slots.ts): the blocks themselves when they fit a slot, else the ranks' agreement.
+    const mine = bad !== null
+      ? null
+      : send === IN_PLACE
+      ? blockBytes(recv, blk, rank, 1)
+      : bytesOfArray(send as NumericArray);
+    const passed = send !== IN_PLACE || bad !== null ? send : recv.subarray(rank * n, rank * n + n); // its block, for errors
+    if (allgatherSlots(c, c.slots, kind, mine, blk, recv, send !== IN_PLACE, bad, passed)) {
+      lastRun.allgather = "slots";
+      return;
+    }
+  }
   let ok = bad === null;
   if (ok && send !== IN_PLACE) blockBytes(recv, blk, rank, 1).set(bytesOfArray(send as NumericArray));
   if (force !== "ring" && (size & (size - 1)) === 0) {
@@ -104,7 +119,7 @@ export function alltoallInto(
   recv: NumericArray,
   bad: Bad | null = null,
 ): void {
-  forcedAlltoall(c.call);
+  const force = forcedAlltoall(c.call);
   lastRun.alltoall = "pairwise";
   const { rank, size } = c;
   if (size === 1) {
@@ -115,6 +130,14 @@ export function alltoallInto(
   const kind = bad === null ? typedKind(recv) : 0;
   const blk = bad === null ? (recv.length / size) * ELEMENT_BYTES[kind] : 0;
   const inPlace = send === IN_PLACE;
+  if (c.slots !== null && (force === null || force === "slots")) {
+    // One shared round (alltoall/slots.ts): the blocks themselves when they fit a slot, else the ranks' agreement.
+    const mine = bad !== null ? null : bytesOfArray(inPlace ? recv : send as NumericArray);
+    if (alltoallSlots(c, c.slots, kind, mine, blk, recv, bad, inPlace ? recv : send)) {
+      lastRun.alltoall = "slots";
+      return;
+    }
+  }
   let ok = bad === null;
   if (ok && !inPlace) blockBytes(recv, blk, rank, 1).set(blockBytes(send as NumericArray, blk, rank, 1));
   for (let k = 0; k < size; k++) {

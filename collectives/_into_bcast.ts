@@ -30,6 +30,7 @@ import { T_BCAST, T_BCAST_LARGE, T_POISON } from "../transport/calls.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
 import { blockOffsets } from "./_blocks.ts";
 import { BCAST_LARGE_BYTES } from "./bcast/select.ts";
+import { bcastSlots } from "./bcast/slots.ts";
 import {
   arrivedLabel,
   bytesOfArray,
@@ -59,6 +60,11 @@ export function bcastInto(c: Coll, buf: NumericArray, root: number, bad: Bad | n
   const { rank, size } = c;
   if (size === 1) {
     if (bad !== null) throw thrown(c, bad);
+    return;
+  }
+  if (c.slots !== null && (force === null || force === "slots") && bcastSlots(c, c.slots, buf, root, bad)) {
+    // One shared round (bcast/slots.ts); a buffer larger than a slot goes on below, the ranks now agreeing.
+    lastRun.bcast = "slots";
     return;
   }
   const kind = bad === null ? typedKind(buf) : 0;

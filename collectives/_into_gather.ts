@@ -29,6 +29,7 @@ import { lastRun } from "./_forced.ts";
 import { T_GATHER, T_SCATTER } from "../transport/calls.ts";
 import { ELEMENT_BYTES, type NumericArray, typedKind } from "../transport/typed.ts";
 import "./gather/select.ts";
+import { gatherSlots } from "./gather/slots.ts";
 import "./scatter/select.ts";
 import {
   arrivedLabel,
@@ -72,7 +73,7 @@ export function gatherInto(
   root: number,
   bad: Bad | null = null,
 ): void {
-  forcedGather(c.call);
+  const force = forcedGather(c.call);
   lastRun.gather = "binomial";
   const { rank, size } = c;
   if (size === 1) {
@@ -84,6 +85,19 @@ export function gatherInto(
   const kind = bad !== null ? 0 : typedKind(isRoot ? recv : send);
   const n = bad !== null ? 0 : send === IN_PLACE ? recv!.length / size : (send as NumericArray).length;
   const blk = n * ELEMENT_BYTES[kind];
+  if (c.slots !== null && (force === null || force === "slots")) {
+    // One shared round (gather/slots.ts): the blocks themselves when they fit a slot, else the ranks' agreement.
+    const mine = bad !== null
+      ? null
+      : send === IN_PLACE
+      ? blockBytes(recv!, blk, rank, 1)
+      : bytesOfArray(send as NumericArray);
+    const passed = send !== IN_PLACE || bad !== null ? send : recv!.subarray(rank * n, rank * n + n); // its block
+    if (gatherSlots(c, c.slots, kind, mine, blk, isRoot ? recv : null, root, send !== IN_PLACE, bad, passed)) {
+      lastRun.gather = "slots";
+      return;
+    }
+  }
   const vr = (rank - root + size) % size;
   const low = vr === 0 ? topBit(size) : vr & -vr; // the root's children sit below the power of two ≥ p
   const sub = Math.min(low, size - vr); // ranks in this subtree, this one included

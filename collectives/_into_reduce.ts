@@ -26,6 +26,7 @@ import { type Bad, errorText } from "./_fault.ts";
 import { lastRun } from "./_forced.ts";
 import { combineInto, type Op } from "../ops.ts";
 import { T_REDUCE } from "../transport/calls.ts";
+import { reduceSlots } from "./reduce/slots.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
 import "./reduce/select.ts";
 import {
@@ -60,7 +61,7 @@ export function reduceInto(
   root: number,
   bad: Bad | null = null,
 ): void {
-  forced(c.call);
+  const force = forced(c.call);
   lastRun.reduce = "binomial";
   const { rank, size } = c;
   if (size === 1) {
@@ -69,6 +70,13 @@ export function reduceInto(
     return;
   }
   const input = (send === IN_PLACE ? recv : send) as NumericArray;
+  if (c.slots !== null && (force === null || force === "slots")) {
+    // One shared round (reduce/slots.ts): the reduction itself for small inputs, else the ranks' agreement.
+    if (reduceSlots(c, c.slots, input, rank === root ? recv : null, op, root, bad)) {
+      lastRun.reduce = "slots";
+      return;
+    }
+  }
   const kind = bad === null ? typedKind(input) : 0;
   const n = bad === null ? input.length : 0;
   const bytes = bad === null ? input.byteLength : 0;

@@ -3,7 +3,7 @@
 // rank does after a round in which the ranks' headers disagree.
 
 import type { Slots } from "../transport/slots.ts";
-import { callName } from "../transport/calls.ts";
+import { callCode, type CallName, callName } from "../transport/calls.ts";
 import type { Coll } from "./_coll.ts";
 import { type Bad, Fault, raise, rankList } from "./_fault.ts";
 import type { Op } from "../ops.ts";
@@ -57,4 +57,56 @@ export function slotsFail(
     );
   }
   raise(c, new Fault(bad), value, op, strict);
+}
+
+/** This rank's input error when writing its contribution into its slot threw `e`. */
+export function failedWrite(e: unknown): Bad {
+  return { message: `writing this rank's data into shared memory threw ${e}`, code: "MPI_ERR_OTHER" };
+}
+
+/** Kind code of Uint8Array (transport/typed.ts), for a byte view over the slots. */
+const KIND_U8 = 2;
+
+/** A byte view over every slot (index with `s.dataIndex(worldRank, 1)`). */
+export function slotBytes(s: Slots): Uint8Array {
+  return s.view(KIND_U8) as Uint8Array;
+}
+
+/** Copies `n` bytes (a loop for a few, `set` for more: a subarray costs more than a short loop). */
+export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt: number, n: number): void {
+  if (n <= 64) { for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i]; }
+  else dst.set(src.subarray(srcAt, srcAt + n), dstAt);
+}
+
+/**
+ * One round of a buffer collective on the slots: writes `mine` (null:
+ * nothing) into this rank's slot, publishes its header — element kind,
+ * `length` (the byte count that must agree between ranks) and `code` (an op
+ * code and/or the root, which must agree too) — and waits for every rank.
+ * Headers that disagree, or a rank whose arguments are `bad`, make every
+ * rank throw the same error (`value` is what this rank passed, for it).
+ */
+export function bufferRound(
+  c: Coll,
+  s: Slots,
+  kind: number,
+  length: number,
+  mine: Uint8Array | null,
+  code: number,
+  bad: Bad | null,
+  value: unknown,
+  op: Op | null,
+): void {
+  s.begin();
+  if (mine !== null && bad === null) {
+    try {
+      copyBytes(slotBytes(s), s.dataIndex(s.rank, 1), mine, 0, mine.length);
+    } catch (e) {
+      bad = failedWrite(e); // still publish (flagged), so that every rank stays in step and fails alike
+    }
+  }
+  const ok = bad === null;
+  s.publish(c.context, callCode(c.call as CallName), ok ? kind : 0, ok ? length : 0, code, ok ? 0 : 1);
+  s.sync();
+  if (!allAgree(c, s)) slotsFail(c, s, value, op, bad, true);
 }

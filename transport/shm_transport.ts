@@ -132,7 +132,7 @@ export class ShmTransport implements Transport {
     const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
     this.#onAbort = options.onAbort;
-    this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null));
+    this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null), () => this.#live());
     this.#activity.start();
   }
 

@@ -33,7 +33,7 @@
  */
 
 import { type ShmLayout, SLOT_DATA_BYTES, SLOT_HEADER_BYTES, SLOT_STRIDE } from "./shm_layout.ts";
-import { ELEMENT_BYTES, type TypedArrayCtor } from "./typed.ts";
+import { ELEMENT_BYTES, typedCtor } from "./typed.ts";
 import { ring as wake } from "./wait.ts";
 
 const STRIDE_WORDS = SLOT_STRIDE >> 2;
@@ -83,12 +83,16 @@ export class Slots {
   readonly #headF64: Float64Array;
   readonly #views: (ArrayBufferView | null)[] = [];
   readonly #wait: () => void;
+  readonly #live: () => void;
   readonly #doorbell: number;
   #round = 0;
   #next = 0;
 
-  /** Views the slots of `layout`; `wait` blocks until {@linkcode Slots.poll} is true. */
-  constructor(sab: SharedArrayBuffer, layout: ShmLayout, rank: number, wait: () => void) {
+  /**
+   * Views the slots of `layout`; `wait` blocks until {@linkcode Slots.poll}
+   * is true; `live` throws when the endpoint may no longer be used.
+   */
+  constructor(sab: SharedArrayBuffer, layout: ShmLayout, rank: number, wait: () => void, live: () => void) {
     this.#sab = sab;
     this.rank = rank;
     this.size = layout.size;
@@ -96,6 +100,7 @@ export class Slots {
     this.#base = layout.slotWord;
     this.#headF64 = new Float64Array(sab, layout.slotWord * 4, (layout.size * 2 * SLOT_STRIDE) >> 3);
     this.#wait = wait;
+    this.#live = live;
     this.#doorbell = layout.doorbellWord;
   }
 
@@ -105,14 +110,17 @@ export class Slots {
   }
 
   /**
-   * A view of kind `kind` over every slot (all ranks, both parities), made
-   * once per kind; {@linkcode Slots.dataIndex} gives where a rank's data
-   * starts in it.
+   * A view of typed kind `kind` (its built-in constructor, never a
+   * caller's subclass) over every slot (all ranks, both parities), made once
+   * per kind; {@linkcode Slots.dataIndex} gives where a rank's data starts
+   * in it.
    */
-  view(ctor: TypedArrayCtor, kind: number): ArrayBufferView {
+  view(kind: number): ArrayBufferView {
     let v = this.#views[kind];
     if (v === undefined || v === null) {
       const bpe = ELEMENT_BYTES[kind];
+      const ctor = typedCtor(kind);
+      if (ctor === null) throw new RangeError(`Slots.view: no typed-array kind ${kind}`);
       v = new (ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => ArrayBufferView)(
         this.#sab,
         this.#base * 4,
@@ -132,8 +140,13 @@ export class Slots {
     return ((this.#slot(r) - this.#base) * 4 + SLOT_HEADER_BYTES) / bpe;
   }
 
-  /** Starts a round: the slot this rank writes its data into is now `dataIndex(rank, ·)`. */
+  /**
+   * Starts a round (throwing first if the endpoint is no longer usable, e.g.
+   * the job is being stopped): the slot this rank writes its data into is
+   * now `dataIndex(rank, ·)`. Every round begun must be published.
+   */
   begin(): void {
+    this.#live();
     this.#round = (this.#round + 1) | 0;
     this.#next = 0;
   }

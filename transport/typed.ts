@@ -89,6 +89,11 @@ const CTORS: (TypedArrayCtor | undefined)[] = [
   Float16,
 ];
 
+/** The built-in constructor of typed kind `kind` (never a subclass), or null for DataView and unknown kinds. */
+export function typedCtor(kind: number): TypedArrayCtor | null {
+  return (kind >= 1 && kind <= KIND_TYPED_LAST ? CTORS[kind] : undefined) ?? null;
+}
+
 /** Bytes per element by kind code. */
 export const ELEMENT_BYTES: readonly number[] = [
   0,

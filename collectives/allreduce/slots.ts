@@ -17,10 +17,10 @@
 import { KIND_NUMBER } from "../../transport/codec.ts";
 import type { Slots } from "../../transport/slots.ts";
 import { callCode } from "../../transport/calls.ts";
-import { isNumericArray, type NumericArray, type TypedArrayCtor, typedKind } from "../../transport/typed.ts";
+import { isNumericArray, KIND_FLOAT64, type NumericArray, typedKind } from "../../transport/typed.ts";
 import type { Coll } from "../_coll.ts";
 import type { Bad } from "../_fault.ts";
-import { allAgree, opCode, slotsFail } from "../_slots.ts";
+import { allAgree, failedWrite, opCode, slotsFail } from "../_slots.ts";
 import { combineInto, MAX, MIN, type Op, PROD, SUM } from "../../ops.ts";
 
 /** Returned when the value does not travel in a slot: the ranks agree, and a message algorithm runs next. */
@@ -59,12 +59,16 @@ export function allreduceSlots(
     (kind === KIND_NUMBER ? op === SUM || op === PROD || op === MAX || op === MIN : kind !== KIND_OTHER);
   s.begin();
   if (inSlot) {
-    if (kind === KIND_NUMBER) {
-      (s.view(Float64Array, 9) as Float64Array)[s.dataIndex(s.rank, 8)] = value as number;
-    } else {
-      const v = value as NumericArray;
-      const view = s.view(v.constructor as TypedArrayCtor, kind) as Float64Array;
-      view.set(v as Float64Array, s.dataIndex(s.rank, v.BYTES_PER_ELEMENT));
+    try {
+      if (kind === KIND_NUMBER) {
+        (s.view(KIND_FLOAT64) as Float64Array)[s.dataIndex(s.rank, 8)] = value as number;
+      } else {
+        const v = value as NumericArray;
+        const view = s.view(kind) as Float64Array;
+        view.set(v as Float64Array, s.dataIndex(s.rank, v.BYTES_PER_ELEMENT));
+      }
+    } catch (e) {
+      bad = failedWrite(e); // still publish (flagged), so that every rank stays in step and fails alike
     }
   }
   s.publish(c.context, callCode(c.call as "allreduce"), kind, length, opCode(op), bad === null ? 0 : 1);
@@ -74,12 +78,12 @@ export function allreduceSlots(
   if (kind === KIND_NUMBER) return reduceNumbers(c, s, op);
   const v = value as NumericArray;
   const out = into ?? new (v.constructor as new (n: number) => NumericArray)(v.length);
-  reduceTyped(c, s, op, v, out);
+  reduceTypedSlots(c, s, op, v, out);
   return out;
 }
 
 function reduceNumbers(c: Coll, s: Slots, op: Op): number {
-  const f = s.view(Float64Array, 9) as Float64Array;
+  const f = s.view(KIND_FLOAT64) as Float64Array;
   let acc = f[s.dataIndex(c.worldRank(0), 8)];
   for (let r = 1; r < c.size; r++) {
     const x = f[s.dataIndex(c.worldRank(r), 8)];
@@ -91,11 +95,11 @@ function reduceNumbers(c: Coll, s: Slots, op: Op): number {
   return acc;
 }
 
-/** Combines every rank's slot into `out`, in rank order. */
-function reduceTyped(c: Coll, s: Slots, op: Op, like: NumericArray, out: NumericArray): void {
+/** Combines every rank's slot (arrays like `like`) into `out`, in rank order. */
+export function reduceTypedSlots(c: Coll, s: Slots, op: Op, like: NumericArray, out: NumericArray): void {
   const n = like.length;
   const bpe = like.BYTES_PER_ELEMENT;
-  const view = s.view(like.constructor as TypedArrayCtor, typedKind(like)) as Float64Array;
+  const view = s.view(typedKind(like)) as Float64Array;
   const x = out as Float64Array;
   let at = s.dataIndex(c.worldRank(0), bpe);
   for (let i = 0; i < n; i++) x[i] = view[at + i];

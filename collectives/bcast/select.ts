@@ -28,7 +28,7 @@ import { bcastScatterAllgather } from "./scatter_allgather.ts";
 /** Typed arrays at least this large use scatter + allgather. */
 export const BCAST_LARGE_BYTES = 128 * 1024;
 
-const forced = forcedBy("bcast", ["binomial", "scatter_allgather"]);
+const forced = forcedBy("bcast", ["binomial", "scatter_allgather", "slots"]);
 
 /**
  * Broadcasts `value` from `root`; returns it on every rank. The root gets

@@ -12,7 +12,7 @@ import { forcedBy, lastRun } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
 import { reduceBinomial } from "./binomial.ts";
 
-const forced = forcedBy("reduce", ["binomial"]);
+const forced = forcedBy("reduce", ["binomial", "slots"]);
 
 /** Returns the reduction on `root`, null elsewhere. `bad` is this rank's own input error. */
 export function reduce(c: Coll, value: unknown, op: Op, root: number, bad: Bad | null = null): unknown {

@@ -87,7 +87,8 @@ for (let root = 0; root < size; root++) {
   eq(comm.bcast(rank === root ? small(root) : null, root), small(root), `bcast small typed root ${root}`);
   const big = comm.bcast(rank === root ? large(root) : null, root);
   eq(big, large(root), `bcast large typed root ${root}`);
-  const sa = pinned("bcast") === "scatter_allgather" || (pinned("bcast") === null && size > 2);
+  const auto = pinned("bcast") === null || pinned("bcast") === "slots"; // slots: bcastInto's, not bcast's
+  const sa = pinned("bcast") === "scatter_allgather" || (auto && size > 2);
   ran("bcast", sa ? "scatter_allgather" : "binomial", "bcast large typed");
 }
 const u8big = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 7) & 255);

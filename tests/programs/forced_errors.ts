@@ -37,7 +37,7 @@ for (let root = 0; root < size; root++) {
   throws(() => comm.bcast(rank === root ? "v" : null, root), {
     name: "SpmdError",
     message: 'bcast: SPMD_COLL_BCAST="Ring" names no algorithm of this collective; ' +
-      "the choices are auto, binomial, scatter_allgather",
+      "the choices are auto, binomial, scatter_allgather, slots",
   });
 }
 // The rest works, and the communicator is usable.

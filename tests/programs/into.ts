@@ -26,6 +26,7 @@ import {
   world,
 } from "../../mod.ts";
 import { lastRun } from "../../collectives/_forced.ts";
+import { SLOT_DATA_BYTES } from "../../transport/shm_layout.ts";
 
 const comm = world();
 const { rank, size } = comm;
@@ -184,7 +185,7 @@ for (const T of ALL) {
   comm.allreduceInto(mine, out);
   same(out, reference(Float64Array, n, SUM, 0, size - 1, 3), "allreduceInto (large) SUM");
   const force = pinned("allreduce");
-  ran("allreduce", force ?? "ring", "allreduceInto (large)");
+  ran("allreduce", force === null || force === "slots" ? "ring" : force, "allreduceInto (large)");
   out.set(mine as Float64Array);
   comm.allreduceInto(IN_PLACE, out, MAX);
   same(out, reference(Float64Array, n, MAX, 0, size - 1, 3), "allreduceInto (large) MAX IN_PLACE");
@@ -240,7 +241,12 @@ for (let root = 0; root < size; root++) {
     same(buf, input(T, n, root, 4), `bcastInto root ${root} ${T.name}(${n})`);
     const force = pinned("bcast");
     if (n === 20_000 && size > 2 && force === null) ran("bcast", "scatter_allgather", "bcastInto (large)");
-    if (force !== null && size > 1 && n > 0) ran("bcast", force, `bcastInto ${T.name}(${n}), pinned`);
+    // (A buffer too large for a shared slot runs the automatic choice when slots are pinned.)
+    const slotted = n * T.BYTES_PER_ELEMENT <= SLOT_DATA_BYTES;
+    if (force === null && size > 1 && slotted) ran("bcast", "slots", `bcastInto ${T.name}(${n})`);
+    if (force !== null && size > 1 && n > 0 && (force !== "slots" || slotted)) {
+      ran("bcast", force, `bcastInto ${T.name}(${n}), pinned`);
+    }
   }
 }
 
@@ -275,9 +281,10 @@ for (
     same(out, all, `allgatherInto ${tag}`);
     const force = pinned("allgather");
     if (size > 1) {
+      const slotted = (force === null || force === "slots") && n * T.BYTES_PER_ELEMENT <= SLOT_DATA_BYTES;
       ran(
         "allgather",
-        force === "ring" || (size & (size - 1)) !== 0 ? "ring" : "recursive_doubling",
+        slotted ? "slots" : force === "ring" || (size & (size - 1)) !== 0 ? "ring" : "recursive_doubling",
         `allgatherInto ${tag}`,
       );
     }

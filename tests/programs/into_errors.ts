@@ -162,8 +162,9 @@ for (
     ],
   ] as [() => void, string][]
 ) {
-  const suffix = size === 1 ? "" : ` (rank ${rank})`;
-  rooted(fn, `bcastInto: ${why}${suffix}`, [rank], `bcastInto: ${why}`);
+  // On the shared slots every rank sees every rank's arguments (one message for all); else each names itself.
+  const re = new RegExp(`^bcastInto: ${why.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( \\(rank ${rank}\\))?$`);
+  rooted(fn, re, [rank], `bcastInto: ${why}`);
 }
 // Rooted: the root finds its own arguments wrong, and the ranks it sends to learn of it.
 if (size > 1) {
@@ -192,19 +193,19 @@ if (size > 1) {
   const notRoot = (root + 1) % size;
   rooted(
     () => comm.reduceInto(rank === root ? f64(2) : IN_PLACE, rank === root ? f64(2) : null, SUM, root),
-    new RegExp(`^reduceInto: send may be IN_PLACE on the root \\(rank ${root}\\) only( \\(rank \\d+\\))?$`),
+    new RegExp(`^reduceInto: send may be IN_PLACE on the root \\(rank ${root}\\) only( \\(ranks? [\\d, -]+\\))?$`),
     [root, notRoot],
     "reduceInto with IN_PLACE on the other ranks",
   );
   rooted(
     () => comm.gatherInto(rank === root ? f64(2) : IN_PLACE, rank === root ? f64(2 * size) : null, root),
-    new RegExp(`^gatherInto: send may be IN_PLACE on the root \\(rank ${root}\\) only( \\(rank \\d+\\))?$`),
+    new RegExp(`^gatherInto: send may be IN_PLACE on the root \\(rank ${root}\\) only( \\(ranks? [\\d, -]+\\))?$`),
     [root, notRoot],
     "gatherInto with IN_PLACE on the other ranks",
   );
   rooted(
     () => comm.scatterInto(rank === root ? f64(2 * size) : null, rank === root ? f64(2) : IN_PLACE, root),
-    new RegExp(`^scatterInto: recv may be IN_PLACE on the root \\(rank ${root}\\) only( \\(rank \\d+\\))?$`),
+    new RegExp(`^scatterInto: recv may be IN_PLACE on the root \\(rank ${root}\\) only( \\(ranks? [\\d, -]+\\))?$`),
     [notRoot],
     "scatterInto with IN_PLACE on the other ranks",
   );
@@ -343,14 +344,14 @@ if (size > 1) {
     const n = rank === odd ? 3 : 2;
     rooted(
       () => comm.reduceInto(f64(n), rank === r ? f64(n) : null, SUM, r),
-      /^reduceInto: rank \d+ passed Float64Array\([23]\) but rank \d+ passed Float64Array\([23]\)$/,
+      /^reduceInto: ranks? [\d, -]+ passed Float64Array\([23]\) but ranks? [\d, -]+ passed Float64Array\([23]\)$/,
       [r],
       `reduceInto root ${r}, rank ${odd} longer`,
     );
     rooted(
       () => comm.gatherInto(rank === odd ? new Int32Array(2) : f64(2), rank === r ? f64(2 * size) : null, r),
       new RegExp(
-        `^gatherInto: ranks? [\\d, -]+ passed (Int32|Float64)Array\\(2\\) but (the root \\(rank ${r}\\) receives|rank \\d+ passed) (Int32|Float64)Array\\(2\\)$`,
+        `^gatherInto: ranks? [\\d, -]+ passed (Int32|Float64)Array\\(2\\) but (the root \\(rank ${r}\\) receives|ranks? [\\d, -]+ passed) (Int32|Float64)Array\\(2\\)$`,
       ),
       [r],
       `gatherInto root ${r}, rank ${odd} of another type`,
@@ -359,7 +360,8 @@ if (size > 1) {
       () => comm.bcastInto(f64(n), r),
       new RegExp(
         // (blocks of it when scatter + allgather is pinned: then a rank of the ring may find it first)
-        `^bcastInto: (the root \\(rank ${r}\\) sent (Float64Array\\(2\\)|a block of \\d+ bytes of its buffer) but rank ${odd} passed Float64Array\\(3\\)|rank \\d+ sent a block of \\d+ bytes where rank \\d+ expected \\d+): the ranks' buffers differ in length or type$`,
+        // (on the shared slots every rank compares every rank's buffer: "rank 1 passed X but rank 0 passed Y")
+        `^bcastInto: (?:ranks? [\\d, -]+ passed Float64Array\\(\\d\\) but ranks? [\\d, -]+ passed Float64Array\\(\\d\\)|(the root \\(rank ${r}\\) sent (Float64Array\\(2\\)|a block of \\d+ bytes of its buffer) but rank ${odd} passed Float64Array\\(3\\)|rank \\d+ sent a block of \\d+ bytes where rank \\d+ expected \\d+): the ranks' buffers differ in length or type)$`,
       ),
       [odd],
       `bcastInto root ${r}, rank ${odd} longer`,
@@ -374,7 +376,7 @@ if (size > 1) {
   // A large broadcast (scatter + allgather) where one rank's buffer is shorter.
   rooted(
     () => comm.bcastInto(f64(rank === last ? 19_999 : 20_000), 0),
-    /^bcastInto: (the root \(rank 0\) sent .* but rank \d+ passed Float64Array\(\d+\)|rank \d+ sent a block of \d+ bytes where rank \d+ expected \d+): the ranks' buffers differ in length or type$/,
+    /^bcastInto: (?:ranks? [\d, -]+ passed Float64Array\(\d+\) but ranks? [\d, -]+ passed Float64Array\(\d+\)|(the root \(rank 0\) sent .* but rank \d+ passed Float64Array\(\d+\)|rank \d+ sent a block of \d+ bytes where rank \d+ expected \d+): the ranks' buffers differ in length or type)$/,
     [last],
     "bcastInto (large) with a shorter buffer on the last rank",
   );

@@ -68,3 +68,21 @@ fails(
   /^barrier: ranks? .* called barrier on another communicator/,
 );
 dup.barrier();
+
+// Typed-array subclasses: the slots are viewed with the built-in constructor, never the caller's (a subclass whose
+// constructor takes a length only once made a view of the whole shared memory and overwrote the control words).
+class Vec extends Float64Array {
+  constructor(n: number) {
+    super(n);
+  }
+}
+for (let i = 0; i < 4; i++) equal((comm.allreduce(new Vec(100).fill(1), SUM) as Float64Array)[99], size);
+class Strict extends Float64Array {
+  constructor(n: number) {
+    if (typeof n !== "number") throw new TypeError("Strict(n) takes a length only");
+    super(n);
+  }
+}
+const mixed = rank === 0 ? new Strict(4).fill(1) : new Float64Array(4).fill(1);
+equal((comm.allreduce(mixed, SUM) as Float64Array)[3], size);
+usable();
