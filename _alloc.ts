@@ -21,6 +21,16 @@ const TYPES: readonly unknown[] = [
   (globalThis as Record<string, unknown>).Float16Array,
 ].filter((c) => c !== undefined);
 
+/**
+ * The backend's view of the block behind each array `alloc` returned. `free`
+ * hands the backend that view, which it accepts exactly once; any other
+ * array (a subarray, another view of the same memory, an ordinary array)
+ * reaches the backend as itself, and the backend says why it refuses it.
+ * Entries stay after `free` (and go with their array), so a second `free`
+ * of an array is refused as one.
+ */
+const blocks = new WeakMap<ArrayBufferView, Uint8Array>();
+
 /** A typed-array constructor that `alloc` accepts. */
 export type AllocType<T extends ArrayBufferView> = {
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
@@ -50,16 +60,18 @@ export function alloc<T extends ArrayBufferView>(t: Transport, Type: AllocType<T
   } catch (e) {
     throw nameCall(`alloc(${Type.name}, ${length})`, e);
   }
-  return new Type(u8.buffer, u8.byteOffset, length);
+  const array = new Type(u8.buffer, u8.byteOffset, length);
+  blocks.set(array, u8);
+  return array;
 }
 
-/** Frees an array that `alloc` returned. */
+/** Frees an array that `alloc` returned (that very array: not a subarray or another view of it), once. */
 export function free(t: Transport, array: unknown): void {
   if (!ArrayBuffer.isView(array)) {
     throw new SpmdError(`free: array must be a typed array that alloc returned, got ${describe(array)}`, "MPI_ERR_ARG");
   }
   try {
-    t.free(array);
+    t.free(blocks.get(array) ?? array);
   } catch (e) {
     throw nameCall("free", e);
   }

@@ -27,7 +27,7 @@ import { createHeaps, HEAP_BYTES_DEFAULT, HEAP_BYTES_MAX, HEAP_BYTES_MIN, isHeap
 import type { IdleQuery, InitMessage, RankMessage } from "./_protocol.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
 import { DeadlockMonitor, MONITOR_MS } from "./monitor.ts";
-import { describeActivity, mismatchedCollectives, unreceivedInRings } from "./report.ts";
+import { deadlockMessage, describeActivity, mismatchedCollectives, unreceivedInRings } from "./report.ts";
 import type { JobFailure, JobResult, RankEnd } from "./result.ts";
 
 /** Options of {@linkcode startJob}. */
@@ -265,7 +265,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
     w.postMessage(init);
     workers.push(w);
   }
-  const deadlocks = new DeadlockMonitor(words, layout);
+  const deadlocks = new DeadlockMonitor(words, layout, heaps);
   const live = (r: number) => ends[r] === "running" || (options.host === true && r === 0);
   let lastActivity = "";
   const monitor = setInterval(() => {
@@ -285,9 +285,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
     stopAll({
       rank: -1,
       kind: "deadlock",
-      message: "deadlock: every rank still running is blocked in an spmd call and no message is in flight" +
-        (gone > 0 ? ` (${gone} rank(s) have already ended)` : "") +
-        (mismatch ? `\n${mismatch}` : ""),
+      message: deadlockMessage(heaps, gone, mismatch),
       stack: "",
     }, 1);
   }, MONITOR_MS);

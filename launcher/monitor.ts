@@ -4,12 +4,14 @@
  * wait begun, no message sent or received, no byte through any ring — over
  * three samples {@linkcode MONITOR_MS} apart. A rank doing local work inside
  * a call (a user op, serializing a large value) is not waiting, so it never
- * counts as stuck.
+ * counts as stuck; nor does a job in which some rank is copying a
+ * rendezvous payload (one long copy moves no counter).
  *
  * @module
  */
 
 import { ACT_IN_CALL, snapshot } from "../transport/activity.ts";
+import { copying } from "../transport/rendezvous.ts";
 import { activityBase, RING_CTL_STRIDE, RING_TAIL, type ShmLayout } from "../transport/shm_layout.ts";
 
 /** Period of the deadlock monitor; a deadlock is declared after 3 identical samples. */
@@ -19,13 +21,15 @@ export const MONITOR_MS = 150;
 export class DeadlockMonitor {
   readonly #words: Int32Array;
   readonly #layout: ShmLayout;
+  readonly #heaps: readonly SharedArrayBuffer[];
   #last = "";
   #stable = 0;
 
-  /** A monitor of the job whose control words are `words`. */
-  constructor(words: Int32Array, layout: ShmLayout) {
+  /** A monitor of the job whose control words are `words` and whose ranks' heaps are `heaps`. */
+  constructor(words: Int32Array, layout: ShmLayout, heaps: readonly SharedArrayBuffer[] = []) {
     this.#words = words;
     this.#layout = layout;
+    this.#heaps = heaps;
   }
 
   /** Takes one sample of the ranks for which `live(r)`; returns true once the job is deadlocked. */
@@ -46,6 +50,11 @@ export class DeadlockMonitor {
       print += `${r}:${a.epoch}:${a.waits}:${a.sent}:${a.received} `;
     }
     if (n === 0) return false;
+    if (copying(this.#heaps)) {
+      this.#stable = 0;
+      this.#last = "";
+      return false;
+    }
     let moved = 0;
     for (let i = 0; i < layout.size * (layout.size - 1); i++) {
       const w = layout.ringCtlWord + i * RING_CTL_STRIDE;

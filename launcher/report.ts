@@ -10,6 +10,7 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { ACT_DONE, ACT_EXITED, ACT_IN_CALL, ACT_STARTING, snapshot } from "../transport/activity.ts";
 import { callName, collectiveTagName, commId, isCollectiveContext } from "../transport/calls.ts";
 import type { Leftover } from "../transport/transport.ts";
+import { unclaimed } from "../transport/rendezvous.ts";
 import { unreadFrames } from "../transport/ring.ts";
 import { activityBase, type ShmLayout } from "../transport/shm_layout.ts";
 import type { JobResult } from "./result.ts";
@@ -137,6 +138,21 @@ export function unreceivedInRings(sab: SharedArrayBuffer, layout: ShmLayout): st
   return `${left.length} message(s) were sent and never received (still in shared memory when the job ended):\n${
     leftoverLines(left).join("\n")
   }`;
+}
+
+/**
+ * The message of a deadlock: `gone` ranks have ended, `mismatch` is from
+ * {@linkcode mismatchedCollectives}. Rendezvous messages not yet claimed by
+ * their receivers (in the ranks' `heaps`) are in flight, and listed.
+ */
+export function deadlockMessage(heaps: readonly SharedArrayBuffer[], gone: number, mismatch: string): string {
+  const waiting = unclaimed(heaps);
+  const ended = gone > 0 ? ` (${gone} rank(s) have already ended)` : "";
+  const head = waiting.length === 0
+    ? `deadlock: every rank still running is blocked in an spmd call and no message is in flight${ended}`
+    : `deadlock: every rank still running is blocked in an spmd call and nothing moves${ended}; ` +
+      `${waiting.length} message(s) in flight wait for a matching receive:\n${leftoverLines(waiting).join("\n")}`;
+  return head + (mismatch ? `\n${mismatch}` : "");
 }
 
 /** Formats a failed job's report: the failure, then what each other rank was doing. */

@@ -4,8 +4,8 @@
 // driven from one thread, then whole jobs (tests/programs/alloc.ts).
 import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import { JobError, spawn, SpmdError } from "../mod.ts";
-import { createHeaps, Heap, HEAP_ALIGN, HEAP_BASE } from "../transport/heap.ts";
-import { RDV_MIN } from "../transport/rendezvous.ts";
+import { createHeaps, DESC_SLOTS, Heap, HEAP_ALIGN, HEAP_BASE } from "../transport/heap.ts";
+import { RDV_MIN, TEST_BOUNCE } from "../transport/rendezvous.ts";
 import { unreadFrames } from "../transport/ring.ts";
 import { createShm, layoutFor, MIN_RING_BYTES } from "../transport/shm_layout.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
@@ -158,7 +158,8 @@ Deno.test("rendezvous: free refuses an array still being sent; a receiver's fina
   const s = isendValue(a, src, 1, 6, 0, "isend");
   throws(() => a.free(src), (e: unknown) => {
     ok(e instanceof SpmdError);
-    match(e.message, /is still being sent to rank 1 \(tag 6\): wait for its request first/);
+    equal(e.code, "MPI_ERR_BUFFER");
+    match(e.message, /^a send from this array to rank 1 \(tag 6\) is still in flight: wait for its request first/);
     return true;
   });
   b.iprobe(0, 6, 0); // it arrives (header only) and waits unexpected
@@ -167,25 +168,175 @@ Deno.test("rendezvous: free refuses an array still being sent; a receiver's fina
   ok(!s.done);
 });
 
-Deno.test("rendezvous: to a receiver that has ended, a blocking send bounces; an isend's wait with no room fails", () => {
+Deno.test("rendezvous: to a receiver that has ended, sends bounce; an isend with no room for a bounce goes by the ring", () => {
   const [a, b] = pair(4 << 20);
   b.finalize();
   const src = heapBytes(a, 1 << 20, 9);
   sendValue(a, src, 1, 2, 0, "send"); // bounces (the bounce block stays: no one will copy it)
-  const filler = a.alloc(1536 * 1024); // what is left cannot hold another bounce copy
-  const s = isendValue(a, src, 1, 3, 0, "isend");
+  const s1 = isendValue(a, src, 1, 3, 0, "isend");
+  equal(a.wait(s1), null, "an isend's wait bounces too");
+  const filler = a.alloc(512 * 1024); // what is left (the two bounce blocks stay) cannot hold another bounce copy
+  const s = isendValue(a, src, 1, 4, 0, "isend");
   throws(() => a.wait(s), (e: unknown) => {
     ok(e instanceof SpmdError);
-    match(e.message, /^rank 1 has finished, so this message \(tag 3, 1048576 bytes\) can never be received/);
+    match(
+      e.message,
+      /^rank 1 has finished, so this message \(tag 4, 1048576 bytes, partly transferred\) can never be received/,
+    );
     return true;
   });
   a.free(src); // no longer in flight
   a.free(filler);
-  // Both frames are still in the ring, for the launcher's report.
+  // The frames are still in the ring, for the launcher's report: two rendezvous headers, then the ring's share of one.
   deepEqual(unreadFrames(shm, a.layout, 0, 1), [
     { length: 1 << 20, tag: 2, context: 0, whole: true },
     { length: 1 << 20, tag: 3, context: 0, whole: true },
+    { length: 1 << 20, tag: 4, context: 0, whole: false },
   ]);
+});
+
+/** Tests `sends` on `a` and `recvs` on `b` until all are done (one thread drives both: each moves only when tested). */
+function drive(a: ShmTransport, b: ShmTransport, sends: PendingOp[], recvs: PendingOp[]): void {
+  for (let spins = 0; spins < 1_000_000; spins++) {
+    let done = true;
+    for (const op of sends) if (!a.test(op)) done = false;
+    for (const op of recvs) if (!b.test(op)) done = false;
+    if (done) return;
+  }
+  throw new Error("no progress");
+}
+
+function refusesFree(t: ShmTransport, view: ArrayBufferView, re: RegExp): void {
+  throws(() => t.free(view), (e: unknown) => {
+    ok(e instanceof SpmdError, String(e));
+    equal(e.code, "MPI_ERR_BUFFER");
+    match(e.message, re);
+    return true;
+  });
+}
+
+Deno.test("free refuses a block a send through the ring still reads: small payload, a subarray, no descriptor free", () => {
+  const [a, b] = pair();
+  const inFlight = /^a send from this array to rank 1 \(tag (\d+)\) is still in flight: wait for its request first/;
+  // Under 32 KiB: an ordinary frame, queued behind the 4 KiB ring.
+  const small = heapBytes(a, 20_000, 1);
+  const s1 = isendValue(a, small, 1, 1, 0, "isend");
+  // Part of an array: the block is in use all the same.
+  const part = heapBytes(a, 50_000, 2);
+  const s2 = isendValue(a, part.subarray(1000, 9000), 1, 2, 0, "isend");
+  // Every descriptor taken by rendezvous nobody has received yet: the next goes through the ring.
+  const held: Uint8Array[] = [];
+  const rdvs: PendingOp[] = [];
+  for (let i = 0; i < DESC_SLOTS; i++) {
+    held.push(heapBytes(a, RDV_MIN, 100 + i));
+    rdvs.push(isendValue(a, held[i], 1, 3, 0, "isend"));
+  }
+  const big = heapBytes(a, 100_000, 3);
+  const s3 = isendValue(a, big, 1, 4, 0, "isend");
+  for (const [v, tag] of [[small, 1], [part, 2], [held[0], 3], [big, 4]] as const) {
+    refusesFree(a, v, new RegExp(inFlight.source.replace("(\\d+)", String(tag))));
+  }
+  // A refused free changed nothing: every message arrives intact, then the blocks can go.
+  const r = [b.irecv(0, 1, 0, null), b.irecv(0, 2, 0, null), b.irecv(0, 4, 0, null)];
+  const got3 = held.map(() => b.irecv(0, 3, 0, null));
+  drive(a, b, [s1, s2, s3, ...rdvs], [...r, ...got3]);
+  equal(checkPattern(valueOf(b.wait(r[0])!, "wait") as Uint8Array, 1), -1);
+  const g2 = valueOf(b.wait(r[1])!, "wait") as Uint8Array;
+  deepEqual(g2, part.subarray(1000, 9000));
+  equal(checkPattern(valueOf(b.wait(r[2])!, "wait") as Uint8Array, 3), -1);
+  for (let i = 0; i < DESC_SLOTS; i++) {
+    equal(checkPattern(valueOf(b.wait(got3[i])!, "wait") as Uint8Array, 100 + i), -1);
+  }
+  for (const v of [small, part, big, ...held]) a.free(v);
+});
+
+Deno.test("free refuses a block being sent when the job gives no shared heaps (every send goes by the ring)", () => {
+  const sab = createShm(layoutFor(2, MIN_RING_BYTES));
+  const a = new ShmTransport({ sab, rank: 0, spin: 4 });
+  const b = new ShmTransport({ sab, rank: 1, spin: 4 });
+  const src = heapBytes(a, 100_000, 5);
+  const s = isendValue(a, src, 1, 1, 0, "isend");
+  refusesFree(a, src, /^a send from this array to rank 1 \(tag 1\) is still in flight/);
+  const r = b.irecv(0, 1, 0, null);
+  drive(a, b, [s], [r]);
+  equal(checkPattern(valueOf(b.wait(r)!, "wait") as Uint8Array, 5), -1);
+  a.free(src);
+});
+
+Deno.test("free refuses a block a posted or streaming receive will write into", () => {
+  const [a, b] = pair();
+  const into = b.alloc(100_000);
+  const r = b.irecv(0, 7, 0, into);
+  refusesFree(
+    b,
+    into,
+    /^a receive into this array from rank 0 \(tag 7\) has not completed: wait for its request first/,
+  );
+  const any = b.alloc(10);
+  const r2 = b.irecv(-2, -1, 0, any.subarray(2));
+  refusesFree(b, any, /^a receive into this array from any rank \(tag ANY_TAG\) has not completed/);
+  const src = new Uint8Array(100_000); // an ordinary array: it streams through the 4 KiB ring into `into`
+  fillPattern(src, 8);
+  const s = isendValue(a, src, 1, 7, 0, "isend");
+  b.test(r);
+  ok(!r.done && (r as unknown as { msg: unknown }).msg !== null, "matched, still streaming");
+  refusesFree(b, into, /^a receive into this array from rank 0 \(tag 7\) has not completed/);
+  drive(a, b, [s], [r]);
+  b.wait(r);
+  equal(checkPattern(into, 8), -1);
+  b.free(into);
+  sendValue(a, 5, 1, 9, 0, "send");
+  b.wait(r2);
+  b.free(any);
+});
+
+Deno.test("free takes exactly the view alloc returned, once", () => {
+  const [a] = pair();
+  const u8 = a.alloc(1000);
+  refusesFree(a, u8.subarray(0, 10), /^Uint8Array\(byteLength 10\) is not the array alloc returned but another view/);
+  refusesFree(a, u8.subarray(500), /is not the array alloc returned but another view of its memory/);
+  refusesFree(a, new Float64Array(u8.buffer, u8.byteOffset, 125), /^Float64Array\(byteLength 1000\) is not the array/);
+  refusesFree(a, new Uint8Array(1000), /^Uint8Array\(byteLength 1000\) was not allocated by alloc on rank 0/);
+  a.free(u8);
+  refusesFree(a, u8, /^this array was freed already/);
+  const v = a.alloc(1000);
+  equal(v.byteOffset, u8.byteOffset, "the block is reused");
+  refusesFree(a, u8, /^this array was freed already/); // and v stays allocated
+  refusesFree(a, u8.subarray(0, 10), /another view of its memory/);
+  // A bounce block is no array of the caller's.
+  const src = heapBytes(a, RDV_MIN, 1);
+  const s = isendValue(a, src, 1, 1, 0, "isend");
+  const bounce = (s as unknown as { bounce: number }).bounce;
+  ok(bounce > 0);
+  refusesFree(a, new Uint8Array(src.buffer, bounce, RDV_MIN), /is not an array alloc returned on rank 0/);
+  a.free(v);
+  refusesFree(a, v, /^this array was freed already/);
+});
+
+Deno.test("rendezvous: an isend posts only when a bounce copy fits, and reserves it; tests end in a bounce", () => {
+  const [a, b] = pair(64 * 1024);
+  // 40,000 bytes of a 64 KiB heap leave no room for a copy: the message goes through the ring.
+  const src = heapBytes(a, 40_000, 1);
+  const s = isendValue(a, src, 1, 1, 0, "isend");
+  deepEqual(unreadFrames(shm, a.layout, 0, 1), [{ length: 40_000, tag: 1, context: 0, whole: false }]);
+  const r = b.irecv(0, 1, 0, null);
+  drive(a, b, [s], [r]);
+  equal(checkPattern(valueOf(b.wait(r)!, "wait") as Uint8Array, 1), -1);
+  a.free(src);
+  // With room: a rendezvous, whose bounce block is taken at once.
+  const [c, d] = pair(4 << 20);
+  const big = heapBytes(c, 1 << 20, 2);
+  const s2 = isendValue(c, big, 1, 2, 0, "isend");
+  deepEqual(unreadFrames(shm, c.layout, 0, 1), [{ length: 1 << 20, tag: 2, context: 0, whole: true }]);
+  throws(() => c.alloc(2 << 20), /\(1048576 reserved for the bounce copies of 1 sends in flight\)/);
+  // A loop of tests with no receive posted: after TEST_BOUNCE of them the payload bounces and the isend completes.
+  let n = 0;
+  while (!c.test(s2)) ok(++n <= TEST_BOUNCE, "still not done");
+  big.fill(0);
+  c.free(big); // bounced: the array is the sender's again
+  const m = d.recv(0, 2, 0);
+  equal(checkPattern(m.bytes!, 2), -1);
+  ok(c.test(s2));
 });
 
 Deno.test("rendezvous: ordinary and rendezvous messages on one tag keep their order, in many rounds", () => {
@@ -256,6 +407,27 @@ Deno.test("unexpected rendezvous messages: probe length, later receive, truncati
   await job(2, ["free-in-flight"]);
 });
 
+Deno.test("free refuses an array whose isend streams through the ring (every descriptor taken); the bytes arrive as sent", async () => {
+  await job(2, ["free-ring"]);
+});
+
+Deno.test("isend, wait, then recv both ways completes with alloc'd arrays, whether or not a bounce copy fits", async () => {
+  await job(2, ["isend-wait-recv", "40000"], { heapBytes: 64 * 1024, timeout: 30 });
+  await job(2, ["isend-wait-recv", "1048576"], { timeout: 30 });
+  await job(2, ["test-loop"], { timeout: 30 });
+});
+
+Deno.test("a deadlock while a rendezvous message waits unclaimed lists it as in flight", async () => {
+  await fails(2, ["deadlock"], (e) => {
+    match(e.message, /^spmd: deadlock: every rank still running is blocked in an spmd call and nothing moves; /);
+    match(
+      e.message,
+      /1 message\(s\) in flight wait for a matching receive:\n {2}rank 0 → rank 1: tag 1, 100000 bytes, comm 0\n/,
+    );
+    ok(!/no message is in flight/.test(e.message), e.message);
+  }, { timeout: 30 });
+});
+
 Deno.test("a heap limit of 1 TiB per rank costs address space, not memory", async () => {
   await job(2, ["memory"], { heapBytes: 2 ** 40 });
 });
@@ -267,11 +439,12 @@ Deno.test("a receiver that ends without receiving: the sender returns, the job f
       ok(!/partly transferred/.test(e.message), e.message);
     });
   }
-  // No room for a bounce copy: the isend's wait fails once the receiver has ended (or the receiver's report comes first).
+  // No room for a bounce copy: the message goes through the ring; the isend's wait fails once the receiver has
+  // ended, or the receiver took the message in and its finalize reports it.
   await fails(2, ["receiver-ends", "isend-full"], (e) => {
     match(
       e.message,
-      /rank 1 has finished, so this message \(tag 5, 1048576 bytes\)|rank 0 → rank 1: tag 5, 1048576 bytes/,
+      /rank 1 has finished, so this message \(tag 5, 1048576 bytes, partly transferred\)|rank 0 → rank 1: tag 5, 1048576 bytes/,
     );
   }, { heapBytes: 4 << 20 });
 });

@@ -16,18 +16,19 @@
  * @module
  */
 
+import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { SpmdError } from "../errors.ts";
 import type { Activity } from "./activity.ts";
 import { KIND_NUMBER } from "./codec.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "./typed.ts";
 import { Matcher, Message, type RecvOp } from "./matcher.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
-import type { Rendezvous } from "./rendezvous.ts";
+import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
 
-/** The incoming rings of one rank, its matcher and its unexpected-queue bound. */
-export class Inbox {
+/** The incoming rings of one rank, its matcher and its unexpected-queue bound (a {@linkcode HeapUser}: `free` asks it). */
+export class Inbox implements HeapUser {
   /** Posted receives and the unexpected queue. */
   readonly matcher: Matcher = new Matcher();
   /** Messages whose header has arrived, ever (changes when something new can match). */
@@ -55,6 +56,7 @@ export class Inbox {
   ) {
     this.#rank = rank;
     this.#rdv = rdv;
+    rdv?.watch(this);
     this.#rings = rings;
     for (let i = 0; i < rings.length; i++) this.#cur.push(null);
     this.#ctl = ctl;
@@ -118,6 +120,24 @@ export class Inbox {
       m.bytes = dst;
       m.value = into;
     }
+  }
+
+  /** A receive that will still write into bytes [start, end) of `buffer`, in words; else null. */
+  using(buffer: ArrayBufferLike, start: number, end: number): string | null {
+    for (const op of this.matcher.posted) {
+      if (op.into !== null && overlaps(op.into, buffer, start, end)) {
+        const from = op.source === ANY_SOURCE ? "any rank" : `rank ${op.source}`;
+        return `a receive into this array from ${from} (tag ${
+          op.tag === ANY_TAG ? "ANY_TAG" : op.tag
+        }) has not completed`;
+      }
+    }
+    for (const m of this.#cur) {
+      if (m !== null && m.bytes !== null && overlaps(m.bytes, buffer, start, end)) {
+        return `a receive into this array from rank ${m.source} (tag ${m.tag}) has not completed`;
+      }
+    }
+    return null;
   }
 
   /** Throws the bound error if the queue went past its bound since the last call. */

@@ -13,7 +13,7 @@
 import type { Activity } from "./activity.ts";
 import type { Ring } from "./ring.ts";
 import { HEADER_BYTES } from "./ring.ts";
-import { RDV_MIN, type Rendezvous } from "./rendezvous.ts";
+import { type HeapUser, overlaps, RDV_MIN, type Rendezvous, TEST_BOUNCE } from "./rendezvous.ts";
 import type { Leftover, PendingOp } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
 
@@ -30,8 +30,10 @@ export class SendOp implements PendingOp {
   offset = 0;
   /** Rendezvous descriptor while one is in flight, else −1 (the payload goes through the ring). */
   slot = -1;
-  /** Rendezvous: heap block holding the bounce copy, or −1. */
+  /** Rendezvous: heap block reserved for the bounce copy, or −1. */
   bounce = -1;
+  /** Rendezvous: `test`s that found it not done (it bounces at {@linkcode TEST_BOUNCE}). */
+  tests = 0;
 
   /** True when part of the message, but not all, has gone (a rendezvous frame carries it all). */
   get partly(): boolean {
@@ -50,8 +52,8 @@ export class SendOp implements PendingOp {
 /** A send that completed at once. */
 export const SENT: PendingOp = { done: true };
 
-/** The outgoing rings of one rank and their queues of sends. */
-export class Outbox {
+/** The outgoing rings of one rank and their queues of sends (a {@linkcode HeapUser}: `free` asks it). */
+export class Outbox implements HeapUser {
   /** Number of queued sends, over all destinations. */
   pending = 0;
   readonly #rings: (Ring | null)[];
@@ -71,6 +73,7 @@ export class Outbox {
   ) {
     this.#rings = rings;
     this.#rdv = rdv;
+    rdv?.watch(this);
     for (let i = 0; i < rings.length; i++) this.#queue.push([]);
     this.#ctl = ctl;
     this.#doorbell = doorbellWord;
@@ -123,6 +126,23 @@ export class Outbox {
     return op.slot >= 0 && this.#rdv!.settle(op);
   }
 
+  /** A `test` found `op` not done: after {@linkcode TEST_BOUNCE} of them a rendezvous bounces, as in a wait. */
+  tested(op: SendOp): void {
+    if (op.slot >= 0 && ++op.tests >= TEST_BOUNCE) this.#rdv!.settle(op);
+  }
+
+  /** A queued send whose payload still has to be read from bytes [start, end) of `buffer`, in words; else null. */
+  using(buffer: ArrayBufferLike, start: number, end: number): string | null {
+    for (const q of this.#queue) {
+      for (const op of q) {
+        if (!op.done && overlaps(op.bytes, buffer, start, end)) {
+          return `a send from this array to rank ${op.dest} (tag ${op.tag}) is still in flight`;
+        }
+      }
+    }
+    return null;
+  }
+
   /** Takes a send out of its queue (its receiver has ended). */
   drop(op: SendOp): void {
     if (op.slot >= 0) this.#rdv!.cancel(op);
@@ -153,7 +173,7 @@ export class Outbox {
           tag: op.tag,
           context: op.context,
           bytes: op.bytes.length,
-          whole: false,
+          whole: op.slot >= 0, // a rendezvous payload is whole in this rank's heap
         });
       }
     }

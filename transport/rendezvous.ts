@@ -11,34 +11,45 @@
  * ## A descriptor (DESC_BYTES at `slot · DESC_BYTES` in the sender's heap)
  * ```text
  * word 0     state: FREE, POSTED, BOUNCED, COPYING, DONE
+ * word 1     1 while the sender copies the payload into the bounce block
  * f64 1      offset of the payload in the sender's heap
- * f64 2      offset of the bounce copy (valid once BOUNCED)
+ * f64 2      offset of the bounce block
+ * f64 3      length of the payload
+ * word 8-10  destination, tag, context (for the launcher's reports)
  * ```
- * Transitions: the sender stores POSTED (after the offset) before it
+ * Transitions: the sender stores POSTED (after the other words) before it
  * publishes the frame. The receiver claims with a CAS, POSTED → COPYING or
  * BOUNCED → COPYING, reads the offset that state names, copies, stores DONE
  * and rings the sender's doorbell; it never touches the sender's memory
- * after DONE. The sender, seeing DONE, frees the slot (FREE) and any bounce
- * block: only then may the memory be reused.
+ * after DONE. The sender, seeing DONE, frees the slot (FREE) and the bounce
+ * block: only then may the memory be reused. The launcher reads
+ * descriptors too ({@linkcode unclaimed}, {@linkcode copying}): a POSTED or
+ * BOUNCED one is a message in flight, a copy under way is progress.
  *
  * ## Standard mode: the bounce
- * A blocking send must not wait for the matching receive (two ranks that
- * send to each other at once would deadlock). So a blocking send makes sure
- * a bounce block of the payload's size would fit in its own heap before it
- * posts the rendezvous (no room: the message goes through the ring as
- * usual); nothing else allocates from the heap until the send returns, so
- * the block is sure to be there when it is needed. If the receiver has not
- * claimed the descriptor within about the time the bounce copy itself
- * would take ({@linkcode BOUNCE_BASE_MS} + size / {@linkcode BOUNCE_RATE},
- * so a sender never spends more than about twice what the copy into a ring
- * would cost), or when the wait spends its spin budget, the sender copies
- * the payload into the bounce block, stores its offset and CASes POSTED →
- * BOUNCED: from then on the receiver copies from the bounce block, and the
- * send returns. If the CAS fails the
- * receiver is copying already, and the send waits the few microseconds
- * until DONE. A `wait` on an `isend` bounces the same way when a block can
- * be had then; otherwise it waits for the receiver (and fails if the
- * receiver has ended). `test` never bounces.
+ * A send must be able to complete without the matching receive (two ranks
+ * that send to each other at once, then receive, would deadlock). So every
+ * rendezvous reserves a bounce block of the payload's size in its sender's
+ * heap when it is posted; with no room (or no free descriptor) the message
+ * goes through the ring as usual. A blocking send waits for the receiver to
+ * claim the descriptor for about the time the bounce copy itself would take
+ * ({@linkcode BOUNCE_BASE_MS} + size / {@linkcode BOUNCE_RATE}, so a sender
+ * never spends more than about twice what the copy into a ring would cost),
+ * or until its wait spends its spin budget; then it copies the payload into
+ * the bounce block, stores its offset and CASes POSTED → BOUNCED: from then
+ * on the receiver copies from the bounce block, and the send returns. If
+ * the CAS fails the receiver is copying already, and the send waits the few
+ * microseconds until DONE. An `isend` completes when the receiver has
+ * copied it, or bounces the same way when a `wait` for it spends its spin
+ * budget, or after {@linkcode TEST_BOUNCE} `test`s of it that found it
+ * unclaimed — so a program that would complete with ordinary arrays
+ * completes with alloc'd ones.
+ *
+ * ## Free
+ * `free` takes exactly the array `alloc` returned and refuses while
+ * anything still uses its block: a rendezvous not yet copied, a send queued
+ * for the ring, a receive that will write into it (the outbox and the
+ * inbox tell, as {@linkcode HeapUser}s).
  *
  * @module
  */
@@ -46,6 +57,7 @@
 import { describe, unnamedError } from "../errors.ts";
 import { DESC_BYTES, DESC_SLOTS, Heap, HEAP_BASE } from "./heap.ts";
 import type { Message } from "./matcher.ts";
+import type { Leftover } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
 
 /** Smallest payload sent by rendezvous (smaller ones are copied through the ring, which is faster for them). */
@@ -55,6 +67,8 @@ export const RDV_MIN = 32 * 1024;
 export const BOUNCE_BASE_MS = 0.005;
 /** ... and on top of that as long as copying the payload at this many bytes per ms would take. */
 export const BOUNCE_RATE = 20e6;
+/** An isend bounces at its this-many-th `test` that finds it unclaimed (a polling loop must complete, as a wait does). */
+export const TEST_BOUNCE = 1024;
 
 const FREE = 0;
 const POSTED = 1;
@@ -65,6 +79,14 @@ const DONE = 4;
 const W = DESC_BYTES >> 2;
 /** Float64 words per descriptor. */
 const F = DESC_BYTES >> 3;
+// Word offsets in a descriptor (Int32 words, then Float64 words).
+const W_BUSY = 1;
+const W_DEST = 8;
+const W_TAG = 9;
+const W_CONTEXT = 10;
+const F_OFFSET = 1;
+const F_BOUNCE = 2;
+const F_LENGTH = 3;
 
 /** What a rendezvous needs of a send (outbox.ts `SendOp` is one). */
 export interface RdvSend {
@@ -72,14 +94,28 @@ export interface RdvSend {
   readonly dest: number;
   /** Tag (for messages). */
   readonly tag: number;
+  /** Context id. */
+  readonly context: number;
   /** The payload: a view of the sender's heap. */
   readonly bytes: Uint8Array;
   /** True once the send has completed (the receiver copied it, or it bounced). */
   done: boolean;
   /** Descriptor slot, or −1 when the send is not a rendezvous (or no longer in flight). */
   slot: number;
-  /** Heap block holding the bounce copy, or −1. */
+  /** Heap block reserved for the bounce copy while `slot` ≥ 0, else −1. */
   bounce: number;
+}
+
+/** Something that may still use heap memory after the call that started it has returned. */
+export interface HeapUser {
+  /** What uses bytes [start, end) of `buffer` now, in words for an error ("a send from ... is still in flight"), or null. */
+  using(buffer: ArrayBufferLike, start: number, end: number): string | null;
+}
+
+/** True when the bytes of `v` lie (partly) in bytes [start, end) of `buffer`. */
+export function overlaps(v: ArrayBufferView, buffer: ArrayBufferLike, start: number, end: number): boolean {
+  const at = v.byteOffset;
+  return v.buffer === buffer && at < end && at + v.byteLength > start;
 }
 
 /** One rank's side of single-copy sends: its heap, its descriptors, and views of every rank's heap. */
@@ -97,6 +133,12 @@ export class Rendezvous {
   readonly #doorbell: number;
   readonly #freeSlots: number[] = [];
   readonly #inflight: RdvSend[] = [];
+  /** The views `alloc` returned and `free` has not taken, by block offset: `free` takes exactly these. */
+  readonly #live = new Map<number, Uint8Array>();
+  /** Views `free` has taken (so that a second free says so). */
+  readonly #freed = new WeakSet<ArrayBufferView>();
+  /** Who else may be using heap memory (the outbox's queued sends, the inbox's posted receives). */
+  readonly #users: HeapUser[] = [];
   /** The blocking send being waited for, and when it bounces. */
   #blocking: RdvSend | null = null;
   #deadline = 0;
@@ -128,6 +170,11 @@ export class Rendezvous {
     return this.#inflight.length;
   }
 
+  /** Registers `user`: `free` refuses a block it is using. */
+  watch(user: HeapUser): void {
+    this.#users.push(user);
+  }
+
   // ---- sender --------------------------------------------------------------
 
   /** True when `bytes` should go by rendezvous: large enough and in this rank's heap. */
@@ -136,21 +183,31 @@ export class Rendezvous {
   }
 
   /**
-   * Makes `op` a rendezvous: takes a descriptor. False (nothing taken)
-   * when there is no free descriptor or, for a blocking send, no room for a
-   * bounce block.
+   * Makes `op` a rendezvous: takes a descriptor and reserves the bounce
+   * block. False (nothing taken) when there is no free descriptor or no
+   * room for the block: the send then goes through the ring.
    */
   post(op: RdvSend, blocking: boolean): boolean {
-    if (this.#freeSlots.length === 0 || (blocking && !this.heap.fits(op.bytes.length))) return false;
+    if (this.#freeSlots.length === 0) return false;
+    const n = op.bytes.length;
+    const b = this.heap.alloc(n);
+    if (b < 0) return false;
     const slot = this.#freeSlots.pop()!;
-    this.#descF[this.#rank]![slot * F + 1] = op.bytes.byteOffset;
-    Atomics.store(this.#desc[this.#rank]!, slot * W, POSTED);
+    const d = this.#desc[this.#rank]!;
+    const f = this.#descF[this.#rank]!;
+    f[slot * F + F_OFFSET] = op.bytes.byteOffset;
+    f[slot * F + F_BOUNCE] = b;
+    f[slot * F + F_LENGTH] = n;
+    d[slot * W + W_DEST] = op.dest;
+    d[slot * W + W_TAG] = op.tag;
+    d[slot * W + W_CONTEXT] = op.context;
+    Atomics.store(d, slot * W, POSTED);
     op.slot = slot;
-    op.bounce = -1;
+    op.bounce = b;
     this.#inflight.push(op);
     if (blocking) {
       this.#blocking = op;
-      this.#deadline = performance.now() + BOUNCE_BASE_MS + op.bytes.length / BOUNCE_RATE;
+      this.#deadline = performance.now() + BOUNCE_BASE_MS + n / BOUNCE_RATE;
     }
     return true;
   }
@@ -177,9 +234,9 @@ export class Rendezvous {
   }
 
   /**
-   * A wait for `op` has spent its spin budget: bounces the payload if the
-   * receiver has not claimed it and a block can be had. True when `op` is
-   * now complete.
+   * A wait for `op` has spent its spin budget (or a test loop its
+   * patience): bounces the payload if the receiver has not claimed it.
+   * True when `op` is now complete.
    */
   settle(op: RdvSend): boolean {
     if (op.done) return true;
@@ -187,15 +244,10 @@ export class Rendezvous {
     const d = this.#desc[this.#rank]!;
     const base = op.slot * W;
     if (Atomics.load(d, base) !== POSTED) return this.poll() && op.done; // claimed: DONE comes soon
-    const b = this.heap.alloc(op.bytes.length);
-    if (b < 0) return false; // only an isend's wait: it waits for the receiver
-    this.#mem[this.#rank]!.set(op.bytes, b);
-    this.#descF[this.#rank]![op.slot * F + 2] = b;
-    if (Atomics.compareExchange(d, base, POSTED, BOUNCED) !== POSTED) {
-      this.heap.free(b); // the receiver claimed it meanwhile
-      return false;
-    }
-    op.bounce = b;
+    Atomics.store(d, base + W_BUSY, 1); // the launcher's monitor: a copy is under way
+    this.#mem[this.#rank]!.set(op.bytes, op.bounce);
+    Atomics.store(d, base + W_BUSY, 0);
+    if (Atomics.compareExchange(d, base, POSTED, BOUNCED) !== POSTED) return false; // the receiver claimed it meanwhile
     op.done = true;
     return true;
   }
@@ -212,7 +264,7 @@ export class Rendezvous {
   #release(op: RdvSend): void {
     Atomics.store(this.#desc[this.#rank]!, op.slot * W, FREE);
     this.#freeSlots.push(op.slot);
-    if (op.bounce >= 0) this.heap.free(op.bounce);
+    this.heap.free(op.bounce);
     op.slot = op.bounce = -1;
     op.done = true;
   }
@@ -230,8 +282,10 @@ export class Rendezvous {
     const base = m.rdv * W;
     let off = -1;
     if (d !== null) {
-      if (Atomics.compareExchange(d, base, POSTED, COPYING) === POSTED) off = this.#descF[s]![m.rdv * F + 1];
-      else if (Atomics.compareExchange(d, base, BOUNCED, COPYING) === BOUNCED) off = this.#descF[s]![m.rdv * F + 2];
+      if (Atomics.compareExchange(d, base, POSTED, COPYING) === POSTED) off = this.#descF[s]![m.rdv * F + F_OFFSET];
+      else if (Atomics.compareExchange(d, base, BOUNCED, COPYING) === BOUNCED) {
+        off = this.#descF[s]![m.rdv * F + F_BOUNCE];
+      }
     }
     if (off < 0) {
       throw unnamedError(
@@ -265,50 +319,102 @@ export class Rendezvous {
   alloc(bytes: number): Uint8Array {
     const h = this.heap;
     let off = h.alloc(bytes);
-    if (off < 0 && this.#inflight.length > 0 && this.poll()) off = h.alloc(bytes); // bounce blocks copied out since
+    if (off < 0 && this.#inflight.length > 0 && this.poll()) off = h.alloc(bytes); // bounce blocks released since
     if (off < 0) {
       let held = 0;
-      for (const op of this.#inflight) {
-        if (op.bounce >= 0) held += h.sizeAt(op.bounce);
-      }
+      for (const op of this.#inflight) held += h.sizeAt(op.bounce);
       throw unnamedError(
         `cannot allocate ${bytes} bytes: rank ${this.#rank}'s heap is limited to ${h.limit} bytes, of which ` +
-          `${h.inUse} are in ${h.blocks} blocks` + (held > 0 ? ` (${held} held by sends in flight)` : "") +
+          `${h.inUse} are in ${h.blocks} blocks` +
+          (held > 0 ? ` (${held} reserved for the bounce copies of ${this.#inflight.length} sends in flight)` : "") +
           ` and ${h.room} are free at its top; free arrays with comm.free, or raise the limit ` +
           `(spawn(..., { heapBytes }), or the launcher's --heap)`,
         "MPI_ERR_NO_MEM",
       );
     }
-    return new Uint8Array(h.sab, off, bytes);
+    const view = new Uint8Array(h.sab, off, bytes);
+    this.#live.set(off, view);
+    return view;
   }
 
-  /** Frees the heap block that `view` starts; throws when it is not one, or is still being sent. */
+  /**
+   * Frees the block of `view`, which must be the very view `alloc`
+   * returned; throws when it is not one, or while a send from the block or
+   * a receive into it is still in flight.
+   */
   free(view: ArrayBufferView): void {
     const h = this.heap;
-    if (view.buffer !== h.sab) {
-      throw unnamedError(
-        `${describe(view)} was not allocated by alloc on rank ${this.#rank}`,
-        "MPI_ERR_BUFFER",
-      );
-    }
     const off = view.byteOffset;
-    const size = h.sizeAt(off);
-    if (size < 0) {
-      throw unnamedError(
-        `${describe(view)} at offset ${off} of rank ${this.#rank}'s heap is not the start of an allocated block ` +
-          `(already freed, or a part of an array alloc returned)`,
-        "MPI_ERR_BUFFER",
-      );
-    }
+    if (this.#live.get(off) !== view) throw unnamedError(this.#notLive(view), "MPI_ERR_BUFFER");
+    const end = off + h.sizeAt(off);
     for (const op of this.#inflight) {
-      const at = op.bytes.byteOffset;
-      if (op.bounce < 0 && at + op.bytes.length > off && at < off + size) {
+      if (!op.done && overlaps(op.bytes, h.sab, off, end)) {
         throw unnamedError(
-          `${describe(view)} is still being sent to rank ${op.dest} (tag ${op.tag}): wait for its request first`,
+          `a send from this array to rank ${op.dest} (tag ${op.tag}) is still in flight: wait for its request first`,
           "MPI_ERR_BUFFER",
         );
       }
     }
+    for (const u of this.#users) {
+      const why = u.using(h.sab, off, end);
+      if (why !== null) throw unnamedError(`${why}: wait for its request first`, "MPI_ERR_BUFFER");
+    }
+    this.#live.delete(off);
+    this.#freed.add(view);
     h.free(off);
   }
+
+  /** Why `view` is not an array that `free` takes. */
+  #notLive(view: ArrayBufferView): string {
+    const sab = this.heap.sab;
+    if (view.buffer !== sab) return `${describe(view)} was not allocated by alloc on rank ${this.#rank}`;
+    if (this.#freed.has(view)) return "this array was freed already";
+    const at = view.byteOffset;
+    const last = at + Math.max(view.byteLength, 1); // a view of 0 bytes still names a place
+    for (const off of this.#live.keys()) {
+      if (at < off + this.heap.sizeAt(off) && last > off) {
+        return `${describe(view)} is not the array alloc returned but another view of its memory (a subarray, or ` +
+          `a view made over its buffer): free the array alloc returned`;
+      }
+    }
+    return `${describe(view)} is not an array alloc returned on rank ${this.#rank} (no allocated block holds it; ` +
+      `its array was freed already?)`;
+  }
+}
+
+/**
+ * Rendezvous messages sent and not yet claimed by their receivers: the
+ * descriptors POSTED or BOUNCED in the heaps of a job (the launcher's view;
+ * the frame is still in a ring, or waits in the receiver's unexpected queue).
+ */
+export function unclaimed(heaps: readonly SharedArrayBuffer[]): Leftover[] {
+  const out: Leftover[] = [];
+  for (let source = 0; source < heaps.length; source++) {
+    const d = new Int32Array(heaps[source], 0, HEAP_BASE >> 2);
+    const f = new Float64Array(heaps[source], 0, HEAP_BASE >> 3);
+    for (let s = 0; s < DESC_SLOTS; s++) {
+      const st = Atomics.load(d, s * W);
+      if (st !== POSTED && st !== BOUNCED) continue;
+      out.push({
+        source,
+        dest: d[s * W + W_DEST],
+        tag: d[s * W + W_TAG],
+        context: d[s * W + W_CONTEXT],
+        bytes: f[s * F + F_LENGTH],
+        whole: true,
+      });
+    }
+  }
+  return out;
+}
+
+/** True while some rank of the job copies a rendezvous payload (a receiver's copy, or a sender's bounce). */
+export function copying(heaps: readonly SharedArrayBuffer[]): boolean {
+  for (const sab of heaps) {
+    const d = new Int32Array(sab, 0, HEAP_BASE >> 2);
+    for (let s = 0; s < DESC_SLOTS; s++) {
+      if (Atomics.load(d, s * W) === COPYING || Atomics.load(d, s * W + W_BUSY) !== 0) return true;
+    }
+  }
+  return false;
 }

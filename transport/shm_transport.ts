@@ -184,7 +184,7 @@ export class ShmTransport implements Transport {
     return this.#rdv.alloc(bytes);
   }
 
-  /** Frees a block that `alloc` returned (`view` starts it). */
+  /** Frees the block of `view`, the very view `alloc` returned, unless a send or receive still uses it. */
   free(view: ArrayBufferView): void {
     this.#live();
     this.#rdv.free(view);
@@ -238,6 +238,7 @@ export class ShmTransport implements Transport {
     this.#live();
     if (!op.done) {
       this.#progress();
+      if (!op.done && op instanceof SendOp) this.#out.tested(op); // a rendezvous bounces after many tests
       if (!op.done && (!(op instanceof RecvOp) || op.msg === null)) this.#in.raiseOverflow();
     }
     return op.done;

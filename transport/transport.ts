@@ -45,9 +45,10 @@
  *   backend can send from without an intermediate copy — at least 8-byte
  *   aligned (the shared-memory backend: 64), so a typed array of any element
  *   type can be laid over it — or throws an `unnamedError` (MPI_ERR_NO_MEM)
- *   that names the request and the limit. `free(view)` takes a view that
- *   starts a block `alloc` returned and throws (MPI_ERR_BUFFER) for anything
- *   else, or while a send from the block is still in flight. The
+ *   that names the request and the limit. `free(view)` takes the very view
+ *   `alloc` returned, once, and throws (MPI_ERR_BUFFER) for anything else (a
+ *   subarray, another view of the block, a second free), or while a send
+ *   from the block or a receive into it is still in flight. The
  *   shared-memory backend carves blocks from a heap every rank can read
  *   (heap.ts) and sends large payloads found there by rendezvous: the
  *   receiver copies them straight from the sender's heap (rendezvous.ts).
@@ -149,7 +150,7 @@ export interface Transport {
   probe(source: number, tag: number, context: number): Envelope;
   /** Allocates `bytes` bytes of send-ready memory (MPI_Alloc_mem); see the module doc. */
   alloc(bytes: number): Uint8Array;
-  /** Returns a block `alloc` gave (`view` starts it) to the backend (MPI_Free_mem). */
+  /** Returns the block of `view`, the very view `alloc` gave, to the backend (MPI_Free_mem). */
   free(view: ArrayBufferView): void;
   /** Stops the whole job with `code`; never returns. */
   abort(code: number, message: string): never;
