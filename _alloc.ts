@@ -4,22 +4,7 @@
 
 import { describe, nameCall, SpmdError } from "./errors.ts";
 import type { Transport } from "./transport/transport.ts";
-
-/** The typed-array constructors `alloc` accepts. */
-const TYPES: readonly unknown[] = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  (globalThis as Record<string, unknown>).Float16Array,
-].filter((c) => c !== undefined);
+import { isTypedArrayCtor } from "./transport/typed.ts";
 
 /**
  * The backend's view of the block behind each array `alloc` returned. `free`
@@ -40,7 +25,7 @@ export type AllocType<T extends ArrayBufferView> = {
 
 /** Allocates a typed array of `length` elements of `Type` in the backend's send-ready memory. */
 export function alloc<T extends ArrayBufferView>(t: Transport, Type: AllocType<T>, length: number): T {
-  if (!TYPES.includes(Type)) {
+  if (!isTypedArrayCtor(Type)) {
     throw new SpmdError(
       `alloc: Type must be a typed-array constructor (Float64Array, Int32Array, Uint8Array, ...), got ${
         describe(Type)

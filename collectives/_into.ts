@@ -24,7 +24,7 @@ import type { Coll } from "./_coll.ts";
 import { type Bad, MARKER, rankList } from "./_fault.ts";
 import { combineInto, MAX, MIN, type Op, PROD, SUM } from "../ops.ts";
 import { SpmdError } from "../errors.ts";
-import { ELEMENT_BYTES, KIND_UINT8, type NumericArray, typedName } from "../transport/typed.ts";
+import { ELEMENT_BYTES, KIND_UINT8, type NumericArray, typedCtor, typedName } from "../transport/typed.ts";
 import { T_POISON } from "../transport/calls.ts";
 import type { Incoming, PendingOp } from "../transport/transport.ts";
 import { algorithms, forcedBy } from "./_forced.ts";
@@ -32,26 +32,10 @@ import { algorithms, forcedBy } from "./_forced.ts";
 /** A receive buffer of no bytes: takes, and drops, whatever comes (a rank that has failed receives into it). */
 export const NOWHERE: Uint8Array = new Uint8Array(0);
 
-// deno-lint-ignore no-explicit-any
-const Float16: any = (globalThis as any).Float16Array;
-
-/** Typed-array constructors by kind code (transport/typed.ts); 12 (DataView) is not one. */
-const CTORS: (new (b: ArrayBufferLike, offset: number, length: number) => NumericArray)[] = [
-  Uint8Array,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  Uint8Array,
-  Float16 ?? Uint8Array,
-];
+/** The built-in typed-array constructor of kind `kind` (Uint8Array for the others: DataView, and Float16 where absent). */
+function ctorOf(kind: number): new (b: ArrayBufferLike, offset: number, length: number) => NumericArray {
+  return (typedCtor(kind) ?? Uint8Array) as unknown as new (b: ArrayBufferLike, o: number, n: number) => NumericArray;
+}
 
 /** Byte views of a caller's array, by block: [block bytes, views by start · (count limit) + count]. */
 interface Spans {
@@ -119,14 +103,14 @@ export class IntoState {
     const t = this.#typed[slot];
     if (
       t !== null && t !== undefined && t.buffer === this.#buf && t.byteOffset === off && t.length === n &&
-      t.constructor === CTORS[kind]
+      t.constructor === ctorOf(kind)
     ) return t;
     if (this.#buf.byteLength < off + stride) {
       this.#buf = new ArrayBuffer(Math.max(off + stride, 2 * this.#buf.byteLength));
       this.#typed.fill(null);
       this.#bytes.fill(null);
     }
-    const v = new CTORS[kind](this.#buf, off, n);
+    const v = new (ctorOf(kind))(this.#buf, off, n);
     this.#typed[slot] = v;
     this.#bytes[slot] = new Uint8Array(this.#buf, off, bytes);
     return v;

@@ -89,6 +89,11 @@ const CTORS: (TypedArrayCtor | undefined)[] = [
   Float16,
 ];
 
+/** True when `c` is one of the built-in typed-array constructors (not DataView, not a subclass). */
+export function isTypedArrayCtor(c: unknown): boolean {
+  return c !== undefined && CTORS.includes(c as TypedArrayCtor);
+}
+
 /** The built-in constructor of typed kind `kind` (never a subclass), or null for DataView and unknown kinds. */
 export function typedCtor(kind: number): TypedArrayCtor | null {
   return (kind >= 1 && kind <= KIND_TYPED_LAST ? CTORS[kind] : undefined) ?? null;
