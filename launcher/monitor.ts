@@ -2,7 +2,9 @@
  * The deadlock monitor: a job is deadlocked when every rank still running
  * is idle in an spmd wait and nothing moves — no call entered or left, no
  * wait begun, no message sent or received, no byte through any ring — over
- * three samples {@linkcode MONITOR_MS} apart. A rank doing local work inside
+ * three samples {@linkcode MONITOR_MS} apart — more when ranks outnumber the
+ * cores (one more sample per rank per core, up to 21: 3 s), since a rank that
+ * waits for the scheduler to give it a core moves nothing either. A rank doing local work inside
  * a call (a user op, serializing a large value) is not waiting, so it never
  * counts as stuck; nor does a job in which some rank is copying a
  * rendezvous payload (one long copy moves no counter).
@@ -24,12 +26,15 @@ export class DeadlockMonitor {
   readonly #heaps: readonly SharedArrayBuffer[];
   #last = "";
   #stable = 0;
+  readonly #need: number;
 
   /** A monitor of the job whose control words are `words` and whose ranks' heaps are `heaps`. */
   constructor(words: Int32Array, layout: ShmLayout, heaps: readonly SharedArrayBuffer[] = []) {
     this.#words = words;
     this.#layout = layout;
     this.#heaps = heaps;
+    const cores = navigator.hardwareConcurrency || 1;
+    this.#need = Math.min(20, Math.max(2, Math.ceil(layout.size / cores)));
   }
 
   /** Takes one sample of the ranks for which `live(r)`; returns true once the job is deadlocked. */
@@ -66,6 +71,6 @@ export class DeadlockMonitor {
       this.#stable = 0;
       return false;
     }
-    return ++this.#stable >= 2;
+    return ++this.#stable >= this.#need;
   }
 }
