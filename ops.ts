@@ -287,7 +287,10 @@ export function combineInto(call: string, op: Op, acc: NumericArray, b: NumericA
       for (let i = 0; i < n; i++) x[i] += y[i];
       return;
     case PROD:
-      for (let i = 0; i < n; i++) x[i] *= y[i];
+      if (acc instanceof Int32Array || acc instanceof Uint32Array) {
+        // 32-bit products wrap as in C: a double product past 2^53 would lose the low bits.
+        for (let i = 0; i < n; i++) x[i] = Math.imul(x[i], y[i]);
+      } else for (let i = 0; i < n; i++) x[i] *= y[i];
       return;
     case MAX:
       for (let i = 0; i < n; i++) if (y[i] > x[i]) x[i] = y[i];

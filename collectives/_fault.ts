@@ -120,13 +120,15 @@ type Row = [
   bad: string | null,
   badCode: string,
   err: string | null,
+  failed: boolean,
 ];
 
 /**
  * Called by every rank of a failed reduction (each knows it failed): all
  * ranks share what they passed and throw the same error, which names the
  * ranks and what each passed. `strict` says whether shapes must agree (they
- * need not for a user op); `counts` are reduceScatter's.
+ * need not for a user op); `counts` are reduceScatter's; `shape` replaces
+ * `shapeOf(value)` where what a rank passed is a block of `value`.
  */
 export function raise(
   c: Coll,
@@ -135,18 +137,54 @@ export function raise(
   op: Op | null,
   strict: boolean,
   counts: readonly number[] | null = null,
+  shape: string | null = null,
 ): never {
+  share(c, f, value, op, strict, counts, shape, true);
+  throw c.error("internal: a failed reduction found no failure", "MPI_ERR_INTERN"); // share threw already
+}
+
+/**
+ * For a reduction with a user op, which may throw on some ranks and not on
+ * others (in the last exchange, the partner of a rank whose op threw has
+ * already finished): every rank shares its row, failed or not, and all throw
+ * the same error if any failed, or all return. One round more, for user ops
+ * only; it meets `raise` on ranks that know they failed (both are one
+ * allgather of rows), so ranks whose ops differ still fail alike.
+ */
+export function settle(
+  c: Coll,
+  f: Fault,
+  value: unknown,
+  op: Op | null,
+  counts: readonly number[] | null = null,
+): void {
+  share(c, f, value, op, false, counts, null, f.failed);
+}
+
+/** Shares every rank's row; throws the error they explain when any rank failed. */
+function share(
+  c: Coll,
+  f: Fault,
+  value: unknown,
+  op: Op | null,
+  strict: boolean,
+  counts: readonly number[] | null,
+  shape: string | null,
+  failed: boolean,
+): void {
   const row: Row = [
     c.call,
-    shapeOf(value),
+    shape ?? shapeOf(value),
     op?.name ?? "",
     strict,
     counts === null ? null : [...counts],
     f.bad?.message ?? null,
     f.bad?.code ?? "",
     f.err,
+    failed,
   ];
   const rows = allgather(c, row) as Row[];
+  if (!rows.some((r) => r[8])) return;
   const [message, code] = explain(rows);
   const e = c.error(message, code);
   if (f.cause !== undefined && f.err !== null && message.startsWith(f.err)) e.cause = f.cause;

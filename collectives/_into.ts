@@ -253,7 +253,9 @@ export function combineOrdered(
       for (let i = 0; i < n; i++) x[i] = y[i] + x[i];
       return;
     case PROD:
-      for (let i = 0; i < n; i++) x[i] = y[i] * x[i];
+      if (acc instanceof Int32Array || acc instanceof Uint32Array) {
+        for (let i = 0; i < n; i++) x[i] = Math.imul(y[i], x[i]); // 32-bit products wrap as in C
+      } else for (let i = 0; i < n; i++) x[i] = y[i] * x[i];
       return;
     case MAX: // MAX(a, b) = b > a ? b : a, with a = y (lower) and b = x
       for (let i = 0; i < n; i++) if (!(x[i] > y[i])) x[i] = y[i];

@@ -75,8 +75,8 @@ export function allgatherInto(
       : send === IN_PLACE
       ? blockBytes(recv, blk, rank, 1)
       : bytesOfArray(send as NumericArray);
-    const passed = send !== IN_PLACE || bad !== null ? send : recv.subarray(rank * n, rank * n + n); // its block, for errors
-    if (allgatherSlots(c, c.slots, kind, mine, blk, recv, send !== IN_PLACE, bad, passed)) {
+    const inPlace = send === IN_PLACE && bad === null;
+    if (allgatherSlots(c, c.slots, kind, mine, blk, recv, !inPlace, bad, inPlace ? recv : send, inPlace ? n : -1)) {
       lastRun.allgather = "slots";
       return;
     }

@@ -27,7 +27,7 @@
 
 import { ANY_TAG, IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
-import { type Bad, DISAGREE, Fault, raise, shapeOf } from "./_fault.ts";
+import { type Bad, DISAGREE, Fault, raise, settle, shapeOf } from "./_fault.ts";
 import { lastRun } from "./_forced.ts";
 import type { Op } from "../ops.ts";
 import { combineInto } from "../ops.ts";
@@ -85,6 +85,7 @@ export function allreduceInto(
     // The fast path: no header, no extra round.
     if (send !== IN_PLACE) copyInto(recv, send);
     const f = recursiveDoublingInto(c, recv, op);
+    if (op.family === "user") return settle(c, f ?? new Fault(null), input(send, recv), op);
     if (f === null) return;
     raise(c, f, input(send, recv), op, true);
   }
@@ -95,7 +96,8 @@ export function allreduceInto(
   if (f.failed) raise(c, f, input(send, recv), op, true);
   if (send !== IN_PLACE) copyInto(recv, send);
   ringInto(c, recv, op, f);
-  if (f.failed) raise(c, f, input(send, recv), op, true);
+  if (op.family === "user") settle(c, f, input(send, recv), op);
+  else if (f.failed) raise(c, f, input(send, recv), op, true);
 }
 
 /** What this rank passed, for the error that every rank throws. */

@@ -92,8 +92,9 @@ export function gatherInto(
       : send === IN_PLACE
       ? blockBytes(recv!, blk, rank, 1)
       : bytesOfArray(send as NumericArray);
-    const passed = send !== IN_PLACE || bad !== null ? send : recv!.subarray(rank * n, rank * n + n); // its block
-    if (gatherSlots(c, c.slots, kind, mine, blk, isRoot ? recv : null, root, send !== IN_PLACE, bad, passed)) {
+    const inPlace = send === IN_PLACE && bad === null;
+    const passed = inPlace ? recv : send; // with IN_PLACE, described by its block (n elements)
+    if (gatherSlots(c, c.slots, kind, mine, blk, isRoot ? recv : null, root, !inPlace, bad, passed, inPlace ? n : -1)) {
       lastRun.gather = "slots";
       return;
     }

@@ -20,8 +20,9 @@
 
 import { ANY_TAG, IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
-import { type Bad, errorText, Fault, raise } from "./_fault.ts";
+import { type Bad, errorText, Fault, raise, settle } from "./_fault.ts";
 import { lastRun } from "./_forced.ts";
+import { allreduceSlots } from "./allreduce/slots.ts";
 import type { Op } from "../ops.ts";
 import { T_SCAN, T_SCAN_ERROR } from "../transport/calls.ts";
 import { KIND_UINT8, type NumericArray, typedKind } from "../transport/typed.ts";
@@ -75,6 +76,8 @@ export function scanInto(
     if (!exclusive && send !== IN_PLACE) copyInto(recv, send);
     return;
   }
+  // On the shared slots, first a round in which the ranks agree on call, op, type and length (or all fail alike).
+  if (c.slots !== null) allreduceSlots(c, c.slots, send === IN_PLACE ? recv : send, op, bad, null, false);
   const ok0 = bad === null;
   const kind = ok0 ? typedKind(recv) : KIND_UINT8;
   const n = ok0 ? recv.length : 0;
@@ -177,7 +180,8 @@ export function scanInto(
   S.f = null;
   S.local = null;
   S.cause = undefined;
-  if (f !== null) raise(c, f, send === IN_PLACE ? recv : send, op, true);
+  if (op.family === "user") settle(c, f ?? new Fault(null), send === IN_PLACE ? recv : send, op);
+  else if (f !== null) raise(c, f, send === IN_PLACE ? recv : send, op, true);
   if (local !== null) {
     const x = thrown(c, local);
     if (cause !== undefined) x.cause = cause;

@@ -37,6 +37,7 @@ export function slotsFail(
   op: Op | null,
   bad: Bad | null,
   strict: boolean,
+  block = -1,
 ): never {
   const mine = s.header(s.rank).context;
   const elsewhere: number[] = [];
@@ -56,7 +57,9 @@ export function slotsFail(
       "MPI_ERR_OTHER",
     );
   }
-  raise(c, new Fault(bad), value, op, strict);
+  // A rank that passed IN_PLACE is described by its block of `value`: `block` elements (no view made for it).
+  const shape = block >= 0 && ArrayBuffer.isView(value) ? `${value.constructor.name}(${block})` : null;
+  raise(c, new Fault(bad), value, op, strict, null, shape);
 }
 
 /** This rank's input error when writing its contribution into its slot threw `e`. */
@@ -72,9 +75,12 @@ export function slotBytes(s: Slots): Uint8Array {
   return s.view(KIND_U8) as Uint8Array;
 }
 
-/** Copies `n` bytes (a loop for a few, `set` for more: a subarray costs more than a short loop). */
+/**
+ * Copies `n` bytes: a loop up to 256 (nothing allocated), `set` beyond (one
+ * subarray made, cheap next to copying that much).
+ */
 export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt: number, n: number): void {
-  if (n <= 64) { for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i]; }
+  if (n <= 256) { for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i]; }
   else dst.set(src.subarray(srcAt, srcAt + n), dstAt);
 }
 
@@ -84,7 +90,8 @@ export function copyBytes(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt
  * `length` (the byte count that must agree between ranks) and `code` (an op
  * code and/or the root, which must agree too) — and waits for every rank.
  * Headers that disagree, or a rank whose arguments are `bad`, make every
- * rank throw the same error (`value` is what this rank passed, for it).
+ * rank throw the same error (`value` is what this rank passed, for it;
+ * with `block` ≥ 0, its block of that many elements).
  */
 export function bufferRound(
   c: Coll,
@@ -96,6 +103,7 @@ export function bufferRound(
   bad: Bad | null,
   value: unknown,
   op: Op | null,
+  block = -1,
 ): void {
   s.begin();
   if (mine !== null && bad === null) {
@@ -108,5 +116,5 @@ export function bufferRound(
   const ok = bad === null;
   s.publish(c.context, callCode(c.call as CallName), ok ? kind : 0, ok ? length : 0, code, ok ? 0 : 1);
   s.sync();
-  if (!allAgree(c, s)) slotsFail(c, s, value, op, bad, true);
+  if (!allAgree(c, s)) slotsFail(c, s, value, op, bad, true, block);
 }

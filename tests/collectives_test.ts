@@ -103,3 +103,7 @@ Deno.test("an unknown algorithm name fails that collective on every rank alike, 
     await run("forced_errors.ts", 1, [], 60);
   });
 });
+
+Deno.test("reductions: a user op throwing on one rank fails every rank without a hang; scan ops that differ fail; 32-bit PROD wraps", async () => {
+  for (const n of [2, 3, 4, 5]) await run("reduction_fixes.ts", n, [], 60);
+});

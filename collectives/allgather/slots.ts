@@ -26,6 +26,7 @@ export function allgatherSlots(
   own: boolean,
   bad: Bad | null,
   value: unknown,
+  block = -1,
 ): boolean {
-  return gatherSlots(c, s, kind, mine, blk, recv, -1, own, bad, value);
+  return gatherSlots(c, s, kind, mine, blk, recv, -1, own, bad, value, block);
 }

@@ -29,7 +29,7 @@
 
 import { type Coll, copyValue } from "../_coll.ts";
 import { T_ALLREDUCE, T_ALLREDUCE_HEADER } from "../../transport/calls.ts";
-import { type Bad, DISAGREE, Fault, raise, shapeOf } from "../_fault.ts";
+import { type Bad, DISAGREE, Fault, raise, settle, shapeOf } from "../_fault.ts";
 import { forcedBy, lastRun } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
 import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
@@ -98,7 +98,8 @@ export function allreduce(
     const own = op.family === "user" ? copyValue(value, c.call) : value;
     result = allreduceRecursiveDoubling(c, f, own, T_ALLREDUCE, null, op);
   }
-  if (f.failed) raise(c, f, value, op, strict, counts);
+  if (op.family === "user") settle(c, f, value, op, counts);
+  else if (f.failed) raise(c, f, value, op, strict, counts);
   return result === value ? copyValue(result, c.call) : result;
 }
 

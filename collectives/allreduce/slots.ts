@@ -32,8 +32,9 @@ const KIND_OTHER = 99;
 /**
  * One round of the slots for an allreduce: returns the result (in `into`
  * when given, else a new value), or {@linkcode NOT_IN_SLOT} when the value
- * must travel by messages. Throws the same error on every rank when the
- * ranks' inputs disagree or one is `bad`.
+ * must travel by messages (always, when `carry` is false: a round of
+ * agreement only, as `scan` takes). Throws the same error on every rank
+ * when the ranks' inputs disagree or one is `bad`.
  */
 export function allreduceSlots(
   c: Coll,
@@ -42,6 +43,7 @@ export function allreduceSlots(
   op: Op,
   bad: Bad | null,
   into: NumericArray | null = null,
+  carry = true,
 ): unknown {
   const builtin = op.family !== "user" && op.family !== "loc";
   let kind = KIND_OTHER;
@@ -55,7 +57,7 @@ export function allreduceSlots(
     kind = typedKind(value);
     length = value.byteLength;
   }
-  const inSlot = bad === null && builtin && length <= s.capacity &&
+  const inSlot = carry && bad === null && builtin && length <= s.capacity &&
     (kind === KIND_NUMBER ? op === SUM || op === PROD || op === MAX || op === MIN : kind !== KIND_OTHER);
   s.begin();
   if (inSlot) {
@@ -101,11 +103,14 @@ export function reduceTypedSlots(c: Coll, s: Slots, op: Op, like: NumericArray, 
   const bpe = like.BYTES_PER_ELEMENT;
   const view = s.view(typedKind(like)) as Float64Array;
   const x = out as Float64Array;
+  const wide32 = out instanceof Int32Array || out instanceof Uint32Array;
   let at = s.dataIndex(c.worldRank(0), bpe);
   for (let i = 0; i < n; i++) x[i] = view[at + i];
   for (let r = 1; r < c.size; r++) {
     at = s.dataIndex(c.worldRank(r), bpe);
     if (op === SUM) { for (let i = 0; i < n; i++) x[i] += view[at + i]; }
+    else if (op === PROD && wide32) { for (let i = 0; i < n; i++) x[i] = Math.imul(x[i], view[at + i]); }
+    // C's wrap
     else if (op === PROD) { for (let i = 0; i < n; i++) x[i] *= view[at + i]; }
     else if (op === MAX) { for (let i = 0; i < n; i++) x[i] = view[at + i] > x[i] ? view[at + i] : x[i]; }
     else if (op === MIN) { for (let i = 0; i < n; i++) x[i] = view[at + i] < x[i] ? view[at + i] : x[i]; }

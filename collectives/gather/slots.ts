@@ -24,7 +24,8 @@ import { bufferRound, copyBytes, slotBytes } from "../_slots.ts";
  * `root`, or on every rank when `root` is −1; `own` says whether this
  * rank's block must be copied into its `recv` too (not with IN_PLACE).
  * False when a block did not fit a slot (the ranks agree; gather it
- * otherwise). `value` is what this rank passed, for errors.
+ * otherwise). `value` is what this rank passed, for errors (with `block` ≥
+ * 0: its block of that many elements, as with IN_PLACE).
  */
 export function gatherSlots(
   c: Coll,
@@ -37,9 +38,10 @@ export function gatherSlots(
   own: boolean,
   bad: Bad | null,
   value: unknown,
+  block = -1,
 ): boolean {
   const fits = blk <= s.capacity;
-  bufferRound(c, s, kind, blk, fits ? mine : null, root + 2, bad, value, null);
+  bufferRound(c, s, kind, blk, fits ? mine : null, root + 2, bad, value, null, block);
   if (!fits) return false;
   if (root >= 0 && c.rank !== root) return true;
   const src = slotBytes(s);

@@ -24,7 +24,7 @@
 
 import { checkSendable, type Coll, copyValue } from "../_coll.ts";
 import { T_POISON, T_SCAN, T_SCAN_ERROR } from "../../transport/calls.ts";
-import { type Bad, errorText, Fault, MARKER, raise } from "../_fault.ts";
+import { type Bad, errorText, Fault, MARKER, raise, settle } from "../_fault.ts";
 import { combine, type Op } from "../../ops.ts";
 
 /** Inclusive (`exclusive` false) or exclusive prefix reduction; exclusive gives null on rank 0. */
@@ -100,7 +100,8 @@ export function scanRecursiveDoubling(
   } else if (!s.f.failed && s.local === null) {
     result = exclusive ? (have ? excl : null) : (have ? s.own(excl, w) : w);
   }
-  if (s.f.failed) raise(c, s.f, value, op, op.family !== "user");
+  if (op.family === "user") settle(c, s.f, value, op);
+  else if (s.f.failed) raise(c, s.f, value, op, true);
   if (s.local !== null) {
     const e = c.error(s.local, "MPI_ERR_OP");
     if (s.cause !== undefined) e.cause = s.cause;

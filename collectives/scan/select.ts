@@ -10,6 +10,7 @@ import type { Bad } from "../_fault.ts";
 import { forcedBy, lastRun } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
 import { scanRecursiveDoubling } from "./recursive_doubling.ts";
+import { allreduceSlots } from "../allreduce/slots.ts";
 
 const forced = forcedBy("scan", ["recursive_doubling"]);
 
@@ -20,5 +21,7 @@ const forced = forcedBy("scan", ["recursive_doubling"]);
 export function scan(c: Coll, value: unknown, op: Op, exclusive: boolean, bad: Bad | null = null): unknown {
   forced(c.call);
   lastRun.scan = "recursive_doubling";
+  // On the shared slots, first a round in which the ranks agree on call, op, type and length (or all fail alike).
+  if (c.slots !== null && c.size > 1) allreduceSlots(c, c.slots, value, op, bad, null, false);
   return scanRecursiveDoubling(c, value, op, exclusive, bad);
 }
