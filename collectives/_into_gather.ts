@@ -30,6 +30,7 @@ import { T_GATHER, T_SCATTER } from "../transport/calls.ts";
 import { ELEMENT_BYTES, type NumericArray, typedKind } from "../transport/typed.ts";
 import "./gather/select.ts";
 import { gatherSlots } from "./gather/slots.ts";
+import { scatterSlots } from "./scatter/slots.ts";
 import "./scatter/select.ts";
 import {
   arrivedLabel,
@@ -182,7 +183,7 @@ export function scatterInto(
   root: number,
   bad: Bad | null = null,
 ): void {
-  forcedScatter(c.call);
+  const force = forcedScatter(c.call);
   lastRun.scatter = "binomial";
   const { rank, size } = c;
   if (size === 1) {
@@ -194,6 +195,16 @@ export function scatterInto(
   const kind = bad !== null ? 0 : typedKind(isRoot ? send : recv);
   const n = bad !== null ? 0 : isRoot ? send!.length / size : (recv as NumericArray).length;
   const blk = n * ELEMENT_BYTES[kind];
+  if (c.slots !== null && (force === null || force === "slots")) {
+    // One shared round (scatter/slots.ts): the blocks themselves when they fit a slot, else the ranks' agreement.
+    const into = bad !== null || recv === IN_PLACE ? null : recv as NumericArray;
+    const passed = isRoot ? send : recv;
+    const block = isRoot && bad === null ? n : -1; // the root is described by one block of its send
+    if (scatterSlots(c, c.slots, kind, isRoot ? send : null, blk, into, root, bad, passed, block)) {
+      lastRun.scatter = "slots";
+      return;
+    }
+  }
   const vr = (rank - root + size) % size;
   const low = vr === 0 ? topBit(size) : vr & -vr;
   const sub = Math.min(low, size - vr);
