@@ -99,8 +99,18 @@ export function matches(
 
 /** The two ordered lists of a rank. */
 export class Matcher {
-  /** Posted receives, oldest first. */
-  readonly posted: RecvOp[] = [];
+  /**
+   * Posted receives, oldest first, from index `#ph` on (a deque too: with a
+   * window of receives posted ahead, each arrival matches the oldest, which
+   * `splice` would make O(window) and an allocation).
+   */
+  #p: (RecvOp | undefined)[] = [];
+  #ph = 0;
+
+  /** The posted receives, oldest first (a copy). */
+  get posted(): RecvOp[] {
+    return this.#p.slice(this.#ph) as RecvOp[];
+  }
   /**
    * Unexpected messages, in arrival order, from index `#head` on (a deque:
    * taking the oldest is O(1), which matters when a fast sender has queued
@@ -123,12 +133,11 @@ export class Matcher {
 
   /** A message header arrived: returns the posted receive it matches (removed), or null after queueing it. */
   arrive(m: Message): RecvOp | null {
-    const posted = this.posted;
-    for (let i = 0; i < posted.length; i++) {
-      const r = posted[i];
+    const posted = this.#p;
+    for (let i = this.#ph; i < posted.length; i++) {
+      const r = posted[i]!;
       if (matches(r.source, r.tag, r.context, m)) {
-        if (i === posted.length - 1) posted.pop(); // the common case: no array made for the removed one
-        else posted.splice(i, 1);
+        this.#unpost(i);
         r.msg = m;
         m.recv = r;
         return r;
@@ -186,15 +195,33 @@ export class Matcher {
       m.recv = r;
       return m;
     }
-    this.posted.push(r);
+    this.#p.push(r);
     return null;
   }
 
   /** Withdraws a posted receive that has not matched. Returns false if it had already matched. */
   cancel(r: RecvOp): boolean {
-    const i = this.posted.indexOf(r);
+    const i = this.#p.indexOf(r, this.#ph);
     if (i < 0) return false;
-    this.posted.splice(i, 1);
+    this.#unpost(i);
     return true;
+  }
+
+  /** Removes posted receive `i`: the oldest or newest without moving the others (the common cases). */
+  #unpost(i: number): void {
+    const p = this.#p;
+    if (i === p.length - 1 && i === this.#ph && i === 0) p.pop(); // the only one: the common blocking receive
+    else if (i === this.#ph) {
+      p[i] = undefined;
+      this.#ph++;
+      if (this.#ph === p.length) {
+        p.length = 0;
+        this.#ph = 0;
+      } else if (this.#ph >= 1024 && this.#ph * 2 >= p.length) {
+        this.#p = p.slice(this.#ph);
+        this.#ph = 0;
+      }
+    } else if (i === p.length - 1) p.pop();
+    else p.splice(i, 1);
   }
 }
