@@ -60,9 +60,9 @@ Deno.test("deadlock: a cycle of receives is reported with every wait", async () 
 });
 
 Deno.test("deadlock: mismatched collectives are named as such", async () => {
-  await fails("deadlock.ts", 3, ["bcast-reduce"], (e) => {
+  await fails("deadlock.ts", 3, ["bcast-gather"], (e) => {
     match(e.message, /deadlock:/);
-    match(e.message, /mismatched collectives on comm 0: .*rank 1 in reduce\(root=1\)/);
+    match(e.message, /mismatched collectives on comm 0: .*rank 1 in gather\(root=1\)/);
   });
   await fails("deadlock.ts", 3, ["roots"], (e) => {
     match(e.message, /mismatched collectives on comm 0: rank 0 in bcast\(root=1\), rank 1 in bcast\(root=0\)/);
@@ -75,7 +75,7 @@ Deno.test("mismatched collectives that do not block are caught when the ranks en
     match(e.message, /^rank [01]: SpmdError: finalize: 1 message\(s\) were sent and never received:\n/);
     match(
       e.message,
-      /\n {2}rank (0 → rank 1: a bcast|1 → rank 0: a reduce) message of a collective, 8 bytes, comm 0\n/,
+      /\n {2}rank (0 → rank 1: a bcast|1 → rank 0: a gather) message of a collective, 8 bytes, comm 0\n/,
     );
     match(e.message, /\nmismatched collectives: every rank must call the same collectives/);
   });

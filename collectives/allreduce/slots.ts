@@ -33,7 +33,8 @@ const KIND_OTHER = 99;
  * One round of the slots for an allreduce: returns the result (in `into`
  * when given, else a new value), or {@linkcode NOT_IN_SLOT} when the value
  * must travel by messages (always, when `carry` is false: a round of
- * agreement only, as `scan` takes). Throws the same error on every rank
+ * agreement only, as `scan` takes; `root` ≥ 0 for a reduce, whose root
+ * must agree too). Throws the same error on every rank
  * when the ranks' inputs disagree or one is `bad`.
  */
 export function allreduceSlots(
@@ -44,6 +45,7 @@ export function allreduceSlots(
   bad: Bad | null,
   into: NumericArray | null = null,
   carry = true,
+  root = -1,
 ): unknown {
   const builtin = op.family !== "user" && op.family !== "loc";
   let kind = KIND_OTHER;
@@ -73,7 +75,8 @@ export function allreduceSlots(
       bad = failedWrite(e); // still publish (flagged), so that every rank stays in step and fails alike
     }
   }
-  s.publish(c.context, callCode(c.call as "allreduce"), kind, length, opCode(op), bad === null ? 0 : 1);
+  const code = root < 0 ? opCode(op) : (opCode(op) + (root + 1) * 7919) & 0x7fffffff; // a reduce's root must agree too
+  s.publish(c.context, callCode(c.call as "allreduce"), kind, length, code, bad === null ? 0 : 1);
   s.sync();
   if (!allAgree(c, s)) slotsFail(c, s, value, op, bad, op.family !== "user");
   if (!inSlot) return NOT_IN_SLOT;

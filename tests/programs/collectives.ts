@@ -279,7 +279,7 @@ ran("allreduce", ringPinned ? "ring" : "recursive_doubling", "reduceScatter smal
 comm.barrier();
 ran("barrier", pinned("barrier") === "dissemination" ? "dissemination" : "slots", "barrier");
 comm.reduce(1);
-ran("reduce", "binomial", "reduce");
+ran("reduce", pinned("reduce") === "binomial" ? "binomial" : "slots", "reduce");
 comm.gather(1);
 ran("gather", "binomial", "gather");
 comm.scatter(rank === 0 ? ranks : null);
