@@ -41,6 +41,8 @@ export class Message {
   recv: RecvOp | null = null;
   /** Rendezvous descriptor slot in the sender's heap (rendezvous.ts), or −1 when the payload comes through the ring. */
   rdv = -1;
+  /** Arrival order among the unexpected messages (Matcher). */
+  seq = 0;
 
   /** An envelope just read from a header. */
   constructor(
@@ -112,23 +114,29 @@ export class Matcher {
     return this.#p.slice(this.#ph) as RecvOp[];
   }
   /**
-   * Unexpected messages, in arrival order, from index `#head` on (a deque:
-   * taking the oldest is O(1), which matters when a fast sender has queued
-   * thousands of small messages).
+   * Unexpected messages, one queue per sender (each in arrival order, a
+   * deque from its `head` on), each message numbered in arrival order
+   * (`seq`). A receive from one source looks at that sender's queue only —
+   * with one queue for all, a root that fell behind scanned past every other
+   * sender's backlog on each receive, quadratic in the backlog; a receive
+   * from ANY_SOURCE takes the oldest match over all queues.
    */
-  #q: (Message | undefined)[] = [];
-  #head = 0;
+  #by: (SourceQueue | undefined)[] = [];
+  #count = 0;
+  #seq = 0;
   /** Total payload bytes of the unexpected messages held here (a rendezvous payload stays in its sender's heap). */
   unexpectedBytes = 0;
 
   /** Number of unexpected messages. */
   get unexpectedCount(): number {
-    return this.#q.length - this.#head;
+    return this.#count;
   }
 
   /** The unexpected messages, oldest first (a copy). */
   unexpectedList(): Message[] {
-    return this.#q.slice(this.#head) as Message[];
+    const all: Message[] = [];
+    for (const sq of this.#by) if (sq !== undefined) { for (let i = sq.head; i < sq.q.length; i++) all.push(sq.q[i]!); }
+    return all.sort((a, b) => a.seq - b.seq);
   }
 
   /** A message header arrived: returns the posted receive it matches (removed), or null after queueing it. */
@@ -143,48 +151,68 @@ export class Matcher {
         return r;
       }
     }
-    this.#q.push(m);
+    m.seq = this.#seq++;
+    let sq = this.#by[m.source];
+    if (sq === undefined) sq = this.#by[m.source] = new SourceQueue();
+    sq.q.push(m);
+    this.#count++;
     if (m.rdv < 0) this.unexpectedBytes += m.length;
     return null;
   }
 
   /** Removes and returns the oldest unexpected message that matches, or null. */
   take(source: number, tag: number, context: number): Message | null {
-    const q = this.#q;
-    for (let i = this.#head; i < q.length; i++) {
-      const m = q[i]!;
-      if (!matches(source, tag, context, m)) continue;
-      if (i === this.#head) {
-        q[i] = undefined;
-        this.#head++;
-        if (this.#head === q.length) {
-          q.length = 0;
-          this.#head = 0;
-        } else if (this.#head >= 1024 && this.#head * 2 >= q.length) {
-          this.#q = q.slice(this.#head);
-          this.#head = 0;
-        }
-      } else q.splice(i, 1);
-      if (m.rdv < 0) this.unexpectedBytes -= m.length;
-      return m;
-    }
-    return null;
+    if (this.#count === 0) return null;
+    const sq = this.#find(source, tag, context);
+    if (sq === null) return null;
+    const m = sq.q[this.#at]!;
+    sq.remove(this.#at);
+    this.#count--;
+    if (m.rdv < 0) this.unexpectedBytes -= m.length;
+    return m;
   }
 
   /** Removes one particular unexpected message (the newest first: it is normally the one just queued). */
   drop(m: Message): void {
-    const q = this.#q;
-    const i = q.lastIndexOf(m);
-    if (i < this.#head) return;
-    q.splice(i, 1);
+    const sq = this.#by[m.source];
+    if (sq === undefined) return;
+    const i = sq.q.lastIndexOf(m);
+    if (i < sq.head) return;
+    sq.remove(i);
+    this.#count--;
     if (m.rdv < 0) this.unexpectedBytes -= m.length;
   }
 
   /** The oldest unexpected message that matches, left in place, or null. */
   peek(source: number, tag: number, context: number): Message | null {
-    const q = this.#q;
-    for (let i = this.#head; i < q.length; i++) if (matches(source, tag, context, q[i]!)) return q[i]!;
-    return null;
+    if (this.#count === 0) return null;
+    const sq = this.#find(source, tag, context);
+    return sq === null ? null : sq.q[this.#at]!;
+  }
+
+  /** Index (in `#at`) of the oldest match, and its sender's queue; null when none matches. */
+  #at = 0;
+  #find(source: number, tag: number, context: number): SourceQueue | null {
+    if (source >= 0) {
+      const sq = this.#by[source];
+      if (sq === undefined) return null;
+      const i = sq.first(tag, context);
+      if (i < 0) return null;
+      this.#at = i;
+      return sq;
+    }
+    let best: SourceQueue | null = null;
+    let bestSeq = Infinity;
+    for (const sq of this.#by) {
+      if (sq === undefined || sq.head === sq.q.length) continue;
+      const i = sq.first(tag, context);
+      if (i >= 0 && sq.q[i]!.seq < bestSeq) {
+        best = sq;
+        bestSeq = sq.q[i]!.seq;
+        this.#at = i;
+      }
+    }
+    return best;
   }
 
   /** Posts a receive: matches it against the unexpected queue first. */
@@ -223,5 +251,37 @@ export class Matcher {
       }
     } else if (i === p.length - 1) p.pop();
     else p.splice(i, 1);
+  }
+}
+
+/** One sender's unexpected messages, oldest first, from index `head` on. */
+class SourceQueue {
+  q: (Message | undefined)[] = [];
+  head = 0;
+
+  /** Index of the oldest message with this tag (or any, for ANY_TAG) and context, or −1. */
+  first(tag: number, context: number): number {
+    const q = this.q;
+    for (let i = this.head; i < q.length; i++) {
+      const m = q[i]!;
+      if (m.context === context && (tag === ANY_TAG || tag === m.tag)) return i;
+    }
+    return -1;
+  }
+
+  /** Removes the message at `i`: the oldest without moving the others (the common case). */
+  remove(i: number): void {
+    const q = this.q;
+    if (i === this.head) {
+      q[i] = undefined;
+      this.head++;
+      if (this.head === q.length) {
+        q.length = 0;
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= q.length) {
+        this.q = q.slice(this.head);
+        this.head = 0;
+      }
+    } else q.splice(i, 1);
   }
 }
