@@ -20,6 +20,7 @@
 // itself ({@linkcode Bad}), since there is no later round in which all
 // ranks could share it.
 
+import { IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
 import { type Bad, MARKER, rankList } from "./_fault.ts";
 import { combineInto, MAX, MIN, type Op, PROD, SUM } from "../ops.ts";
@@ -221,6 +222,21 @@ export function takePoison(c: Coll, src: number): Bad {
 /** `bad`, a rank's own argument error, as the ranks of a rooted call pass it on: naming that rank. */
 export function ofRank(bad: Bad, rank: number): Bad {
   return { message: `${bad.message} (rank ${rank})`, code: bad.code };
+}
+
+/**
+ * The whole of a buffer collective on a communicator of one rank: this
+ * rank's own error, else `src` copied into `dst` (nothing to copy when
+ * either is IN_PLACE or null).
+ */
+export function alone(
+  c: Coll,
+  bad: Bad | null,
+  dst: NumericArray | typeof IN_PLACE | null,
+  src: NumericArray | typeof IN_PLACE | null,
+): void {
+  if (bad !== null) throw thrown(c, bad);
+  if (dst !== null && src !== null && dst !== IN_PLACE && src !== IN_PLACE) copyInto(dst, src);
 }
 
 /** `bad`'s error as this collective's (the message carries no call name). */

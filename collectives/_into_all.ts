@@ -32,17 +32,7 @@ import "./allgather/select.ts";
 import "./alltoall/select.ts";
 import { allgatherSlots } from "./allgather/slots.ts";
 import { alltoallSlots } from "./alltoall/slots.ts";
-import {
-  blockBytes,
-  bytesOfArray,
-  classify,
-  copyInto,
-  forcedAs,
-  GOT_DATA,
-  NOWHERE,
-  sendMarker,
-  thrown,
-} from "./_into.ts";
+import { alone, blockBytes, bytesOfArray, classify, forcedAs, GOT_DATA, NOWHERE, sendMarker } from "./_into.ts";
 
 const forcedAllgather = forcedAs("allgather");
 const forcedAlltoall = forcedAs("alltoall");
@@ -60,11 +50,7 @@ export function allgatherInto(
 ): void {
   const force = forcedAllgather(c.call);
   const { rank, size } = c;
-  if (size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    if (send !== IN_PLACE) copyInto(recv, send);
-    return;
-  }
+  if (size === 1) return alone(c, bad, recv, send);
   const kind = bad === null ? typedKind(recv) : 0;
   const n = bad === null ? recv.length / size : 0;
   const blk = n * ELEMENT_BYTES[kind];
@@ -122,11 +108,7 @@ export function alltoallInto(
   const force = forcedAlltoall(c.call);
   lastRun.alltoall = "pairwise";
   const { rank, size } = c;
-  if (size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    if (send !== IN_PLACE) copyInto(recv, send);
-    return;
-  }
+  if (size === 1) return alone(c, bad, recv, send);
   const kind = bad === null ? typedKind(recv) : 0;
   const blk = bad === null ? (recv.length / size) * ELEMENT_BYTES[kind] : 0;
   const inPlace = send === IN_PLACE;

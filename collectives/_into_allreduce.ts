@@ -37,6 +37,7 @@ import { type NumericArray, typedKind } from "../transport/typed.ts";
 import { ALLREDUCE_LARGE_BYTES } from "./allreduce/select.ts";
 import { allreduceRecursiveDoubling } from "./allreduce/recursive_doubling.ts";
 import {
+  alone,
   bytesOfArray,
   classify,
   combineOrdered,
@@ -45,7 +46,6 @@ import {
   GOT_DATA,
   sendMarker,
   stateOf,
-  thrown,
 } from "./_into.ts";
 
 const forced = forcedAs("allreduce");
@@ -66,11 +66,7 @@ export function allreduceInto(
   bad: Bad | null = null,
 ): void {
   const force = forced(c.call);
-  if (c.size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    if (send !== IN_PLACE) copyInto(recv, send);
-    return;
-  }
+  if (c.size === 1) return alone(c, bad, recv, send);
   if (c.slots !== null && (force === null || force === "slots")) {
     // One shared round (allreduce/slots.ts): the result itself for small arrays, else the ranks' agreement.
     if (allreduceSlots(c, c.slots, send === IN_PLACE ? recv : send, op, bad, recv) !== NOT_IN_SLOT) {

@@ -32,6 +32,7 @@ import { blockOffsets } from "./_blocks.ts";
 import { BCAST_LARGE_BYTES } from "./bcast/select.ts";
 import { bcastSlots } from "./bcast/slots.ts";
 import {
+  alone,
   arrivedLabel,
   bytesOfArray,
   forcedAs,
@@ -58,10 +59,7 @@ interface BcastBad extends Bad {
 export function bcastInto(c: Coll, buf: NumericArray, root: number, bad: Bad | null = null): void {
   const force = forced(c.call);
   const { rank, size } = c;
-  if (size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    return;
-  }
+  if (size === 1) return alone(c, bad, null, null);
   if (c.slots !== null && (force === null || force === "slots") && bcastSlots(c, c.slots, buf, root, bad)) {
     // One shared round (bcast/slots.ts); a buffer larger than a slot goes on below, the ranks now agreeing.
     lastRun.bcast = "slots";

@@ -33,6 +33,7 @@ import { gatherSlots } from "./gather/slots.ts";
 import { scatterSlots } from "./scatter/slots.ts";
 import "./scatter/select.ts";
 import {
+  alone,
   arrivedLabel,
   blockBytes,
   bytesOfArray,
@@ -77,11 +78,7 @@ export function gatherInto(
   const force = forcedGather(c.call);
   lastRun.gather = "binomial";
   const { rank, size } = c;
-  if (size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    if (send !== IN_PLACE) copyInto(recv!, send);
-    return;
-  }
+  if (size === 1) return alone(c, bad, recv, send);
   const isRoot = rank === root;
   const kind = bad !== null ? 0 : typedKind(isRoot ? recv : send);
   const n = bad !== null ? 0 : send === IN_PLACE ? recv!.length / size : (send as NumericArray).length;
@@ -186,11 +183,7 @@ export function scatterInto(
   const force = forcedScatter(c.call);
   lastRun.scatter = "binomial";
   const { rank, size } = c;
-  if (size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    if (recv !== IN_PLACE) copyInto(recv, send!);
-    return;
-  }
+  if (size === 1) return alone(c, bad, recv, send);
   const isRoot = rank === root;
   const kind = bad !== null ? 0 : typedKind(isRoot ? send : recv);
   const n = bad !== null ? 0 : isRoot ? send!.length / size : (recv as NumericArray).length;

@@ -30,6 +30,7 @@ import { reduceSlots } from "./reduce/slots.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
 import "./reduce/select.ts";
 import {
+  alone,
   arrivedLabel,
   bytesOfArray,
   classify,
@@ -64,11 +65,7 @@ export function reduceInto(
   const force = forced(c.call);
   lastRun.reduce = "binomial";
   const { rank, size } = c;
-  if (size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    if (send !== IN_PLACE) copyInto(recv!, send);
-    return;
-  }
+  if (size === 1) return alone(c, bad, recv, send);
   const input = (send === IN_PLACE ? recv : send) as NumericArray;
   if (c.slots !== null && (force === null || force === "slots")) {
     // One shared round (reduce/slots.ts): the reduction itself for small inputs, else the ranks' agreement.

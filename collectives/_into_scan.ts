@@ -28,6 +28,7 @@ import { T_SCAN, T_SCAN_ERROR } from "../transport/calls.ts";
 import { KIND_UINT8, type NumericArray, typedKind } from "../transport/typed.ts";
 import "./scan/select.ts";
 import {
+  alone,
   bytesOfArray,
   classify,
   combineOrdered,
@@ -71,11 +72,7 @@ export function scanInto(
   forced(c.call);
   lastRun.scan = "recursive_doubling";
   const { rank, size } = c;
-  if (size === 1) {
-    if (bad !== null) throw thrown(c, bad);
-    if (!exclusive && send !== IN_PLACE) copyInto(recv, send);
-    return;
-  }
+  if (size === 1) return alone(c, bad, recv, exclusive ? null : send);
   // On the shared slots, first a round in which the ranks agree on call, op, type and length (or all fail alike).
   if (c.slots !== null) allreduceSlots(c, c.slots, send === IN_PLACE ? recv : send, op, bad, null, false);
   const ok0 = bad === null;
