@@ -17,6 +17,11 @@ export function opCode(op: Op | null): number {
   return (h & 0x7fffffff) | 1;
 }
 
+/** The code a rooted reduction's header carries: its op and its root, both of which must agree. */
+export function rootedCode(op: Op, root: number): number {
+  return (opCode(op) + (root + 1) * 7919) & 0x7fffffff;
+}
+
 /** True when every rank's header of the round just synced agrees with this rank's (and none is flagged bad). */
 export function allAgree(c: Coll, s: Slots): boolean {
   for (let r = 0; r < c.size; r++) if (!s.agrees(c.worldRank(r))) return false;

@@ -20,7 +20,7 @@ import { callCode } from "../../transport/calls.ts";
 import { isNumericArray, KIND_FLOAT64, type NumericArray, typedKind } from "../../transport/typed.ts";
 import type { Coll } from "../_coll.ts";
 import type { Bad } from "../_fault.ts";
-import { allAgree, failedWrite, opCode, slotsFail } from "../_slots.ts";
+import { allAgree, failedWrite, opCode, rootedCode, slotsFail } from "../_slots.ts";
 import { combineInto, MAX, MIN, type Op, PROD, SUM } from "../../ops.ts";
 
 /** Returned when the value does not travel in a slot: the ranks agree, and a message algorithm runs next. */
@@ -75,7 +75,7 @@ export function allreduceSlots(
       bad = failedWrite(e); // still publish (flagged), so that every rank stays in step and fails alike
     }
   }
-  const code = root < 0 ? opCode(op) : (opCode(op) + (root + 1) * 7919) & 0x7fffffff; // a reduce's root must agree too
+  const code = root < 0 ? opCode(op) : rootedCode(op, root); // a reduce's root must agree too
   s.publish(c.context, callCode(c.call as "allreduce"), kind, length, code, bad === null ? 0 : 1);
   s.sync();
   if (!allAgree(c, s)) slotsFail(c, s, value, op, bad, op.family !== "user");

@@ -16,7 +16,7 @@ import { type NumericArray, typedKind } from "../../transport/typed.ts";
 import type { Coll } from "../_coll.ts";
 import type { Bad } from "../_fault.ts";
 import { bytesOfArray } from "../_into.ts";
-import { bufferRound, opCode } from "../_slots.ts";
+import { bufferRound, rootedCode } from "../_slots.ts";
 import { reduceTypedSlots } from "../allreduce/slots.ts";
 import type { Op } from "../../ops.ts";
 
@@ -32,14 +32,13 @@ export function reduceSlots(
 ): boolean {
   const bytes = bad === null ? input.byteLength : 0;
   const inSlot = bytes <= s.capacity && op.family !== "user" && op.family !== "loc";
-  const code = (opCode(op) + root * 7919) & 0x7fffffff;
   bufferRound(
     c,
     s,
     bad === null ? typedKind(input) : 0,
     bytes,
     inSlot && bad === null ? bytesOfArray(input) : null,
-    code,
+    rootedCode(op, root),
     bad,
     input,
     op,
