@@ -408,17 +408,29 @@ export class Comm {
     checkSplit(color, key, UNDEFINED);
     const ctx = this.#newContext("split");
     const all = this.#run("split", -1, (c) => allgather(c, [color, key])) as [number, number][];
-    if (color === UNDEFINED) return null;
     const members: number[] = [];
     for (let r = 0; r < all.length; r++) if (all[r][0] === color) members.push(r);
     members.sort((a, b) => all[a][1] - all[b][1] || a - b);
-    return new Comm({ transport: this.transport, context: ctx, members: members.map((r) => this.worldRank(r)) });
+    const worldMembers = members.map((r) => this.worldRank(r));
+    if (this.transport.derive !== undefined) {
+      this.#run(
+        "split",
+        -1,
+        () => this.transport.derive!(this.context, ctx, color, key, color === UNDEFINED ? null : worldMembers),
+      );
+    }
+    if (color === UNDEFINED) return null;
+    return new Comm({ transport: this.transport, context: ctx, members: worldMembers });
   }
 
   /** A communicator with the same ranks and a separate message context (MPI_Comm_dup). */
   dup(): Comm {
     const ctx = this.#newContext("dup");
     const members = this.#members === null ? undefined : [...this.#members];
+    if (this.transport.derive !== undefined) {
+      const all = members ?? Array.from({ length: this.size }, (_, r) => r);
+      this.#run("dup", -1, () => this.transport.derive!(this.context, ctx, null, this.rank, all));
+    }
     return new Comm({ transport: this.transport, context: ctx, members });
   }
 

@@ -14,6 +14,7 @@ import { unclaimed } from "../transport/rendezvous.ts";
 import { unreadFrames } from "../transport/ring.ts";
 import { activityBase, type ShmLayout } from "../transport/shm_layout.ts";
 import type { JobResult } from "./result.ts";
+import { SpmdError } from "../errors.ts";
 
 /** How a report describes a rank that ended with `Deno.exit(0)`. */
 const EXITED_TEXT = "called Deno.exit(0) and ended while other ranks still ran";
@@ -177,4 +178,29 @@ export function formatFailure(result: JobResult): string {
     for (const a of result.activity) lines.push(`  ${a}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * The error a rank's finalize raises when `left` is not empty: messages sent
+ * and never received, receives never completed, each named; collective
+ * messages among them mean mismatched collectives. Null when nothing was left.
+ */
+export function leftoverError(left: readonly Leftover[]): SpmdError | null {
+  if (left.length === 0) return null;
+  const lines = leftoverLines(left);
+  const collective = left.some((m) => isCollectiveContext(m.context));
+  const pending = left.filter((m) => m.bytes < 0).length;
+  const what = pending === left.length
+    ? `${left.length} receive(s) were started and never completed`
+    : `${left.length - pending} message(s) were sent and never received` +
+      (pending > 0 ? ` and ${pending} receive(s) never completed` : "");
+  const e = new SpmdError(
+    `finalize: ${what}:\n${lines.join("\n")}` +
+      (collective
+        ? "\nmismatched collectives: every rank must call the same collectives in the same order"
+        : "\nevery message sent must be received, and every receive started must be waited for, before the job ends"),
+    "MPI_ERR_OTHER",
+  );
+  e.stack = `${e.name}: ${e.message}`; // the bootstrap's own frames would tell the user nothing
+  return e;
 }

@@ -66,6 +66,7 @@
  */
 
 import type { Slots } from "./slots.ts";
+import type { NativeCollectives } from "./mpi/native.ts";
 
 /** An operation in flight (a send or a receive). Opaque outside the backend. */
 export interface PendingOp {
@@ -127,6 +128,20 @@ export interface Transport {
    * point-to-point messages; an MPI backend would call its library's own).
    */
   readonly slots: Slots | null;
+  /**
+   * The library's own collectives (the MPI backend's `NativeCollectives`),
+   * used for typed arrays with built-in ops; absent on shared memory.
+   */
+  readonly native?: NativeCollectives | null;
+  /**
+   * Called on every rank of communicator `parent` (a context id) when
+   * `split` (`color` a number, `UNDEFINED` negative) or `dup` (`color`
+   * null) makes communicator `context`, whose members' world ranks are
+   * `members` in rank order (null on a rank `split` leaves out). A backend
+   * that keeps a communicator per context (MPI) makes it here; absent
+   * otherwise.
+   */
+  derive?(parent: number, context: number, color: number | null, key: number, members: readonly number[] | null): void;
 
   /** Blocking standard-mode send of an encoded message. */
   send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void;

@@ -14,37 +14,19 @@
 // abort, aborted, exit.
 
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
-import { isCollectiveContext } from "../../transport/calls.ts";
-import { SpmdError } from "../../errors.ts";
-import { leftoverLines } from "../report.ts";
+import { leftoverError } from "../report.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "../_protocol.ts";
 
 /**
  * Completes pending sends; fails when messages were left unreceived (sent
  * here and never received, or sent from here to a rank that has ended),
- * naming each. Collective messages among them mean mismatched collectives.
+ * naming each.
  */
 function finalize(exit: boolean): void {
   const t = worldInfo()?.transport;
   if (t === undefined) return;
-  const left = t.finalize(exit);
-  if (left.length === 0) return;
-  const lines = leftoverLines(left);
-  const collective = left.some((m) => isCollectiveContext(m.context));
-  const pending = left.filter((m) => m.bytes < 0).length;
-  const what = pending === left.length
-    ? `${left.length} receive(s) were started and never completed`
-    : `${left.length - pending} message(s) were sent and never received` +
-      (pending > 0 ? ` and ${pending} receive(s) never completed` : "");
-  const e = new SpmdError(
-    `finalize: ${what}:\n${lines.join("\n")}` +
-      (collective
-        ? "\nmismatched collectives: every rank must call the same collectives in the same order"
-        : "\nevery message sent must be received, and every receive started must be waited for, before the job ends"),
-    "MPI_ERR_OTHER",
-  );
-  e.stack = `${e.name}: ${e.message}`; // the bootstrap's own frames would tell the user nothing
-  throw e;
+  const e = leftoverError(t.finalize(exit));
+  if (e !== null) throw e;
 }
 
 declare const self: {

@@ -6,6 +6,9 @@
 import { ShmTransport } from "../../transport/shm_transport.ts";
 import { createShm, layoutFor } from "../../transport/shm_layout.ts";
 import { createHeaps } from "../../transport/heap.ts";
+import type { Transport } from "../../transport/transport.ts";
+import { startedByMpi } from "../../transport/mpi/detect.ts";
+import { mpiWorldTransport } from "./_mpi_rank.ts";
 
 /** Key of the rank handle on globalThis. */
 export const WORLD_KEY: symbol = Symbol.for("spmd.world");
@@ -25,7 +28,7 @@ export interface WorldInfo {
   /** Tells the launcher this rank aborted the job. */
   onAbort?: (code: number, message: string) => void;
   /** The rank's transport, created on first use. */
-  transport?: ShmTransport;
+  transport?: Transport;
 }
 
 /** The rank handle of this thread, or undefined outside a launched job. */
@@ -41,11 +44,16 @@ export function setWorldInfo(info: WorldInfo): void {
 }
 
 /**
- * The transport of this thread: the job's, or for a program run plainly a
- * size-1 job of its own (MPI's singleton init).
+ * The transport of this thread: the job's; in a process started by an MPI
+ * launcher, the MPI backend; or for a program run plainly a size-1 job of
+ * its own (MPI's singleton init).
  */
-export function worldTransport(): ShmTransport {
+export function worldTransport(): Transport {
   let info = worldInfo();
+  if (info === undefined && startedByMpi()) {
+    info = { sab: new SharedArrayBuffer(0), heaps: [], rank: -1, transport: mpiWorldTransport() };
+    setWorldInfo(info);
+  }
   if (info === undefined) {
     info = {
       sab: createShm(layoutFor(1)),
