@@ -230,46 +230,55 @@ function openMpiAbi(path: string): Abi {
   };
 }
 
-/** The C functions spmd calls, for handles of FFI type `h`. */
-function symbols(h: "i32" | "usize") {
-  return {
-    MPI_Initialized: { parameters: ["buffer"], result: "i32" },
-    MPI_Init: { parameters: ["pointer", "pointer"], result: "i32" },
-    MPI_Finalized: { parameters: ["buffer"], result: "i32" },
-    MPI_Finalize: { parameters: [], result: "i32" },
-    MPI_Abort: { parameters: [h, "i32"], result: "i32" },
-    MPI_Get_library_version: { parameters: ["buffer", "buffer"], result: "i32" },
-    MPI_Error_string: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-    MPI_Comm_rank: { parameters: [h, "buffer"], result: "i32" },
-    MPI_Comm_size: { parameters: [h, "buffer"], result: "i32" },
-    MPI_Comm_dup: { parameters: [h, "buffer"], result: "i32" },
-    MPI_Comm_split: { parameters: [h, "i32", "i32", "buffer"], result: "i32" },
-    MPI_Comm_set_errhandler: { parameters: [h, h], result: "i32" },
-    MPI_Comm_get_attr: { parameters: [h, "i32", "buffer", "buffer"], result: "i32" },
-    MPI_Send: { parameters: ["buffer", "i32", h, "i32", "i32", h], result: "i32" },
-    MPI_Isend: { parameters: ["buffer", "i32", h, "i32", "i32", h, "buffer"], result: "i32" },
-    MPI_Improbe: { parameters: ["i32", "i32", h, "buffer", "buffer", "buffer"], result: "i32" },
-    MPI_Iprobe: { parameters: ["i32", "i32", h, "buffer", "buffer"], result: "i32" },
-    MPI_Mrecv: { parameters: ["buffer", "i32", h, "buffer", "buffer"], result: "i32" },
-    MPI_Get_count: { parameters: ["buffer", h, "buffer"], result: "i32" },
-    MPI_Test: { parameters: ["buffer", "buffer", "pointer"], result: "i32" },
-    MPI_Alloc_mem: { parameters: ["isize", h, "buffer"], result: "i32" },
-    MPI_Free_mem: { parameters: ["pointer"], result: "i32" },
-    MPI_Barrier: { parameters: [h], result: "i32" },
-    MPI_Bcast: { parameters: ["pointer", "i32", h, "i32", h], result: "i32" },
-    MPI_Reduce: { parameters: ["pointer", "pointer", "i32", h, h, "i32", h], result: "i32" },
-    MPI_Allreduce: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
-    MPI_Scan: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
-    MPI_Exscan: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
-    MPI_Gather: { parameters: ["pointer", "i32", h, "pointer", "i32", h, "i32", h], result: "i32" },
-    MPI_Scatter: { parameters: ["pointer", "i32", h, "pointer", "i32", h, "i32", h], result: "i32" },
-    MPI_Allgather: { parameters: ["pointer", "i32", h, "pointer", "i32", h, h], result: "i32" },
-    MPI_Alltoall: { parameters: ["pointer", "i32", h, "pointer", "i32", h, h], result: "i32" },
-  } as const;
+const h = "usize";
+/** The C functions spmd calls (handles typed "usize"; `symbols` makes them "i32" for MPICH). */
+const SYMBOLS = {
+  MPI_Initialized: { parameters: ["buffer"], result: "i32" },
+  MPI_Init: { parameters: ["pointer", "pointer"], result: "i32" },
+  MPI_Finalized: { parameters: ["buffer"], result: "i32" },
+  MPI_Finalize: { parameters: [], result: "i32" },
+  MPI_Abort: { parameters: [h, "i32"], result: "i32" },
+  MPI_Get_library_version: { parameters: ["buffer", "buffer"], result: "i32" },
+  MPI_Error_string: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  MPI_Comm_rank: { parameters: [h, "buffer"], result: "i32" },
+  MPI_Comm_size: { parameters: [h, "buffer"], result: "i32" },
+  MPI_Comm_dup: { parameters: [h, "buffer"], result: "i32" },
+  MPI_Comm_split: { parameters: [h, "i32", "i32", "buffer"], result: "i32" },
+  MPI_Comm_set_errhandler: { parameters: [h, h], result: "i32" },
+  MPI_Comm_get_attr: { parameters: [h, "i32", "buffer", "buffer"], result: "i32" },
+  MPI_Send: { parameters: ["buffer", "i32", h, "i32", "i32", h], result: "i32" },
+  MPI_Isend: { parameters: ["buffer", "i32", h, "i32", "i32", h, "buffer"], result: "i32" },
+  MPI_Improbe: { parameters: ["i32", "i32", h, "buffer", "buffer", "buffer"], result: "i32" },
+  MPI_Iprobe: { parameters: ["i32", "i32", h, "buffer", "buffer"], result: "i32" },
+  MPI_Mrecv: { parameters: ["buffer", "i32", h, "buffer", "buffer"], result: "i32" },
+  MPI_Get_count: { parameters: ["buffer", h, "buffer"], result: "i32" },
+  MPI_Test: { parameters: ["buffer", "buffer", "pointer"], result: "i32" },
+  MPI_Alloc_mem: { parameters: ["isize", h, "buffer"], result: "i32" },
+  MPI_Free_mem: { parameters: ["pointer"], result: "i32" },
+  MPI_Barrier: { parameters: [h], result: "i32" },
+  MPI_Bcast: { parameters: ["pointer", "i32", h, "i32", h], result: "i32" },
+  MPI_Reduce: { parameters: ["pointer", "pointer", "i32", h, h, "i32", h], result: "i32" },
+  MPI_Allreduce: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
+  MPI_Scan: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
+  MPI_Exscan: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
+  MPI_Gather: { parameters: ["pointer", "i32", h, "pointer", "i32", h, "i32", h], result: "i32" },
+  MPI_Scatter: { parameters: ["pointer", "i32", h, "pointer", "i32", h, "i32", h], result: "i32" },
+  MPI_Allgather: { parameters: ["pointer", "i32", h, "pointer", "i32", h, h], result: "i32" },
+  MPI_Alltoall: { parameters: ["pointer", "i32", h, "pointer", "i32", h, h], result: "i32" },
+} as const;
+
+/** The function table for handles of FFI type `handle`. */
+function symbols(handle: "i32" | "usize"): typeof SYMBOLS {
+  if (handle === "usize") return SYMBOLS;
+  const out: Record<string, unknown> = {};
+  for (const [name, d] of Object.entries(SYMBOLS)) {
+    out[name] = { ...d, parameters: d.parameters.map((p) => p === "usize" ? "i32" : p) };
+  }
+  return out as unknown as typeof SYMBOLS;
 }
 
 /** The loaded library's functions (handles as numbers). */
-export type MpiSymbols = Deno.DynamicLibrary<ReturnType<typeof symbols>>["symbols"];
+export type MpiSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 /** A loaded MPI library. */
 export interface MpiLib {
