@@ -230,8 +230,9 @@ function openMpiAbi(path: string): Abi {
   };
 }
 
-const h = "usize";
-/** The C functions spmd calls (handles typed "usize"; `symbols` makes them "i32" for MPICH). */
+/** A handle parameter: typed "u32" here (a number to TypeScript); `symbols` makes it the ABI's "i32" or "usize". */
+const h = "u32";
+/** The C functions spmd calls. */
 const SYMBOLS = {
   MPI_Initialized: { parameters: ["buffer"], result: "i32" },
   MPI_Init: { parameters: ["pointer", "pointer"], result: "i32" },
@@ -269,10 +270,9 @@ const SYMBOLS = {
 
 /** The function table for handles of FFI type `handle`. */
 function symbols(handle: "i32" | "usize"): typeof SYMBOLS {
-  if (handle === "usize") return SYMBOLS;
   const out: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(SYMBOLS)) {
-    out[name] = { ...d, parameters: d.parameters.map((p) => p === "usize" ? "i32" : p) };
+    out[name] = { ...d, parameters: d.parameters.map((p) => p === h ? handle : p) };
   }
   return out as unknown as typeof SYMBOLS;
 }
