@@ -4,6 +4,7 @@
  * ```sh
  * deno run -A cli.ts -n 4 app.ts a b      # 4 ranks; Deno.args is ["a", "b"] in each
  * deno run -A cli.ts -n 2 --timeout 60 --tag-output app.ts
+ * deno run -A cli.ts --version             # spmd's version and the MPI library found, if any
  * ```
  *
  * Exit status: 0 when every rank returned; the abort code, as given, when a
@@ -20,6 +21,8 @@ import { startJob } from "./launcher/job.ts";
 import { formatFailure } from "./launcher/report.ts";
 import { MAX_RANKS } from "./transport/shm_layout.ts";
 import { HEAP_BYTES_MAX, HEAP_BYTES_MIN, isHeapBytes } from "./transport/heap.ts";
+import { loadMpi } from "./transport/mpi/lib.ts";
+import denoJson from "./deno.json" with { type: "json" };
 
 /** The launcher's usage text. */
 export const USAGE: string = `Usage: spmd [options] <script.ts> [script args...]
@@ -35,6 +38,8 @@ Options:
                       a K, M, G or T suffix (default 1G; memory is used only
                       as arrays are written)
   -h, --help          show this help
+      --version       show spmd's version and the MPI library that a job
+                      started by mpiexec would load
 
 Options go before the script; everything after it is passed to the ranks
 as Deno.args.
@@ -56,6 +61,8 @@ export interface CliOptions {
   heapBytes?: number;
   /** Show help. */
   help: boolean;
+  /** Show the version. */
+  version: boolean;
   /** The script path as given. */
   script?: string;
   /** Arguments for the ranks. */
@@ -90,16 +97,18 @@ export function parseCli(argv: readonly string[]): CliOptions {
       heap: { type: "string" },
       "tag-output": { type: "boolean" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
     },
   });
   const opts: CliOptions = {
     np: 1,
     tagOutput: values["tag-output"] ?? false,
     help: values.help ?? false,
+    version: values.version ?? false,
     script: rest[0],
     args: rest.slice(1),
   };
-  if (opts.help) return opts;
+  if (opts.help || opts.version) return opts;
   if (values.np !== undefined) {
     const n = Number(values.np);
     if (
@@ -152,6 +161,10 @@ export async function main(argv: readonly string[]): Promise<never> {
     console.log(USAGE);
     Deno.exit(0);
   }
+  if (opts.version) {
+    console.log(versionText());
+    Deno.exit(0);
+  }
   const path = resolve(opts.script!);
   try {
     if (!Deno.statSync(path).isFile) {
@@ -185,6 +198,24 @@ export async function main(argv: readonly string[]): Promise<never> {
   const result = await job.done;
   if (!result.ok) console.error(formatFailure(result));
   Deno.exit(result.code);
+}
+
+/**
+ * What `--version` prints: spmd's version and Deno's, then the MPI library
+ * that a rank started by an MPI launcher would load (`SPMD_MPI_LIB`, else
+ * the default search; this only opens the library and asks its version,
+ * MPI is not initialized), or why none could be loaded.
+ */
+export function versionText(env: (k: string) => string | undefined = (k) => Deno.env.get(k)): string {
+  const head = `spmd ${denoJson.version} (Deno ${Deno.version.deno}, V8 ${Deno.version.v8})`;
+  try {
+    const lib = loadMpi(env);
+    const version = lib.version.replaceAll("\0", "").trim(); // Open MPI counts its string's NUL
+    return `${head}\nMPI: ${version} (${lib.path}, ${lib.abi.name} ABI)`;
+  } catch (e) {
+    const why = (e as Error).message.replace(/^no MPI library could be loaded \((.*)\); install/s, "$1; install");
+    return `${head}\nMPI: no MPI library found: ${why}`;
+  }
 }
 
 /** Environment variable naming the status file of a supervised job process. */

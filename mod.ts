@@ -21,6 +21,7 @@
  */
 
 export { Comm, UNDEFINED } from "./comm.ts";
+export { backend, type BackendInfo } from "./backend.ts";
 export {
   BAND,
   BOR,
