@@ -18,6 +18,15 @@ function numberEnv(name: string): number | undefined {
   return n;
 }
 
+/** Ranks on this node, from the launcher's environment (undefined when it does not say). */
+function localRanks(): number | undefined {
+  for (const k of ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "PMIX_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"]) {
+    const n = Number(Deno.env.get(k));
+    if (Number.isInteger(n) && n > 0) return n;
+  }
+  return undefined;
+}
+
 function errorText(e: unknown): string {
   if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`;
   return `Uncaught ${typeof e === "string" ? e : Deno.inspect(e)}`;
@@ -29,7 +38,10 @@ export function mpiWorldTransport(): MpiTransport {
     lib: loadMpi(),
     timeoutSeconds: numberEnv("SPMD_TIMEOUT"),
     eagerBytes: numberEnv("SPMD_MPI_EAGER"),
-    onAbort: (_code, message) => console.error(`rank ${t.rank}: ${message}`),
+    localRanks: localRanks(),
+    onAbort: (_code, message) => {
+      if (message !== "") console.error(`rank ${t.rank}: ${message}`);
+    },
   });
   let state: "running" | "ended" = "running";
   const fail = (e: unknown): void => {

@@ -15,6 +15,7 @@
 // ANY_SOURCE, ANY_TAG and the non-overtaking rule mean exactly what they
 // mean on shared memory.
 
+import { unnamedError } from "../../errors.ts";
 import type { Handle } from "./lib.ts";
 
 /** Kind field of a message whose tag and kind travel in a header. */
@@ -45,4 +46,26 @@ export function extendedTag(context: number): number {
 /** The largest spmd tag, plus one, that fits in an MPI tag under `tagUb`. */
 export function tagLimitFor(tagUb: number): number {
   return Math.floor((tagUb + 1) / 64);
+}
+
+/** The MPI communicator of each spmd communicator (by number: context >> 1). */
+export class Comms {
+  readonly #byNumber = new Map<number, CommEntry>();
+
+  /** Registers communicator `context`'s MPI communicator. */
+  set(context: number, e: CommEntry): void {
+    this.#byNumber.set(context >> 1, e);
+  }
+
+  /** The entry of `context`; throws (naming `call`) when there is none. */
+  get(context: number, call: string): CommEntry {
+    const e = this.#byNumber.get(context >> 1);
+    if (e === undefined) throw unnamedError(`no MPI communicator for context ${context} (${call})`, "MPI_ERR_COMM");
+    return e;
+  }
+
+  /** The point-to-point context of every communicator. */
+  contexts(): number[] {
+    return [...this.#byNumber.keys()].map((n) => n << 1);
+  }
 }

@@ -24,14 +24,15 @@
  */
 
 import { AbortSignalled, unnamedError } from "../../errors.ts";
-import { ANY_SOURCE } from "../../constants.ts";
+import { ANY_SOURCE, ANY_TAG } from "../../constants.ts";
 import { callCode, callName } from "../calls.ts";
-import { KIND_NUMBER } from "../codec.ts";
-import { Matcher, Message, RecvOp } from "../matcher.ts";
+import { RecvOp } from "../matcher.ts";
 import { schedYield } from "../sched_yield.ts";
+import { SPIN_DEDICATED } from "../wait.ts";
 import type { Envelope, Incoming, Leftover, PendingOp, Transport } from "../transport.ts";
-import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "../typed.ts";
-import { type CommEntry, EXTENDED, EXTENDED_HEADER, extendedTag, mpiTag, tagLimitFor } from "./_comms.ts";
+import { type CommEntry, Comms, tagLimitFor } from "./_comms.ts";
+import { MpiInbox } from "./_inbox.ts";
+import { MpiOutbox, type SendOp } from "./_outbox.ts";
 import { MpiCalls } from "./_calls.ts";
 import type { MpiLib } from "./lib.ts";
 import { NativeCollectives } from "./native.ts";
@@ -42,18 +43,6 @@ export const EAGER_BYTES = 4000;
 const T_ENDED = 1;
 const C_FINALIZE = callCode("finalize");
 
-/** A send in flight: `MPI_Isend`'s request and the bytes it sends from (kept alive until it completes). */
-class SendOp implements PendingOp {
-  done = false;
-  readonly req = new Uint8Array(8);
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly dest: number,
-    readonly tag: number,
-    readonly context: number,
-  ) {}
-}
-
 /** Options of {@linkcode MpiTransport}. */
 export interface MpiTransportOptions {
   /** The loaded library. */
@@ -62,6 +51,8 @@ export interface MpiTransportOptions {
   timeoutSeconds?: number;
   /** Payload bytes sent with `MPI_Send` from the caller's memory. */
   eagerBytes?: number;
+  /** Ranks on this node (default: every rank), to tell whether ranks outnumber cores. */
+  localRanks?: number;
   /** Called (then MPI_Abort) when this rank stops the job. */
   onAbort?: (code: number, message: string) => void;
 }
@@ -76,17 +67,17 @@ export class MpiTransport implements Transport {
   /** The library. */
   readonly lib: MpiLib;
   readonly #mpi: MpiCalls;
-  readonly #comms = new Map<number, CommEntry>();
-  readonly #matcher = new Matcher();
-  readonly #sends: SendOp[] = [];
+  readonly #comms = new Comms();
+  readonly #out: MpiOutbox;
+  readonly #in: MpiInbox;
   readonly #open = new Set<RecvOp>();
   readonly #ended: Uint8Array;
   readonly #control: CommEntry;
-  readonly #tagLimit: number;
-  readonly #eager: number;
   readonly #deadline: number;
   readonly #timeout: number;
   readonly #yield: (() => void) | null;
+  /** Polls before a wait starts yielding its core: many when every local rank has a core, else one. */
+  readonly #spin: number;
   readonly #onAbort?: (code: number, message: string) => void;
   readonly #num = new Float64Array(1);
   readonly #numBytes = new Uint8Array(this.#num.buffer);
@@ -108,14 +99,16 @@ export class MpiTransport implements Transport {
     mpi.setErrorsReturn(mpi.abi.COMM_WORLD);
     this.#comms.set(0, { handle: mpi.commDup(mpi.abi.COMM_WORLD), toWorld: null, toLocal: null });
     this.#control = { handle: mpi.commDup(mpi.abi.COMM_WORLD), toWorld: null, toLocal: null };
-    this.#tagLimit = tagLimitFor(mpi.tagUb());
-    this.#eager = options.eagerBytes ?? EAGER_BYTES;
+    this.#out = new MpiOutbox(mpi, this.#comms, tagLimitFor(mpi.tagUb()), options.eagerBytes ?? EAGER_BYTES);
+    this.#in = new MpiInbox(mpi, this.#comms);
     this.#timeout = options.timeoutSeconds ?? 0;
     this.#deadline = this.#timeout > 0 ? performance.now() + this.#timeout * 1000 : Infinity;
     this.#ended = new Uint8Array(this.size);
     this.#onAbort = options.onAbort;
     this.#yield = schedYield();
-    this.native = new NativeCollectives(mpi, (ctx) => this.#comm(ctx, "collective"));
+    const local = options.localRanks ?? this.size;
+    this.#spin = local <= (navigator.hardwareConcurrency || 1) ? SPIN_DEDICATED : 1;
+    this.native = new NativeCollectives(mpi, (ctx) => this.#comms.get(ctx, "collective"));
   }
 
   get closed(): boolean {
@@ -132,7 +125,7 @@ export class MpiTransport implements Transport {
    */
   derive(parent: number, context: number, color: number | null, key: number, members: readonly number[] | null): void {
     this.#live();
-    const p = this.#comm(parent, "split");
+    const p = this.#comms.get(parent, "split");
     const handle = color === null
       ? this.#mpi.commDup(p.handle)
       : this.#mpi.commSplit(p.handle, color < 0 ? this.#mpi.abi.UNDEFINED : color, key);
@@ -140,13 +133,7 @@ export class MpiTransport implements Transport {
     const toWorld = Int32Array.from(members);
     const toLocal = new Int32Array(this.size).fill(-1);
     toWorld.forEach((w, i) => (toLocal[w] = i));
-    this.#comms.set(context >> 1, { handle, toWorld, toLocal });
-  }
-
-  #comm(context: number, call: string): CommEntry {
-    const e = this.#comms.get(context >> 1);
-    if (e === undefined) throw unnamedError(`no MPI communicator for context ${context} (${call})`, "MPI_ERR_COMM");
-    return e;
+    this.#comms.set(context, { handle, toWorld, toLocal });
   }
 
   // ---- activity ----------------------------------------------------------------------
@@ -179,16 +166,8 @@ export class MpiTransport implements Transport {
 
   send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void {
     this.#live();
-    const e = this.#comm(context, "send");
-    const to = e.toLocal === null ? dest : e.toLocal[dest];
-    const t = mpiTag(tag, context, kind, this.#tagLimit);
-    if (t >= 0 && bytes.length <= this.#eager) {
-      this.#mpi.send(bytes, to, t, e.handle);
-      return;
-    }
-    // Larger: a copy of ours goes out with MPI_Isend, progressed by later calls.
-    const own = t < 0 ? this.#extended(kind, bytes, tag) : isTypedKind(kind) ? bytes.slice() : bytes;
-    this.#start(own, to, t < 0 ? extendedTag(context) : t, e, dest, tag, context);
+    if (this.#ended[dest] === 1) this.#toEnded(dest, tag, bytes.length);
+    this.#out.send(kind, bytes, dest, tag, context);
   }
 
   sendNumber(x: number, kind: number, dest: number, tag: number, context: number): void {
@@ -198,111 +177,18 @@ export class MpiTransport implements Transport {
 
   isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp {
     this.#live();
-    const e = this.#comm(context, "isend");
-    const to = e.toLocal === null ? dest : e.toLocal[dest];
-    const t = mpiTag(tag, context, kind, this.#tagLimit);
-    if (t < 0) return this.#start(this.#extended(kind, bytes, tag), to, extendedTag(context), e, dest, tag, context);
-    return this.#start(bytes, to, t, e, dest, tag, context);
+    if (this.#ended[dest] === 1) this.#toEnded(dest, tag, bytes.length);
+    return this.#out.isend(kind, bytes, dest, tag, context);
   }
 
-  #extended(kind: number, bytes: Uint8Array, tag: number): Uint8Array {
-    const out = new Uint8Array(EXTENDED_HEADER + bytes.length);
-    const h = new Int32Array(out.buffer, 0, 2);
-    h[0] = tag;
-    h[1] = kind;
-    out.set(bytes, EXTENDED_HEADER);
-    return out;
-  }
-
-  #start(bytes: Uint8Array, to: number, t: number, e: CommEntry, dest: number, tag: number, ctx: number): SendOp {
-    if (bytes.length > 0x7fffffff) {
-      throw unnamedError(`a message of ${bytes.length} bytes is over MPI's count limit (2^31 - 1)`, "MPI_ERR_COUNT");
-    }
-    const op = new SendOp(bytes, dest, tag, ctx);
-    this.#mpi.isend(bytes, to, t, e.handle, op.req);
-    this.#sends.push(op);
-    return op;
-  }
-
-  /** Tests the sends in flight; true if any completed. */
-  #progressSends(): boolean {
-    const s = this.#sends;
-    if (s.length === 0) return false;
-    let moved = false;
-    let j = 0;
-    for (let i = 0; i < s.length; i++) {
-      const op = s[i];
-      if (!op.done && this.#mpi.test(op.req)) {
-        op.done = true;
-        moved = true;
-      }
-      if (!op.done) s[j++] = op;
-    }
-    s.length = j;
-    return moved;
+  #toEnded(dest: number, tag: number, bytes: number): never {
+    throw unnamedError(
+      `rank ${dest} has finished, so this message (tag ${tag}, ${bytes} bytes) can never be received`,
+      "MPI_ERR_OTHER",
+    );
   }
 
   // ---- receiving ---------------------------------------------------------------------
-
-  /**
-   * Takes the oldest message from `source` (world rank or ANY_SOURCE) on
-   * `context`'s communicator out of MPI and matches it. False when MPI has
-   * none.
-   */
-  #pull(context: number, source: number): boolean {
-    const e = this.#comm(context, "recv");
-    const mpi = this.#mpi;
-    const from = source === ANY_SOURCE ? mpi.abi.ANY_SOURCE : e.toLocal === null ? source : e.toLocal[source];
-    if (!mpi.improbe(from, e.handle)) return false;
-    const t = mpi.statusTag();
-    const src = e.toWorld === null ? mpi.statusSource() : e.toWorld[mpi.statusSource()];
-    const length = mpi.count();
-    const ctx = (context & ~1) | ((t >> 5) & 1);
-    let kind = t & 31;
-    if (kind === EXTENDED) {
-      const all = new Uint8Array(length);
-      mpi.mrecv(all);
-      const h = new Int32Array(all.buffer, 0, 2);
-      kind = h[1];
-      this.#arrive(src, h[0], ctx, kind, length - EXTENDED_HEADER, all.subarray(EXTENDED_HEADER));
-      return true;
-    }
-    this.#arrive(src, t >>> 6, ctx, kind, length, null);
-    return true;
-  }
-
-  /** A message whose envelope MPI just gave: matched, then its payload received (or copied from `got`). */
-  #arrive(source: number, tag: number, context: number, kind: number, length: number, got: Uint8Array | null): void {
-    const m = new Message(source, tag, context, kind, length);
-    const op = this.#matcher.arrive(m);
-    let dst: Uint8Array | null = null;
-    if (op !== null && op.into !== null) {
-      if (isTypedKind(kind) && length <= op.into.byteLength) {
-        dst = bytesOf(op.into);
-        m.value = op.into;
-      }
-    } else if (isTypedKind(kind)) {
-      const v = allocTyped(kind, length);
-      m.value = v;
-      dst = kind === KIND_DATAVIEW ? new Uint8Array((v as DataView).buffer) : bytesOf(v);
-    } else if (kind === KIND_NUMBER) {
-      dst = this.#numBytes;
-    } else {
-      dst = new Uint8Array(length);
-    }
-    if (got !== null) {
-      if (dst !== null) dst.set(got.subarray(0, dst.length < length ? dst.length : length));
-    } else if (dst !== null && length <= dst.length) {
-      this.#mpi.mrecv(dst.length === length ? dst : dst.subarray(0, length));
-    } else {
-      this.#mpi.mrecv(new Uint8Array(length)); // consumed, not kept: recvInto reports why
-    }
-    if (kind === KIND_NUMBER) m.value = this.#num[0];
-    else if (!isTypedKind(kind)) m.bytes = dst;
-    else m.bytes = dst;
-    m.received = length;
-    m.done = true;
-  }
 
   recv(source: number, tag: number, context: number): Incoming {
     return this.recvInto(null, source, tag, context);
@@ -311,34 +197,22 @@ export class MpiTransport implements Transport {
   recvInto(into: ArrayBufferView | null, source: number, tag: number, context: number): Incoming {
     this.#live();
     const op = new RecvOp(source, tag, context, into);
-    this.#post(op);
+    this.#in.post(op);
     if (op.msg === null) {
       try {
         this.#block(op);
       } catch (e) {
-        if (op.msg === null) this.#matcher.cancel(op);
+        if (op.msg === null) this.#in.matcher.cancel(op);
         throw e;
       }
     }
     return op.msg!;
   }
 
-  /** Posts a receive: an earlier typed message moves into its array. */
-  #post(op: RecvOp): void {
-    const m = this.#matcher.post(op);
-    const into = op.into;
-    if (m !== null && into !== null && m.bytes !== null && isTypedKind(m.kind) && m.length <= into.byteLength) {
-      const dst = bytesOf(into);
-      dst.set(m.bytes.subarray(0, m.length));
-      m.bytes = dst;
-      m.value = into;
-    }
-  }
-
   irecv(source: number, tag: number, context: number, into: ArrayBufferView | null): PendingOp {
     this.#live();
     const op = new RecvOp(source, tag, context, into);
-    this.#post(op);
+    this.#in.post(op);
     this.#open.add(op);
     return op;
   }
@@ -361,9 +235,9 @@ export class MpiTransport implements Transport {
 
   iprobe(source: number, tag: number, context: number): Envelope | null {
     this.#live();
-    this.#progressSends();
-    let m = this.#matcher.peek(source, tag, context);
-    while (m === null && this.#pull(context, source)) m = this.#matcher.peek(source, tag, context);
+    this.#out.progress();
+    let m = this.#in.matcher.peek(source, tag, context);
+    while (m === null && this.#in.pull(context, source)) m = this.#in.matcher.peek(source, tag, context);
     return m;
   }
 
@@ -373,7 +247,14 @@ export class MpiTransport implements Transport {
     for (;;) {
       const m = this.iprobe(source, tag, context);
       if (m !== null) return m;
-      this.#idle(w, source);
+      if (this.#idle(w) && source >= 0 && this.#ended[source] === 1 && this.iprobe(source, tag, context) === null) {
+        throw unnamedError(
+          `rank ${source} has finished without sending a matching message (tag ${
+            tag === ANY_TAG ? "ANY_TAG" : tag
+          }); this probe can never complete`,
+          "MPI_ERR_OTHER",
+        );
+      }
     }
   }
 
@@ -381,9 +262,9 @@ export class MpiTransport implements Transport {
 
   /** One round of progress toward `op`; true if anything moved. */
   #progress(op: PendingOp): boolean {
-    let moved = this.#progressSends();
+    let moved = this.#out.progress();
     if (op instanceof RecvOp && op.msg === null) {
-      while (op.msg === null && this.#pull(op.context, op.source)) moved = true;
+      while (op.msg === null && this.#in.pull(op.context, op.source)) moved = true;
     }
     return moved;
   }
@@ -395,25 +276,46 @@ export class MpiTransport implements Transport {
   /** Waits until `op` is done: polls, yields, and checks the deadline and ended peers. */
   #block(op: PendingOp): void {
     const w = this.#waiter();
+    const peer = op instanceof RecvOp ? op.source : (op as SendOp).dest;
     while (!op.done) {
       if (this.#progress(op)) w.polls = 0;
-      else if (!op.done) this.#idle(w, op instanceof RecvOp ? op.source : (op as SendOp).dest);
+      else if (!op.done && this.#idle(w) && peer >= 0 && this.#ended[peer] === 1) {
+        this.#in.drain(); // what it sent before it ended
+        this.#out.progress();
+        if (!op.done) this.#neverCompletes(op, peer);
+      }
     }
   }
 
-  /** After a poll that found nothing: back off, and every so often check the deadline and the ended notices. */
-  #idle(w: { polls: number }, peer: number, notices = true): void {
-    const n = ++w.polls;
-    if (n > 64 && this.#yield !== null) this.#yield();
-    if ((n & 255) !== 0) return;
-    if (performance.now() > this.#deadline) this.#timedOut();
-    if (notices) this.#takeNotices();
-    if (peer >= 0 && this.#ended[peer] === 1) {
+  #neverCompletes(op: PendingOp, peer: number): never {
+    if (op instanceof RecvOp) {
       throw unnamedError(
-        `rank ${peer} has finished without sending a matching message; this call can never complete`,
+        `rank ${peer} has finished without sending a matching message (tag ${
+          op.tag === ANY_TAG ? "ANY_TAG" : op.tag
+        }); this receive can never complete`,
         "MPI_ERR_OTHER",
       );
     }
+    const s = op as SendOp;
+    return this.#toEnded(peer, s.tag, s.bytes.length);
+  }
+
+  /**
+   * After a poll that found nothing: spins, then yields the core; every 64
+   * polls takes in what every communicator holds for this rank (so that a
+   * peer's send waiting for its receive completes: on shared memory every
+   * wait moves every ring); every 256 checks the deadline and reads the
+   * "finalized" notices, and returns true (the caller then checks its peer).
+   */
+  #idle(w: { polls: number }, notices = true): boolean {
+    const n = ++w.polls;
+    if (n > this.#spin && this.#yield !== null) this.#yield();
+    if ((n & 63) !== 0) return false;
+    this.#in.drain();
+    if ((n & 255) !== 0) return false;
+    if (performance.now() > this.#deadline) this.#timedOut();
+    if (notices) this.#takeNotices();
+    return true;
   }
 
   /** Reads the "finalized" notices of other ranks. */
@@ -440,10 +342,8 @@ export class MpiTransport implements Transport {
 
   free(view: ArrayBufferView): void {
     this.#live();
-    for (const s of this.#sends) {
-      if (s.bytes.buffer === view.buffer) {
-        throw unnamedError("a send from this array has not completed; wait for it first", "MPI_ERR_BUFFER");
-      }
+    if (this.#out.uses(view.buffer)) {
+      throw unnamedError("a send from this array has not completed; wait for it first", "MPI_ERR_BUFFER");
     }
     for (const r of this.#open) {
       if (!r.done && r.into !== null && r.into.buffer === view.buffer) {
@@ -467,41 +367,35 @@ export class MpiTransport implements Transport {
     this.enter(C_FINALIZE, -1, -1, -1);
     try {
       const w = this.#waiter();
-      while (this.#sends.length > 0) {
-        if (!this.#progressSends()) this.#idle(w, -1);
+      while (this.#out.sends.length > 0) {
+        this.#in.drain();
+        if (this.#out.progress()) continue;
+        const dead = this.#out.sends.find((op) => this.#ended[op.dest] === 1);
+        if (dead !== undefined) break; // reported below as never received
+        this.#idle(w);
       }
     } finally {
       this.leave();
     }
-    // Tell every other rank, then take in what has arrived.
+    // Tell every other rank; wait until every other rank has told this one
+    // (MPI_Finalize would wait for them anyway), so that everything sent
+    // here has arrived; then take it in.
     const note = new Uint8Array(0);
     for (let r = 0; r < this.size; r++) if (r !== this.rank) this.#mpi.send(note, r, T_ENDED, this.#control.handle);
-    for (const ctx of this.#comms.keys()) while (this.#pull(ctx << 1, ANY_SOURCE));
-    const out: Leftover[] = [];
-    for (const op of this.#open) {
-      const m = op.msg;
-      out.push(
-        m === null
-          ? { source: op.source, dest: this.rank, tag: op.tag, context: op.context, bytes: -1, whole: false }
-          : { source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: true },
-      );
-    }
-    for (const m of this.#matcher.unexpectedList()) {
-      out.push({ source: m.source, dest: this.rank, tag: m.tag, context: m.context, bytes: m.length, whole: true });
-    }
-    this.#closed = true;
-    return out;
-  }
-
-  /** Ends MPI (after `finalize`): `MPI_Finalize`, which waits for every rank. */
-  shutdown(): void {
-    // Every other rank's notice is received first (MPI_Finalize would wait for them anyway).
     const w = this.#waiter();
     for (;;) {
       this.#takeNotices();
       if (this.#ended.every((e, r) => e === 1 || r === this.rank)) break;
-      this.#idle(w, -1, false);
+      this.#idle(w, false);
     }
+    this.#in.drain();
+    const out = [...this.#in.leftovers(this.#open, this.rank), ...this.#out.leftovers(this.rank)];
+    this.#closed = true;
+    return out;
+  }
+
+  /** Ends MPI (after `finalize`): `MPI_Finalize`. */
+  shutdown(): void {
     this.#mpi.finalize();
   }
 
