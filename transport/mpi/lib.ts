@@ -338,6 +338,16 @@ let loaded: MpiLib | undefined;
  */
 export function loadMpi(env: (k: string) => string | undefined = (k) => Deno.env.get(k)): MpiLib {
   if (loaded !== undefined) return loaded;
+  let ffi = "granted";
+  try {
+    ffi = Deno.permissions.querySync({ name: "ffi" }).state;
+  } catch { /* older runtimes: try anyway */ }
+  if (ffi !== "granted") {
+    throw new Error(
+      "the MPI backend calls the MPI library through FFI, which is not allowed: run with deno run -A " +
+        "(or --allow-ffi --allow-env --allow-read)",
+    );
+  }
   const named = env("SPMD_MPI_LIB");
   const tries: [string, "abi" | "mpich" | "ompi"][] = named ? [[named, abiOf(named)]] : order(env);
   const why: string[] = [];
