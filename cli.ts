@@ -22,12 +22,15 @@ import { formatFailure } from "./launcher/report.ts";
 import { MAX_RANKS } from "./transport/shm_layout.ts";
 import { HEAP_BYTES_MAX, HEAP_BYTES_MIN, isHeapBytes } from "./transport/heap.ts";
 import { loadMpi } from "./transport/mpi/lib.ts";
+import { startedByMpi } from "./transport/mpi/detect.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 /** The launcher's usage text. */
 export const USAGE: string = `Usage: spmd [options] <script.ts> [script args...]
 
 Runs <script.ts> as N ranks that communicate through shared memory.
+Started by an MPI launcher (mpiexec -n N deno run -A cli.ts app.ts), it runs
+<script.ts> in this process as one MPI rank instead (spmd's MPI backend).
 
 Options:
   -n, --np N          number of ranks (default 1; 1..${MAX_RANKS})
@@ -149,8 +152,12 @@ function usageError(message: string): never {
   Deno.exit(2);
 }
 
-/** Runs the launcher with `argv`; exits the process with the job's code. */
-export async function main(argv: readonly string[]): Promise<never> {
+/**
+ * Runs the launcher with `argv`; exits the process with the job's code.
+ * Under an MPI launcher it runs the program in this process instead and
+ * returns once the program's module has run (its event loop goes on).
+ */
+export async function main(argv: readonly string[]): Promise<void> {
   let opts: CliOptions;
   try {
     opts = parseCli(argv);
@@ -176,6 +183,7 @@ export async function main(argv: readonly string[]): Promise<never> {
     }
     throw e;
   }
+  if (startedByMpi()) return await runUnderMpi(argv, opts, path);
   const statusFile = Deno.env.get(STATUS_ENV);
   if (statusFile === undefined && canSupervise()) return await supervise(argv);
   const job = startJob({
@@ -198,6 +206,20 @@ export async function main(argv: readonly string[]): Promise<never> {
   const result = await job.done;
   if (!result.ok) console.error(formatFailure(result));
   Deno.exit(result.code);
+}
+
+/**
+ * `mpiexec -n 4 deno run -A cli.ts app.ts`: an MPI launcher started this
+ * process as one rank, so the program runs here, on the MPI backend (the
+ * number of ranks is mpiexec's; `-n` is refused rather than ignored).
+ */
+async function runUnderMpi(argv: readonly string[], opts: CliOptions, path: string): Promise<void> {
+  const script = argv.indexOf(opts.script!);
+  if (argv.slice(0, script).some((a) => a === "-n" || a === "--np" || a.startsWith("--np=") || /^-n\d/.test(a))) {
+    usageError("started by an MPI launcher: the number of ranks is the launcher's (mpiexec -n N); drop -n");
+  }
+  Object.defineProperty(Deno, "args", { value: Object.freeze([...opts.args]), configurable: true });
+  await import(toFileUrl(path).href);
 }
 
 /**
