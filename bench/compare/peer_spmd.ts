@@ -6,6 +6,7 @@
  * ```sh
  * deno run -A cli.ts -n 2 bench/compare/peer_spmd.ts PLANFILE          # column "spmd"
  * deno run -A cli.ts -n 2 bench/compare/peer_spmd.ts PLANFILE alloc    # column "spmd alloc"
+ * mpiexec -n 2 deno run -A bench/compare/peer_spmd.ts PLANFILE           # column "spmd MPI" (MPI backend)
  * ```
  *
  * Point-to-point (ranks 0 and 1; the others go straight to the barrier that

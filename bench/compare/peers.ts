@@ -3,12 +3,17 @@
  * started: spmd (the launcher), spmd alloc (the same peer with every
  * point-to-point buffer from `comm.alloc`; point-to-point steps only),
  * Worker.postMessage (a plain Deno program), mpi4py (`mpiexec` +
- * `/usr/bin/python3`) and C MPI (`mpicc`, compiled on the spot). A system whose tools are missing is "not installed", with the
- * reason; it is never estimated.
+ * `/usr/bin/python3`), C MPI (`mpicc`, compiled on the spot) and spmd MPI
+ * (the spmd peer as one process per rank under the C peer's `mpiexec`, on
+ * spmd's MPI backend: the same library as C MPI, so the two columns differ
+ * by spmd's layers and the FFI calls). A system whose tools are missing is
+ * "not installed", with the reason; it is never estimated.
  *
  * MPI: the C peer is built and run with the MPI that mpi4py was built
  * against (Open MPI on Debian 12), so that both peers share one library; set
- * `SPMD_COMPARE_MPI=mpich` or `=openmpi` to choose.
+ * `SPMD_COMPARE_MPI=mpich` or `=openmpi` to choose. spmd MPI runs under the
+ * same launcher and must load the same library (`SPMD_MPI_LIB` picks another
+ * one), else it is shown as not installed.
  *
  * @module
  */
@@ -25,7 +30,7 @@ export const PYTHON: string = Deno.env.get("SPMD_COMPARE_PYTHON") ?? "/usr/bin/p
 /** A system to measure. */
 export interface System {
   /** Column name. */
-  name: "spmd" | "spmd alloc" | "postMessage" | "mpi4py" | "C MPI";
+  name: "spmd" | "spmd alloc" | "postMessage" | "mpi4py" | "C MPI" | "spmd MPI";
   /** Runs the point-to-point benches only (latency, bw, bibw). */
   p2pOnly?: boolean;
   /** Why it cannot run here, or null. */
@@ -55,6 +60,8 @@ export async function probe(cmd: string[], timeoutMs = 20000): Promise<string | 
 /** How to start MPI jobs of one flavour. */
 interface MpiFlavour {
   name: "openmpi" | "mpich";
+  /** How `MPI_Get_library_version` names it. */
+  library: string;
   mpicc: string;
   launch(ranks: number): string[];
   env: Record<string, string>;
@@ -62,6 +69,7 @@ interface MpiFlavour {
 
 const OPENMPI: MpiFlavour = {
   name: "openmpi",
+  library: "Open MPI",
   mpicc: "mpicc.openmpi",
   // --oversubscribe: allow more ranks than cores (Open MPI then yields
   // the core when idle by itself); --allow-run-as-root for containers.
@@ -72,10 +80,16 @@ const OPENMPI: MpiFlavour = {
 /** MPICH (ch4) busy-waits when ranks outnumber cores: a 16-rank job took minutes here; use it with ranks ≤ cores. */
 const MPICH: MpiFlavour = {
   name: "mpich",
+  library: "MPICH",
   mpicc: "mpicc.mpich",
   launch: (n) => ["mpiexec.mpich", "-n", String(n)],
   env: {},
 };
+
+/** The first line of a launcher's `--version` with a version number in it ("mpirun (Open MPI) 4.1.4", "Version: 4.0.2"). */
+function versionLine(text: string): string {
+  return (text.split("\n").find((l) => /\d+\.\d+/.test(l)) ?? text.split("\n")[0]).replace(/\s+/g, " ").trim();
+}
 
 /** Finds every system; compiles the C peer into `work`. */
 export async function findSystems(work: string): Promise<System[]> {
@@ -147,8 +161,38 @@ export async function findSystems(work: string): Promise<System[]> {
   systems.push({
     name: "C MPI",
     missing: cMissing,
-    version: cMissing === null ? `C (${flavour.mpicc} -O2) on ${(launcher ?? "").split("\n")[0]}` : "",
+    version: cMissing === null ? `C (${flavour.mpicc} -O2) on ${flavour.library} (${versionLine(launcher ?? "")})` : "",
     command: (ranks, plan) => ({ cmd: [...flavour.launch(ranks), exe, plan], env: flavour.env }),
   });
+  systems.push(await spmdMpi(flavour, mpiMissing));
   return systems;
+}
+
+/**
+ * spmd MPI: peer_spmd.ts as one process per rank under the flavour's
+ * launcher. `cli.ts --version`, run under that launcher, tells which
+ * library spmd's MPI backend loads there; it must be the flavour's.
+ */
+async function spmdMpi(flavour: MpiFlavour, launcherMissing: string | null): Promise<System> {
+  const deno = Deno.execPath();
+  let missing = launcherMissing;
+  let lib = "";
+  if (missing === null) {
+    const text = await probe([...flavour.launch(1), deno, "run", "-A", join(ROOT, "cli.ts"), "--version"], 60000);
+    lib = /^MPI: (.*)$/m.exec(text ?? "")?.[1] ?? "";
+    if (text === null) missing = `${flavour.launch(1)[0]} -n 1 deno run -A cli.ts --version failed`;
+    else if (lib.startsWith("no MPI library found")) missing = lib;
+    else if (!lib.includes(flavour.library)) {
+      missing = `spmd loads ${lib} under ${flavour.launch(1)[0]}, not ${flavour.library} (see SPMD_MPI_LIB)`;
+    }
+  }
+  return {
+    name: "spmd MPI",
+    missing,
+    version: missing === null ? `spmd's MPI backend (Deno ${Deno.version.deno} FFI) on ${lib}` : "",
+    command: (ranks, plan) => ({
+      cmd: [...flavour.launch(ranks), deno, "run", "-A", join(HERE, "peer_spmd.ts"), plan],
+      env: flavour.env,
+    }),
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * What `deno task compare` prints and writes: the table (medians of the
- * repeats; spmd's ratio to the best peer, and on point-to-point rows spmd
- * alloc's ratio to the best MPI), the JSON results file with the machine and
- * versions, and the SVG plots.
+ * repeats; spmd's ratio to the best peer, on point-to-point rows spmd
+ * alloc's ratio to the best MPI, and what spmd MPI costs over C MPI on the
+ * same library), the JSON results file with the machine and versions, and
+ * the SVG plots.
  *
  * @module
  */
@@ -33,7 +34,7 @@ export interface CompareReport {
   scatter: { ranks: number; seconds: number[] }[];
 }
 
-const SYSTEMS = ["spmd", "spmd alloc", "postMessage", "mpi4py", "C MPI"] as const;
+const SYSTEMS = ["spmd", "spmd alloc", "postMessage", "mpi4py", "spmd MPI", "C MPI"] as const;
 /** The peers spmd is measured against ("spmd vs best peer"). */
 const PEERS: readonly string[] = ["postMessage", "mpi4py", "C MPI"];
 /** The peers spmd alloc is measured against ("spmd alloc vs best MPI"). */
@@ -94,18 +95,45 @@ function ratio(
   return `${x >= 1 ? `${x.toFixed(2)}× faster` : `${(1 / x).toFixed(2)}× slower`} than ${best.name}`;
 }
 
+/**
+ * What spmd MPI costs over C MPI at `key` (same library, same launcher):
+ * "+0.41 µs (2.10×)" for times, "0.82×" of C's bandwidth for MB/s; "–"
+ * when either is missing.
+ */
+function overC(med: ReturnType<typeof medians>, key: string): string {
+  const ours = med.get("spmd MPI")?.get(key);
+  const c = med.get("C MPI")?.get(key);
+  if (ours === undefined || c === undefined) return "–";
+  if (ours.unit === "MB/s") return `${(ours.value / c.value).toFixed(2)}×`;
+  const d = ours.value - c.value;
+  return `${d >= 0 ? "+" : "−"}${num(Math.abs(d))} µs (${(ours.value / c.value).toFixed(2)}×)`;
+}
+
 /** The comparison as a Markdown table. */
 export function renderTable(r: CompareReport): string {
   const med = medians(r);
   const missing = new Map(r.systems.map((s) => [s.name, s.missing]));
   const failed = (system: string, ranks: number) => r.failures.some((f) => f.system === system && f.ranks === ranks);
   const lines: string[] = [];
-  /** Starts a table of the columns `shown`, with the second ratio when `alloc`. */
+  /**
+   * Starts a table of the columns `shown`, then the ratios: spmd's to the best peer when spmd is shown, spmd
+   * alloc's to the best MPI when `alloc`, spmd MPI's cost over C MPI when both are shown.
+   */
   const table = (shown: readonly string[], alloc: boolean): (label: string, key: string, ranks: number) => void => {
+    const ratios: [string, (key: string) => string][] = [];
+    if (shown.includes("spmd")) {
+      ratios.push(["spmd vs best peer", (key) => ratio(med, key, med.get("spmd")?.get(key), PEERS)]);
+    }
+    if (alloc) {
+      ratios.push(["spmd alloc vs best MPI", (key) => ratio(med, key, med.get("spmd alloc")?.get(key), MPI_PEERS)]);
+    }
+    if (shown.includes("spmd MPI") && shown.includes("C MPI")) {
+      ratios.push(["spmd MPI over C MPI", (k) => overC(med, k)]);
+    }
     lines.push(
       "",
-      `| measurement | ${shown.join(" | ")} | spmd vs best peer |${alloc ? " spmd alloc vs best MPI |" : ""}`,
-      `| --- | ${shown.map(() => "---:").join(" | ")} | --- |${alloc ? " --- |" : ""}`,
+      `| measurement | ${[...shown, ...ratios.map((r) => r[0])].join(" | ")} |`,
+      `| --- | ${[...shown.map(() => "---:"), ...ratios.map(() => "---")].join(" | ")} |`,
     );
     return (label, key, ranks) => {
       let unit = "";
@@ -116,24 +144,29 @@ export function renderTable(r: CompareReport): string {
         unit = f.unit;
         return num(f.value);
       });
-      const second = alloc ? ` ${ratio(med, key, med.get("spmd alloc")?.get(key), MPI_PEERS)} |` : "";
+      // A row that no installed system measured (--only, --ranks) is left out.
+      if (shown.some((s) => missing.get(s) === null) && cells.every((c) => c === "–" || c === "not installed")) return;
       lines.push(
-        `| ${label}${unit ? ` (${unit})` : ""} | ${cells.join(" | ")} | ${
-          ratio(med, key, med.get("spmd")?.get(key), PEERS)
-        } |${second}`,
+        `| ${label}${unit ? ` (${unit})` : ""} | ${[...cells, ...ratios.map((r) => r[1](key))].join(" | ")} |`,
       );
     };
   };
   const all = SYSTEMS.filter((s) => missing.has(s));
   const alloc = all.includes("spmd alloc");
   const collShown = all.filter((s) => s !== "spmd alloc");
-  lines.push(`compare (${r.mode}, median of ${r.repeat}): ${r.systems.map((s) => s.missing ?? s.version).join("; ")}`);
+  lines.push(
+    `compare (${r.mode}, median of ${r.repeat}): ${
+      r.systems.map((s) => s.missing === null ? s.version : `${s.name} not installed (${s.missing})`).join("; ")
+    }`,
+  );
   lines.push(
     "",
     "Point-to-point, 2 ranks: latency is one way (half the round trip); bandwidths are MB/s (10^6 B/s). " +
       "spmd: ordinary Uint8Arrays; spmd alloc: every buffer from comm.alloc (sends of 32 KiB or more are copied " +
-      "once, by the receiver). The best peer is the best of postMessage, mpi4py and C MPI; the best MPI, of mpi4py " +
-      "and C MPI.",
+      "once, by the receiver); spmd MPI: the spmd program on spmd's MPI backend, one process per rank under C MPI's " +
+      "launcher and library. The best peer is the best of postMessage, mpi4py and C MPI; the best MPI, of mpi4py " +
+      "and C MPI; spmd MPI over C MPI is the time spmd's layers and the FFI calls add (bandwidth: spmd MPI's share " +
+      "of C MPI's).",
   );
   let row = table(all, alloc);
   for (const bench of ["latency", "bw", "bibw"]) {

@@ -40,9 +40,10 @@ const COLOURS: Record<string, string> = {
   postMessage: "#d55e00",
   mpi4py: "#009e73",
   "C MPI": "#cc79a7",
+  "spmd MPI": "#e69f00",
   ideal: "#777777",
 };
-const FALLBACK = ["#e69f00", "#f0e442", "#000000"];
+const FALLBACK = ["#f0e442", "#000000", "#882255"];
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
