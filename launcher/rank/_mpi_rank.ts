@@ -82,7 +82,8 @@ export function mpiWorldTransport(): MpiTransport {
       if (code === 0) finish();
       else if (state === "running") {
         state = "ended";
-        t.abort(code, "");
+        // An exit status is a byte: a code that is a multiple of 256 must not read as success.
+        t.abort((code & 255) || 1, `called Deno.exit(${code}) before the job ended`);
       }
       return exit(code);
     },
