@@ -10,7 +10,8 @@
  * "not installed", with the reason; it is never estimated.
  *
  * MPI: the C peer is built and run with the MPI that mpi4py was built
- * against (Open MPI on Debian 12), so that both peers share one library; set
+ * against (Open MPI on Debian 12), so that both peers share one library
+ * (without mpi4py: Open MPI if installed, else MPICH); set
  * `SPMD_COMPARE_MPI=mpich` or `=openmpi` to choose. spmd MPI runs under the
  * same launcher and must load the same library (`SPMD_MPI_LIB` picks another
  * one), else it is shown as not installed.
@@ -128,7 +129,17 @@ export async function findSystems(work: string): Promise<System[]> {
   // mpi4py, and the MPI it was built against.
   const lib = await probe([PYTHON, "-c", "from mpi4py import MPI; print(MPI.Get_library_version().splitlines()[0])"]);
   const want = Deno.env.get("SPMD_COMPARE_MPI");
-  const flavour = want === "mpich" ? MPICH : want === "openmpi" ? OPENMPI : lib?.includes("MPICH") ? MPICH : OPENMPI;
+  // Without mpi4py: Open MPI if its launcher is there, else MPICH if its is (apt-get install mpich alone).
+  const flavour = want === "mpich"
+    ? MPICH
+    : want === "openmpi"
+    ? OPENMPI
+    : lib !== null
+    ? (lib.includes("MPICH") ? MPICH : OPENMPI)
+    : (await probe([OPENMPI.launch(1)[0], "--version"])) === null &&
+        (await probe([MPICH.launch(1)[0], "--version"])) !== null
+    ? MPICH
+    : OPENMPI;
   const launcher = await probe([flavour.launch(1)[0], "--version"]);
   const mpiMissing = launcher === null
     ? `${flavour.launch(1)[0]} not found (apt-get install openmpi-bin or mpich)`
