@@ -71,7 +71,7 @@ export class MpiCalls {
   }
 
   commSplit(c: Handle, color: number, key: number): Handle {
-    this.check(this.fn.MPI_Comm_split(c, color, key, this.#out), "MPI_Comm_split");
+    this.check(this.fn.MPI_Comm_split(c, color | 0, key | 0, this.#out), "MPI_Comm_split");
     return this.#handleOut();
   }
 
@@ -91,19 +91,20 @@ export class MpiCalls {
     return p === null ? 32767 : new Deno.UnsafePointerView(p).getInt32();
   }
 
+  // Ranks and tags are made int32 (`| 0`) at the FFI boundary: a -0 that passed validation is not an i32 to Deno.
   send(bytes: Uint8Array, to: number, tag: number, comm: Handle): void {
-    const rc = this.fn.MPI_Send(bytes, bytes.length, this.abi.BYTE, to, tag, comm);
+    const rc = this.fn.MPI_Send(bytes, bytes.length, this.abi.BYTE, to | 0, tag | 0, comm);
     if (rc !== 0) this.check(rc, "MPI_Send");
   }
 
   isend(bytes: Uint8Array, to: number, tag: number, comm: Handle, req: Uint8Array): void {
-    const rc = this.fn.MPI_Isend(bytes, bytes.length, this.abi.BYTE, to, tag, comm, req);
+    const rc = this.fn.MPI_Isend(bytes, bytes.length, this.abi.BYTE, to | 0, tag | 0, comm, req);
     if (rc !== 0) this.check(rc, "MPI_Isend");
   }
 
   /** True when a message from `source` (MPI rank or MPI_ANY_SOURCE) is there; it is then held for `mrecv`. */
   improbe(source: number, comm: Handle): boolean {
-    const rc = this.fn.MPI_Improbe(source, this.abi.ANY_TAG, comm, this.#flagBytes, this.#msg, this.#status);
+    const rc = this.fn.MPI_Improbe(source | 0, this.abi.ANY_TAG, comm, this.#flagBytes, this.#msg, this.#status);
     if (rc !== 0) this.check(rc, "MPI_Improbe");
     return this.#flag[0] !== 0;
   }
@@ -142,6 +143,12 @@ export class MpiCalls {
 
   /** `MPI_Alloc_mem` viewed as bytes. */
   allocMem(bytes: number): Uint8Array {
+    if (bytes === 0) {
+      // Open MPI's MPI_Alloc_mem of 0 bytes returns NULL: an empty block needs no memory at all.
+      const empty = new Uint8Array(0);
+      this.#blocks.set(empty, null);
+      return empty;
+    }
     const rc = this.fn.MPI_Alloc_mem(BigInt(bytes), this.abi.INFO_NULL, this.#out);
     if (rc !== 0) {
       throw unnamedError(`MPI_Alloc_mem of ${bytes} bytes failed: ${this.errorString(rc)}`, "MPI_ERR_NO_MEM");
@@ -160,7 +167,7 @@ export class MpiCalls {
       throw unnamedError("free takes exactly an array that alloc returned, once", "MPI_ERR_BUFFER");
     }
     this.#blocks.delete(view);
-    this.check(this.fn.MPI_Free_mem(p), "MPI_Free_mem");
+    if (p !== null) this.check(this.fn.MPI_Free_mem(p), "MPI_Free_mem");
   }
 
   abort(code: number): void {
