@@ -15,7 +15,7 @@ import { checkInto, isendValue, sendValue, valueOf } from "../_message.ts";
 import { decode, encode } from "../transport/codec.ts";
 import { isTypedKind } from "../transport/typed.ts";
 import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
-import type { Incoming, PendingOp, Transport } from "../transport/transport.ts";
+import type { Incoming, NativeCollectives, PendingOp, Transport } from "../transport/transport.ts";
 import type { Slots } from "../transport/slots.ts";
 
 /** What a collective needs of its communicator (a `Comm` is one). */
@@ -46,6 +46,8 @@ export class Coll {
   readonly context: number;
   /** The backend's shared-memory collective slots when this communicator spans every rank of the job, else null. */
   readonly slots: Slots | null;
+  /** The backend's own collectives (MPI's), or null. */
+  readonly native: NativeCollectives | null;
   readonly #t: Transport;
   readonly #comm: CollInit;
   readonly #ctx: number;
@@ -60,6 +62,7 @@ export class Coll {
     this.size = comm.size;
     this.context = comm.context;
     this.slots = comm.transport.slots !== null && comm.size === comm.transport.size ? comm.transport.slots : null;
+    this.native = comm.transport.native ?? null;
   }
 
   /** World rank of communicator rank `r`. */

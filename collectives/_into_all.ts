@@ -32,6 +32,9 @@ import "./allgather/select.ts";
 import "./alltoall/select.ts";
 import { allgatherSlots } from "./allgather/slots.ts";
 import { alltoallSlots } from "./alltoall/slots.ts";
+import { allgatherNative } from "./allgather/native.ts";
+import { alltoallNative } from "./alltoall/native.ts";
+import { served } from "./_native.ts";
 import { alone, blockBytes, bytesOfArray, classify, forcedAs, GOT_DATA, NOWHERE, sendMarker } from "./_into.ts";
 
 const forcedAllgather = forcedAs("allgather");
@@ -48,7 +51,7 @@ export function allgatherInto(
   recv: NumericArray,
   bad: Bad | null = null,
 ): void {
-  const force = forcedAllgather(c.call);
+  const force = served(c, forcedAllgather(c.call));
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
   const kind = bad === null ? typedKind(recv) : 0;
@@ -64,6 +67,15 @@ export function allgatherInto(
     const inPlace = send === IN_PLACE && bad === null;
     if (allgatherSlots(c, c.slots, kind, mine, blk, recv, !inPlace, bad, inPlace ? recv : send, inPlace ? n : -1)) {
       lastRun.allgather = "slots";
+      return;
+    }
+  }
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round of agreement, then the library's own allgather (allgather/native.ts).
+    const inPlace = send === IN_PLACE && bad === null;
+    const own = send === IN_PLACE ? null : send as NumericArray;
+    if (allgatherNative(c, c.native, kind, own, blk, recv, bad, inPlace ? recv : send, inPlace ? n : -1)) {
+      lastRun.allgather = "native";
       return;
     }
   }
@@ -105,7 +117,7 @@ export function alltoallInto(
   recv: NumericArray,
   bad: Bad | null = null,
 ): void {
-  const force = forcedAlltoall(c.call);
+  const force = served(c, forcedAlltoall(c.call));
   lastRun.alltoall = "pairwise";
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
@@ -117,6 +129,15 @@ export function alltoallInto(
     const mine = bad !== null ? null : bytesOfArray(inPlace ? recv : send as NumericArray);
     if (alltoallSlots(c, c.slots, kind, mine, blk, recv, bad, inPlace ? recv : send)) {
       lastRun.alltoall = "slots";
+      return;
+    }
+  }
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round of agreement, then the library's own all-to-all (alltoall/native.ts).
+    if (
+      alltoallNative(c, c.native, kind, inPlace ? null : send as NumericArray, blk, recv, bad, inPlace ? recv : send)
+    ) {
+      lastRun.alltoall = "native";
       return;
     }
   }

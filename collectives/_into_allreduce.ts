@@ -33,6 +33,8 @@ import type { Op } from "../ops.ts";
 import { combineInto } from "../ops.ts";
 import { isAllreduceTag, T_ALLREDUCE, T_ALLREDUCE_HEADER, T_ALLREDUCE_TYPED } from "../transport/calls.ts";
 import { allreduceSlots, NOT_IN_SLOT } from "./allreduce/slots.ts";
+import { allreduceNative } from "./allreduce/native.ts";
+import { NOT_NATIVE, served } from "./_native.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
 import { ALLREDUCE_LARGE_BYTES } from "./allreduce/select.ts";
 import { allreduceRecursiveDoubling } from "./allreduce/recursive_doubling.ts";
@@ -65,12 +67,19 @@ export function allreduceInto(
   op: Op,
   bad: Bad | null = null,
 ): void {
-  const force = forced(c.call);
+  const force = served(c, forced(c.call));
   if (c.size === 1) return alone(c, bad, recv, send);
   if (c.slots !== null && (force === null || force === "slots")) {
     // One shared round (allreduce/slots.ts): the result itself for small arrays, else the ranks' agreement.
     if (allreduceSlots(c, c.slots, send === IN_PLACE ? recv : send, op, bad, recv) !== NOT_IN_SLOT) {
       lastRun.allreduce = "slots";
+      return;
+    }
+  }
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round of agreement, then the library's own allreduce where it applies (allreduce/native.ts).
+    if (allreduceNative(c, c.native, send === IN_PLACE ? recv : send, op, bad, recv) !== NOT_NATIVE) {
+      lastRun.allreduce = "native";
       return;
     }
   }

@@ -31,6 +31,8 @@ import { type NumericArray, typedKind } from "../transport/typed.ts";
 import { blockOffsets } from "./_blocks.ts";
 import { BCAST_LARGE_BYTES } from "./bcast/select.ts";
 import { bcastSlots } from "./bcast/slots.ts";
+import { bcastIntoNative } from "./bcast/native.ts";
+import { served } from "./_native.ts";
 import {
   alone,
   arrivedLabel,
@@ -57,12 +59,17 @@ interface BcastBad extends Bad {
  * with this rank's arguments, if anything.
  */
 export function bcastInto(c: Coll, buf: NumericArray, root: number, bad: Bad | null = null): void {
-  const force = forced(c.call);
+  const force = served(c, forced(c.call));
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, null, null);
   if (c.slots !== null && (force === null || force === "slots") && bcastSlots(c, c.slots, buf, root, bad)) {
     // One shared round (bcast/slots.ts); a buffer larger than a slot goes on below, the ranks now agreeing.
     lastRun.bcast = "slots";
+    return;
+  }
+  if (c.native !== null && (force === null || force === "native") && bcastIntoNative(c, c.native, buf, root, bad)) {
+    // One round of agreement, then the library's own broadcast (bcast/native.ts).
+    lastRun.bcast = "native";
     return;
   }
   const kind = bad === null ? typedKind(buf) : 0;

@@ -31,6 +31,9 @@ import { ELEMENT_BYTES, type NumericArray, typedKind } from "../transport/typed.
 import "./gather/select.ts";
 import { gatherSlots } from "./gather/slots.ts";
 import { scatterSlots } from "./scatter/slots.ts";
+import { gatherNative } from "./gather/native.ts";
+import { scatterNative } from "./scatter/native.ts";
+import { served } from "./_native.ts";
 import "./scatter/select.ts";
 import {
   alone,
@@ -75,7 +78,7 @@ export function gatherInto(
   root: number,
   bad: Bad | null = null,
 ): void {
-  const force = forcedGather(c.call);
+  const force = served(c, forcedGather(c.call));
   lastRun.gather = "binomial";
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
@@ -94,6 +97,16 @@ export function gatherInto(
     const passed = inPlace ? recv : send; // with IN_PLACE, described by its block (n elements)
     if (gatherSlots(c, c.slots, kind, mine, blk, isRoot ? recv : null, root, !inPlace, bad, passed, inPlace ? n : -1)) {
       lastRun.gather = "slots";
+      return;
+    }
+  }
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round of agreement, then the library's own gather (gather/native.ts).
+    const inPlace = send === IN_PLACE && bad === null;
+    const own = send === IN_PLACE ? null : send as NumericArray;
+    const passed = inPlace ? recv : send; // with IN_PLACE, described by its block (n elements)
+    if (gatherNative(c, c.native, kind, own, blk, isRoot ? recv : null, root, bad, passed, inPlace ? n : -1)) {
+      lastRun.gather = "native";
       return;
     }
   }
@@ -180,7 +193,7 @@ export function scatterInto(
   root: number,
   bad: Bad | null = null,
 ): void {
-  const force = forcedScatter(c.call);
+  const force = served(c, forcedScatter(c.call));
   lastRun.scatter = "binomial";
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
@@ -195,6 +208,16 @@ export function scatterInto(
     const block = isRoot && bad === null ? n : -1; // the root is described by one block of its send
     if (scatterSlots(c, c.slots, kind, isRoot ? send : null, blk, into, root, bad, passed, block)) {
       lastRun.scatter = "slots";
+      return;
+    }
+  }
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round of agreement, then the library's own scatter (scatter/native.ts).
+    const into = bad !== null || recv === IN_PLACE ? null : recv as NumericArray;
+    const passed = isRoot ? send : recv;
+    const block = isRoot && bad === null ? n : -1; // the root is described by one block of its send
+    if (scatterNative(c, c.native, kind, isRoot ? send : null, blk, into, root, bad, passed, block)) {
+      lastRun.scatter = "native";
       return;
     }
   }

@@ -27,6 +27,8 @@ import { lastRun } from "./_forced.ts";
 import { combineInto, type Op } from "../ops.ts";
 import { T_REDUCE } from "../transport/calls.ts";
 import { reduceSlots } from "./reduce/slots.ts";
+import { reduceNative } from "./reduce/native.ts";
+import { NOT_NATIVE, served } from "./_native.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
 import "./reduce/select.ts";
 import {
@@ -62,7 +64,7 @@ export function reduceInto(
   root: number,
   bad: Bad | null = null,
 ): void {
-  const force = forced(c.call);
+  const force = served(c, forced(c.call));
   lastRun.reduce = "binomial";
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
@@ -71,6 +73,13 @@ export function reduceInto(
     // One shared round (reduce/slots.ts): the reduction itself for small inputs, else the ranks' agreement.
     if (reduceSlots(c, c.slots, input, rank === root ? recv : null, op, root, bad)) {
       lastRun.reduce = "slots";
+      return;
+    }
+  }
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round of agreement, then the library's own reduce where it applies (reduce/native.ts).
+    if (reduceNative(c, c.native, input, op, root, bad, rank === root ? recv : null) !== NOT_NATIVE) {
+      lastRun.reduce = "native";
       return;
     }
   }

@@ -23,6 +23,8 @@ import type { Coll } from "./_coll.ts";
 import { type Bad, errorText, Fault, raise, settle } from "./_fault.ts";
 import { lastRun } from "./_forced.ts";
 import { allreduceSlots } from "./allreduce/slots.ts";
+import { scanNative } from "./scan/native.ts";
+import { NOT_NATIVE, served } from "./_native.ts";
 import type { Op } from "../ops.ts";
 import { T_SCAN, T_SCAN_ERROR } from "../transport/calls.ts";
 import { KIND_UINT8, type NumericArray, typedKind } from "../transport/typed.ts";
@@ -69,10 +71,17 @@ export function scanInto(
   exclusive: boolean,
   bad: Bad | null = null,
 ): void {
-  forced(c.call);
+  const force = served(c, forced(c.call));
   lastRun.scan = "recursive_doubling";
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, exclusive ? null : send);
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round of agreement, then the library's own scan where it applies (scan/native.ts).
+    if (scanNative(c, c.native, send === IN_PLACE ? recv : send, op, exclusive, bad, recv) !== NOT_NATIVE) {
+      lastRun.scan = "native";
+      return;
+    }
+  }
   // On the shared slots, first a round in which the ranks agree on call, op, type and length (or all fail alike).
   if (c.slots !== null) allreduceSlots(c, c.slots, send === IN_PLACE ? recv : send, op, bad, null, false);
   const ok0 = bad === null;

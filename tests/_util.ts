@@ -26,17 +26,20 @@ export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<
  * Environments that pin every collective's algorithm: the i-th pins each
  * operation to its i-th algorithm (its last when it has fewer), so that
  * together they run every algorithm of every operation. `label` names the
- * pins that differ between them.
+ * pins that differ between them. Algorithms in `without` are left out
+ * (by default `native`, the MPI backend's own collectives: on shared memory
+ * pinning them means the automatic choice).
  */
-export function pinnedEnvs(): { label: string; env: Record<string, string> }[] {
+export function pinnedEnvs(without: readonly string[] = ["native"]): { label: string; env: Record<string, string> }[] {
   const ops = Object.keys(algorithms).sort();
-  const n = Math.max(...ops.map((op) => algorithms[op].length));
+  const choices = (op: string) => algorithms[op].filter((a) => !without.includes(a));
+  const n = Math.max(...ops.map((op) => choices(op).length));
   const out: { label: string; env: Record<string, string> }[] = [];
   for (let i = 0; i < n; i++) {
     const env: Record<string, string> = {};
     const label: string[] = [];
     for (const op of ops) {
-      const a = algorithms[op];
+      const a = choices(op);
       env[`SPMD_COLL_${op.toUpperCase()}`] = a[Math.min(i, a.length - 1)];
       if (a.length > 1) label.push(`${op}=${a[Math.min(i, a.length - 1)]}`);
     }

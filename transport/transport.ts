@@ -66,7 +66,6 @@
  */
 
 import type { Slots } from "./slots.ts";
-import type { NativeCollectives } from "./mpi/native.ts";
 
 /** An operation in flight (a send or a receive). Opaque outside the backend. */
 export interface PendingOp {
@@ -129,8 +128,9 @@ export interface Transport {
    */
   readonly slots: Slots | null;
   /**
-   * The library's own collectives (the MPI backend's `NativeCollectives`),
-   * used for typed arrays with built-in ops; absent on shared memory.
+   * The library's own collectives (the MPI backend's, see
+   * {@linkcode NativeCollectives}), used for typed arrays with built-in ops;
+   * absent on shared memory.
    */
   readonly native?: NativeCollectives | null;
   /**
@@ -179,4 +179,80 @@ export interface Transport {
    * `exit` tells reports that the rank ended by `Deno.exit(0)`.
    */
   finalize(exit?: boolean): Leftover[];
+}
+
+/**
+ * A backend's own collectives (MPI's, on the communicator of a context) for
+ * typed data, so that its library's tuned algorithms run. The layer above
+ * validates arguments and makes the ranks agree on them first (`agree`), so
+ * these calls only move data. Buffers are passed as views of the caller's
+ * memory; `null` as a send (or as the root's receive in `scatter`) means
+ * IN_PLACE. Counts of data movement are bytes; reductions take a typed-array
+ * kind (typed.ts) and a built-in op's name. A call throws an `unnamedError`
+ * carrying the library's error string.
+ */
+export interface NativeCollectives {
+  /** True when `reduce`, `allreduce` and `scan` combine elements of `kind` with built-in op `op` ("SUM", ...). */
+  reduces(kind: number, op: string): boolean;
+  /** The largest count (of bytes, or of elements) one call takes. */
+  readonly maxCount: number;
+  /**
+   * Replaces `values` by their element-wise maximum over the ranks
+   * (MPI_Allreduce with MPI_MAX). It waits as a receive does: it sees the
+   * job's deadline and fails when a rank has finished without joining.
+   */
+  agree(context: number, values: Float64Array): void;
+  /** MPI_Barrier, waiting as `agree` does (spmd's barrier runs `agree` instead: it also detects mismatched collectives). */
+  barrier(context: number): void;
+  /** MPI_Bcast of `buf`'s bytes from `root`. */
+  bcast(context: number, buf: ArrayBufferView, root: number): void;
+  /** MPI_Reduce of `count` elements into `recv` on `root` (null elsewhere). */
+  reduce(
+    context: number,
+    send: ArrayBufferView | null,
+    recv: ArrayBufferView | null,
+    count: number,
+    kind: number,
+    op: string,
+    root: number,
+  ): void;
+  /** MPI_Allreduce of `count` elements into `recv`. */
+  allreduce(
+    context: number,
+    send: ArrayBufferView | null,
+    recv: ArrayBufferView,
+    count: number,
+    kind: number,
+    op: string,
+  ): void;
+  /** MPI_Scan (MPI_Exscan when `exclusive`) of `count` elements into `recv`. */
+  scan(
+    context: number,
+    send: ArrayBufferView | null,
+    recv: ArrayBufferView,
+    count: number,
+    kind: number,
+    op: string,
+    exclusive: boolean,
+  ): void;
+  /** MPI_Gather of `block` bytes per rank into `recv` on `root` (null elsewhere). */
+  gather(
+    context: number,
+    send: ArrayBufferView | null,
+    recv: ArrayBufferView | null,
+    block: number,
+    root: number,
+  ): void;
+  /** MPI_Scatter of `block` bytes per rank from `send` on `root` (null elsewhere); the root's `recv` null: IN_PLACE. */
+  scatter(
+    context: number,
+    send: ArrayBufferView | null,
+    recv: ArrayBufferView | null,
+    block: number,
+    root: number,
+  ): void;
+  /** MPI_Allgather of `block` bytes per rank. */
+  allgather(context: number, send: ArrayBufferView | null, recv: ArrayBufferView, block: number): void;
+  /** MPI_Alltoall of `block` bytes per pair of ranks. */
+  alltoall(context: number, send: ArrayBufferView | null, recv: ArrayBufferView, block: number): void;
 }

@@ -12,7 +12,7 @@ import { forcedBy, lastRun } from "../_forced.ts";
 import { allgatherRecursiveDoubling } from "./recursive_doubling.ts";
 import { allgatherRing } from "./ring.ts";
 
-const forced = forcedBy("allgather", ["recursive_doubling", "ring", "slots"]);
+const forced = forcedBy("allgather", ["native", "recursive_doubling", "ring", "slots"]);
 
 /** Returns every rank's value, in rank order. */
 export function allgather(c: Coll, value: unknown): unknown[] {

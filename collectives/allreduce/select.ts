@@ -12,14 +12,19 @@
  *
  * A user op only ever sees values this rank owns: the input is copied once.
  *
+ * On a backend with collectives of its own (MPI), every allreduce starts
+ * with one round in which the ranks agree on what they passed; numbers and
+ * typed arrays with a built-in op the library has then run its allreduce
+ * (`native.ts`), the rest the algorithms above.
+ *
  * On a communicator that spans every rank of a job whose backend has
  * shared-memory slots, every allreduce starts with one round of the slots
  * (`slots.ts`): numbers and typed arrays up to a slot's capacity with a
  * built-in op are reduced right there; for anything else the round only
  * establishes that the ranks agree, and the algorithms above run next.
  *
- * Forced by `SPMD_COLL_ALLREDUCE` (see `../_forced.ts`): `slots` is the
- * automatic choice where it applies; `ring` serves
+ * Forced by `SPMD_COLL_ALLREDUCE` (see `../_forced.ts`): `slots` and
+ * `native` are the automatic choice where they apply; `ring` serves
  * typed arrays of at least p elements of any byte size with a commutative,
  * element-wise op; `recursive_doubling` serves everything (typed arrays of
  * any size then take the typed recursive doubling).
@@ -36,11 +41,13 @@ import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";
 import { allreduceRing } from "./ring.ts";
 import { allreduceSlots, NOT_IN_SLOT } from "./slots.ts";
+import { allreduceNative } from "./native.ts";
+import { NOT_NATIVE, served } from "../_native.ts";
 
 /** Typed arrays at least this large (with a commutative op) use the ring. */
 export const ALLREDUCE_LARGE_BYTES = 64 * 1024;
 
-const forced = forcedBy("allreduce", ["recursive_doubling", "ring", "slots"]);
+const forced = forcedBy("allreduce", ["native", "recursive_doubling", "ring", "slots"]);
 
 /**
  * Returns the reduction on every rank. `bad` is this rank's own input error
@@ -54,7 +61,7 @@ export function allreduce(
   bad: Bad | null = null,
   counts: readonly number[] | null = null,
 ): unknown {
-  const force = forced(c.call);
+  const force = served(c, forced(c.call));
   if (c.size === 1) {
     if (bad !== null) throw c.error(bad.message, bad.code);
     return copyValue(value, c.call);
@@ -65,6 +72,14 @@ export function allreduce(
     const r = allreduceSlots(c, c.slots, value, op, bad);
     if (r !== NOT_IN_SLOT) {
       lastRun.allreduce = "slots";
+      return r;
+    }
+  }
+  if (c.native !== null && c.call !== "reduceScatter" && (force === null || force === "native")) {
+    // One round of agreement, then the library's own allreduce where it applies (native.ts).
+    const r = allreduceNative(c, c.native, value, op, bad);
+    if (r !== NOT_NATIVE) {
+      lastRun.allreduce = "native";
       return r;
     }
   }

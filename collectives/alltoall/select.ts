@@ -9,7 +9,7 @@ import type { Coll } from "../_coll.ts";
 import { forcedBy, lastRun } from "../_forced.ts";
 import { alltoallPairwise } from "./pairwise.ts";
 
-const forced = forcedBy("alltoall", ["pairwise", "slots"]);
+const forced = forcedBy("alltoall", ["native", "pairwise", "slots"]);
 
 /** `values[j]` goes to rank j; returns what every rank sent to this one. */
 export function alltoall(c: Coll, values: readonly unknown[]): unknown[] {

@@ -1,6 +1,8 @@
 /**
  * `barrier`: the selector. On a communicator that spans every rank of a
  * job whose backend has shared-memory slots, `slots` (one shared round);
+ * on a backend with collectives of its own (MPI), `native` (one small
+ * allreduce of the library's, which also detects mismatched collectives);
  * otherwise `dissemination` (⌈log2 p⌉ rounds of messages). Forced by
  * `SPMD_COLL_BARRIER` (see `../_forced.ts`).
  *
@@ -11,8 +13,9 @@ import type { Coll } from "../_coll.ts";
 import { forcedBy, lastRun } from "../_forced.ts";
 import { barrierDissemination } from "./dissemination.ts";
 import { barrierSlots } from "./slots.ts";
+import { barrierNative } from "./native.ts";
 
-const forced = forcedBy("barrier", ["dissemination", "slots"]);
+const forced = forcedBy("barrier", ["dissemination", "native", "slots"]);
 
 /** Blocks until every rank of the communicator has entered the barrier. */
 export function barrier(c: Coll): void {
@@ -20,6 +23,10 @@ export function barrier(c: Coll): void {
   if (c.slots !== null && force !== "dissemination") {
     lastRun.barrier = "slots";
     return barrierSlots(c, c.slots);
+  }
+  if (c.native !== null && c.size > 1 && force !== "dissemination") {
+    lastRun.barrier = "native";
+    return barrierNative(c, c.native);
   }
   lastRun.barrier = "dissemination";
   barrierDissemination(c);

@@ -9,6 +9,10 @@
  * says which algorithm the root chose (T_BCAST, T_BCAST_LARGE, or T_POISON
  * for a value the root cannot send).
  *
+ * On a backend with collectives of its own (MPI), a round first tells
+ * every rank what the root passed, and a typed array goes by the library's
+ * broadcast (`native.ts`); other values then take the algorithms above.
+ *
  * Forced by `SPMD_COLL_BCAST` (see `../_forced.ts`), which every rank
  * reads so that a wrong name fails everywhere: `scatter_allgather` serves
  * any typed array or DataView on 2 or more ranks; `binomial` serves
@@ -24,11 +28,13 @@ import { forcedBy, lastRun } from "../_forced.ts";
 import { T_BCAST, T_BCAST_LARGE, T_POISON } from "../../transport/calls.ts";
 import { bcastBinomial, bcastBinomialFrom } from "./binomial.ts";
 import { bcastScatterAllgather } from "./scatter_allgather.ts";
+import { bcastNative } from "./native.ts";
+import { NOT_NATIVE, served } from "../_native.ts";
 
 /** Typed arrays at least this large use scatter + allgather. */
 export const BCAST_LARGE_BYTES = 128 * 1024;
 
-const forced = forcedBy("bcast", ["binomial", "scatter_allgather", "slots"]);
+const forced = forcedBy("bcast", ["binomial", "native", "scatter_allgather", "slots"]);
 
 /**
  * Broadcasts `value` from `root`; returns it on every rank. The root gets
@@ -36,7 +42,7 @@ const forced = forcedBy("bcast", ["binomial", "scatter_allgather", "slots"]);
  * would check it.
  */
 export function bcast(c: Coll, value: unknown, root: number): unknown {
-  const force = forced(c.call);
+  const force = served(c, forced(c.call));
   const { rank, size } = c;
   if (size === 1) {
     try {
@@ -46,6 +52,14 @@ export function bcast(c: Coll, value: unknown, root: number): unknown {
       throw c.error(`the root (rank ${root}) cannot send its value: ${e.message.slice(c.call.length + 2)}`, e.code);
     }
     return value;
+  }
+  if (c.native !== null && (force === null || force === "native")) {
+    // One round that tells every rank what the root has; a typed array goes by the library's bcast (native.ts).
+    const r = bcastNative(c, c.native, value, root);
+    if (r !== NOT_NATIVE) {
+      lastRun.bcast = "native";
+      return r;
+    }
   }
   if (rank === root) {
     const typed = typedKind(value) !== 0 && ((value as ArrayBufferView).buffer as ArrayBuffer).detached !== true;

@@ -9,7 +9,7 @@ import type { Coll } from "../_coll.ts";
 import { forcedBy, lastRun } from "../_forced.ts";
 import { gatherBinomial } from "./binomial.ts";
 
-const forced = forcedBy("gather", ["binomial", "slots"]);
+const forced = forcedBy("gather", ["binomial", "native", "slots"]);
 
 /** Returns the list of every rank's value on `root`, null elsewhere. */
 export function gather(c: Coll, value: unknown, root: number): unknown[] | null {

@@ -5,7 +5,10 @@
  * combines, the root keeps the result); anything else takes a slots round
  * of agreement first (so no rank runs ahead of the root call after call),
  * then `binomial` (a binomial tree, rooted at rank 0 for an op that is not
- * commutative). Forced by `SPMD_COLL_REDUCE` (see `../_forced.ts`):
+ * commutative). On a backend with collectives of its own (MPI), a round
+ * of agreement first, then the library's reduce for numbers and typed
+ * arrays with a built-in op it has (`native.ts`), else `binomial`.
+ * Forced by `SPMD_COLL_REDUCE` (see `../_forced.ts`):
  * `binomial` skips the slots round; `slots` is the automatic choice (and
  * `reduceInto`'s, in `reduce/slots.ts`).
  *
@@ -18,12 +21,14 @@ import { forcedBy, lastRun } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
 import { reduceBinomial } from "./binomial.ts";
 import { allreduceSlots, NOT_IN_SLOT } from "../allreduce/slots.ts";
+import { reduceNative } from "./native.ts";
+import { NOT_NATIVE, served } from "../_native.ts";
 
-const forced = forcedBy("reduce", ["binomial", "slots"]);
+const forced = forcedBy("reduce", ["binomial", "native", "slots"]);
 
 /** Returns the reduction on `root`, null elsewhere. `bad` is this rank's own input error. */
 export function reduce(c: Coll, value: unknown, op: Op, root: number, bad: Bad | null = null): unknown {
-  const force = forced(c.call);
+  const force = served(c, forced(c.call));
   if (c.slots !== null && c.size > 1 && (force === null || force === "slots")) {
     // One shared round (allreduce/slots.ts, every rank combining: small data) — or, for what a slot cannot carry,
     // the ranks' agreement, which also keeps senders from running ahead of the root call after call.
@@ -31,6 +36,14 @@ export function reduce(c: Coll, value: unknown, op: Op, root: number, bad: Bad |
     if (r !== NOT_IN_SLOT) {
       lastRun.reduce = "slots";
       return c.rank === root ? r : null;
+    }
+  }
+  if (c.native !== null && c.size > 1 && (force === null || force === "native")) {
+    // One round of agreement, then the library's own reduce where it applies (native.ts).
+    const r = reduceNative(c, c.native, value, op, root, bad);
+    if (r !== NOT_NATIVE) {
+      lastRun.reduce = "native";
+      return r;
     }
   }
   lastRun.reduce = "binomial";

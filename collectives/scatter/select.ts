@@ -9,7 +9,7 @@ import type { Coll } from "../_coll.ts";
 import { forcedBy, lastRun } from "../_forced.ts";
 import { scatterBinomial } from "./binomial.ts";
 
-const forced = forcedBy("scatter", ["binomial", "slots"]);
+const forced = forcedBy("scatter", ["binomial", "native", "slots"]);
 
 /** Root passes `values` (size of them), others null; returns this rank's value. */
 export function scatter(c: Coll, values: readonly unknown[] | null, root: number): unknown {

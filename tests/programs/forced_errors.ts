@@ -24,7 +24,7 @@ const allreduceError = (call: string) => ({
   name: "SpmdError",
   code: "MPI_ERR_ARG",
   message: `${call}: SPMD_COLL_ALLREDUCE="bogus" names no algorithm of this collective; ` +
-    "the choices are auto, recursive_doubling, ring, slots",
+    "the choices are auto, native, recursive_doubling, ring, slots",
 });
 for (let i = 0; i < 2; i++) {
   throws(() => comm.allreduce(rank), allreduceError("allreduce"));
@@ -37,7 +37,7 @@ for (let root = 0; root < size; root++) {
   throws(() => comm.bcast(rank === root ? "v" : null, root), {
     name: "SpmdError",
     message: 'bcast: SPMD_COLL_BCAST="Ring" names no algorithm of this collective; ' +
-      "the choices are auto, binomial, scatter_allgather, slots",
+      "the choices are auto, binomial, native, scatter_allgather, slots",
   });
 }
 // The rest works, and the communicator is usable.

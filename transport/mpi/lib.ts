@@ -257,15 +257,37 @@ const SYMBOLS = {
   MPI_Alloc_mem: { parameters: ["isize", h, "buffer"], result: "i32" },
   MPI_Free_mem: { parameters: ["pointer"], result: "i32" },
   MPI_Barrier: { parameters: [h], result: "i32" },
-  MPI_Bcast: { parameters: ["pointer", "i32", h, "i32", h], result: "i32" },
-  MPI_Reduce: { parameters: ["pointer", "pointer", "i32", h, h, "i32", h], result: "i32" },
-  MPI_Allreduce: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
-  MPI_Scan: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
-  MPI_Exscan: { parameters: ["pointer", "pointer", "i32", h, h, h], result: "i32" },
-  MPI_Gather: { parameters: ["pointer", "i32", h, "pointer", "i32", h, "i32", h], result: "i32" },
-  MPI_Scatter: { parameters: ["pointer", "i32", h, "pointer", "i32", h, "i32", h], result: "i32" },
-  MPI_Allgather: { parameters: ["pointer", "i32", h, "pointer", "i32", h, h], result: "i32" },
-  MPI_Alltoall: { parameters: ["pointer", "i32", h, "pointer", "i32", h, h], result: "i32" },
+  MPI_Ibarrier: { parameters: [h, "buffer"], result: "i32" },
+  // Collectives (native.ts). Buffers are "buffer" (a typed array or null: Deno passes it in a fast call, where
+  // Deno.UnsafePointer.of costs about 0.2 us); each *_IP entry is the same function with MPI_IN_PLACE, a
+  // "pointer", in the one place that takes it.
+  MPI_Bcast: { parameters: ["buffer", "i32", h, "i32", h], result: "i32" },
+  MPI_Reduce: { parameters: ["buffer", "buffer", "i32", h, h, "i32", h], result: "i32" },
+  MPI_Reduce_IP: { name: "MPI_Reduce", parameters: ["pointer", "buffer", "i32", h, h, "i32", h], result: "i32" },
+  MPI_Allreduce: { parameters: ["buffer", "buffer", "i32", h, h, h], result: "i32" },
+  MPI_Allreduce_IP: { name: "MPI_Allreduce", parameters: ["pointer", "buffer", "i32", h, h, h], result: "i32" },
+  MPI_Iallreduce_IP: {
+    name: "MPI_Iallreduce",
+    parameters: ["pointer", "buffer", "i32", h, h, h, "buffer"],
+    result: "i32",
+  },
+  MPI_Reduce_local: { parameters: ["buffer", "buffer", "i32", h, h], result: "i32" },
+  MPI_Scan: { parameters: ["buffer", "buffer", "i32", h, h, h], result: "i32" },
+  MPI_Scan_IP: { name: "MPI_Scan", parameters: ["pointer", "buffer", "i32", h, h, h], result: "i32" },
+  MPI_Exscan: { parameters: ["buffer", "buffer", "i32", h, h, h], result: "i32" },
+  MPI_Exscan_IP: { name: "MPI_Exscan", parameters: ["pointer", "buffer", "i32", h, h, h], result: "i32" },
+  MPI_Gather: { parameters: ["buffer", "i32", h, "buffer", "i32", h, "i32", h], result: "i32" },
+  MPI_Gather_IP: { name: "MPI_Gather", parameters: ["pointer", "i32", h, "buffer", "i32", h, "i32", h], result: "i32" },
+  MPI_Scatter: { parameters: ["buffer", "i32", h, "buffer", "i32", h, "i32", h], result: "i32" },
+  MPI_Scatter_IP: {
+    name: "MPI_Scatter",
+    parameters: ["buffer", "i32", h, "pointer", "i32", h, "i32", h],
+    result: "i32",
+  },
+  MPI_Allgather: { parameters: ["buffer", "i32", h, "buffer", "i32", h, h], result: "i32" },
+  MPI_Allgather_IP: { name: "MPI_Allgather", parameters: ["pointer", "i32", h, "buffer", "i32", h, h], result: "i32" },
+  MPI_Alltoall: { parameters: ["buffer", "i32", h, "buffer", "i32", h, h], result: "i32" },
+  MPI_Alltoall_IP: { name: "MPI_Alltoall", parameters: ["pointer", "i32", h, "buffer", "i32", h, h], result: "i32" },
 } as const;
 
 /** The function table for handles of FFI type `handle`. */

@@ -108,7 +108,13 @@ export class MpiTransport implements Transport {
     this.#yield = schedYield();
     const local = options.localRanks ?? this.size;
     this.#spin = local <= (navigator.hardwareConcurrency || 1) ? SPIN_DEDICATED : 1;
-    this.native = new NativeCollectives(mpi, (ctx) => this.#comms.get(ctx, "collective"));
+    this.native = new NativeCollectives(mpi, {
+      comm: (ctx) => this.#comms.get(ctx, "collective"),
+      live: () => this.#live(),
+      idle: (w) => this.#idle(w),
+      ended: (r) => this.#ended[r] === 1,
+      spin: this.#spin,
+    });
   }
 
   get closed(): boolean {
