@@ -32,15 +32,12 @@ import { gatherv } from "./collectives/gatherv/select.ts";
 import { scatterv } from "./collectives/scatterv/select.ts";
 import { allgatherv } from "./collectives/allgatherv/select.ts";
 import { reduceScatter } from "./collectives/reduce_scatter/select.ts";
-import { MAX, misfit, type Op, SUM, toOp } from "./ops.ts";
+import { misfit, type Op, SUM, toOp } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
 import { typedMisfit } from "./collectives/_agree.ts";
+import { dupComm, splitComm, UNDEFINED } from "./_split.ts";
 
-/** Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED). */
-export const UNDEFINED: number = -32766;
-
-/** Next free context id of each rank (shared by all its communicators). */
-const nextContext = new WeakMap<Transport, number>();
+export { UNDEFINED };
 
 /** Options for {@linkcode Comm}'s constructor (used by `world()`, `split` and `dup`). */
 export interface CommInit {
@@ -406,40 +403,17 @@ export class Comm {
    */
   split(color: number, key: number = this.rank): Comm | null {
     checkSplit(color, key, UNDEFINED);
-    const ctx = this.#newContext("split");
-    const all = this.#run("split", -1, (c) => allgather(c, [color, key])) as [number, number][];
-    const members: number[] = [];
-    for (let r = 0; r < all.length; r++) if (all[r][0] === color) members.push(r);
-    members.sort((a, b) => all[a][1] - all[b][1] || a - b);
-    const worldMembers = members.map((r) => this.worldRank(r));
-    if (this.transport.derive !== undefined) {
-      this.#run(
-        "split",
-        -1,
-        () => this.transport.derive!(this.context, ctx, color, key, color === UNDEFINED ? null : worldMembers),
-      );
-    }
-    if (color === UNDEFINED) return null;
-    return new Comm({ transport: this.transport, context: ctx, members: worldMembers });
+    return splitComm(this, (init) => new Comm(init), color, key);
   }
 
   /** A communicator with the same ranks and a separate message context (MPI_Comm_dup). */
   dup(): Comm {
-    const ctx = this.#newContext("dup");
-    const members = this.#members === null ? undefined : [...this.#members];
-    if (this.transport.derive !== undefined) {
-      const all = members ?? Array.from({ length: this.size }, (_, r) => r);
-      this.#run("dup", -1, () => this.transport.derive!(this.context, ctx, null, this.rank, all));
-    }
-    return new Comm({ transport: this.transport, context: ctx, members });
+    return dupComm(this, (init) => new Comm(init));
   }
 
-  /** Agrees with every member on a fresh context id (an allreduce of MAX over this communicator). */
-  #newContext(call: "split" | "dup"): number {
-    const mine = nextContext.get(this.transport) ?? 2;
-    const ctx = this.#run(call, -1, (c) => allreduce(c, mine, MAX)) as number;
-    nextContext.set(this.transport, ctx + 2);
-    return ctx;
+  /** @internal World ranks of the members, or null for the world itself. */
+  get members(): readonly number[] | null {
+    return this.#members;
   }
 
   // ---- job control -------------------------------------------------------------

@@ -1,0 +1,84 @@
+// `split` and `dup`: agreeing on a fresh context id, ordering the new
+// communicator's members, and letting the backend make its own communicator
+// (Transport.derive: MPI_Comm_split / MPI_Comm_dup on the MPI backend).
+
+import { nameCall } from "./errors.ts";
+import type { Transport } from "./transport/transport.ts";
+import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
+import type { Coll } from "./collectives/_coll.ts";
+import { allgather } from "./collectives/allgather/select.ts";
+import { allreduce } from "./collectives/allreduce/select.ts";
+import { MAX } from "./ops.ts";
+
+/** Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED). */
+export const UNDEFINED: number = -32766;
+
+/** Next free context id of each rank (shared by all its communicators). */
+const nextContext = new WeakMap<Transport, number>();
+
+/** What split and dup need of the communicator they start from. */
+export interface Parent {
+  readonly transport: Transport;
+  readonly context: number;
+  readonly rank: number;
+  readonly size: number;
+  /** World ranks of the members, or null for the world itself. */
+  readonly members: readonly number[] | null;
+  worldRank(r: number): number;
+  collFor(call: string): Coll;
+}
+
+/** Makes a communicator (the Comm constructor, passed in to keep this file below comm.ts). */
+export type MakeComm<C> = (init: { transport: Transport; context: number; members?: readonly number[] }) => C;
+
+function run<R>(p: Parent, call: CallName, body: (c: Coll) => R): R {
+  const t = p.transport;
+  t.enter(callCode(call), -1, -1, collectiveContext(p.context));
+  try {
+    return body(p.collFor(call));
+  } catch (e) {
+    throw nameCall(call, e);
+  } finally {
+    t.leave();
+  }
+}
+
+/** Agrees with every member on a fresh context id (an allreduce of MAX over the parent). */
+function newContext(p: Parent, call: "split" | "dup"): number {
+  const mine = nextContext.get(p.transport) ?? 2;
+  const ctx = run(p, call, (c) => allreduce(c, mine, MAX)) as number;
+  nextContext.set(p.transport, ctx + 2);
+  return ctx;
+}
+
+/** Communicator `ctx` of `members` (undefined: the world's ranks; null: none here), once the backend made its own. */
+function derive<C>(
+  p: Parent,
+  make: MakeComm<C>,
+  call: CallName,
+  ctx: number,
+  color: number | null,
+  key: number,
+  members: readonly number[] | null | undefined,
+): C | null {
+  const t = p.transport;
+  if (t.derive !== undefined) {
+    const all = members === undefined ? Array.from({ length: p.size }, (_, r) => r) : members;
+    run(p, call, () => t.derive!(p.context, ctx, color, key, all === null ? null : [...all]));
+  }
+  return members === null ? null : make({ transport: t, context: ctx, members: members && [...members] });
+}
+
+/** `comm.split(color, key)` (arguments already checked). */
+export function splitComm<C>(p: Parent, make: MakeComm<C>, color: number, key: number): C | null {
+  const ctx = newContext(p, "split");
+  const all = run(p, "split", (c) => allgather(c, [color, key])) as [number, number][];
+  const members = all.map((_, r) => r).filter((r) => all[r][0] === color)
+    .sort((a, b) => all[a][1] - all[b][1] || a - b).map((r) => p.worldRank(r));
+  return derive(p, make, "split", ctx, color, key, color === UNDEFINED ? null : members);
+}
+
+/** `comm.dup()`. */
+export function dupComm<C>(p: Parent, make: MakeComm<C>): C {
+  return derive(p, make, "dup", newContext(p, "dup"), null, p.rank, p.members ?? undefined)!;
+}
