@@ -191,22 +191,16 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["alloc.ts", ["truncate-blocking"], [2], 60],
   ["alloc.ts", ["isend-wait-recv", "40000"], [2, 3], 60],
   ["alloc.ts", ["isend-wait-recv", "1048576"], [2], 60],
-  ["alloc.ts", ["test-loop"], [2], 30],
+  ["alloc.ts", ["test-loop"], [2, 3], 30],
   ["alloc.ts", ["memory"], [2], 60],
 ];
 
 /**
  * Programs that fail on the MPI backend because of a bug in it, by name
  * ("file args", for every launcher, or "<launcher>: file args"), skipped
- * with a note until it is fixed: then delete the line.
+ * with a note until it is fixed: then delete the line. None at present.
  */
-const KNOWN_BUGS: Record<string, string> = {
-  "collectives.ts":
-    'comm.split(color, -0) throws "Invalid FFI i32 type" (-0 as a rank, root, color or key reaches FFI)',
-  "alloc.ts test-loop":
-    "a loop of request.test() never takes in the peer's message (wait() does): two crossed 1 MiB isends hang",
-  "Open MPI: alloc.ts sizes": "comm.alloc(Uint8Array, 0) fails: Open MPI's MPI_Alloc_mem of 0 bytes returns NULL",
-};
+const KNOWN_BUGS: Record<string, string> = {};
 
 for (const l of LAUNCHERS) {
   const test = (name: string, fn: () => Promise<void>): void =>
@@ -301,12 +295,15 @@ for (const l of LAUNCHERS) {
     }
   });
 
-  test("messages never received fail the job when it ends, each one listed", async () => {
+  test("messages never received fail the job when it ends, each one listed; a large send to a finished rank too", async () => {
     const r = await mpirun(l, 2, "tests/programs/lifecycle.ts", ["unreceived-small"]);
     failed(r, "unreceived-small");
     match(r.stderr, /finalize: 2 message\(s\) were sent and never received:\n/);
     match(r.stderr, /rank 0 → rank 1: tag 6, 8 bytes, comm 0\n/);
     match(r.stderr, /rank 0 → rank 1: tag 7, 3 bytes, comm 0\n/);
+    const s = await mpirun(l, 2, "tests/programs/lifecycle.ts", ["send-to-ended"]); // 4 MiB to a rank that never receives
+    failed(s, "send-to-ended");
+    match(s.stderr, /rank 0 → rank 1: tag 5, 4194304 bytes|send: rank 1 has finished, so this message/);
     const c = await mpirun(l, 2, "tests/programs/deadlock.ts", ["left-over"]);
     failed(c, "left-over collectives");
     match(c.stderr, /mismatched collectives|has finished without joining this collective/);
