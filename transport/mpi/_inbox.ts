@@ -96,6 +96,14 @@ export class MpiInbox {
     }
   }
 
+  /**
+   * A message this rank sends itself: matched and copied here, never through
+   * MPI (MPI_Send to oneself may wait for the receive: MPICH 4.0's does).
+   */
+  arriveSelf(self: number, kind: number, bytes: Uint8Array, tag: number, context: number): void {
+    this.#arrive(self, tag, context, kind, bytes.length, bytes);
+  }
+
   /** Takes every message MPI holds for this rank, on every communicator. */
   drain(): void {
     for (const ctx of this.#comms.contexts()) while (this.pull(ctx, ANY_SOURCE));

@@ -288,6 +288,44 @@ const SYMBOLS = {
   MPI_Allgather_IP: { name: "MPI_Allgather", parameters: ["pointer", "i32", h, "buffer", "i32", h, h], result: "i32" },
   MPI_Alltoall: { parameters: ["buffer", "i32", h, "buffer", "i32", h, h], result: "i32" },
   MPI_Alltoall_IP: { name: "MPI_Alltoall", parameters: ["pointer", "i32", h, "buffer", "i32", h, h], result: "i32" },
+  // Nonblocking forms (native.ts polls them, yielding the core, so a collective never spins inside MPI while
+  // ranks outnumber cores, and a deadline is seen): the request is the last argument.
+  MPI_Ibcast: { parameters: ["buffer", "i32", h, "i32", h, "buffer"], result: "i32" },
+  MPI_Ireduce: { parameters: ["buffer", "buffer", "i32", h, h, "i32", h, "buffer"], result: "i32" },
+  MPI_Ireduce_IP: {
+    name: "MPI_Ireduce",
+    parameters: ["pointer", "buffer", "i32", h, h, "i32", h, "buffer"],
+    result: "i32",
+  },
+  MPI_Iallreduce: { parameters: ["buffer", "buffer", "i32", h, h, h, "buffer"], result: "i32" },
+  MPI_Iscan: { parameters: ["buffer", "buffer", "i32", h, h, h, "buffer"], result: "i32" },
+  MPI_Iscan_IP: { name: "MPI_Iscan", parameters: ["pointer", "buffer", "i32", h, h, h, "buffer"], result: "i32" },
+  MPI_Iexscan: { parameters: ["buffer", "buffer", "i32", h, h, h, "buffer"], result: "i32" },
+  MPI_Iexscan_IP: { name: "MPI_Iexscan", parameters: ["pointer", "buffer", "i32", h, h, h, "buffer"], result: "i32" },
+  MPI_Igather: { parameters: ["buffer", "i32", h, "buffer", "i32", h, "i32", h, "buffer"], result: "i32" },
+  MPI_Igather_IP: {
+    name: "MPI_Igather",
+    parameters: ["pointer", "i32", h, "buffer", "i32", h, "i32", h, "buffer"],
+    result: "i32",
+  },
+  MPI_Iscatter: { parameters: ["buffer", "i32", h, "buffer", "i32", h, "i32", h, "buffer"], result: "i32" },
+  MPI_Iscatter_IP: {
+    name: "MPI_Iscatter",
+    parameters: ["buffer", "i32", h, "pointer", "i32", h, "i32", h, "buffer"],
+    result: "i32",
+  },
+  MPI_Iallgather: { parameters: ["buffer", "i32", h, "buffer", "i32", h, h, "buffer"], result: "i32" },
+  MPI_Iallgather_IP: {
+    name: "MPI_Iallgather",
+    parameters: ["pointer", "i32", h, "buffer", "i32", h, h, "buffer"],
+    result: "i32",
+  },
+  MPI_Ialltoall: { parameters: ["buffer", "i32", h, "buffer", "i32", h, h, "buffer"], result: "i32" },
+  MPI_Ialltoall_IP: {
+    name: "MPI_Ialltoall",
+    parameters: ["pointer", "i32", h, "buffer", "i32", h, h, "buffer"],
+    result: "i32",
+  },
 } as const;
 
 /** The function table for handles of FFI type `handle`. */

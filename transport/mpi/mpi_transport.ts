@@ -43,6 +43,9 @@ export const EAGER_BYTES = 4000;
 const T_ENDED = 1;
 const C_FINALIZE = callCode("finalize");
 
+/** A send that completed at once (to this rank itself). */
+const SENT: PendingOp = { done: true };
+
 /** Options of {@linkcode MpiTransport}. */
 export interface MpiTransportOptions {
   /** The loaded library. */
@@ -173,7 +176,8 @@ export class MpiTransport implements Transport {
   send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void {
     this.#live();
     if (this.#ended[dest] === 1) this.#toEnded(dest, tag, bytes.length);
-    this.#out.send(kind, bytes, dest, tag, context);
+    if (dest === this.rank) this.#in.arriveSelf(dest, kind, bytes, tag, context);
+    else this.#out.send(kind, bytes, dest, tag, context);
   }
 
   sendNumber(x: number, kind: number, dest: number, tag: number, context: number): void {
@@ -184,7 +188,9 @@ export class MpiTransport implements Transport {
   isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp {
     this.#live();
     if (this.#ended[dest] === 1) this.#toEnded(dest, tag, bytes.length);
-    return this.#out.isend(kind, bytes, dest, tag, context);
+    if (dest !== this.rank) return this.#out.isend(kind, bytes, dest, tag, context);
+    this.#in.arriveSelf(dest, kind, bytes, tag, context);
+    return SENT;
   }
 
   #toEnded(dest: number, tag: number, bytes: number): never {

@@ -11,13 +11,14 @@
  *   kind; BAND, BOR, BXOR, LAND, LOR and LXOR for integer kinds only (MPI
  *   has no logical op on floating point; spmd's gives 0 or 1 there).
  * - **IN_PLACE** (a `null` send) is the ABI's `MPI_IN_PLACE` pointer value.
- * - **Waiting.** `agree` (the round in which the ranks compare what they
- *   passed, before any data moves) and `barrier` start a non-blocking call
- *   (`MPI_Iallreduce`, `MPI_Ibarrier`) and poll it as a receive waits: the
- *   job's deadline applies, and a member that has finished without joining
- *   fails the call instead of leaving it waiting forever. The data calls
- *   that follow an agreement block inside the library: every rank has
- *   agreed to make them, with arguments that match.
+ * - **Waiting.** Every call starts MPI's non-blocking form (`MPI_Iallreduce`,
+ *   `MPI_Ibarrier`, `MPI_Ibcast`, ...) and polls it as a receive waits: it
+ *   yields the core when ranks outnumber cores (MPICH spins inside its
+ *   blocking collectives: at 3 ranks on 2 cores an `MPI_Allreduce` of one
+ *   double took ~11 ms), the job's deadline applies, and a member that has
+ *   finished without joining `agree` (the round in which the ranks compare
+ *   what they passed, before any data moves) fails the call instead of
+ *   leaving it waiting forever.
  *
  * @module
  */
@@ -146,8 +147,9 @@ export class NativeCollectives implements Native {
 
   bcast(context: number, buf: ArrayBufferView, root: number): void {
     const e = this.#enter(context);
-    const rc = this.#fn.MPI_Bcast(buf, buf.byteLength, this.#byte, root, e.handle);
-    if (rc !== 0) this.#mpi.check(rc, "MPI_Bcast");
+    const rc = this.#fn.MPI_Ibcast(buf, buf.byteLength, this.#byte, root, e.handle, this.#req);
+    if (rc !== 0) this.#mpi.check(rc, "MPI_Ibcast");
+    this.#wait(e);
   }
 
   reduce(
@@ -163,9 +165,10 @@ export class NativeCollectives implements Native {
     const t = this.#types[kind];
     const o = this.#ops[op];
     const rc = send === null
-      ? this.#fn.MPI_Reduce_IP(this.#inPlace, recv, count, t, o, root, e.handle)
-      : this.#fn.MPI_Reduce(send, recv, count, t, o, root, e.handle);
-    if (rc !== 0) this.#mpi.check(rc, "MPI_Reduce");
+      ? this.#fn.MPI_Ireduce_IP(this.#inPlace, recv, count, t, o, root, e.handle, this.#req)
+      : this.#fn.MPI_Ireduce(send, recv, count, t, o, root, e.handle, this.#req);
+    if (rc !== 0) this.#mpi.check(rc, "MPI_Ireduce");
+    this.#wait(e);
   }
 
   allreduce(
@@ -180,9 +183,10 @@ export class NativeCollectives implements Native {
     const t = this.#types[kind];
     const o = this.#ops[op];
     const rc = send === null
-      ? this.#fn.MPI_Allreduce_IP(this.#inPlace, recv, count, t, o, e.handle)
-      : this.#fn.MPI_Allreduce(send, recv, count, t, o, e.handle);
-    if (rc !== 0) this.#mpi.check(rc, "MPI_Allreduce");
+      ? this.#fn.MPI_Iallreduce_IP(this.#inPlace, recv, count, t, o, e.handle, this.#req)
+      : this.#fn.MPI_Iallreduce(send, recv, count, t, o, e.handle, this.#req);
+    if (rc !== 0) this.#mpi.check(rc, "MPI_Iallreduce");
+    this.#wait(e);
   }
 
   scan(
@@ -201,12 +205,13 @@ export class NativeCollectives implements Native {
     const ip = this.#inPlace;
     const rc = exclusive
       ? (send === null
-        ? f.MPI_Exscan_IP(ip, recv, count, t, o, e.handle)
-        : f.MPI_Exscan(send, recv, count, t, o, e.handle))
+        ? f.MPI_Iexscan_IP(ip, recv, count, t, o, e.handle, this.#req)
+        : f.MPI_Iexscan(send, recv, count, t, o, e.handle, this.#req))
       : (send === null
-        ? f.MPI_Scan_IP(ip, recv, count, t, o, e.handle)
-        : f.MPI_Scan(send, recv, count, t, o, e.handle));
-    if (rc !== 0) this.#mpi.check(rc, exclusive ? "MPI_Exscan" : "MPI_Scan");
+        ? f.MPI_Iscan_IP(ip, recv, count, t, o, e.handle, this.#req)
+        : f.MPI_Iscan(send, recv, count, t, o, e.handle, this.#req));
+    if (rc !== 0) this.#mpi.check(rc, exclusive ? "MPI_Iexscan" : "MPI_Iscan");
+    this.#wait(e);
   }
 
   gather(
@@ -219,9 +224,10 @@ export class NativeCollectives implements Native {
     const e = this.#enter(context);
     const b = this.#byte;
     const rc = send === null
-      ? this.#fn.MPI_Gather_IP(this.#inPlace, block, b, recv, block, b, root, e.handle)
-      : this.#fn.MPI_Gather(send, block, b, recv, block, b, root, e.handle);
-    if (rc !== 0) this.#mpi.check(rc, "MPI_Gather");
+      ? this.#fn.MPI_Igather_IP(this.#inPlace, block, b, recv, block, b, root, e.handle, this.#req)
+      : this.#fn.MPI_Igather(send, block, b, recv, block, b, root, e.handle, this.#req);
+    if (rc !== 0) this.#mpi.check(rc, "MPI_Igather");
+    this.#wait(e);
   }
 
   scatter(
@@ -234,27 +240,30 @@ export class NativeCollectives implements Native {
     const e = this.#enter(context);
     const b = this.#byte;
     const rc = recv === null
-      ? this.#fn.MPI_Scatter_IP(send, block, b, this.#inPlace, block, b, root, e.handle)
-      : this.#fn.MPI_Scatter(send, block, b, recv, block, b, root, e.handle);
-    if (rc !== 0) this.#mpi.check(rc, "MPI_Scatter");
+      ? this.#fn.MPI_Iscatter_IP(send, block, b, this.#inPlace, block, b, root, e.handle, this.#req)
+      : this.#fn.MPI_Iscatter(send, block, b, recv, block, b, root, e.handle, this.#req);
+    if (rc !== 0) this.#mpi.check(rc, "MPI_Iscatter");
+    this.#wait(e);
   }
 
   allgather(context: number, send: ArrayBufferView | null, recv: ArrayBufferView, block: number): void {
     const e = this.#enter(context);
     const b = this.#byte;
     const rc = send === null
-      ? this.#fn.MPI_Allgather_IP(this.#inPlace, block, b, recv, block, b, e.handle)
-      : this.#fn.MPI_Allgather(send, block, b, recv, block, b, e.handle);
-    if (rc !== 0) this.#mpi.check(rc, "MPI_Allgather");
+      ? this.#fn.MPI_Iallgather_IP(this.#inPlace, block, b, recv, block, b, e.handle, this.#req)
+      : this.#fn.MPI_Iallgather(send, block, b, recv, block, b, e.handle, this.#req);
+    if (rc !== 0) this.#mpi.check(rc, "MPI_Iallgather");
+    this.#wait(e);
   }
 
   alltoall(context: number, send: ArrayBufferView | null, recv: ArrayBufferView, block: number): void {
     const e = this.#enter(context);
     const b = this.#byte;
     const rc = send === null
-      ? this.#fn.MPI_Alltoall_IP(this.#inPlace, block, b, recv, block, b, e.handle)
-      : this.#fn.MPI_Alltoall(send, block, b, recv, block, b, e.handle);
-    if (rc !== 0) this.#mpi.check(rc, "MPI_Alltoall");
+      ? this.#fn.MPI_Ialltoall_IP(this.#inPlace, block, b, recv, block, b, e.handle, this.#req)
+      : this.#fn.MPI_Ialltoall(send, block, b, recv, block, b, e.handle, this.#req);
+    if (rc !== 0) this.#mpi.check(rc, "MPI_Ialltoall");
+    this.#wait(e);
   }
 
   /** The communicator of `context`, once the transport is known to be open. */
