@@ -29,6 +29,7 @@ import {
   isIntegerKind,
   KIND_BIGINT64,
   KIND_BIGUINT64,
+  KIND_FLOAT32,
   KIND_FLOAT64,
   KIND_INT16,
   KIND_INT32,
@@ -104,7 +105,13 @@ export class NativeCollectives implements Native {
 
   reduces(kind: number, op: string): boolean {
     if (!(this.#types[kind] > 0)) return false;
-    if (op === "MAX" || op === "MIN") return this.#compares(kind);
+    if (op === "MAX" || op === "MIN") {
+      // Not on floating point: a tie between -0 and +0 (or a NaN) comes out of MPI's algorithms differently on
+      // different ranks (MPICH's MPI_Iallreduce at 2 ranks gave rank 0 -0 and rank 1 +0); spmd's algorithms
+      // give every rank the same bits.
+      if (kind === KIND_FLOAT32 || kind === KIND_FLOAT64) return false;
+      return this.#compares(kind);
+    }
     return ALWAYS.has(op) || (INTEGER_ONLY.has(op) && isIntegerKind(kind));
   }
 
