@@ -31,6 +31,10 @@ export interface CommEntry {
   toWorld: Int32Array | null;
   /** MPI rank of each world rank (−1: not a member), or null for the world. */
   toLocal: Int32Array | null;
+  /** spmd's number of the communicator (context >> 1; −1 for the control communicator). */
+  number: number;
+  /** MPI collectives this rank has started on it (native.ts), told to the others when it finalizes. */
+  started: number;
 }
 
 /** The MPI tag of (tag, context, kind), or −1 when the tag must travel in a header. */
@@ -62,6 +66,17 @@ export class Comms {
     const e = this.#byNumber.get(context >> 1);
     if (e === undefined) throw unnamedError(`no MPI communicator for context ${context} (${call})`, "MPI_ERR_COMM");
     return e;
+  }
+
+  /** How many MPI collectives this rank started on each communicator: [number, count] pairs, for its "finalized" notice. */
+  startedCounts(): Int32Array {
+    const out = new Int32Array(this.#byNumber.size * 2);
+    let i = 0;
+    for (const [n, e] of this.#byNumber) {
+      out[i++] = n;
+      out[i++] = e.started;
+    }
+    return out;
   }
 
   /** The point-to-point context of every communicator. */

@@ -373,7 +373,8 @@ function open(path: string, kind: "abi" | "mpich" | "ompi"): MpiLib {
   const buf = new Uint8Array(8192);
   const len = new Int32Array(1);
   fn.MPI_Get_library_version(buf, len);
-  const version = new TextDecoder().decode(buf.subarray(0, Math.max(0, len[0]))).split("\n")[0].replace(/\s+/g, " ")
+  const version = new TextDecoder().decode(buf.subarray(0, Math.max(0, len[0]))).replaceAll("\0", "").split("\n")[0]
+    .replace(/\s+/g, " ")
     .trim();
   return { abi, path, fn, version };
 }

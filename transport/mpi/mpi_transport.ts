@@ -75,6 +75,8 @@ export class MpiTransport implements Transport {
   readonly #in: MpiInbox;
   readonly #open = new Set<RecvOp>();
   readonly #ended: Uint8Array;
+  /** For each rank that has finalized: the MPI collectives it had started, by communicator number. */
+  readonly #finalCounts: (Map<number, number> | undefined)[] = [];
   readonly #control: CommEntry;
   readonly #deadline: number;
   readonly #timeout: number;
@@ -100,8 +102,9 @@ export class MpiTransport implements Transport {
     this.rank = mpi.commRank(mpi.abi.COMM_WORLD);
     this.size = mpi.commSize(mpi.abi.COMM_WORLD);
     mpi.setErrorsReturn(mpi.abi.COMM_WORLD);
-    this.#comms.set(0, { handle: mpi.commDup(mpi.abi.COMM_WORLD), toWorld: null, toLocal: null });
-    this.#control = { handle: mpi.commDup(mpi.abi.COMM_WORLD), toWorld: null, toLocal: null };
+    const world = mpi.abi.COMM_WORLD;
+    this.#comms.set(0, { handle: mpi.commDup(world), toWorld: null, toLocal: null, number: 0, started: 0 });
+    this.#control = { handle: mpi.commDup(world), toWorld: null, toLocal: null, number: -1, started: 0 };
     this.#out = new MpiOutbox(mpi, this.#comms, tagLimitFor(mpi.tagUb()), options.eagerBytes ?? EAGER_BYTES);
     this.#in = new MpiInbox(mpi, this.#comms);
     this.#timeout = options.timeoutSeconds ?? 0;
@@ -115,7 +118,7 @@ export class MpiTransport implements Transport {
       comm: (ctx) => this.#comms.get(ctx, "collective"),
       live: () => this.#live(),
       idle: (w) => this.#idle(w),
-      ended: (r) => this.#ended[r] === 1,
+      endedBefore: (r, comm, index) => this.#ended[r] === 1 && (this.#finalCounts[r]?.get(comm) ?? 0) < index,
       spin: this.#spin,
     });
   }
@@ -142,7 +145,7 @@ export class MpiTransport implements Transport {
     const toWorld = Int32Array.from(members);
     const toLocal = new Int32Array(this.size).fill(-1);
     toWorld.forEach((w, i) => (toLocal[w] = i));
-    this.#comms.set(context, { handle, toWorld, toLocal });
+    this.#comms.set(context, { handle, toWorld, toLocal, number: context >> 1, started: 0 });
   }
 
   // ---- activity ----------------------------------------------------------------------
@@ -339,7 +342,11 @@ export class MpiTransport implements Transport {
     const mpi = this.#mpi;
     while (mpi.improbe(mpi.abi.ANY_SOURCE, this.#control.handle)) {
       const from = mpi.statusSource();
-      mpi.mrecv(new Uint8Array(mpi.count()));
+      const counts = new Int32Array(mpi.count() >> 2);
+      mpi.mrecv(new Uint8Array(counts.buffer));
+      const m = new Map<number, number>();
+      for (let i = 0; i + 1 < counts.length; i += 2) m.set(counts[i], counts[i + 1]);
+      this.#finalCounts[from] = m;
       this.#ended[from] = 1;
     }
   }
@@ -396,7 +403,7 @@ export class MpiTransport implements Transport {
     // Tell every other rank; wait until every other rank has told this one
     // (MPI_Finalize would wait for them anyway), so that everything sent
     // here has arrived; then take it in.
-    const note = new Uint8Array(0);
+    const note = new Uint8Array(this.#comms.startedCounts().buffer);
     for (let r = 0; r < this.size; r++) if (r !== this.rank) this.#mpi.send(note, r, T_ENDED, this.#control.handle);
     const w = this.#waiter();
     for (;;) {

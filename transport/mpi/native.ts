@@ -51,8 +51,12 @@ export interface NativeHost {
   live(): void;
   /** One poll that found nothing: backs off, checks the deadline; true every so often (ended ranks are then known). */
   idle(w: { polls: number }): boolean;
-  /** True once world rank `r` has finalized. */
-  ended(r: number): boolean;
+  /**
+   * True once world rank `r` has finalized having started fewer than
+   * `index` MPI collectives on communicator number `comm`: it never joined
+   * collective number `index` there, so that one can never complete.
+   */
+  endedBefore(r: number, comm: number, index: number): boolean;
   /** Polls a wait makes before it starts yielding its core. */
   readonly spin: number;
 }
@@ -70,8 +74,6 @@ const EXTREMES: Record<number, readonly [number, number] | readonly [bigint, big
   [KIND_BIGINT64]: [-(2n ** 63n), 2n ** 63n - 1n],
   [KIND_BIGUINT64]: [0n, 2n ** 64n - 1n],
 };
-/** Milliseconds a wait goes on once a member has ended (what it sent before ending may still be arriving). */
-const GRACE_MS = 100;
 
 /** MPI's collectives on the communicator of a context. */
 export class NativeCollectives implements Native {
@@ -285,28 +287,28 @@ export class NativeCollectives implements Native {
     const req = this.#req;
     // Polls alone first (as many as the transport spins before yielding: taking in every communicator's
     // messages on each idle poll would slow a collective that completes within microseconds), then idly.
+    const index = ++e.started;
     for (let i = this.#host.spin; i >= 0; i--) if (mpi.test(req)) return;
     const w = { polls: this.#host.spin };
-    let gone = -1;
-    let until = 0;
     while (!mpi.test(req)) {
       if (!this.#host.idle(w)) continue;
-      if (gone < 0) {
-        gone = this.#endedMember(e);
-        until = performance.now() + GRACE_MS;
-      } else if (performance.now() > until) {
-        throw unnamedError(`rank ${gone} has finished without joining this collective`, "MPI_ERR_OTHER");
-      }
+      const gone = this.#missing(e, index);
+      if (gone >= 0) throw unnamedError(`rank ${gone} has finished without joining this collective`, "MPI_ERR_OTHER");
     }
   }
 
-  /** World rank of a member of `e` that has finalized, or −1. */
-  #endedMember(e: CommEntry): number {
+  /**
+   * World rank of a member of `e` that has finalized without starting
+   * collective number `index` on it (its "finalized" notice counts what it
+   * started), or −1. A member that started it has done its part: MPI
+   * completes the call while that rank waits in its own finalize.
+   */
+  #missing(e: CommEntry, index: number): number {
     const members = e.toWorld;
     const n = members === null ? this.#mpi.commSize(e.handle) : members.length;
     for (let i = 0; i < n; i++) {
       const r = members === null ? i : members[i];
-      if (this.#host.ended(r)) return r;
+      if (this.#host.endedBefore(r, e.number, index)) return r;
     }
     return -1;
   }
