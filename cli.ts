@@ -19,6 +19,8 @@ import { parseArgs } from "node:util";
 import { resolve, toFileUrl } from "./_path.ts";
 import { startJob } from "./launcher/job.ts";
 import { formatFailure } from "./launcher/report.ts";
+import { traceOutputError } from "./launcher/_trace_path.ts";
+import { writeTraceOutputs } from "./launcher/trace_out.ts";
 import { MAX_RANKS } from "./transport/shm_layout.ts";
 import { HEAP_BYTES_MAX, HEAP_BYTES_MIN, isHeapBytes } from "./transport/heap.ts";
 import { loadMpi } from "./transport/mpi/lib.ts";
@@ -37,6 +39,11 @@ Options:
       --timeout SECS  stop the whole job after SECS seconds (exit code 124),
                       reporting what each rank was doing
       --tag-output    prefix every output line with [1,rank]<stdout>:
+      --trace FILE    record every rank's calls and messages: FILE.json is a
+                      Perfetto/Chrome trace (ui.perfetto.dev), FILE.svg the
+                      timeline drawn (deno task trace FILE.json draws one later)
+      --profile       print an mpiP-style profile (time in calls, messages,
+                      bytes from rank to rank) to stderr at the end
       --heap SIZE     limit of each rank's comm.alloc heap, in bytes or with
                       a K, M, G or T suffix (default 1G; memory is used only
                       as arrays are written)
@@ -62,6 +69,10 @@ export interface CliOptions {
   tagOutput: boolean;
   /** Limit of each rank's heap in bytes, if given. */
   heapBytes?: number;
+  /** Trace file (.json or .svg), if any. */
+  trace?: string;
+  /** Print a profile at the end. */
+  profile: boolean;
   /** Show help. */
   help: boolean;
   /** Show the version. */
@@ -72,7 +83,7 @@ export interface CliOptions {
   args: string[];
 }
 
-const WITH_VALUE = new Set(["-n", "--np", "--timeout", "--heap"]);
+const WITH_VALUE = new Set(["-n", "--np", "--timeout", "--heap", "--trace"]);
 
 /** Parses launcher arguments; throws an Error with a user-facing message on bad usage. */
 export function parseCli(argv: readonly string[]): CliOptions {
@@ -98,6 +109,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
       np: { type: "string", short: "n" },
       timeout: { type: "string" },
       heap: { type: "string" },
+      trace: { type: "string" },
+      profile: { type: "boolean" },
       "tag-output": { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
@@ -106,6 +119,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const opts: CliOptions = {
     np: 1,
     tagOutput: values["tag-output"] ?? false,
+    profile: values.profile ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
     script: rest[0],
@@ -132,6 +146,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
       );
     }
     opts.timeout = t;
+  }
+  if (values.trace !== undefined) {
+    const why = traceOutputError(values.trace);
+    if (why !== null) throw new Error(`--trace ${why}`);
+    opts.trace = values.trace;
   }
   if (values.heap !== undefined) {
     const m = /^\s*(\d+)\s*([kmgt]?)i?b?\s*$/i.exec(values.heap);
@@ -193,6 +212,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     timeout: opts.timeout,
     tagOutput: opts.tagOutput,
     heapBytes: opts.heapBytes,
+    trace: opts.trace !== undefined || opts.profile,
     onActivity: statusFile === undefined ? undefined : (lines) => {
       try {
         Deno.writeTextFileSync(statusFile, lines.join("\n"));
@@ -204,7 +224,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     Deno.addSignalListener("SIGINT", stopOnSignal);
   } catch { /* signals unsupported here */ }
   const result = await job.done;
-  if (!result.ok) console.error(formatFailure(result));
+  const report = result.ok ? "" : formatFailure(result);
+  const notes = opts.trace !== undefined || opts.profile
+    ? writeTraceOutputs(
+      { trace: opts.trace, profile: opts.profile },
+      { program: opts.script!, size: opts.np, failed: report || undefined },
+      job.traces(),
+    )
+    : [];
+  if (!result.ok) console.error([report, ...notes].join("\n"));
   Deno.exit(result.code);
 }
 

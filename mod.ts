@@ -48,3 +48,4 @@ export type { JobFailure, JobResult, RankEnd } from "./launcher/result.ts";
 export { Request, waitAll } from "./request.ts";
 export { Status } from "./status.ts";
 export { world, wtime } from "./world.ts";
+export { region, traceBegin, traceEnd } from "./region.ts";

@@ -16,12 +16,14 @@
  * @module
  */
 
-import { JobError, spawn, world } from "../mod.ts";
+import { JobError, region, spawn, world } from "../mod.ts";
 
 const ROWS = 4;
 const COLS = 5;
 const N = ROWS * COLS;
 const COURSE_RANKS = 7;
+/** Milliseconds of work per element. */
+const UNIT_MS = 2;
 
 /** Half-open block [start, end) of rank r among `size` ranks, as numpy.array_split. */
 function block(r: number, size: number): [number, number] {
@@ -54,12 +56,20 @@ if (import.meta.main) {
   const { rank, size } = comm;
   const root = size - 1;
 
-  // "Compute" this rank's elements: one time unit each.
+  // "Compute" this rank's elements: one time unit (2 ms of work) each, so
+  // that a trace (--trace t.svg) shows the course's picture.
   const [start, end] = block(rank, size);
-  const mine: number[] = [];
-  for (let k = start; k < end; k++) mine.push(100 * rank + (k - start));
+  const mine: number[] = region("compute", () => {
+    const out: number[] = [];
+    for (let k = start; k < end; k++) {
+      const until = performance.now() + UNIT_MS;
+      while (performance.now() < until) { /* one time unit of work */ }
+      out.push(100 * rank + (k - start));
+    }
+    return out;
+  });
 
-  const parts = comm.gather(mine, root); // on the root: one array per rank, in rank order
+  const parts = region("gather", () => comm.gather(mine, root)); // on the root: one array per rank, in rank order
 
   if (rank === root) {
     const flat = parts!.flat();

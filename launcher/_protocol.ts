@@ -12,6 +12,8 @@ export interface InitMessage {
   tagOutput: boolean;
   spin?: number;
   unexpectedBytes?: number;
+  /** This rank's trace buffer, when the job is traced. */
+  trace?: SharedArrayBuffer;
 }
 
 /**

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { createTraceBuffer, type RankTrace, readTrace, TRACE_RECORDS_DEFAULT } from "../transport/trace.ts";
 import { ACT_DONE, ACT_EXITED, ACT_IN_CALL, snapshot } from "../transport/activity.ts";
 import {
   activityBase,
@@ -50,6 +51,8 @@ export interface JobOptions {
   heapBytes?: number;
   /** Called by the monitor with one line per rank whenever what the ranks do changes. */
   onActivity?: (lines: string[]) => void;
+  /** Record a trace (transport/trace.ts): every rank gets a buffer of this many records (true: the default). */
+  trace?: boolean | number;
   /** Largest ring size in bytes (default 1 MiB; shrinks with many ranks). */
   maxRingBytes?: number;
   /**
@@ -73,6 +76,8 @@ export interface Job {
   stop(code: number, reason: string): void;
   /** Rank 0's transport when started with `host: true`, else null. */
   readonly host: ShmTransport | null;
+  /** What each rank has recorded so far (empty unless started with `trace`); readable at any time. */
+  traces(): RankTrace[];
 }
 
 /** Checks job options; throws a RangeError or TypeError naming the bad value. */
@@ -113,6 +118,9 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
   const layout = layoutFor(size, ringBytesFor(size, options.maxRingBytes));
   const sab = createShm(layout);
   const heaps = createHeaps(size, options.heapBytes ?? HEAP_BYTES_DEFAULT);
+  const epoch = performance.timeOrigin + performance.now();
+  const records = options.trace === true ? TRACE_RECORDS_DEFAULT : options.trace || 0;
+  const traceBufs = records > 0 ? Array.from({ length: size }, () => createTraceBuffer(records, epoch)) : [];
   const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
   const module = options.module instanceof URL ? options.module.href : options.module;
   const ends: RankEnd[] = new Array(size).fill("running");
@@ -233,7 +241,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
 
   let host: ShmTransport | null = null;
   if (options.host) {
-    host = new ShmTransport({ sab, heaps, rank: 0, spin: options.spin });
+    host = new ShmTransport({ sab, heaps, rank: 0, spin: options.spin, trace: traceBufs[0] });
     ends[0] = "done";
     remaining--;
   }
@@ -261,6 +269,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
       tagOutput: options.tagOutput ?? false,
       spin: options.spin,
       unexpectedBytes: options.unexpectedBytes,
+      trace: traceBufs[r],
     };
     w.postMessage(init);
     workers.push(w);
@@ -306,6 +315,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
     done,
     sab,
     host,
+    traces: () => traceBufs.map((b, r) => readTrace(b, r)),
     stop(code: number, reason: string): void {
       stopAll({ rank: -1, kind: "stopped", message: reason, stack: "" }, code);
     },

@@ -5,6 +5,7 @@
  */
 
 import { startJob } from "./job.ts";
+import { traceOutputError } from "./_trace_path.ts";
 import { formatFailure } from "./report.ts";
 import type { JobResult } from "./result.ts";
 import { resolve, toFileUrl } from "../_path.ts";
@@ -39,6 +40,14 @@ export interface SpawnOptions {
    * memory is used as arrays are written.
    */
   heapBytes?: number;
+  /**
+   * Record a trace of every rank's calls and messages into this file:
+   * `.json` for Perfetto/Chrome (ui.perfetto.dev), `.svg` for the timeline
+   * drawn. Written even when the job fails.
+   */
+  trace?: string;
+  /** Print an mpiP-style profile of the job to stderr when it ends. */
+  profile?: boolean;
 }
 
 /** Rejection of {@linkcode spawn}: names the failing rank and carries the whole report. */
@@ -87,7 +96,21 @@ export async function spawn(
       `spawn: options must be an object like { size: 4 }, got ${describe(options)}`,
     );
   }
+  if (options.trace !== undefined) {
+    const why = traceOutputError(options.trace);
+    if (why !== null) throw new TypeError(`spawn: trace ${why}`);
+  }
   const url = moduleHref(moduleUrl);
-  const result = await startJob({ ...options, module: url }, "spawn").done;
+  const traced = options.trace !== undefined || options.profile === true;
+  const job = startJob({ ...options, trace: traced, module: url }, "spawn");
+  const result = await job.done;
+  if (traced) {
+    const failed = result.ok ? undefined : formatFailure(result);
+    const { writeTraceOutputs } = await import("./trace_out.ts"); // the writers load only when asked for
+    const notes = writeTraceOutputs(options, { program: url, size: options.size, failed }, job.traces());
+    if (!result.ok && result.failure !== null && notes.length > 0) {
+      result.failure.message += `\n${notes.join("\n")}`;
+    }
+  }
   if (!result.ok) throw new JobError(result);
 }

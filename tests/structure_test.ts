@@ -6,7 +6,7 @@ import { deepEqual, ok } from "node:assert/strict";
 import { dirname, join, relative, resolve } from "node:path";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
-const LIBRARY_DIRS = ["", "transport", "collectives", "launcher"];
+const LIBRARY_DIRS = ["", "transport", "collectives", "launcher", "trace"];
 const SKIP = new Set(["tests", "bench", "examples", "docs", ".git", ".ci", "node_modules"]);
 
 function libraryFiles(): string[] {

@@ -34,6 +34,8 @@ export class Inbox implements HeapUser {
   /** Messages whose header has arrived, ever (changes when something new can match). */
   arrivals = 0;
   readonly #rank: number;
+  /** Messages taken in from each sender so far (numbers them, for a trace). */
+  readonly #pairs: Float64Array;
   readonly #rings: (Ring | null)[];
   readonly #cur: (Message | null)[] = [];
   readonly #ctl: Int32Array;
@@ -59,6 +61,7 @@ export class Inbox implements HeapUser {
     rdv?.watch(this);
     this.#rings = rings;
     for (let i = 0; i < rings.length; i++) this.#cur.push(null);
+    this.#pairs = new Float64Array(rings.length);
     this.#ctl = ctl;
     this.#doorbell = doorbellWord;
     this.#activity = activity;
@@ -79,6 +82,7 @@ export class Inbox implements HeapUser {
   /** A message this rank sends itself: it arrives whole at once. Throws (sending nothing) past the bound. */
   arriveSelf(kind: number, bytes: Uint8Array, tag: number, context: number): void {
     const m = new Message(this.#rank, tag, context, kind, bytes.length);
+    m.pair = this.#pairs[this.#rank]++;
     const op = this.matcher.arrive(m);
     if (op === null && this.#overBound()) {
       this.matcher.drop(m);
@@ -209,6 +213,7 @@ export class Inbox implements HeapUser {
       if (m === null) {
         r.readHeader(used); // headers are always published whole
         m = new Message(src, r.hTag, r.hContext, r.hKind, r.hLength);
+        m.pair = this.#pairs[src]++;
         m.rdv = r.hRdv - 1;
         used += HEADER_BYTES;
         this.arrivals++;

@@ -43,6 +43,8 @@ export class Message {
   rdv = -1;
   /** Arrival order among the unexpected messages (Matcher). */
   seq = 0;
+  /** Its number among the messages from its sender to this rank (pairs a trace's send and receive). */
+  pair = 0;
 
   /** An envelope just read from a header. */
   constructor(

@@ -25,6 +25,7 @@ import { Outbox, SendOp, SENT } from "./outbox.ts";
 import { Rendezvous } from "./rendezvous.ts";
 import { Ring } from "./ring.ts";
 import { Slots } from "./slots.ts";
+import { TraceRecorder } from "./trace.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
 import type { Envelope, Incoming, Leftover, PendingOp, Transport } from "./transport.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
@@ -75,6 +76,8 @@ export interface ShmTransportOptions {
   unexpectedMessages?: number;
   /** Every rank's heap (heap.ts `createHeaps`); without them `alloc` uses a private heap and no send is single-copy. */
   heaps?: SharedArrayBuffer[];
+  /** This rank's trace buffer (trace.ts), when the job is traced. */
+  trace?: SharedArrayBuffer;
 }
 
 /** One rank's endpoint on the shared-memory rings. */
@@ -87,6 +90,8 @@ export class ShmTransport implements Transport {
   readonly layout: ShmLayout;
   /** The collective slots (slots.ts); every wait on them runs this transport's wait loop. */
   readonly slots: Slots;
+  /** The trace recorder, when the job is traced (user regions write to it too). */
+  readonly trace: TraceRecorder | null;
   #closed = false;
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
@@ -133,6 +138,7 @@ export class ShmTransport implements Transport {
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
     this.#onAbort = options.onAbort;
     this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null), () => this.#live());
+    this.trace = options.trace === undefined ? null : new TraceRecorder(options.trace, layout.size);
     this.#activity.start();
   }
 
@@ -144,11 +150,13 @@ export class ShmTransport implements Transport {
   /** Records the start of an spmd call (outermost only). */
   enter(call: number, peer: number, tag: number, context: number): void {
     this.#activity.enter(call, peer, tag, context);
+    this.trace?.enter(call, peer, tag, context);
   }
 
   /** Records the end of the call recorded by `enter` (frozen once the job is being stopped). */
   leave(): void {
     this.#activity.leave();
+    this.trace?.leave();
   }
 
   // ---- sending ---------------------------------------------------------------
@@ -156,6 +164,7 @@ export class ShmTransport implements Transport {
   /** Blocking standard-mode send. */
   send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void {
     this.#live();
+    this.trace?.send(dest, tag, context, bytes.length);
     if (dest === this.rank) return this.#in.arriveSelf(kind, bytes, tag, context);
     if (this.#out.tryNow(kind, bytes, dest, tag, context)) return;
     this.#block(W_SEND, this.#out.queue(kind, bytes, dest, tag, context, true));
@@ -164,13 +173,16 @@ export class ShmTransport implements Transport {
   /** Blocking send of a one-float64 message. */
   sendNumber(x: number, kind: number, dest: number, tag: number, context: number): void {
     this.#live();
-    if (dest !== this.rank && this.#out.tryNumber(x, kind, dest, tag, context)) return;
+    if (dest !== this.rank && this.#out.tryNumber(x, kind, dest, tag, context)) {
+      return void this.trace?.send(dest, tag, context, 8);
+    }
     this.send(kind, new Uint8Array(new Float64Array([x]).buffer), dest, tag, context);
   }
 
   /** Starts a send. */
   isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp {
     this.#live();
+    this.trace?.send(dest, tag, context, bytes.length);
     if (dest === this.rank) {
       this.#in.arriveSelf(kind, bytes, tag, context);
       return SENT;
@@ -207,6 +219,7 @@ export class ShmTransport implements Transport {
       this.#wFound = null;
     }
     if (!m.done) this.#block(W_MESSAGE, m);
+    this.trace?.recv(m.source, m.pair, m.tag, m.context, m.length);
     return m;
   }
 
@@ -216,7 +229,9 @@ export class ShmTransport implements Transport {
     const op = new RecvOp(source, tag, context, into);
     this.#in.post(op);
     try {
-      return this.#waitRecv(op);
+      const m = this.#waitRecv(op);
+      this.trace?.recv(m.source, m.pair, m.tag, m.context, m.length);
+      return m;
     } catch (e) {
       // Withdraw a receive that matched nothing, so no later message goes to it.
       if (op.msg === null) this.#in.matcher.cancel(op);
@@ -250,6 +265,7 @@ export class ShmTransport implements Transport {
     if (op instanceof RecvOp) {
       const m = this.#waitRecv(op);
       this.#open.delete(op);
+      this.trace?.recv(m.source, m.pair, m.tag, m.context, m.length);
       return m;
     }
     if (!op.done) this.#block(W_SEND, op);

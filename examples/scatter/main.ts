@@ -31,7 +31,7 @@
  * @module
  */
 
-import { type Comm, JobError, spawn, SUM, world, wtime } from "../../mod.ts";
+import { type Comm, JobError, region, spawn, SUM, world, wtime } from "../../mod.ts";
 import { encodePng, renderField } from "./png.ts";
 import {
   blockRange,
@@ -247,8 +247,10 @@ function run(o: Options): void {
     // the clock shows. So each rank first computes a whole 32×32 grid, then
     // runs the pipeline on it, untimed (--no-warmup leaves this out).
     const small = makeProblem({ nx: 32, ny: 32, nc: Math.min(o.nc, 128), lambda: o.lambda });
-    computeBlock(small, 0, small.n);
-    solve(comm, small, o.checksum, root);
+    region("warm-up", () => {
+      computeBlock(small, 0, small.n);
+      solve(comm, small, o.checksum, root, false);
+    });
   }
   comm.barrier(); // start the clock when every rank is ready
   const t0 = wtime();
@@ -295,8 +297,13 @@ interface Solution {
   counts: number[];
 }
 
-/** Computes this rank's block of `problem` and gathers the results onto `root` with one gatherv. */
-function solve(comm: Comm, problem: Problem, wantChecksum: boolean, root: number): Solution {
+/**
+ * Computes this rank's block of `problem` and gathers the results onto
+ * `root` with one gatherv; `regions` marks the two phases for a trace
+ * (`--trace`, `--profile`).
+ */
+function solve(comm: Comm, problem: Problem, wantChecksum: boolean, root: number, regions = true): Solution {
+  const phase = <T>(name: string, fn: () => T): T => regions ? region(name, fn) : fn();
   const { rank, size } = comm;
   // Every rank knows every block (numpy.array_split), hence the counts of gatherv.
   const counts: number[] = [];
@@ -307,7 +314,7 @@ function solve(comm: Comm, problem: Problem, wantChecksum: boolean, root: number
   const { start, end } = blockRange(problem.n, size, rank);
 
   const t0 = wtime();
-  const block = computeBlock(problem, start, end);
+  const block = phase("compute", () => computeBlock(problem, start, end));
   const computeTime = wtime() - t0;
 
   // One message per rank: the total field as complex numbers (re, im) and,
@@ -322,7 +329,7 @@ function solve(comm: Comm, problem: Problem, wantChecksum: boolean, root: number
     mine[stride * k + 1] = block.im[k];
   }
   if (wantChecksum) { for (let k = 0; k < len; k++) mine[3 * k + 2] = block.scat2[k]; }
-  const field = comm.gatherv(mine, counts.map((c) => stride * c), root);
+  const field = phase("gather", () => comm.gatherv(mine, counts.map((c) => stride * c), root));
 
   let sum: number | null = null;
   if (wantChecksum && field !== null) {

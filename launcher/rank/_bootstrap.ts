@@ -159,6 +159,7 @@ async function start(init: InitMessage): Promise<void> {
     rank: init.rank,
     spin: init.spin,
     unexpectedBytes: init.unexpectedBytes,
+    trace: init.trace,
     onAbort: (code, message) => {
       state = "ended";
       report({ t: "abort", rank, code, message });

@@ -25,6 +25,8 @@ export interface WorldInfo {
   spin?: number;
   /** Bound of the unexpected queue in bytes. */
   unexpectedBytes?: number;
+  /** This rank's trace buffer, when the job is traced. */
+  trace?: SharedArrayBuffer;
   /** Tells the launcher this rank aborted the job. */
   onAbort?: (code: number, message: string) => void;
   /** The rank's transport, created on first use. */
@@ -72,6 +74,7 @@ export function worldTransport(): Transport {
     rank: info.rank,
     spin: info.spin,
     unexpectedBytes: info.unexpectedBytes,
+    trace: info.trace,
     onAbort: info.onAbort,
   });
   return info.transport;
