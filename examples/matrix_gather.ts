@@ -56,6 +56,10 @@ if (import.meta.main) {
   const { rank, size } = comm;
   const root = size - 1;
 
+  // Ranks start one after another (each is a Web Worker that loads the
+  // program); start the work together, as the course's picture does.
+  comm.barrier();
+
   // "Compute" this rank's elements: one time unit (2 ms of work) each, so
   // that a trace (--trace t.svg) shows the course's picture.
   const [start, end] = block(rank, size);

@@ -96,3 +96,21 @@ Deno.test("the recorder: nested calls record only the outermost; region names ar
   deepEqual(t.names, ["a", "b"]);
   deepEqual(t.events.slice(2).map((e) => t.names[e.a]), ["b", "a"]);
 });
+
+Deno.test("a deadlocked job's trace shows each rank's call in progress, up to the failure", async () => {
+  const job = startJob({
+    module: new URL("./programs/deadlock.ts", import.meta.url),
+    size: 3,
+    args: ["cycle"],
+    trace: true,
+    timeout: 60,
+  });
+  const result = await job.done;
+  equal(result.failure?.kind, "deadlock");
+  for (const t of job.traces()) {
+    const open = t.events.filter((e) => e.type === "call" && e.a === callCode("recv"));
+    equal(open.length, 1, `rank ${t.rank}: ${JSON.stringify(t.events)}`);
+    equal(open[0].b, (t.rank + 1) % 3); // waiting for the next rank
+    ok(open[0].end > open[0].start);
+  }
+});

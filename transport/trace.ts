@@ -15,6 +15,8 @@
  * int32 word 1   capacity (records)
  * int32 word 2   bytes used in the name table
  * float64 at 16  the job's epoch (launcher's performance.timeOrigin + now(), ms)
+ * float64 at 24  start of the call in progress (µs)
+ * int32 word 8   code of the call in progress, −1 none; words 9-11 its peer, tag, context
  * byte 64 ...    records: 8 float64 each [type, t0, t1, a, b, c, d, e]
  * then           the name table (NAME_BYTES): u16 length + UTF-8, in id order
  * ```
@@ -41,6 +43,7 @@ export const T_SEND = 3;
 export const T_RECV = 4;
 
 const HEADER_BYTES = 64;
+const OPEN_CALL = 8;
 const RECORD_F64 = 8;
 /** Bytes of the name table of each rank. */
 export const NAME_BYTES = 64 * 1024;
@@ -51,8 +54,9 @@ const MAX_DEPTH = 64;
 /** Allocates one rank's trace buffer of `records` records, stamped with the job's `epoch` (ms). */
 export function createTraceBuffer(records: number, epoch: number): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(HEADER_BYTES + records * RECORD_F64 * 8 + NAME_BYTES);
-  const w = new Int32Array(sab, 0, 4);
+  const w = new Int32Array(sab, 0, 16);
   w[1] = records;
+  w[OPEN_CALL] = -1;
   new Float64Array(sab, 16, 1)[0] = epoch;
   return sab;
 }
@@ -60,6 +64,7 @@ export function createTraceBuffer(records: number, epoch: number): SharedArrayBu
 /** One rank's writer of its trace buffer. Only that rank writes it. */
 export class TraceRecorder {
   readonly #w: Int32Array;
+  readonly #openT0: Float64Array;
   readonly #r: Float64Array;
   readonly #names: Uint8Array;
   readonly #capacity: number;
@@ -84,7 +89,8 @@ export class TraceRecorder {
 
   /** The writer of `sab` (made by {@linkcode createTraceBuffer}) for a job of `size` ranks. */
   constructor(sab: SharedArrayBuffer, size: number) {
-    this.#w = new Int32Array(sab, 0, 4);
+    this.#w = new Int32Array(sab, 0, 16);
+    this.#openT0 = new Float64Array(sab, 24, 1);
     this.#capacity = this.#w[1];
     this.#r = new Float64Array(sab, HEADER_BYTES, this.#capacity * RECORD_F64);
     this.#names = new Uint8Array(sab, HEADER_BYTES + this.#capacity * RECORD_F64 * 8, NAME_BYTES);
@@ -118,12 +124,19 @@ export class TraceRecorder {
   /** An spmd call starts (only the outermost is recorded). */
   enter(call: number, peer: number, tag: number, context: number): void {
     if (this.#depth++ !== 0) return;
-    this.#t0 = this.now();
+    const t0 = this.#t0 = this.now();
     this.#call = call;
     this.#peer = peer;
     this.#tag = tag;
     this.#context = context;
     this.#bytes = 0;
+    // Also where the launcher sees it, should this call never return (a deadlock, a failure).
+    const w = this.#w;
+    this.#openT0[0] = t0;
+    w[OPEN_CALL + 1] = peer;
+    w[OPEN_CALL + 2] = tag;
+    w[OPEN_CALL + 3] = context;
+    w[OPEN_CALL] = call;
   }
 
   /** Counts `n` bytes sent or received during the current call, for its record. */
@@ -134,6 +147,7 @@ export class TraceRecorder {
   /** The outermost call returns: its record is written. */
   leave(): void {
     if (this.#depth === 0 || --this.#depth !== 0) return;
+    this.#w[OPEN_CALL] = -1;
     this.#record(T_CALL, this.#t0, this.now(), this.#call, this.#peer, this.#tag, this.#context, this.#bytes);
   }
 
@@ -217,7 +231,7 @@ export interface RankTrace {
 
 /** Reads what rank `rank` has recorded so far in `sab`. */
 export function readTrace(sab: SharedArrayBuffer, rank: number): RankTrace {
-  const w = new Int32Array(sab, 0, 4);
+  const w = new Int32Array(sab, 0, 16);
   const count = Atomics.load(w, 0);
   const capacity = w[1];
   const r = new Float64Array(sab, HEADER_BYTES, capacity * RECORD_F64);
@@ -237,6 +251,22 @@ export function readTrace(sab: SharedArrayBuffer, rank: number): RankTrace {
       tag: r[i + 5],
       context: r[i + 6],
       bytes: r[i + 7],
+    });
+  }
+  if (w[OPEN_CALL] >= 0) {
+    // A call still in progress (the rank is blocked in it, or failed inside it): drawn up to now.
+    const epoch = new Float64Array(sab, 16, 1)[0];
+    const start = new Float64Array(sab, 24, 1)[0];
+    const now = (performance.timeOrigin + performance.now() - epoch) * 1000;
+    events.push({
+      type: "call",
+      start,
+      end: Math.max(start, now),
+      a: w[OPEN_CALL],
+      b: w[OPEN_CALL + 1],
+      tag: w[OPEN_CALL + 2],
+      context: w[OPEN_CALL + 3],
+      bytes: -1,
     });
   }
   const names: string[] = [];
