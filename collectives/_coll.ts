@@ -17,6 +17,7 @@ import { isTypedKind } from "../transport/typed.ts";
 import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
 import type { Incoming, NativeCollectives, PendingOp, Transport } from "../transport/transport.ts";
 import type { Slots } from "../transport/slots.ts";
+import type { TraceRecorder } from "../transport/trace.ts";
 
 /** What a collective needs of its communicator (a `Comm` is one). */
 export interface CollInit {
@@ -48,6 +49,8 @@ export class Coll {
   readonly slots: Slots | null;
   /** The backend's own collectives (MPI's), or null. */
   readonly native: NativeCollectives | null;
+  /** The trace recorder when the job is traced (algorithms are noted in it), else null. */
+  readonly trace: TraceRecorder | null;
   readonly #t: Transport;
   readonly #comm: CollInit;
   readonly #ctx: number;
@@ -63,6 +66,7 @@ export class Coll {
     this.context = comm.context;
     this.slots = comm.transport.slots !== null && comm.size === comm.transport.size ? comm.transport.slots : null;
     this.native = comm.transport.native ?? null;
+    this.trace = comm.transport.trace ?? null;
   }
 
   /** World rank of communicator rank `r`. */

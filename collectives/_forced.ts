@@ -26,6 +26,15 @@ import { SpmdError } from "../errors.ts";
  */
 export const lastRun: Record<string, string> = {};
 
+/**
+ * Notes that `op` ran algorithm `alg` on `c`'s communicator: in
+ * {@linkcode lastRun}, and in the trace when the job is traced.
+ */
+export function ran(c: { readonly trace: { algorithm(name: string): void } | null }, op: string, alg: string): void {
+  lastRun[op] = alg;
+  c.trace?.algorithm(alg);
+}
+
 /** The algorithms of each operation whose selector is loaded, by operation (folder) name. */
 export const algorithms: Record<string, readonly string[]> = {};
 

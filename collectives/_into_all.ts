@@ -25,7 +25,7 @@
 import { ANY_TAG, IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
 import { type Bad, Fault, raise } from "./_fault.ts";
-import { lastRun } from "./_forced.ts";
+import { ran } from "./_forced.ts";
 import { T_ALLGATHER, T_ALLTOALL } from "../transport/calls.ts";
 import { ELEMENT_BYTES, type NumericArray, typedKind } from "../transport/typed.ts";
 import "./allgather/select.ts";
@@ -66,7 +66,7 @@ export function allgatherInto(
       : bytesOfArray(send as NumericArray);
     const inPlace = send === IN_PLACE && bad === null;
     if (allgatherSlots(c, c.slots, kind, mine, blk, recv, !inPlace, bad, inPlace ? recv : send, inPlace ? n : -1)) {
-      lastRun.allgather = "slots";
+      ran(c, "allgather", "slots");
       return;
     }
   }
@@ -75,14 +75,14 @@ export function allgatherInto(
     const inPlace = send === IN_PLACE && bad === null;
     const own = send === IN_PLACE ? null : send as NumericArray;
     if (allgatherNative(c, c.native, kind, own, blk, recv, bad, inPlace ? recv : send, inPlace ? n : -1)) {
-      lastRun.allgather = "native";
+      ran(c, "allgather", "native");
       return;
     }
   }
   let ok = bad === null;
   if (ok && send !== IN_PLACE) blockBytes(recv, blk, rank, 1).set(bytesOfArray(send as NumericArray));
   if (force !== "ring" && (size & (size - 1)) === 0) {
-    lastRun.allgather = "recursive_doubling";
+    ran(c, "allgather", "recursive_doubling");
     for (let mask = 1; mask < size; mask <<= 1) {
       const partner = rank ^ mask;
       const r = c.irecvInto(ok ? blockBytes(recv, blk, partner & -mask, mask) : NOWHERE, partner, ANY_TAG);
@@ -91,7 +91,7 @@ export function allgatherInto(
       if (classify(c, c.waitBytes(r), partner, T_ALLGATHER, kind, mask * blk) !== GOT_DATA) ok = false;
     }
   } else {
-    lastRun.allgather = "ring";
+    ran(c, "allgather", "ring");
     const right = (rank + 1) % size;
     const left = (rank - 1 + size) % size;
     for (let k = 0; k < size - 1; k++) {
@@ -118,7 +118,7 @@ export function alltoallInto(
   bad: Bad | null = null,
 ): void {
   const force = served(c, forcedAlltoall(c.call));
-  lastRun.alltoall = "pairwise";
+  ran(c, "alltoall", "pairwise");
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
   const kind = bad === null ? typedKind(recv) : 0;
@@ -128,7 +128,7 @@ export function alltoallInto(
     // One shared round (alltoall/slots.ts): the blocks themselves when they fit a slot, else the ranks' agreement.
     const mine = bad !== null ? null : bytesOfArray(inPlace ? recv : send as NumericArray);
     if (alltoallSlots(c, c.slots, kind, mine, blk, recv, bad, inPlace ? recv : send)) {
-      lastRun.alltoall = "slots";
+      ran(c, "alltoall", "slots");
       return;
     }
   }
@@ -137,7 +137,7 @@ export function alltoallInto(
     if (
       alltoallNative(c, c.native, kind, inPlace ? null : send as NumericArray, blk, recv, bad, inPlace ? recv : send)
     ) {
-      lastRun.alltoall = "native";
+      ran(c, "alltoall", "native");
       return;
     }
   }

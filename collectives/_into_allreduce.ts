@@ -28,7 +28,7 @@
 import { ANY_TAG, IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
 import { type Bad, DISAGREE, Fault, raise, settle, shapeOf } from "./_fault.ts";
-import { lastRun } from "./_forced.ts";
+import { lastRun, ran } from "./_forced.ts";
 import type { Op } from "../ops.ts";
 import { combineInto } from "../ops.ts";
 import { isAllreduceTag, T_ALLREDUCE, T_ALLREDUCE_HEADER, T_ALLREDUCE_TYPED } from "../transport/calls.ts";
@@ -72,14 +72,14 @@ export function allreduceInto(
   if (c.slots !== null && (force === null || force === "slots")) {
     // One shared round (allreduce/slots.ts): the result itself for small arrays, else the ranks' agreement.
     if (allreduceSlots(c, c.slots, send === IN_PLACE ? recv : send, op, bad, recv) !== NOT_IN_SLOT) {
-      lastRun.allreduce = "slots";
+      ran(c, "allreduce", "slots");
       return;
     }
   }
   if (c.native !== null && (force === null || force === "native")) {
     // One round of agreement, then the library's own allreduce where it applies (allreduce/native.ts).
     if (allreduceNative(c, c.native, send === IN_PLACE ? recv : send, op, bad, recv) !== NOT_NATIVE) {
-      lastRun.allreduce = "native";
+      ran(c, "allreduce", "native");
       return;
     }
   }

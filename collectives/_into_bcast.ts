@@ -25,7 +25,7 @@
 import { ANY_TAG } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
 import type { Bad } from "./_fault.ts";
-import { lastRun } from "./_forced.ts";
+import { lastRun, ran } from "./_forced.ts";
 import { T_BCAST, T_BCAST_LARGE, T_POISON } from "../transport/calls.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
 import { blockOffsets } from "./_blocks.ts";
@@ -64,12 +64,12 @@ export function bcastInto(c: Coll, buf: NumericArray, root: number, bad: Bad | n
   if (size === 1) return alone(c, bad, null, null);
   if (c.slots !== null && (force === null || force === "slots") && bcastSlots(c, c.slots, buf, root, bad)) {
     // One shared round (bcast/slots.ts); a buffer larger than a slot goes on below, the ranks now agreeing.
-    lastRun.bcast = "slots";
+    ran(c, "bcast", "slots");
     return;
   }
   if (c.native !== null && (force === null || force === "native") && bcastIntoNative(c, c.native, buf, root, bad)) {
     // One round of agreement, then the library's own broadcast (bcast/native.ts).
-    lastRun.bcast = "native";
+    ran(c, "bcast", "native");
     return;
   }
   const kind = bad === null ? typedKind(buf) : 0;

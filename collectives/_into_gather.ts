@@ -25,7 +25,7 @@
 import { ANY_TAG, IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
 import type { Bad } from "./_fault.ts";
-import { lastRun } from "./_forced.ts";
+import { ran } from "./_forced.ts";
 import { T_GATHER, T_SCATTER } from "../transport/calls.ts";
 import { ELEMENT_BYTES, type NumericArray, typedKind } from "../transport/typed.ts";
 import "./gather/select.ts";
@@ -79,7 +79,7 @@ export function gatherInto(
   bad: Bad | null = null,
 ): void {
   const force = served(c, forcedGather(c.call));
-  lastRun.gather = "binomial";
+  ran(c, "gather", "binomial");
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
   const isRoot = rank === root;
@@ -96,7 +96,7 @@ export function gatherInto(
     const inPlace = send === IN_PLACE && bad === null;
     const passed = inPlace ? recv : send; // with IN_PLACE, described by its block (n elements)
     if (gatherSlots(c, c.slots, kind, mine, blk, isRoot ? recv : null, root, !inPlace, bad, passed, inPlace ? n : -1)) {
-      lastRun.gather = "slots";
+      ran(c, "gather", "slots");
       return;
     }
   }
@@ -106,7 +106,7 @@ export function gatherInto(
     const own = send === IN_PLACE ? null : send as NumericArray;
     const passed = inPlace ? recv : send; // with IN_PLACE, described by its block (n elements)
     if (gatherNative(c, c.native, kind, own, blk, isRoot ? recv : null, root, bad, passed, inPlace ? n : -1)) {
-      lastRun.gather = "native";
+      ran(c, "gather", "native");
       return;
     }
   }
@@ -194,7 +194,7 @@ export function scatterInto(
   bad: Bad | null = null,
 ): void {
   const force = served(c, forcedScatter(c.call));
-  lastRun.scatter = "binomial";
+  ran(c, "scatter", "binomial");
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
   const isRoot = rank === root;
@@ -207,7 +207,7 @@ export function scatterInto(
     const passed = isRoot ? send : recv;
     const block = isRoot && bad === null ? n : -1; // the root is described by one block of its send
     if (scatterSlots(c, c.slots, kind, isRoot ? send : null, blk, into, root, bad, passed, block)) {
-      lastRun.scatter = "slots";
+      ran(c, "scatter", "slots");
       return;
     }
   }
@@ -217,7 +217,7 @@ export function scatterInto(
     const passed = isRoot ? send : recv;
     const block = isRoot && bad === null ? n : -1; // the root is described by one block of its send
     if (scatterNative(c, c.native, kind, isRoot ? send : null, blk, into, root, bad, passed, block)) {
-      lastRun.scatter = "native";
+      ran(c, "scatter", "native");
       return;
     }
   }

@@ -23,7 +23,7 @@
 import { ANY_TAG, IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
 import { type Bad, errorText } from "./_fault.ts";
-import { lastRun } from "./_forced.ts";
+import { ran } from "./_forced.ts";
 import { combineInto, type Op } from "../ops.ts";
 import { T_REDUCE } from "../transport/calls.ts";
 import { reduceSlots } from "./reduce/slots.ts";
@@ -65,21 +65,21 @@ export function reduceInto(
   bad: Bad | null = null,
 ): void {
   const force = served(c, forced(c.call));
-  lastRun.reduce = "binomial";
+  ran(c, "reduce", "binomial");
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, send);
   const input = (send === IN_PLACE ? recv : send) as NumericArray;
   if (c.slots !== null && (force === null || force === "slots")) {
     // One shared round (reduce/slots.ts): the reduction itself for small inputs, else the ranks' agreement.
     if (reduceSlots(c, c.slots, input, rank === root ? recv : null, op, root, bad)) {
-      lastRun.reduce = "slots";
+      ran(c, "reduce", "slots");
       return;
     }
   }
   if (c.native !== null && (force === null || force === "native")) {
     // One round of agreement, then the library's own reduce where it applies (reduce/native.ts).
     if (reduceNative(c, c.native, input, op, root, bad, rank === root ? recv : null) !== NOT_NATIVE) {
-      lastRun.reduce = "native";
+      ran(c, "reduce", "native");
       return;
     }
   }

@@ -21,7 +21,7 @@
 import { ANY_TAG, IN_PLACE } from "../constants.ts";
 import type { Coll } from "./_coll.ts";
 import { type Bad, errorText, Fault, raise, settle } from "./_fault.ts";
-import { lastRun } from "./_forced.ts";
+import { ran } from "./_forced.ts";
 import { allreduceSlots } from "./allreduce/slots.ts";
 import { scanNative } from "./scan/native.ts";
 import { NOT_NATIVE, served } from "./_native.ts";
@@ -72,13 +72,13 @@ export function scanInto(
   bad: Bad | null = null,
 ): void {
   const force = served(c, forced(c.call));
-  lastRun.scan = "recursive_doubling";
+  ran(c, "scan", "recursive_doubling");
   const { rank, size } = c;
   if (size === 1) return alone(c, bad, recv, exclusive ? null : send);
   if (c.native !== null && (force === null || force === "native")) {
     // One round of agreement, then the library's own scan where it applies (scan/native.ts).
     if (scanNative(c, c.native, send === IN_PLACE ? recv : send, op, exclusive, bad, recv) !== NOT_NATIVE) {
-      lastRun.scan = "native";
+      ran(c, "scan", "native");
       return;
     }
   }

@@ -23,7 +23,11 @@ Deno.test("every message is a send on its sender and a receive on its receiver, 
   deepEqual([...sends].sort(), [...recvs].sort());
   ok(sends.length >= 4, `${sends.length} messages`);
   for (const t of ranks) {
-    deepEqual(t.names, ["compute", "exchange", "reduce"]);
+    const regions = new Set(t.events.filter((e) => e.type === "region").map((e) => t.names[e.a]));
+    deepEqual([...regions].sort(), ["compute", "exchange", "reduce"]);
+    // A collective's record names the algorithm that ran.
+    const ar = t.events.find((e) => e.type === "call" && e.a === callCode("allreduce"))!;
+    ok(ar.alg !== undefined && ar.alg >= 0 && typeof t.names[ar.alg] === "string", JSON.stringify(ar));
     equal(t.dropped, 0);
     const calls = t.events.filter((e) => e.type === "call").map((e) => e.a);
     for (const c of ["send", "recv", "allreduce", "barrier", "finalize"] as const) {

@@ -100,6 +100,7 @@ export function traceJsonText(job: TraceJob, ranks: RankTrace[]): string {
       if (c.tag >= 0) args.tag = c.tag;
       if (c.bytes >= 0) args.bytes = c.bytes;
       if (c.context >= 0) args.comm = commId(c.context);
+      if (c.alg !== undefined && c.alg >= 0 && rt.names[c.alg] !== undefined) args.algorithm = rt.names[c.alg];
       slice(out, pid, tid(rt.rank), callName(c.a), "spmd", ns(c.start), ns(c.end), args);
     }
     for (const r of rs) {

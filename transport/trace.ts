@@ -17,13 +17,14 @@
  * float64 at 16  the job's epoch (launcher's performance.timeOrigin + now(), ms)
  * float64 at 24  start of the call in progress (µs)
  * int32 word 8   code of the call in progress, −1 none; words 9-11 its peer, tag, context
- * byte 64 ...    records: 8 float64 each [type, t0, t1, a, b, c, d, e]
+ * byte 64 ...    records: 9 float64 each [type, t0, t1, a, b, c, d, e, f]
  * then           the name table (NAME_BYTES): u16 length + UTF-8, in id order
  * ```
  * Times are µs since the epoch. Record types:
  * - CALL (1): an outermost spmd call, t0..t1; a call code (calls.ts),
  *   b peer (dest, source or root; −1 none), c tag (−1), d context, e bytes
- *   this rank sent and received during it.
+ *   this rank sent and received during it, f the algorithm a collective
+ *   ran (a name id; −1 none).
  * - REGION (2): a user region (`region`, `traceBegin`/`traceEnd`), t0..t1;
  *   a name id, b nesting depth.
  * - SEND (3): a message leaves, at t0; a destination (world rank), b its
@@ -44,7 +45,7 @@ export const T_RECV = 4;
 
 const HEADER_BYTES = 64;
 const OPEN_CALL = 8;
-const RECORD_F64 = 8;
+const RECORD_F64 = 9;
 /** Bytes of the name table of each rank. */
 export const NAME_BYTES = 64 * 1024;
 /** Default records per rank (8 MiB of memory each). */
@@ -80,6 +81,7 @@ export class TraceRecorder {
   #tag = -1;
   #context = -1;
   #bytes = 0;
+  #alg = -1;
   // Open regions.
   readonly #regionStart = new Float64Array(MAX_DEPTH);
   readonly #regionName = new Int32Array(MAX_DEPTH);
@@ -107,7 +109,7 @@ export class TraceRecorder {
     return c !== null ? c() + this.#offset : (this.#offset + performance.now()) * 1000;
   }
 
-  #record(type: number, t0: number, t1: number, a: number, b: number, c: number, d: number, e: number): void {
+  #record(type: number, t0: number, t1: number, a: number, b: number, c: number, d: number, e: number, f = -1): void {
     const i = (this.#count % this.#capacity) * RECORD_F64;
     const r = this.#r;
     r[i] = type;
@@ -118,6 +120,7 @@ export class TraceRecorder {
     r[i + 5] = c;
     r[i + 6] = d;
     r[i + 7] = e;
+    r[i + 8] = f;
     this.#w[0] = ++this.#count; // read by the launcher at the end, or at a failure (a plain store: 8 ns less)
   }
 
@@ -130,6 +133,7 @@ export class TraceRecorder {
     this.#tag = tag;
     this.#context = context;
     this.#bytes = 0;
+    this.#alg = -1;
     // Also where the launcher sees it, should this call never return (a deadlock, a failure).
     const w = this.#w;
     this.#openT0[0] = t0;
@@ -137,6 +141,11 @@ export class TraceRecorder {
     w[OPEN_CALL + 2] = tag;
     w[OPEN_CALL + 3] = context;
     w[OPEN_CALL] = call;
+  }
+
+  /** Notes the algorithm the current call (a collective) runs, for its record (the first one noted). */
+  algorithm(name: string): void {
+    if (this.#depth > 0 && this.#alg < 0) this.#alg = this.#nameId(name);
   }
 
   /** Counts `n` bytes sent or received during the current call, for its record. */
@@ -148,7 +157,17 @@ export class TraceRecorder {
   leave(): void {
     if (this.#depth === 0 || --this.#depth !== 0) return;
     this.#w[OPEN_CALL] = -1;
-    this.#record(T_CALL, this.#t0, this.now(), this.#call, this.#peer, this.#tag, this.#context, this.#bytes);
+    this.#record(
+      T_CALL,
+      this.#t0,
+      this.now(),
+      this.#call,
+      this.#peer,
+      this.#tag,
+      this.#context,
+      this.#bytes,
+      this.#alg,
+    );
   }
 
   /** A message to world rank `dest` leaves; returns its flow number. */
@@ -215,6 +234,8 @@ export interface TraceEvent {
   context: number;
   /** Bytes, or −1. */
   bytes: number;
+  /** A call's algorithm (a collective's), as a name id into `names`; −1 none. Absent: none. */
+  alg?: number;
 }
 
 /** What one rank recorded. */
@@ -225,7 +246,7 @@ export interface RankTrace {
   events: TraceEvent[];
   /** Events lost because the buffer wrapped (the oldest). */
   dropped: number;
-  /** Region names by id. */
+  /** Region (and algorithm) names by id. */
   names: string[];
 }
 
@@ -251,6 +272,7 @@ export function readTrace(sab: SharedArrayBuffer, rank: number): RankTrace {
       tag: r[i + 5],
       context: r[i + 6],
       bytes: r[i + 7],
+      alg: r[i + 8],
     });
   }
   if (w[OPEN_CALL] >= 0) {

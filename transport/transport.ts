@@ -66,6 +66,7 @@
  */
 
 import type { Slots } from "./slots.ts";
+import type { TraceRecorder } from "./trace.ts";
 
 /** An operation in flight (a send or a receive). Opaque outside the backend. */
 export interface PendingOp {
@@ -133,6 +134,8 @@ export interface Transport {
    * absent on shared memory.
    */
   readonly native?: NativeCollectives | null;
+  /** The trace recorder when the job is traced (trace.ts); absent or null otherwise. */
+  readonly trace?: TraceRecorder | null;
   /**
    * Called on every rank of communicator `parent` (a context id) when
    * `split` (`color` a number, `UNDEFINED` negative) or `dup` (`color`

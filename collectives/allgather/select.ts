@@ -8,7 +8,7 @@
  */
 
 import type { Coll } from "../_coll.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import { allgatherRecursiveDoubling } from "./recursive_doubling.ts";
 import { allgatherRing } from "./ring.ts";
 
@@ -17,9 +17,9 @@ const forced = forcedBy("allgather", ["native", "recursive_doubling", "ring", "s
 /** Returns every rank's value, in rank order. */
 export function allgather(c: Coll, value: unknown): unknown[] {
   if (forced(c.call) !== "ring" && (c.size & (c.size - 1)) === 0) {
-    lastRun.allgather = "recursive_doubling";
+    ran(c, "allgather", "recursive_doubling");
     return allgatherRecursiveDoubling(c, value);
   }
-  lastRun.allgather = "ring";
+  ran(c, "allgather", "ring");
   return allgatherRing(c, value);
 }

@@ -9,7 +9,7 @@
 
 import type { Coll } from "../_coll.ts";
 import { agreeBlocks, checkBlocks } from "../_agree.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import { allgathervRing } from "./ring.ts";
 
 const forced = forcedBy("allgatherv", ["ring"]);
@@ -23,6 +23,6 @@ export function allgatherv(
 ): ArrayBufferView {
   forced(c.call);
   checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
-  lastRun.allgatherv = "ring";
+  ran(c, "allgatherv", "ring");
   return allgathervRing(c, array, counts);
 }

@@ -35,7 +35,7 @@
 import { type Coll, copyValue } from "../_coll.ts";
 import { T_ALLREDUCE, T_ALLREDUCE_HEADER } from "../../transport/calls.ts";
 import { type Bad, DISAGREE, Fault, raise, settle, shapeOf } from "../_fault.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, lastRun, ran } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
 import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";
@@ -71,7 +71,7 @@ export function allreduce(
     // One shared round: the result itself for small values, else the ranks' agreement on what they passed.
     const r = allreduceSlots(c, c.slots, value, op, bad);
     if (r !== NOT_IN_SLOT) {
-      lastRun.allreduce = "slots";
+      ran(c, "allreduce", "slots");
       return r;
     }
   }
@@ -79,7 +79,7 @@ export function allreduce(
     // One round of agreement, then the library's own allreduce where it applies (native.ts).
     const r = allreduceNative(c, c.native, value, op, bad);
     if (r !== NOT_NATIVE) {
-      lastRun.allreduce = "native";
+      ran(c, "allreduce", "native");
       return r;
     }
   }

@@ -6,7 +6,7 @@
  */
 
 import type { Coll } from "../_coll.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import { alltoallPairwise } from "./pairwise.ts";
 
 const forced = forcedBy("alltoall", ["native", "pairwise", "slots"]);
@@ -14,6 +14,6 @@ const forced = forcedBy("alltoall", ["native", "pairwise", "slots"]);
 /** `values[j]` goes to rank j; returns what every rank sent to this one. */
 export function alltoall(c: Coll, values: readonly unknown[]): unknown[] {
   forced(c.call);
-  lastRun.alltoall = "pairwise";
+  ran(c, "alltoall", "pairwise");
   return alltoallPairwise(c, values);
 }

@@ -10,7 +10,7 @@
  */
 
 import type { Coll } from "../_coll.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import { barrierDissemination } from "./dissemination.ts";
 import { barrierSlots } from "./slots.ts";
 import { barrierNative } from "./native.ts";
@@ -21,13 +21,13 @@ const forced = forcedBy("barrier", ["dissemination", "native", "slots"]);
 export function barrier(c: Coll): void {
   const force = forced(c.call);
   if (c.slots !== null && force !== "dissemination") {
-    lastRun.barrier = "slots";
+    ran(c, "barrier", "slots");
     return barrierSlots(c, c.slots);
   }
   if (c.native !== null && c.size > 1 && force !== "dissemination") {
-    lastRun.barrier = "native";
+    ran(c, "barrier", "native");
     return barrierNative(c, c.native);
   }
-  lastRun.barrier = "dissemination";
+  ran(c, "barrier", "dissemination");
   barrierDissemination(c);
 }

@@ -24,7 +24,7 @@
 import { typedKind } from "../../transport/typed.ts";
 import { SpmdError } from "../../errors.ts";
 import { checkSendable, type Coll } from "../_coll.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, lastRun, ran } from "../_forced.ts";
 import { T_BCAST, T_BCAST_LARGE, T_POISON } from "../../transport/calls.ts";
 import { bcastBinomial, bcastBinomialFrom } from "./binomial.ts";
 import { bcastScatterAllgather } from "./scatter_allgather.ts";
@@ -57,7 +57,7 @@ export function bcast(c: Coll, value: unknown, root: number): unknown {
     // One round that tells every rank what the root has; a typed array goes by the library's bcast (native.ts).
     const r = bcastNative(c, c.native, value, root);
     if (r !== NOT_NATIVE) {
-      lastRun.bcast = "native";
+      ran(c, "bcast", "native");
       return r;
     }
   }
@@ -76,12 +76,12 @@ export function bcast(c: Coll, value: unknown, root: number): unknown {
   const parent = (rank - mask + size) % size;
   const { value: got, tag } = c.recvAnyTag(parent);
   if (tag === T_BCAST_LARGE) {
-    lastRun.bcast = "scatter_allgather";
+    ran(c, "bcast", "scatter_allgather");
     return bcastScatterAllgather(c, null, root, got as [number, number], mask);
   }
   if (tag !== T_BCAST && tag !== T_POISON) {
     throw c.error(`expected a bcast message from rank ${parent}, got tag ${tag}: mismatched collectives`);
   }
-  lastRun.bcast = "binomial";
+  ran(c, "bcast", "binomial");
   return bcastBinomialFrom(c, got, tag === T_POISON, root, mask);
 }

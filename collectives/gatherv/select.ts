@@ -9,7 +9,7 @@
 
 import type { Coll } from "../_coll.ts";
 import { agreeBlocks, checkBlocks } from "../_agree.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import { gathervLinear } from "./linear.ts";
 
 const forced = forcedBy("gatherv", ["linear"]);
@@ -28,6 +28,6 @@ export function gatherv(
 ): ArrayBufferView | null {
   forced(c.call);
   checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
-  lastRun.gatherv = "linear";
+  ran(c, "gatherv", "linear");
   return gathervLinear(c, array, counts, root);
 }

@@ -17,7 +17,7 @@
 
 import type { Coll } from "../_coll.ts";
 import type { Bad } from "../_fault.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
 import { reduceBinomial } from "./binomial.ts";
 import { allreduceSlots, NOT_IN_SLOT } from "../allreduce/slots.ts";
@@ -34,7 +34,7 @@ export function reduce(c: Coll, value: unknown, op: Op, root: number, bad: Bad |
     // the ranks' agreement, which also keeps senders from running ahead of the root call after call.
     const r = allreduceSlots(c, c.slots, value, op, bad, null, true, root);
     if (r !== NOT_IN_SLOT) {
-      lastRun.reduce = "slots";
+      ran(c, "reduce", "slots");
       return c.rank === root ? r : null;
     }
   }
@@ -42,10 +42,10 @@ export function reduce(c: Coll, value: unknown, op: Op, root: number, bad: Bad |
     // One round of agreement, then the library's own reduce where it applies (native.ts).
     const r = reduceNative(c, c.native, value, op, root, bad);
     if (r !== NOT_NATIVE) {
-      lastRun.reduce = "native";
+      ran(c, "reduce", "native");
       return r;
     }
   }
-  lastRun.reduce = "binomial";
+  ran(c, "reduce", "binomial");
   return reduceBinomial(c, value, op, root, bad);
 }

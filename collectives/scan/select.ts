@@ -10,7 +10,7 @@
 
 import type { Coll } from "../_coll.ts";
 import type { Bad } from "../_fault.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
 import { scanRecursiveDoubling } from "./recursive_doubling.ts";
 import { allreduceSlots } from "../allreduce/slots.ts";
@@ -29,11 +29,11 @@ export function scan(c: Coll, value: unknown, op: Op, exclusive: boolean, bad: B
     // One round of agreement, then the library's own scan where it applies (native.ts).
     const r = scanNative(c, c.native, value, op, exclusive, bad);
     if (r !== NOT_NATIVE) {
-      lastRun.scan = "native";
+      ran(c, "scan", "native");
       return r;
     }
   }
-  lastRun.scan = "recursive_doubling";
+  ran(c, "scan", "recursive_doubling");
   // On the shared slots, first a round in which the ranks agree on call, op, type and length (or all fail alike).
   if (c.slots !== null && c.size > 1) allreduceSlots(c, c.slots, value, op, bad, null, false);
   return scanRecursiveDoubling(c, value, op, exclusive, bad);

@@ -6,7 +6,7 @@
  */
 
 import type { Coll } from "../_coll.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import { scatterBinomial } from "./binomial.ts";
 
 const forced = forcedBy("scatter", ["binomial", "native", "slots"]);
@@ -14,6 +14,6 @@ const forced = forcedBy("scatter", ["binomial", "native", "slots"]);
 /** Root passes `values` (size of them), others null; returns this rank's value. */
 export function scatter(c: Coll, values: readonly unknown[] | null, root: number): unknown {
   forced(c.call);
-  lastRun.scatter = "binomial";
+  ran(c, "scatter", "binomial");
   return scatterBinomial(c, values, root);
 }

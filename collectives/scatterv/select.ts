@@ -10,7 +10,7 @@
 import type { Coll } from "../_coll.ts";
 import { offsetsOf } from "../_blocks.ts";
 import { agreeBlocks } from "../_agree.ts";
-import { forcedBy, lastRun } from "../_forced.ts";
+import { forcedBy, ran } from "../_forced.ts";
 import { scattervLinear } from "./linear.ts";
 
 const forced = forcedBy("scatterv", ["linear"]);
@@ -34,6 +34,6 @@ export function scatterv(
   if (off[c.size] !== total) {
     throw c.error(`counts add up to ${off[c.size]} but the root's array has ${total} elements`, "MPI_ERR_COUNT");
   }
-  lastRun.scatterv = "linear";
+  ran(c, "scatterv", "linear");
   return scattervLinear(c, array, counts, root, kind);
 }
