@@ -21,6 +21,7 @@
  */
 
 export { Comm, UNDEFINED } from "./comm.ts";
+export { PointToPoint } from "./_comm_p2p.ts";
 export { backend, type BackendInfo } from "./backend.ts";
 export {
   BAND,
