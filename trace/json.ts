@@ -47,7 +47,7 @@ const TYPE_NAMES: Record<number, TraceEvent["type"]> = {
   [T_SEND]: "send",
   [T_RECV]: "recv",
 };
-const FIELDS = 8;
+const FIELDS = 9;
 
 interface Out {
   /** Time, ns (integer), for sorting. */
@@ -254,6 +254,7 @@ function flatten(events: readonly TraceEvent[]): number[] {
     flat[i++] = e.tag;
     flat[i++] = e.context;
     flat[i++] = e.bytes;
+    flat[i++] = e.alg ?? -1;
   }
   return flat;
 }
@@ -299,6 +300,7 @@ export function readTraceJson(text: string): TraceFile {
         tag: flat[i + 5],
         context: flat[i + 6],
         bytes: flat[i + 7],
+        ...(flat[i + 8] >= 0 ? { alg: flat[i + 8] } : {}),
       });
     }
     return { rank: r.rank, events, dropped: r.dropped ?? 0, names: r.names ?? [] };
