@@ -38,7 +38,7 @@ Options:
   -n, --np N          number of ranks (default 1; 1..${MAX_RANKS})
       --timeout SECS  stop the whole job after SECS seconds (exit code 124),
                       reporting what each rank was doing
-      --tag-output    prefix every output line with [1,rank]<stdout>:
+  -l, --tag-output    prefix every output line with [1,rank]<stdout>:
       --trace FILE    record every rank's calls and messages: FILE.json is a
                       Perfetto/Chrome trace (ui.perfetto.dev), FILE.svg the
                       timeline drawn (deno task trace FILE.json draws one later)
@@ -47,6 +47,10 @@ Options:
       --heap SIZE     limit of each rank's comm.alloc heap, in bytes or with
                       a K, M, G or T suffix (default 1G; memory is used only
                       as arrays are written)
+  -x VAR[=value], --env VAR=value
+                      set an environment variable for the ranks
+  -np N, -c N         as -n; --oversubscribe, --bind-to X, --map-by X are
+                      accepted and ignored; MPIEXEC_TIMEOUT is read as --timeout
   -h, --help          show this help
       --version       show spmd's version and the MPI library that a job
                       started by mpiexec would load
@@ -81,7 +85,16 @@ export interface CliOptions {
   script?: string;
   /** Arguments for the ranks. */
   args: string[];
+  /** Environment variables to set for the ranks (`-x VAR[=value]`, `--env VAR=value`). */
+  env: Record<string, string>;
+  /** mpiexec options accepted and ignored, for one note on stderr. */
+  ignored: string[];
 }
+
+/** mpiexec options that place processes: accepted and ignored (ranks are threads of one process). */
+const PLACEMENT = new Set(["--oversubscribe", "--bind-to", "--map-by", "-bind-to", "-map-by"]);
+/** mpiexec options that name other machines: refused, pointing to the MPI backend. */
+const HOSTS = new Set(["--host", "-host", "-H", "--hostfile", "-hostfile", "--machinefile", "-machinefile", "-f"]);
 
 const WITH_VALUE = new Set(["-n", "--np", "--timeout", "--heap", "--trace"]);
 
@@ -91,10 +104,37 @@ export function parseCli(argv: readonly string[]): CliOptions {
   // Options that take a value are joined to it ("--np=4"), so that a value
   // starting with a dash reaches our own range checks.
   const own: string[] = [];
+  const env: Record<string, string> = {};
+  const ignored: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
-    const a = argv[i];
+    let a = argv[i];
     if (a === "--" || !a.startsWith("-") || a === "-") break;
+    // mpiexec's spellings (Open MPI, MPICH)
+    if (a === "-np" || a === "-c") a = "-n";
+    if (a === "-l") a = "--tag-output";
+    if (PLACEMENT.has(a) || PLACEMENT.has(a.split("=")[0])) {
+      ignored.push(a);
+      if (a !== "--oversubscribe" && !a.includes("=")) ignored.push(argv[++i] ?? "");
+      continue;
+    }
+    if (HOSTS.has(a.split("=")[0])) {
+      throw new Error(
+        `${a.split("=")[0]}: spmd's launcher runs every rank as a thread of this one process; to run across ` +
+          `machines, start the program with your MPI library's mpiexec (spmd's MPI backend, see the README)`,
+      );
+    }
+    if (a === "-x" || a === "--env") {
+      const v = argv[++i];
+      if (v === undefined || !/^[A-Za-z_][A-Za-z0-9_]*(=|$)/.test(v)) {
+        throw new Error(`${a} needs VAR or VAR=value, got ${v === undefined ? "nothing" : `"${v}"`}`);
+      }
+      const eq = v.indexOf("=");
+      if (eq > 0) env[v.slice(0, eq)] = v.slice(eq + 1);
+      else if (a === "-x") env[v] = Deno.env.get(v) ?? "";
+      else throw new Error(`--env needs VAR=value, got "${v}"`);
+      continue;
+    }
     if (WITH_VALUE.has(a)) {
       if (i + 1 >= argv.length) throw new Error(`option ${a} needs a value`);
       own.push(`${a === "-n" ? "--np" : a}=${argv[++i]}`);
@@ -124,6 +164,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     version: values.version ?? false,
     script: rest[0],
     args: rest.slice(1),
+    env,
+    ignored,
   };
   if (opts.help || opts.version) return opts;
   if (values.np !== undefined) {
@@ -144,6 +186,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
       throw new Error(
         `--timeout must be a positive number of seconds, got "${values.timeout}"`,
       );
+    }
+    opts.timeout = t;
+  } else if (Deno.env.get("MPIEXEC_TIMEOUT")) {
+    const v = Deno.env.get("MPIEXEC_TIMEOUT")!;
+    const t = Number(v);
+    if (!Number.isFinite(t) || t <= 0) {
+      throw new Error(`MPIEXEC_TIMEOUT must be a positive number of seconds, got "${v}"`);
     }
     opts.timeout = t;
   }
@@ -203,6 +252,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw e;
   }
   if (startedByMpi()) return await runUnderMpi(argv, opts, path);
+  for (const [k, v] of Object.entries(opts.env)) Deno.env.set(k, v); // ranks are threads: they share this environment
+  if (opts.ignored.length > 0 && Deno.env.get(STATUS_ENV) === undefined) {
+    console.error(`spmd: ignored ${opts.ignored.join(" ")}: ranks are threads of one process, placed by the OS`);
+  }
   const statusFile = Deno.env.get(STATUS_ENV);
   if (statusFile === undefined && canSupervise()) return await supervise(argv);
   const job = startJob({

@@ -1,0 +1,49 @@
+// The launcher takes mpiexec's spellings (issue 14: "the launcher, as mpiexec users type it").
+
+import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
+import { parseCli } from "../cli.ts";
+import { cli } from "./_util.ts";
+
+Deno.test("-np and -c are -n; -l is --tag-output", () => {
+  equal(parseCli(["-np", "3", "app.ts"]).np, 3);
+  equal(parseCli(["-c", "5", "app.ts"]).np, 5);
+  equal(parseCli(["-l", "app.ts"]).tagOutput, true);
+  deepEqual(parseCli(["-np", "2", "app.ts", "-np", "9"]).args, ["-np", "9"]); // after the script: the program's
+});
+
+Deno.test("placement options are accepted and ignored; host options point to the MPI backend", () => {
+  const o = parseCli(["--oversubscribe", "--bind-to", "core", "--map-by=slot", "-n", "2", "app.ts"]);
+  equal(o.np, 2);
+  deepEqual(o.ignored, ["--oversubscribe", "--bind-to", "core", "--map-by=slot"]);
+  for (const h of ["--host", "--hostfile", "-f"]) {
+    throws(() => parseCli([h, "nodes", "app.ts"]), /runs every rank as a thread of this one process.*mpiexec/);
+  }
+});
+
+Deno.test("-x and --env set the ranks' environment; bad forms are named", () => {
+  deepEqual(parseCli(["-x", "A=1", "--env", "B=two=2", "app.ts"]).env, { A: "1", B: "two=2" });
+  throws(() => parseCli(["--env", "B", "app.ts"]), /--env needs VAR=value, got "B"/);
+  throws(() => parseCli(["-x", "1BAD", "app.ts"]), /-x needs VAR or VAR=value, got "1BAD"/);
+  throws(() => parseCli(["-x"]), /-x needs VAR or VAR=value, got nothing/);
+});
+
+Deno.test("MPIEXEC_TIMEOUT is read as --timeout; --timeout wins", () => {
+  Deno.env.set("MPIEXEC_TIMEOUT", "7");
+  try {
+    equal(parseCli(["app.ts"]).timeout, 7);
+    equal(parseCli(["--timeout", "3", "app.ts"]).timeout, 3);
+    Deno.env.set("MPIEXEC_TIMEOUT", "soon");
+    throws(() => parseCli(["app.ts"]), /MPIEXEC_TIMEOUT must be a positive number of seconds, got "soon"/);
+  } finally {
+    Deno.env.delete("MPIEXEC_TIMEOUT");
+  }
+});
+
+Deno.test("a job started as mpiexec users type it: every rank sees -x's variable, one note on stderr", async () => {
+  const r = await cli(["-np", "3", "--oversubscribe", "-x", "SPMD_TEST_VAR=hello", "tests/programs/env.ts"]);
+  equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).sort((a, b) => a.rank - b.rank);
+  deepEqual(lines, [0, 1, 2].map((rank) => ({ rank, size: 3, value: "hello" })));
+  match(r.stderr, /spmd: ignored --oversubscribe: ranks are threads of one process/);
+  ok(r.stderr.split("\n").filter((l) => l.includes("ignored")).length === 1);
+});
