@@ -27,7 +27,8 @@ import { scan } from "./collectives/scan/select.ts";
 import { gatherv } from "./collectives/gatherv/select.ts";
 import { scatterv } from "./collectives/scatterv/select.ts";
 import { allgatherv } from "./collectives/allgatherv/select.ts";
-import { reduceScatter } from "./collectives/reduce_scatter/select.ts";
+import { reduceScatter, reduceScatterBlock } from "./collectives/reduce_scatter/select.ts";
+import { alltoallv } from "./collectives/alltoallv/select.ts";
 import { misfit, type Op, SUM, toOp } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
 import { typedMisfit } from "./collectives/_agree.ts";
@@ -156,27 +157,79 @@ export class Comm extends PointToPoint {
 
   /**
    * Gathers typed-array blocks of unequal length: rank r passes `counts[r]`
-   * elements; `root` gets one concatenated array of the same type, others `null`.
+   * elements; `root` gets one array of the same type, others `null`. Without
+   * `displs` the blocks are packed in rank order; with them rank r's block
+   * starts at `displs[r]`, the result is max(displs[i] + counts[i]) long and
+   * the gaps are zero (blocks may not overlap). Every rank passes the same
+   * counts (and displs).
    */
-  gatherv<A extends ArrayBufferView>(array: A, counts: readonly number[], root = 0): A | null {
+  gatherv<A extends ArrayBufferView>(
+    array: A,
+    counts: readonly number[],
+    root = 0,
+    displs: readonly number[] | null = null,
+  ): A | null {
     checkRoot("gatherv", root, this.size);
-    return this.#run("gatherv", root, (c) => gatherv(c, array, counts, root, typedMisfit(array))) as A | null;
+    const bad = typedMisfit(array);
+    return this.#run("gatherv", root, (c) => gatherv(c, array, counts, root, bad, displs)) as A | null;
   }
 
   /**
-   * Root passes one array of sum(counts) elements; rank r gets its
-   * `counts[r]` elements (a new array). Every rank passes the same counts.
+   * Root passes one array of sum(counts) elements (with `displs`: rank r's
+   * block is the `counts[r]` elements from `displs[r]`, blocks may overlap);
+   * rank r gets its block (a new array). Every rank passes the same counts.
    */
-  scatterv<A extends ArrayBufferView>(array: A | null, counts: readonly number[], root = 0): A {
+  scatterv<A extends ArrayBufferView>(
+    array: A | null,
+    counts: readonly number[],
+    root = 0,
+    displs: readonly number[] | null = null,
+  ): A {
     checkRoot("scatterv", root, this.size);
     const mine = this.rank === root ? array : null;
     const bad = this.rank === root ? typedMisfit(array) : null;
-    return this.#run("scatterv", root, (c) => scatterv(c, mine, counts, root, bad)) as A;
+    return this.#run("scatterv", root, (c) => scatterv(c, mine, counts, root, bad, displs)) as A;
   }
 
-  /** Every rank passes `counts[rank]` elements; every rank gets the concatenation. */
-  allgatherv<A extends ArrayBufferView>(array: A, counts: readonly number[]): A {
-    return this.#run("allgatherv", -1, (c) => allgatherv(c, array, counts, typedMisfit(array))) as A;
+  /** Every rank passes `counts[rank]` elements; every rank gets them all, packed or at `displs` (as gatherv). */
+  allgatherv<A extends ArrayBufferView>(
+    array: A,
+    counts: readonly number[],
+    displs: readonly number[] | null = null,
+  ): A {
+    return this.#run("allgatherv", -1, (c) => allgatherv(c, array, counts, typedMisfit(array), displs)) as A;
+  }
+
+  /**
+   * All-to-all of typed-array blocks of unequal length (mpi4py's
+   * `Alltoallv([array, sendCounts, sendDispls], [recv, recvCounts,
+   * recvDispls])`, returning the result): `sendCounts[j]` elements of
+   * `array`, from `sendDispls[j]` (packed in rank order when null), go to
+   * rank j. Returns a new array of the same type with rank i's block of
+   * `recvCounts[i]` elements at `recvDispls[i]` (packed when null; gaps
+   * zero). `recvCounts` may be null: they are learned from the senders;
+   * when given they must match. Mismatches throw the same SpmdError on
+   * every rank.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * const comm = world();
+   * // Rank r sends j + 1 copies of r to rank j: rank j gets j + 1 elements from each rank.
+   * const counts = Array.from({ length: comm.size }, (_, j) => j + 1);
+   * const send = new Int32Array(counts.reduce((a, b) => a + b, 0)).fill(comm.rank);
+   * const got = comm.alltoallv(send, counts); // [0 × (rank+1), 1 × (rank+1), ...]
+   * ```
+   */
+  alltoallv<A extends ArrayBufferView>(
+    array: A,
+    sendCounts: readonly number[],
+    sendDispls: readonly number[] | null = null,
+    recvCounts: readonly number[] | null = null,
+    recvDispls: readonly number[] | null = null,
+  ): A {
+    const args = { array, sendCounts, sendDispls, recvCounts, recvDispls };
+    return this.#run("alltoallv", -1, (c) => alltoallv(c, args, typedMisfit(array))) as A;
   }
 
   /**
@@ -192,6 +245,17 @@ export class Comm extends PointToPoint {
   ): A {
     const o = toOp("reduceScatter", op);
     return this.#run("reduceScatter", -1, (c) => reduceScatter(c, array, counts, o)) as A;
+  }
+
+  /**
+   * Element-wise reduction of every rank's array, whose length is a
+   * multiple of `size`; rank r gets block r of the result (length / size
+   * elements; MPI_Reduce_scatter_block). Arrays that disagree throw the same
+   * SpmdError on every rank.
+   */
+  reduceScatterBlock<A extends NumericArray | number[]>(array: A, op: Op | ((a: A, b: A) => A) = SUM): A {
+    const o = toOp("reduceScatterBlock", op);
+    return this.#run("reduceScatterBlock", -1, (c) => reduceScatterBlock(c, array, o)) as A;
   }
 
   // ---- buffer collectives (mpi4py's Allreduce(sendbuf, recvbuf), ...; the logic is in _buffer_api.ts) ----

@@ -56,6 +56,8 @@ export const CALLS = [
   "alltoallInto",
   "scanInto",
   "exscanInto",
+  "alltoallv",
+  "reduceScatterBlock",
 ] as const;
 
 /** The name of a call in {@linkcode CALLS}. */
@@ -107,6 +109,8 @@ export const T_ALLREDUCE_HEADER = 15;
 export const T_POISON = 16;
 /** scan / exscan: the reason a rank's own result could not be computed, sent instead of that result. */
 export const T_SCAN_ERROR = 17;
+/** alltoallv. */
+export const T_ALLTOALLV = 18;
 /** allreduce of a typed array with a built-in op: the tag is this plus the array's kind code (1..13). */
 export const T_ALLREDUCE_TYPED = 32;
 
@@ -129,6 +133,7 @@ const TAG_NAMES: readonly string[] = [
   "allreduce header",
   "poison marker",
   "scan error",
+  "alltoallv",
 ];
 
 /** Which collective a tag on a collective context belongs to, for reports. */

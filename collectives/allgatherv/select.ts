@@ -14,15 +14,17 @@ import { allgathervRing } from "./ring.ts";
 
 const forced = forcedBy("allgatherv", ["ring"]);
 
-/** Returns the concatenation of every rank's block on every rank (`bad`: as for gatherv). */
+/** Returns every rank's block on every rank, at `displs` (packed without; `bad`: as for gatherv). */
 export function allgatherv(
   c: Coll,
   array: ArrayBufferView,
   counts: readonly number[],
   bad: string | null = null,
+  displs: readonly number[] | null = null,
 ): ArrayBufferView {
   forced(c.call);
-  checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
+  const blocks = agreeBlocks(c, array, counts, bad, displs);
+  checkBlocks(c, blocks, counts);
   ran(c, "allgatherv", "ring");
-  return allgathervRing(c, array, counts);
+  return allgathervRing(c, array, counts, blocks[0][4]);
 }

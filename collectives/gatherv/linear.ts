@@ -9,17 +9,18 @@
  */
 
 import { allocTyped, bytesOf, typedKind } from "../../transport/typed.ts";
-import { offsetsOf } from "../_blocks.ts";
+import { extentOf } from "../_agree.ts";
 import type { Coll } from "../_coll.ts";
 import { T_GATHERV } from "../../transport/calls.ts";
 import type { PendingOp } from "../../transport/transport.ts";
 
-/** Returns the concatenation of every rank's block on `root`, null elsewhere. */
+/** Returns every rank's block on `root`, rank r's at `displs[r]` (gaps zero), null elsewhere. */
 export function gathervLinear(
   c: Coll,
   array: ArrayBufferView,
   counts: readonly number[],
   root: number,
+  displs: readonly number[],
 ): ArrayBufferView | null {
   const { rank, size } = c;
   if (rank !== root) {
@@ -28,16 +29,15 @@ export function gathervLinear(
   }
   const kind = typedKind(array);
   const bpe = (array as Float64Array).BYTES_PER_ELEMENT ?? 1;
-  const off = offsetsOf(counts);
-  const out = allocTyped(kind, off[size] * bpe);
+  const out = allocTyped(kind, extentOf(counts, displs) * bpe);
   const u8 = bytesOf(out);
   const ops: [PendingOp, Uint8Array][] = [];
   for (let r = 0; r < size; r++) {
     if (r === rank || counts[r] === 0) continue;
-    const into = u8.subarray(off[r] * bpe, off[r + 1] * bpe);
+    const into = u8.subarray(displs[r] * bpe, (displs[r] + counts[r]) * bpe);
     ops.push([c.irecvInto(into, r, T_GATHERV), into]);
   }
-  u8.set(bytesOf(array), off[rank] * bpe);
+  u8.set(bytesOf(array), displs[rank] * bpe);
   for (const [op, into] of ops) c.waitInto(op, into);
   return out;
 }

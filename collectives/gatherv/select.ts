@@ -15,8 +15,8 @@ import { gathervLinear } from "./linear.ts";
 const forced = forcedBy("gatherv", ["linear"]);
 
 /**
- * Returns the concatenation of every rank's block on `root`, null
- * elsewhere. `bad` is what is wrong with this rank's arguments, if anything
+ * Returns every rank's block on `root`, rank r's at `displs[r]` (packed
+ * in rank order without displacements; gaps are zero), null elsewhere. `bad` is what is wrong with this rank's arguments, if anything
  * (every rank then throws).
  */
 export function gatherv(
@@ -25,9 +25,11 @@ export function gatherv(
   counts: readonly number[],
   root: number,
   bad: string | null = null,
+  displs: readonly number[] | null = null,
 ): ArrayBufferView | null {
   forced(c.call);
-  checkBlocks(c, agreeBlocks(c, array, counts, bad), counts);
+  const blocks = agreeBlocks(c, array, counts, bad, displs);
+  checkBlocks(c, blocks, counts);
   ran(c, "gatherv", "linear");
-  return gathervLinear(c, array, counts, root);
+  return gathervLinear(c, array, counts, root, blocks[0][4]);
 }

@@ -21,6 +21,8 @@ import type { NumericArray } from "../../transport/typed.ts";
 /**
  * Element-wise reduction of every rank's array; returns this rank's block
  * of counts[rank] elements. `bad` is this rank's own argument error.
+ * `agreeCounts` false: the counts follow from the arrays' length, which
+ * the reduction checks anyway (reduceScatterBlock).
  */
 export function reduceScatterAllreduce(
   c: Coll,
@@ -28,8 +30,9 @@ export function reduceScatterAllreduce(
   counts: readonly number[],
   op: Op,
   bad: Bad | null,
+  agreeCounts = true,
 ): unknown {
-  const all = allreduce(c, array, op, bad, bad === null ? counts : null) as NumericArray | number[];
+  const all = allreduce(c, array, op, bad, bad === null && agreeCounts ? counts : null) as NumericArray | number[];
   const off = offsetsOf(counts);
   return all.slice(off[c.rank], off[c.rank + 1]);
 }

@@ -26,6 +26,24 @@ export function reduceScatter(c: Coll, array: NumericArray | number[], counts: r
   return reduceScatterAllreduce(c, array, counts, op, bad);
 }
 
+/**
+ * Element-wise reduction of every rank's array (p blocks of equal size);
+ * returns this rank's block. The reduction itself checks that every rank
+ * passed the same type and length, so it may take any of allreduce's
+ * algorithms.
+ */
+export function reduceScatterBlock(c: Coll, array: NumericArray | number[], op: Op): unknown {
+  forced(c.call);
+  const n = Array.isArray(array) || isNumericArray(array) ? array.length : 0;
+  const counts = new Array<number>(c.size).fill(Math.floor(n / c.size));
+  let bad = reduceScatterMisfit(c.size, array, counts, op);
+  if (bad !== null && bad.code === "MPI_ERR_COUNT") {
+    bad = { message: `array has ${n} elements, not a multiple of the ${c.size} ranks`, code: "MPI_ERR_COUNT" };
+  }
+  lastRun.reduce_scatter = "allreduce";
+  return reduceScatterAllreduce(c, array, counts, op, bad, false);
+}
+
 /** What is wrong with this rank's arguments, or null. */
 function reduceScatterMisfit(size: number, array: unknown, counts: readonly number[], op: Op): Bad | null {
   const countsBad = countsMisfit(counts, size);

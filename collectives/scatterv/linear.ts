@@ -8,14 +8,13 @@
  */
 
 import { allocTyped, ELEMENT_BYTES } from "../../transport/typed.ts";
-import { offsetsOf } from "../_blocks.ts";
 import type { Coll } from "../_coll.ts";
 import { T_SCATTERV } from "../../transport/calls.ts";
 import type { PendingOp } from "../../transport/transport.ts";
 
 /**
  * Root passes the whole array (others null); returns this rank's block (a
- * new typed array of typed kind `kind`, the root's).
+ * new typed array of typed kind `kind`, the root's), read at `displs[rank]`.
  */
 export function scattervLinear(
   c: Coll,
@@ -23,6 +22,7 @@ export function scattervLinear(
   counts: readonly number[],
   root: number,
   kind: number,
+  displs: readonly number[],
 ): ArrayBufferView {
   const { rank, size } = c;
   if (rank !== root) {
@@ -30,13 +30,13 @@ export function scattervLinear(
     if (counts[rank] > 0) c.recvInto(out, root, T_SCATTERV);
     return out;
   }
-  const off = offsetsOf(counts);
   const a = array as Float64Array;
+  const block = (r: number) => a.subarray(displs[r], displs[r] + counts[r]);
   const ops: PendingOp[] = [];
   for (let r = 0; r < size; r++) {
-    if (r !== rank && counts[r] > 0) ops.push(c.isend(a.subarray(off[r], off[r + 1]), r, T_SCATTERV));
+    if (r !== rank && counts[r] > 0) ops.push(c.isend(block(r), r, T_SCATTERV));
   }
-  const own = a.slice(off[rank], off[rank + 1]);
+  const own = a.slice(displs[rank], displs[rank] + counts[rank]);
   for (const op of ops) c.wait(op);
   return own;
 }

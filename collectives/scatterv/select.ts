@@ -8,8 +8,7 @@
  */
 
 import type { Coll } from "../_coll.ts";
-import { offsetsOf } from "../_blocks.ts";
-import { agreeBlocks } from "../_agree.ts";
+import { agreeBlocks, extentOf } from "../_agree.ts";
 import { forcedBy, ran } from "../_forced.ts";
 import { scattervLinear } from "./linear.ts";
 
@@ -17,7 +16,7 @@ const forced = forcedBy("scatterv", ["linear"]);
 
 /**
  * Root passes the whole array, others null; returns this rank's block (a
- * new typed array). `bad`: what is wrong with the root's array, if
+ * new typed array), read at `displs[rank]` (packed without displacements). `bad`: what is wrong with the root's array, if
  * anything. Counts that differ between ranks fail on every rank.
  */
 export function scatterv(
@@ -26,14 +25,18 @@ export function scatterv(
   counts: readonly number[],
   root: number,
   bad: string | null = null,
+  displs: readonly number[] | null = null,
 ): ArrayBufferView {
   forced(c.call);
-  const blocks = agreeBlocks(c, c.rank === root ? array : null, counts, bad);
-  const [total, kind] = blocks[root];
-  const off = offsetsOf(counts);
-  if (off[c.size] !== total) {
-    throw c.error(`counts add up to ${off[c.size]} but the root's array has ${total} elements`, "MPI_ERR_COUNT");
+  const blocks = agreeBlocks(c, c.rank === root ? array : null, counts, bad, displs);
+  const [total, kind, , , at, given] = blocks[root];
+  const need = extentOf(counts, at);
+  if (!given && need !== total) {
+    throw c.error(`counts add up to ${need} but the root's array has ${total} elements`, "MPI_ERR_COUNT");
+  }
+  if (need > total) {
+    throw c.error(`displs and counts reach element ${need} but the root's array has ${total}`, "MPI_ERR_COUNT");
   }
   ran(c, "scatterv", "linear");
-  return scattervLinear(c, array, counts, root, kind);
+  return scattervLinear(c, array, counts, root, kind, at);
 }
