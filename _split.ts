@@ -44,7 +44,7 @@ function run<R>(p: Parent, call: CallName, body: (c: Coll) => R): R {
 }
 
 /** Agrees with every member on a fresh context id (an allreduce of MAX over the parent). */
-function newContext(p: Parent, call: "split" | "dup"): number {
+function newContext(p: Parent, call: CallName): number {
   const mine = nextContext.get(p.transport) ?? 2;
   const ctx = run(p, call, (c) => allreduce(c, mine, MAX)) as number;
   nextContext.set(p.transport, ctx + 2);
@@ -69,13 +69,19 @@ function derive<C>(
   return members === null ? null : make({ transport: t, context: ctx, members: members && [...members] });
 }
 
-/** `comm.split(color, key)` (arguments already checked). */
-export function splitComm<C>(p: Parent, make: MakeComm<C>, color: number, key: number): C | null {
-  const ctx = newContext(p, "split");
-  const all = run(p, "split", (c) => allgather(c, [color, key])) as [number, number][];
+/** `comm.split(color, key)` (arguments already checked); `call` names it in records and errors (createCart, ...). */
+export function splitComm<C>(
+  p: Parent,
+  make: MakeComm<C>,
+  color: number,
+  key: number,
+  call: CallName = "split",
+): C | null {
+  const ctx = newContext(p, call);
+  const all = run(p, call, (c) => allgather(c, [color, key])) as [number, number][];
   const members = all.map((_, r) => r).filter((r) => all[r][0] === color)
     .sort((a, b) => all[a][1] - all[b][1] || a - b).map((r) => p.worldRank(r));
-  return derive(p, make, "split", ctx, color, key, color === UNDEFINED ? null : members);
+  return derive(p, make, call, ctx, color, key, color === UNDEFINED ? null : members);
 }
 
 /** `comm.dup()`. */

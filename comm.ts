@@ -33,9 +33,15 @@ import { misfit, type Op, SUM, toOp } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
 import { typedMisfit } from "./collectives/_agree.ts";
 import { dupComm, splitComm, UNDEFINED } from "./_split.ts";
+import * as topo from "./_topology.ts";
 
 export { UNDEFINED };
 export type { CommInit };
+
+/** What `createCart` returns: a `CartComm` (topology.ts), typed here without importing it (no cycle). */
+export interface CartView extends Comm, topo.Cartesian<CartView> {}
+/** What `createDistGraphAdjacent` returns: a `DistGraphComm` (topology.ts), typed here without importing it. */
+export interface DistGraphView extends Comm, topo.DistGraph {}
 
 /**
  * A communicator: the point-to-point calls of {@linkcode PointToPoint},
@@ -329,6 +335,41 @@ export class Comm extends PointToPoint {
   /** A communicator with the same ranks and a separate message context (MPI_Comm_dup). */
   dup(): Comm {
     return dupComm(this, (init) => new Comm(init));
+  }
+
+  // ---- topologies (the logic is in _topology.ts; the classes in topology.ts) ----
+
+  /**
+   * A Cartesian grid of `dims` over the first prod(dims) ranks, in rank
+   * order (row-major: the last dimension varies fastest), as a `CartComm`;
+   * ranks beyond the grid get `null` (MPI_COMM_NULL). `periods` (one per
+   * dimension, or one boolean for all) makes dimensions wrap; `reorder` is
+   * accepted and keeps the order (every rank is on one machine). Every rank
+   * must call it. Use `computeDims` for a balanced `dims`.
+   */
+  createCart(dims: readonly number[], periods?: readonly boolean[] | boolean, reorder = false): CartView | null {
+    return topo.createCart(this, dims, periods, reorder) as CartView | null;
+  }
+
+  /**
+   * Splits the communicator into the groups of ranks that share memory
+   * (MPI_Comm_split_type with `COMM_TYPE_SHARED`), ordered by `key`; `UNDEFINED`
+   * gets `null`. On shared memory that is every rank (a new communicator of
+   * the same ranks); on the MPI backend ranks are grouped by host name.
+   */
+  splitType(type: number, key: number = this.rank): Comm | null {
+    return topo.splitType(this, (init) => new Comm(init), type, key);
+  }
+
+  /**
+   * A distributed graph communicator (mpi4py's `Create_dist_graph_adjacent`,
+   * a `DistGraphComm`): this rank receives from `sources` and sends to
+   * `destinations`, for `neighborAllgather` and `neighborAlltoall`. The
+   * ranks' lists must agree (a lists b as a destination as often as b lists
+   * a as a source); otherwise every rank throws the same SpmdError.
+   */
+  createDistGraphAdjacent(sources: readonly number[], destinations: readonly number[]): DistGraphView {
+    return topo.createDistGraphAdjacent(this, sources, destinations) as DistGraphView;
   }
 
   // ---- job control -------------------------------------------------------------

@@ -56,6 +56,12 @@ export const CALLS = [
   "alltoallInto",
   "scanInto",
   "exscanInto",
+  "createCart",
+  "sub",
+  "splitType",
+  "createDistGraphAdjacent",
+  "neighborAllgather",
+  "neighborAlltoall",
   "alltoallv",
   "reduceScatterBlock",
 ] as const;
@@ -109,6 +115,10 @@ export const T_ALLREDUCE_HEADER = 15;
 export const T_POISON = 16;
 /** scan / exscan: the reason a rank's own result could not be computed, sent instead of that result. */
 export const T_SCAN_ERROR = 17;
+/** neighborAllgather (a distributed graph's neighbors; 24 and 25 leave room for the collectives before them). */
+export const T_NEIGHBOR_ALLGATHER = 24;
+/** neighborAlltoall. */
+export const T_NEIGHBOR_ALLTOALL = 25;
 /** alltoallv. */
 export const T_ALLTOALLV = 18;
 /** allreduce of a typed array with a built-in op: the tag is this plus the array's kind code (1..13). */
@@ -139,6 +149,8 @@ const TAG_NAMES: readonly string[] = [
 /** Which collective a tag on a collective context belongs to, for reports. */
 export function collectiveTagName(tag: number): string {
   if (tag > T_ALLREDUCE_TYPED && tag <= T_ALLREDUCE_TYPED + KIND_TYPED_LAST) return "allreduce";
+  if (tag === T_NEIGHBOR_ALLGATHER) return "neighborAllgather";
+  if (tag === T_NEIGHBOR_ALLTOALL) return "neighborAlltoall";
   return TAG_NAMES[tag] ?? `tag ${tag}`;
 }
 

@@ -1,0 +1,413 @@
+// Process topologies: `computeDims` (MPI_Dims_create), the arithmetic of a
+// Cartesian grid (coordinates, ranks, shifts), making Cartesian, shared-
+// memory and distributed-graph communicators, and the neighbor
+// collectives. The communicator classes (`topology.ts`) extend `Comm`, and
+// `Comm`'s methods make them: to keep the import graph acyclic, `comm.ts`
+// calls the functions here and `topology.ts` registers its constructors
+// ({@linkcode registerTopologies}) when it is loaded (`mod.ts` loads it).
+
+import { PROC_NULL } from "./constants.ts";
+import { describe, nameCall, SpmdError } from "./errors.ts";
+import type { CommInit } from "./_comm_p2p.ts";
+import {
+  callCode,
+  type CallName,
+  collectiveContext,
+  T_NEIGHBOR_ALLGATHER,
+  T_NEIGHBOR_ALLTOALL,
+} from "./transport/calls.ts";
+import type { PendingOp } from "./transport/transport.ts";
+import type { Coll } from "./collectives/_coll.ts";
+import { allgather } from "./collectives/allgather/select.ts";
+import { type Parent, splitComm, UNDEFINED } from "./_split.ts";
+
+/** Pass to `comm.splitType` for the ranks that share memory (MPI_COMM_TYPE_SHARED). */
+export const COMM_TYPE_SHARED: number = 1;
+
+/** A Cartesian grid over a communicator's ranks (what `CartComm` adds to `Comm`). */
+export interface Cartesian<C> {
+  /** Number of ranks along each dimension. */
+  readonly dims: readonly number[];
+  /** Whether each dimension wraps around. */
+  readonly periods: readonly boolean[];
+  /** Number of dimensions. */
+  readonly ndim: number;
+  /** Coordinates of `rank` in the grid. */
+  coords(rank?: number): number[];
+  /** Rank at `coords`. */
+  rankOf(coords: readonly number[]): number;
+  /** `[source, dest]` of a shift by `disp` along dimension `direction`. */
+  shift(direction: number, disp?: number): [number, number];
+  /** The sub-grid keeping the dimensions where `remainDims` is true. */
+  sub(remainDims: readonly boolean[]): C;
+}
+
+/** A distributed graph over a communicator's ranks (what `DistGraphComm` adds to `Comm`). */
+export interface DistGraph {
+  /** Ranks this rank receives from, in order. */
+  readonly sources: readonly number[];
+  /** Ranks this rank sends to, in order. */
+  readonly destinations: readonly number[];
+  /** Sends `value` to every destination; returns what each source sent, in `sources` order. */
+  neighborAllgather<T = unknown>(value: T): T[];
+  /** Sends `values[i]` to `destinations[i]`; returns what each source sent here, in `sources` order. */
+  neighborAlltoall<T = unknown>(values: readonly T[]): T[];
+}
+
+/** The constructors of the topology communicators, set by `topology.ts`. */
+interface Makers {
+  cart: (init: CommInit, dims: readonly number[], periods: readonly boolean[]) => unknown;
+  graph: (init: CommInit, sources: readonly number[], destinations: readonly number[]) => unknown;
+}
+
+let makers: Makers | null = null;
+
+/** @internal Called once by `topology.ts` with its classes' constructors. */
+export function registerTopologies(m: Makers): void {
+  makers = m;
+}
+
+function need(call: string): Makers {
+  if (makers === null) {
+    throw new SpmdError(`${call}: the topology classes are not loaded (import spmd from mod.ts)`);
+  }
+  return makers;
+}
+
+function run<R>(p: Parent, call: CallName, body: (c: Coll) => R): R {
+  const t = p.transport;
+  t.enter(callCode(call), -1, -1, collectiveContext(p.context));
+  try {
+    return body(p.collFor(call));
+  } catch (e) {
+    throw nameCall(call, e);
+  } finally {
+    t.leave();
+  }
+}
+
+// ---- computeDims ---------------------------------------------------------------
+
+function isCount(n: unknown, min: number): n is number {
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= min;
+}
+
+/** Whether `a` is a better shape than `b`: a smaller spread (largest − smallest), then larger from the smallest up. */
+function better(a: readonly number[], b: readonly number[]): boolean {
+  const k = a.length;
+  const d = (a[0] - a[k - 1]) - (b[0] - b[k - 1]);
+  if (d !== 0) return d < 0;
+  for (let i = k - 1; i >= 0; i--) if (a[i] !== b[i]) return a[i] > b[i];
+  return false;
+}
+
+/**
+ * The best split of `n` into `k` factors: the smallest difference between
+ * the largest and the smallest, then the larger smallest factors (the
+ * choices MPICH's MPI_Dims_create makes); non-increasing.
+ */
+function balanced(n: number, k: number): number[] {
+  if (k === 0) return [];
+  let best: number[] | null = null;
+  const cur: number[] = [];
+  const divisors: number[] = []; // of n, largest first
+  const small: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    small.push(d);
+    if (d * d !== n) divisors.push(n / d);
+  }
+  divisors.push(...small.reverse());
+  const walk = (rest: number, left: number, maxF: number): void => {
+    if (left === 1) {
+      if (rest > maxF) return;
+      cur.push(rest);
+      if (best === null || better(cur, best)) best = [...cur];
+      cur.pop();
+      return;
+    }
+    // The largest remaining factor is at least the left-th root of rest.
+    const lo = Math.ceil(Math.pow(rest, 1 / left) - 1e-9);
+    for (const f of divisors) {
+      if (f < lo) break;
+      if (f > maxF || rest % f !== 0) continue;
+      cur.push(f);
+      walk(rest / f, left - 1, f);
+      cur.pop();
+    }
+  };
+  walk(n, k, n);
+  return best!;
+}
+
+/**
+ * A grid shape for `nnodes` ranks in `ndims` dimensions, as square as
+ * possible, in non-increasing order (MPI_Dims_create). `ndims` may also be
+ * an array of dimensions in which positive entries are kept and zeros are
+ * filled in (their product must divide `nnodes`).
+ *
+ * @example
+ * ```ts
+ * import { computeDims } from "@spmd/spmd";
+ * computeDims(6, 2); // [3, 2]
+ * computeDims(12, [0, 2, 0]); // [3, 2, 2]
+ * ```
+ */
+export function computeDims(nnodes: number, ndims: number | readonly number[]): number[] {
+  if (!isCount(nnodes, 1)) {
+    throw new SpmdError(`computeDims: nnodes must be a positive integer, got ${describe(nnodes)}`, "MPI_ERR_ARG");
+  }
+  let dims: number[];
+  if (typeof ndims === "number") {
+    if (!isCount(ndims, 0)) {
+      throw new SpmdError(`computeDims: ndims must be an integer ≥ 0, got ${describe(ndims)}`, "MPI_ERR_DIMS");
+    }
+    dims = new Array(ndims).fill(0);
+  } else if (Array.isArray(ndims) && ndims.every((d) => isCount(d, 0))) {
+    dims = [...ndims];
+  } else {
+    throw new SpmdError(
+      `computeDims: ndims must be a count or an array of integers ≥ 0 (0: free), got ${describe(ndims)}`,
+      "MPI_ERR_DIMS",
+    );
+  }
+  const fixed = dims.reduce((a, d) => (d > 0 ? a * d : a), 1);
+  const free = dims.filter((d) => d === 0).length;
+  if (nnodes % fixed !== 0 || (free === 0 && fixed !== nnodes)) {
+    throw new SpmdError(
+      `computeDims: the fixed dimensions ${JSON.stringify(dims)} (product ${fixed}) ` +
+        `do not ${free === 0 ? "make" : "divide"} nnodes = ${nnodes}`,
+      "MPI_ERR_DIMS",
+    );
+  }
+  const fill = balanced(nnodes / fixed, free);
+  let i = 0;
+  return dims.map((d) => (d > 0 ? d : fill[i++]));
+}
+
+// ---- Cartesian grids ----------------------------------------------------------
+
+/** What the grid arithmetic needs of a Cartesian communicator. */
+interface Grid {
+  readonly rank: number;
+  readonly size: number;
+  readonly dims: readonly number[];
+  readonly periods: readonly boolean[];
+}
+
+function checkDims(call: string, dims: unknown, size: number): number[] {
+  if (!Array.isArray(dims) || !dims.every((d) => isCount(d, 1))) {
+    throw new SpmdError(`${call}: dims must be an array of positive integers, got ${describe(dims)}`, "MPI_ERR_DIMS");
+  }
+  const n = dims.reduce((a, d) => a * d, 1);
+  if (n > size) {
+    throw new SpmdError(
+      `${call}: dims ${JSON.stringify(dims)} make a grid of ${n} ranks, more than the communicator's ${size}`,
+      "MPI_ERR_DIMS",
+    );
+  }
+  return [...dims];
+}
+
+function checkFlags(call: string, what: string, flags: unknown, n: number, dflt: boolean): boolean[] {
+  if (flags === undefined || flags === null) return new Array(n).fill(dflt);
+  if (typeof flags === "boolean") return new Array(n).fill(flags);
+  if (!Array.isArray(flags) || flags.length !== n || !flags.every((f) => typeof f === "boolean")) {
+    throw new SpmdError(
+      `${call}: ${what} must be a boolean or an array of ${n} booleans (one per dimension), got ${describe(flags)}`,
+      "MPI_ERR_ARG",
+    );
+  }
+  return [...flags];
+}
+
+function checkGridRank(call: string, g: Grid, rank: unknown): number {
+  if (!isCount(rank, 0) || rank >= g.size) {
+    throw new SpmdError(`${call}: rank must be an integer in 0..${g.size - 1}, got ${describe(rank)}`, "MPI_ERR_RANK");
+  }
+  return rank;
+}
+
+/** `cart.coords(rank)`: row-major, the last dimension varies fastest (as MPI). */
+export function coordsOf(g: Grid, rank: unknown): number[] {
+  let r = checkGridRank("coords", g, rank);
+  const out = new Array<number>(g.dims.length);
+  for (let i = g.dims.length - 1; i >= 0; i--) {
+    out[i] = r % g.dims[i];
+    r = Math.floor(r / g.dims[i]);
+  }
+  return out;
+}
+
+/** Rank at `coords`, wrapping periodic dimensions; −1 when off a non-periodic edge. */
+function rankAt(g: Grid, coords: readonly number[]): number {
+  let r = 0;
+  for (let i = 0; i < g.dims.length; i++) {
+    const n = g.dims[i];
+    let c = coords[i];
+    if (c < 0 || c >= n) {
+      if (!g.periods[i]) return -1;
+      c = ((c % n) + n) % n;
+    }
+    r = r * n + c;
+  }
+  return r;
+}
+
+/** `cart.rankOf(coords)`. */
+export function rankOf(g: Grid, coords: unknown): number {
+  const n = g.dims.length;
+  if (!Array.isArray(coords) || coords.length !== n || !coords.every((c) => Number.isSafeInteger(c))) {
+    throw new SpmdError(`rankOf: coords must be an array of ${n} integers, got ${describe(coords)}`, "MPI_ERR_ARG");
+  }
+  const r = rankAt(g, coords);
+  if (r < 0) {
+    const i = coords.findIndex((c, d) => !g.periods[d] && (c < 0 || c >= g.dims[d]));
+    throw new SpmdError(
+      `rankOf: coordinate ${coords[i]} of dimension ${i} is outside 0..${g.dims[i] - 1} ` +
+        `and the dimension is not periodic (coords ${JSON.stringify(coords)})`,
+      "MPI_ERR_ARG",
+    );
+  }
+  return r;
+}
+
+/** `cart.shift(direction, disp)`: `[source, dest]`, PROC_NULL off a non-periodic edge. */
+export function shift(g: Grid, direction: unknown, disp: unknown): [number, number] {
+  if (!isCount(direction, 0) || direction >= g.dims.length) {
+    throw new SpmdError(
+      `shift: direction must be a dimension in 0..${g.dims.length - 1}, got ${describe(direction)}`,
+      "MPI_ERR_DIMS",
+    );
+  }
+  if (typeof disp !== "number" || !Number.isSafeInteger(disp)) {
+    throw new SpmdError(`shift: disp must be an integer, got ${describe(disp)}`, "MPI_ERR_ARG");
+  }
+  const c = coordsOf(g, g.rank);
+  const at = c[direction];
+  c[direction] = at - disp;
+  const source = rankAt(g, c);
+  c[direction] = at + disp;
+  const dest = rankAt(g, c);
+  return [source < 0 ? PROC_NULL : source, dest < 0 ? PROC_NULL : dest];
+}
+
+/** `comm.createCart(dims, periods, reorder)`: the first prod(dims) ranks in order; the others get null. */
+export function createCart(p: Parent, dims: unknown, periods: unknown, reorder: unknown): unknown {
+  const d = checkDims("createCart", dims, p.size);
+  const per = checkFlags("createCart", "periods", periods, d.length, false);
+  if (typeof reorder !== "boolean") {
+    throw new SpmdError(`createCart: reorder must be a boolean, got ${describe(reorder)}`, "MPI_ERR_ARG");
+  }
+  const m = need("createCart");
+  const n = d.reduce((a, x) => a * x, 1);
+  const color = p.rank < n ? 0 : UNDEFINED;
+  return splitComm(p, (init) => m.cart(init, d, per), color, p.rank, "createCart");
+}
+
+/** `cart.sub(remainDims)`: the ranks that share this rank's coordinates in the dropped dimensions. */
+export function subCart(p: Parent & Grid, remainDims: unknown): unknown {
+  const keep = checkFlags("sub", "remainDims", remainDims, p.dims.length, false);
+  if (remainDims === undefined || remainDims === null) {
+    throw new SpmdError(`sub: remainDims must be an array of ${p.dims.length} booleans, got ${describe(remainDims)}`);
+  }
+  const m = need("sub");
+  const c = coordsOf(p, p.rank);
+  let color = 0;
+  for (let i = 0; i < c.length; i++) if (!keep[i]) color = color * p.dims[i] + c[i];
+  const dims = p.dims.filter((_, i) => keep[i]);
+  const periods = p.periods.filter((_, i) => keep[i]);
+  return splitComm(p, (init) => m.cart(init, dims, periods), color, p.rank, "sub");
+}
+
+/**
+ * `comm.splitType(COMM_TYPE_SHARED)`. On shared memory every rank shares
+ * memory with every other: a new communicator of the same ranks. On the MPI
+ * backend the ranks are grouped by host name (what MPI_Comm_split_type
+ * gives for shared memory with the usual one-process-per-core launch).
+ */
+export function splitType<C>(p: Parent, make: (init: CommInit) => C, type: unknown, key: unknown): C | null {
+  if (type !== COMM_TYPE_SHARED && type !== UNDEFINED) {
+    throw new SpmdError(
+      `splitType: type must be COMM_TYPE_SHARED (${COMM_TYPE_SHARED}) or UNDEFINED, got ${describe(type)}`,
+      "MPI_ERR_ARG",
+    );
+  }
+  if (typeof key !== "number" || !Number.isSafeInteger(key)) {
+    throw new SpmdError(`splitType: key must be an integer, got ${describe(key)}`, "MPI_ERR_ARG");
+  }
+  if (p.transport.derive === undefined) return splitComm(p, make, type === UNDEFINED ? UNDEFINED : 0, key, "splitType");
+  let host = "";
+  try {
+    host = Deno.hostname();
+  } catch (e) {
+    throw new SpmdError(`splitType: cannot read the host name to group ranks by (${(e as Error).message})`);
+  }
+  const hosts = run(p, "splitType", (c) => allgather(c, host)) as string[];
+  return splitComm(p, make, type === UNDEFINED ? UNDEFINED : hosts.indexOf(host), key, "splitType");
+}
+
+// ---- distributed graphs -------------------------------------------------------
+
+function checkNeighbors(call: string, what: string, list: unknown, size: number): number[] {
+  if (!Array.isArray(list) || !list.every((r) => isCount(r, 0) && r < size)) {
+    throw new SpmdError(
+      `${call}: ${what} must be an array of ranks in 0..${size - 1}, got ${describe(list)}`,
+      "MPI_ERR_RANK",
+    );
+  }
+  return [...list];
+}
+
+/**
+ * `comm.createDistGraphAdjacent(sources, destinations)`: every rank names
+ * the ranks it receives from and sends to; the lists are checked against
+ * each other on every rank (rank a lists b as a destination as often as b
+ * lists a as a source), so that a mistake is the same error everywhere.
+ */
+export function createDistGraphAdjacent(p: Parent, sources: unknown, destinations: unknown): unknown {
+  const call = "createDistGraphAdjacent";
+  const src = checkNeighbors(call, "sources", sources, p.size);
+  const dst = checkNeighbors(call, "destinations", destinations, p.size);
+  const m = need(call);
+  const all = run(p, call, (c) => allgather(c, [src, dst])) as [number[], number[]][];
+  const edges = new Map<string, number>();
+  all.forEach(([, d], a) => d.forEach((b) => edges.set(`${a}>${b}`, (edges.get(`${a}>${b}`) ?? 0) + 1)));
+  all.forEach(([s], b) => s.forEach((a) => edges.set(`${a}>${b}`, (edges.get(`${a}>${b}`) ?? 0) - 1)));
+  for (const [edge, n] of edges) {
+    if (n === 0) continue;
+    const [a, b] = edge.split(">");
+    throw new SpmdError(
+      `${call}: rank ${a} lists ${b} among its destinations ${n > 0 ? "more" : "less"} often than rank ${b} ` +
+        `lists ${a} among its sources (${Math.abs(n)} edge${Math.abs(n) === 1 ? "" : "s"} ${b}←${a} unmatched)`,
+      "MPI_ERR_ARG",
+    );
+  }
+  return splitComm(p, (init) => m.graph(init, src, dst), 0, p.rank, call);
+}
+
+/** `graph.neighborAllgather(value)` and `graph.neighborAlltoall(values)` over the graph's collective context. */
+export function neighborExchange(
+  p: Parent & DistGraph,
+  call: "neighborAllgather" | "neighborAlltoall",
+  values: unknown,
+): unknown[] {
+  const dst = p.destinations;
+  const all = call === "neighborAlltoall";
+  if (all && (!Array.isArray(values) || values.length !== dst.length)) {
+    throw new SpmdError(
+      `neighborAlltoall: values must be an array of ${dst.length} values (one per destination), got ${
+        describe(values)
+      }`,
+      "MPI_ERR_ARG",
+    );
+  }
+  const tag = all ? T_NEIGHBOR_ALLTOALL : T_NEIGHBOR_ALLGATHER;
+  return run(p, call, (c) => {
+    const sends: PendingOp[] = [];
+    for (let i = 0; i < dst.length; i++) sends.push(c.isend(all ? (values as unknown[])[i] : values, dst[i], tag));
+    const out = p.sources.map((s) => c.recv(s, tag));
+    for (const op of sends) c.wait(op);
+    return out;
+  });
+}
