@@ -43,6 +43,9 @@ export const EAGER_BYTES = 4000;
 const T_ENDED = 1;
 const C_FINALIZE = callCode("finalize");
 
+/** Milliseconds a rank that stops the job waits for its report to be forwarded before MPI_Abort. */
+const ABORT_FLUSH_MS = 200;
+
 /** A send that completed at once (to this rank itself). */
 const SENT: PendingOp = { done: true };
 
@@ -381,6 +384,9 @@ export class MpiTransport implements Transport {
   abort(code: number, message: string): never {
     this.#onAbort?.(code, message);
     this.#closed = true;
+    // The report was just written to stderr, which the launcher forwards (MPICH's Hydra through a proxy): give it
+    // a moment before MPI_Abort tears the job down, or the last lines can be lost (seen under load).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ABORT_FLUSH_MS);
     this.#mpi.abort(code);
     throw new AbortSignalled(code, message);
   }
