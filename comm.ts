@@ -33,6 +33,8 @@ import { misfit, type Op, SUM, toOp } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
 import { typedMisfit } from "./collectives/_agree.ts";
 import { dupComm, splitComm, UNDEFINED } from "./_split.ts";
+import { compareComms } from "./_compare.ts";
+import { describe, SpmdError } from "./errors.ts";
 import * as topo from "./_topology.ts";
 
 export { UNDEFINED };
@@ -335,6 +337,33 @@ export class Comm extends PointToPoint {
   /** A communicator with the same ranks and a separate message context (MPI_Comm_dup). */
   dup(): Comm {
     return dupComm(this, (init) => new Comm(init));
+  }
+
+  #name = "";
+
+  /** The communicator's name ("MPI_COMM_WORLD", "MPI_COMM_SELF", or what `setName` set; "" for others). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Names the communicator on this rank (MPI_Comm_set_name; local). */
+  setName(name: string): void {
+    if (typeof name !== "string") {
+      throw new SpmdError(`setName: name must be a string, got ${describe(name)}`, "MPI_ERR_ARG");
+    }
+    this.#name = name;
+  }
+
+  /**
+   * Compares with communicator `other` (MPI_Comm_compare; local): `IDENT`
+   * (the same communicator), `CONGRUENT` (the same ranks in the same order),
+   * `SIMILAR` (the same ranks in another order) or `UNEQUAL`.
+   */
+  compare(other: Comm): number {
+    if (!(other instanceof Comm)) {
+      throw new SpmdError(`compare: other must be a communicator, got ${describe(other)}`, "MPI_ERR_COMM");
+    }
+    return compareComms(this, other);
   }
 
   // ---- topologies (the logic is in _topology.ts; the classes in topology.ts) ----

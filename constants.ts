@@ -24,3 +24,11 @@ export const TAG_UB: number = 0x7fffffff;
 export const IN_PLACE: unique symbol = Symbol("IN_PLACE");
 /** The type of {@linkcode IN_PLACE}. */
 export type InPlace = typeof IN_PLACE;
+/** `comm.compare`: the same communicator (MPI_IDENT). */
+export const IDENT: number = 0;
+/** `comm.compare`: the same ranks in the same order, another context (MPI_CONGRUENT). */
+export const CONGRUENT: number = 1;
+/** `comm.compare`: the same ranks in another order (MPI_SIMILAR). */
+export const SIMILAR: number = 2;
+/** `comm.compare`: different ranks (MPI_UNEQUAL). */
+export const UNEQUAL: number = 3;

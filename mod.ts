@@ -38,17 +38,30 @@ export {
   MAXLOC,
   MIN,
   MINLOC,
+  NO_OP,
   type Op,
   PROD,
+  REPLACE,
   SUM,
 } from "./ops.ts";
 export type { NumericArray } from "./transport/typed.ts";
 export type { AllocType } from "./_alloc.ts";
-export { ANY_SOURCE, ANY_TAG, IN_PLACE, type InPlace, PROC_NULL, TAG_UB } from "./constants.ts";
+export {
+  ANY_SOURCE,
+  ANY_TAG,
+  CONGRUENT,
+  IDENT,
+  IN_PLACE,
+  type InPlace,
+  PROC_NULL,
+  SIMILAR,
+  TAG_UB,
+  UNEQUAL,
+} from "./constants.ts";
 export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";
 export type { JobFailure, JobResult, RankEnd } from "./launcher/result.ts";
 export { Request, waitAll } from "./request.ts";
 export { Status } from "./status.ts";
-export { world, wtime } from "./world.ts";
+export { processorName, self, world, wtick, wtime } from "./world.ts";
 export { region, traceBegin, traceEnd } from "./region.ts";

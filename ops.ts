@@ -1,6 +1,6 @@
 /**
  * Reduction operations: `SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR,
- * BXOR, MAXLOC, MINLOC`, and user operations.
+ * BXOR, MAXLOC, MINLOC, REPLACE, NO_OP`, and user operations.
  *
  * Built-in ops apply to numbers, bigints, and element-wise to typed arrays
  * and arrays of numbers; the logical ops give booleans on booleans (and 0/1
@@ -75,6 +75,26 @@ export const BXOR: Op = op("BXOR", "bitwise", (a, b) => a ^ b);
 export const MAXLOC: Op = op("MAXLOC", "loc", (a, b) => pickLoc("MAXLOC", 1, a, b));
 /** `[value, index]` with the smallest value; ties go to the lower index (values as for {@linkcode MAXLOC}). */
 export const MINLOC: Op = op("MINLOC", "loc", (a, b) => pickLoc("MINLOC", -1, a, b));
+/**
+ * Keeps the later operand (MPI_REPLACE): a reduction returns the highest
+ * rank's value, a scan gives each rank its own. Any value; element-wise on
+ * arrays. Not commutative, so algorithms combine in rank order.
+ */
+export const REPLACE: Op = Object.freeze({
+  name: "REPLACE",
+  commutative: false,
+  fn: (_a: unknown, b: unknown) => b,
+  family: "user",
+  elementwise: true,
+});
+/** Keeps the earlier operand (MPI_NO_OP): a reduction returns rank 0's value, as does every rank's scan. */
+export const NO_OP: Op = Object.freeze({
+  name: "NO_OP",
+  commutative: false,
+  fn: (a: unknown, _b: unknown) => a,
+  family: "user",
+  elementwise: true,
+});
 
 /** The pair that wins: `sign` 1 for the larger value, −1 for the smaller; ties to the lower index. */
 function pickLoc(name: string, sign: number, a: [unknown, number], b: [unknown, number]): [unknown, number] {

@@ -6,8 +6,12 @@
 
 import { Comm } from "./comm.ts";
 import { worldTransport } from "./launcher/rank/_world_info.ts";
+import { SpmdError } from "./errors.ts";
 
 const WORLD_COMMS = new WeakMap<object, Comm>();
+const SELF_COMMS = new WeakMap<object, Comm>();
+/** The context of `self()`: reserved, far above those that split and dup hand out. */
+const SELF_CONTEXT = 0x3ffffffe;
 
 /**
  * The world communicator of this rank (MPI_COMM_WORLD). Under the launcher
@@ -26,9 +30,64 @@ export function world(): Comm {
   let c = WORLD_COMMS.get(t);
   if (c === undefined) {
     c = new Comm({ transport: t, context: 0 });
+    c.setName("MPI_COMM_WORLD");
     WORLD_COMMS.set(t, c);
   }
   return c;
+}
+
+/**
+ * A communicator of this rank alone (MPI_COMM_SELF), with its own context:
+ * messages and collectives on it never mix with another communicator's.
+ * The same object on every call. Not yet on the MPI backend (it throws).
+ *
+ * @example
+ * ```ts
+ * import { self } from "@spmd/spmd";
+ * console.log(self().size, self().allreduce(5)); // 1 5
+ * ```
+ */
+export function self(): Comm {
+  const t = worldTransport();
+  let c = SELF_COMMS.get(t);
+  if (c === undefined) {
+    if (t.derive !== undefined) throw new SpmdError("self: not available on the MPI backend yet", "MPI_ERR_COMM");
+    c = new Comm({ transport: t, context: SELF_CONTEXT, members: [t.rank] });
+    c.setName("MPI_COMM_SELF");
+    SELF_COMMS.set(t, c);
+  }
+  return c;
+}
+
+let tick = 0;
+
+/** The resolution of {@linkcode wtime} in seconds (MPI_Wtick): the smallest step it was seen to take. */
+export function wtick(): number {
+  if (tick === 0) {
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const a = performance.now();
+      let b = performance.now();
+      while (b === a) b = performance.now();
+      best = Math.min(best, b - a);
+    }
+    tick = best / 1000;
+  }
+  return tick;
+}
+
+/**
+ * The name of the machine this rank runs on (MPI_Get_processor_name):
+ * `Deno.hostname()` when the rank may read it (`--allow-sys`), else
+ * "localhost".
+ */
+export function processorName(): string {
+  try {
+    if (Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted") return Deno.hostname();
+  } catch {
+    // no permission API or no host name: below
+  }
+  return "localhost";
 }
 
 /**
