@@ -1,4 +1,4 @@
-// Process topologies: `computeDims` (MPI_Dims_create), the arithmetic of a
+// Process topologies (`computeDims` is in `_dims.ts`): the arithmetic of a
 // Cartesian grid (coordinates, ranks, shifts), making Cartesian, shared-
 // memory and distributed-graph communicators, and the neighbor
 // collectives. The communicator classes (`topology.ts`) extend `Comm`, and
@@ -9,12 +9,14 @@
 import { PROC_NULL } from "./constants.ts";
 import { describe, nameCall, SpmdError } from "./errors.ts";
 import type { CommInit } from "./_comm_p2p.ts";
+import { isCount } from "./_dims.ts";
 import {
   callCode,
   type CallName,
   collectiveContext,
   T_NEIGHBOR_ALLGATHER,
   T_NEIGHBOR_ALLTOALL,
+  T_NEIGHBOR_CART,
 } from "./transport/calls.ts";
 import type { PendingOp } from "./transport/transport.ts";
 import type { Coll } from "./collectives/_coll.ts";
@@ -40,6 +42,10 @@ export interface Cartesian<C> {
   shift(direction: number, disp?: number): [number, number];
   /** The sub-grid keeping the dimensions where `remainDims` is true. */
   sub(remainDims: readonly boolean[]): C;
+  /** Sends `value` to the 2·ndim neighbours; returns theirs (null past an edge). */
+  neighborAllgather<T = unknown>(value: T): (T | null)[];
+  /** Sends `values[i]` to neighbour i; returns what each neighbour sent here (null past an edge). */
+  neighborAlltoall<T = unknown>(values: readonly T[]): (T | null)[];
 }
 
 /** A distributed graph over a communicator's ranks (what `DistGraphComm` adds to `Comm`). */
@@ -84,105 +90,6 @@ function run<R>(p: Parent, call: CallName, body: (c: Coll) => R): R {
   } finally {
     t.leave();
   }
-}
-
-// ---- computeDims ---------------------------------------------------------------
-
-function isCount(n: unknown, min: number): n is number {
-  return typeof n === "number" && Number.isSafeInteger(n) && n >= min;
-}
-
-/** Whether `a` is a better shape than `b`: a smaller spread (largest − smallest), then larger from the smallest up. */
-function better(a: readonly number[], b: readonly number[]): boolean {
-  const k = a.length;
-  const d = (a[0] - a[k - 1]) - (b[0] - b[k - 1]);
-  if (d !== 0) return d < 0;
-  for (let i = k - 1; i >= 0; i--) if (a[i] !== b[i]) return a[i] > b[i];
-  return false;
-}
-
-/**
- * The best split of `n` into `k` factors: the smallest difference between
- * the largest and the smallest, then the larger smallest factors (the
- * choices MPICH's MPI_Dims_create makes); non-increasing.
- */
-function balanced(n: number, k: number): number[] {
-  if (k === 0) return [];
-  let best: number[] | null = null;
-  const cur: number[] = [];
-  const divisors: number[] = []; // of n, largest first
-  const small: number[] = [];
-  for (let d = 1; d * d <= n; d++) {
-    if (n % d !== 0) continue;
-    small.push(d);
-    if (d * d !== n) divisors.push(n / d);
-  }
-  divisors.push(...small.reverse());
-  const walk = (rest: number, left: number, maxF: number): void => {
-    if (left === 1) {
-      if (rest > maxF) return;
-      cur.push(rest);
-      if (best === null || better(cur, best)) best = [...cur];
-      cur.pop();
-      return;
-    }
-    // The largest remaining factor is at least the left-th root of rest.
-    const lo = Math.ceil(Math.pow(rest, 1 / left) - 1e-9);
-    for (const f of divisors) {
-      if (f < lo) break;
-      if (f > maxF || rest % f !== 0) continue;
-      cur.push(f);
-      walk(rest / f, left - 1, f);
-      cur.pop();
-    }
-  };
-  walk(n, k, n);
-  return best!;
-}
-
-/**
- * A grid shape for `nnodes` ranks in `ndims` dimensions, as square as
- * possible, in non-increasing order (MPI_Dims_create). `ndims` may also be
- * an array of dimensions in which positive entries are kept and zeros are
- * filled in (their product must divide `nnodes`).
- *
- * @example
- * ```ts
- * import { computeDims } from "@spmd/spmd";
- * computeDims(6, 2); // [3, 2]
- * computeDims(12, [0, 2, 0]); // [3, 2, 2]
- * ```
- */
-export function computeDims(nnodes: number, ndims: number | readonly number[]): number[] {
-  if (!isCount(nnodes, 1)) {
-    throw new SpmdError(`computeDims: nnodes must be a positive integer, got ${describe(nnodes)}`, "MPI_ERR_ARG");
-  }
-  let dims: number[];
-  if (typeof ndims === "number") {
-    if (!isCount(ndims, 0)) {
-      throw new SpmdError(`computeDims: ndims must be an integer ≥ 0, got ${describe(ndims)}`, "MPI_ERR_DIMS");
-    }
-    dims = new Array(ndims).fill(0);
-  } else if (Array.isArray(ndims) && ndims.every((d) => isCount(d, 0))) {
-    dims = [...ndims];
-  } else {
-    throw new SpmdError(
-      `computeDims: ndims must be a count or an array of integers ≥ 0 (0: free), got ${describe(ndims)}`,
-      "MPI_ERR_DIMS",
-    );
-  }
-  const fixed = dims.reduce((a, d) => (d > 0 ? a * d : a), 1);
-  const free = dims.filter((d) => d === 0).length;
-  if (nnodes % fixed !== 0 || (free === 0 && fixed !== nnodes)) {
-    throw new SpmdError(
-      `computeDims: the fixed dimensions ${JSON.stringify(dims)} (product ${fixed}) ` +
-        `do not ${free === 0 ? "make" : "divide"} nnodes = ${nnodes}`,
-      "MPI_ERR_DIMS",
-    );
-  }
-  const fill = balanced(nnodes / fixed, free);
-  let i = 0;
-  return dims.map((d) => (d > 0 ? d : fill[i++]));
 }
 
 // ---- Cartesian grids ----------------------------------------------------------
@@ -290,6 +197,41 @@ export function shift(g: Grid, direction: unknown, disp: unknown): [number, numb
   c[direction] = at + disp;
   const dest = rankAt(g, c);
   return [source < 0 ? PROC_NULL : source, dest < 0 ? PROC_NULL : dest];
+}
+
+/**
+ * `cart.neighborAllgather(value)` / `cart.neighborAlltoall(values)`: the
+ * neighbours in MPI's order, two per dimension (the −1 side, then the +1
+ * side), null past a non-periodic edge. Each message's tag says which side
+ * it was sent to, so that when both neighbours are the same rank (a
+ * periodic dimension of 1 or 2) each lands in its own slot.
+ */
+export function cartNeighborExchange(
+  p: Parent & Grid,
+  call: "neighborAllgather" | "neighborAlltoall",
+  values: unknown,
+): unknown[] {
+  const n = 2 * p.dims.length;
+  const all = call === "neighborAlltoall";
+  if (all && (!Array.isArray(values) || values.length !== n)) {
+    throw new SpmdError(
+      `neighborAlltoall: values must be an array of ${n} values (two per dimension), got ${describe(values)}`,
+      "MPI_ERR_ARG",
+    );
+  }
+  const nb: number[] = [];
+  for (let d = 0; d < p.dims.length; d++) nb.push(...shift(p, d, 1));
+  const tag = (slot: number): number => T_NEIGHBOR_CART + 2 * slot + (all ? 1 : 0);
+  return run(p, call, (c) => {
+    const sends: PendingOp[] = [];
+    for (let i = 0; i < n; i++) {
+      if (nb[i] !== PROC_NULL) sends.push(c.isend(all ? (values as unknown[])[i] : values, nb[i], tag(i)));
+    }
+    // The −1 neighbour (slot 2d) sent this rank what it sent to its +1 side (slot 2d + 1), and back.
+    const out = nb.map((r, i) => (r === PROC_NULL ? null : c.recv(r, tag(i ^ 1))));
+    for (const op of sends) c.wait(op);
+    return out;
+  });
 }
 
 /** `comm.createCart(dims, periods, reorder)`: the first prod(dims) ranks in order; the others get null. */

@@ -41,9 +41,15 @@ export { UNDEFINED };
 export type { CommInit };
 
 /** What `createCart` returns: a `CartComm` (topology.ts), typed here without importing it (no cycle). */
-export interface CartView extends Comm, topo.Cartesian<CartView> {}
+export interface CartView extends Comm, topo.Cartesian<CartView> {
+  /** A new communicator of the same grid (as MPI_Comm_dup, it keeps the topology). */
+  dup(): CartView;
+}
 /** What `createDistGraphAdjacent` returns: a `DistGraphComm` (topology.ts), typed here without importing it. */
-export interface DistGraphView extends Comm, topo.DistGraph {}
+export interface DistGraphView extends Comm, topo.DistGraph {
+  /** A new communicator of the same graph (as MPI_Comm_dup, it keeps the topology). */
+  dup(): DistGraphView;
+}
 
 /**
  * A communicator: the point-to-point calls of {@linkcode PointToPoint},

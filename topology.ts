@@ -9,8 +9,10 @@
 
 import { Comm, type CommInit } from "./comm.ts";
 import * as topo from "./_topology.ts";
+import { dupComm } from "./_split.ts";
 
-export { COMM_TYPE_SHARED, computeDims } from "./_topology.ts";
+export { COMM_TYPE_SHARED } from "./_topology.ts";
+export { computeDims } from "./_dims.ts";
 
 /**
  * A communicator whose ranks form a Cartesian grid (MPI's Cartcomm), made
@@ -76,6 +78,30 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
   sub(remainDims: readonly boolean[]): CartComm {
     return topo.subCart(this, remainDims) as CartComm;
   }
+
+  /**
+   * Sends `value` to the 2·ndim neighbours and returns what each sent, in
+   * MPI's order: for each dimension the −1 neighbour, then the +1 neighbour
+   * (those of `shift(d)`); `null` past a non-periodic edge
+   * (MPI_Neighbor_allgather). Every rank must call it.
+   */
+  neighborAllgather<T = unknown>(value: T): (T | null)[] {
+    return topo.cartNeighborExchange(this, "neighborAllgather", value) as (T | null)[];
+  }
+
+  /**
+   * Sends `values[i]` to neighbour i (the order of `neighborAllgather`) and
+   * returns what each neighbour sent to this rank; `null` past a
+   * non-periodic edge, where `values[i]` is not sent (MPI_Neighbor_alltoall).
+   */
+  neighborAlltoall<T = unknown>(values: readonly T[]): (T | null)[] {
+    return topo.cartNeighborExchange(this, "neighborAlltoall", values) as (T | null)[];
+  }
+
+  /** A new communicator of the same grid, with its own message context (MPI_Comm_dup keeps the topology). */
+  override dup(): CartComm {
+    return dupComm(this, (init) => new CartComm(init, this.dims, this.periods));
+  }
 }
 
 /**
@@ -121,6 +147,11 @@ export class DistGraphComm extends Comm implements topo.DistGraph {
    */
   neighborAlltoall<T = unknown>(values: readonly T[]): T[] {
     return topo.neighborExchange(this, "neighborAlltoall", values) as T[];
+  }
+
+  /** A new communicator of the same graph, with its own message context (MPI_Comm_dup keeps the topology). */
+  override dup(): DistGraphComm {
+    return dupComm(this, (init) => new DistGraphComm(init, this.sources, this.destinations));
   }
 }
 

@@ -6,6 +6,7 @@
  * deno run -A cli.ts -n 4 examples/heat2d.ts             # 4 ranks, a 2×2 grid of blocks
  * deno run -A cli.ts -n 6 examples/heat2d.ts --nx 300 --ny 200 --iters 1000
  * deno run -A examples/heat2d.ts                         # the same: runs itself as 4 ranks
+ * mpiexec -n 4 deno run -A examples/heat2d.ts           # 4 MPI processes (the MPI backend)
  * deno run -A examples/heat2d.ts --help
  * ```
  *
@@ -36,7 +37,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type CartComm, computeDims, JobError, spawn, world } from "../mod.ts";
+import { backend, type CartComm, computeDims, JobError, spawn, world } from "../mod.ts";
 
 const HELP = `heat2d: a 2-D heat-equation (Jacobi) stencil over a Cartesian grid of ranks, checked against a serial run
 
@@ -196,8 +197,8 @@ function fnv(a: Float64Array): string {
 
 const opts = options(Deno.args);
 
-if (import.meta.main) {
-  // Run plainly: print the help, or become PLAIN_RANKS ranks.
+// Run plainly (not as a rank of the launcher, nor of mpiexec): print the help, or become PLAIN_RANKS ranks.
+if (import.meta.main && backend().name !== "mpi") {
   if (typeof opts === "string") {
     console.error(`heat2d: ${opts}\n\n${HELP}`);
     Deno.exit(2);

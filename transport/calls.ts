@@ -119,6 +119,8 @@ export const T_SCAN_ERROR = 17;
 export const T_NEIGHBOR_ALLGATHER = 24;
 /** neighborAlltoall. */
 export const T_NEIGHBOR_ALLTOALL = 25;
+/** neighborAllgather / neighborAlltoall of a Cartesian communicator: this + 2 · neighbour slot (+ 1 for alltoall). */
+export const T_NEIGHBOR_CART = 64;
 /** alltoallv. */
 export const T_ALLTOALLV = 18;
 /** allreduce of a typed array with a built-in op: the tag is this plus the array's kind code (1..13). */
@@ -151,6 +153,7 @@ export function collectiveTagName(tag: number): string {
   if (tag > T_ALLREDUCE_TYPED && tag <= T_ALLREDUCE_TYPED + KIND_TYPED_LAST) return "allreduce";
   if (tag === T_NEIGHBOR_ALLGATHER) return "neighborAllgather";
   if (tag === T_NEIGHBOR_ALLTOALL) return "neighborAlltoall";
+  if (tag >= T_NEIGHBOR_CART) return (tag & 1) === 0 ? "neighborAllgather" : "neighborAlltoall";
   return TAG_NAMES[tag] ?? `tag ${tag}`;
 }
 

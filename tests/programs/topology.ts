@@ -1,6 +1,7 @@
 // Topologies at any rank count: Cartesian grids of 1, 2 and 3 dimensions
 // (periodic and not) from computeDims, coords/rankOf round trips, shift at
-// the edges checked against coordinates, sub-grids, ranks beyond the grid,
+// the edges checked against coordinates, neighbour collectives and dup on
+// grids, sub-grids, ranks beyond the grid,
 // splitType, distributed graphs with neighbor collectives, and bad input
 // named in the errors (the same error on every rank where it is
 // collective, and the communicator still usable after).
@@ -67,6 +68,21 @@ function checkCart(cart: CartComm, dims: readonly number[], periods: readonly bo
     if (periods[d]) equal(cart.rankOf(c), cart.rank);
     else throws(() => cart.rankOf(c), /^SpmdError: rankOf: coordinate .* of dimension \d+ is outside .* not periodic/);
   }
+  // Neighbour collectives in MPI's order: for each dimension the −1 then the +1 neighbour (null past an edge);
+  // what a neighbour sent to its +1 side lands in this rank's −1 slot, even when both neighbours are one rank.
+  const nbs = dims.flatMap((_, d) => cart.shift(d, 1));
+  deepEqual(cart.neighborAllgather(cart.rank), nbs.map((r) => (r === PROC_NULL ? null : r)));
+  const got = cart.neighborAlltoall(nbs.map((_, slot) => ({ from: cart.rank, slot })));
+  got.forEach((m, i) => deepEqual(m, nbs[i] === PROC_NULL ? null : { from: nbs[i], slot: i ^ 1 }));
+  throws(
+    () => cart.neighborAlltoall([]),
+    /^SpmdError: neighborAlltoall: values must be an array of \d+ values \(two per dimension\)/,
+  );
+  // dup keeps the grid.
+  const twin = cart.dup();
+  ok(twin instanceof CartComm);
+  deepEqual([twin.dims, twin.periods, twin.rank, twin.size], [cart.dims, cart.periods, cart.rank, cart.size]);
+  deepEqual(twin.neighborAllgather(-cart.rank), nbs.map((r) => (r === PROC_NULL ? null : -r)));
   // Every sub-grid: the ranks that share this rank's coordinates where a dimension is dropped.
   for (let mask = 0; mask < 1 << dims.length; mask++) {
     const keep = dims.map((_, i) => (mask >> i & 1) === 1);
@@ -188,6 +204,10 @@ const all = star.neighborAlltoall(destinations.map((d, i) => ({ from: rank, to: 
 deepEqual(all.map((m) => m.from), sources);
 ok(all.every((m) => m.to === rank));
 if (rank === 1 && size > 1) deepEqual(all.map((m) => m.i), [1, size]);
+const ring2 = ring.dup();
+ok(ring2 instanceof DistGraphComm);
+deepEqual([ring2.sources, ring2.destinations], [[left, right], [left, right]]);
+deepEqual(ring2.neighborAllgather(rank * 10), [left * 10, right * 10]);
 // A rank with no neighbors at all.
 const lonely = comm.createDistGraphAdjacent([], []);
 deepEqual(lonely.neighborAllgather(rank), []);
