@@ -13,6 +13,7 @@ import { dupComm } from "./_split.ts";
 
 export { COMM_TYPE_SHARED } from "./_topology.ts";
 export { computeDims } from "./_dims.ts";
+export type { Cartesian, DistGraph } from "./_topology.ts";
 
 /**
  * A communicator whose ranks form a Cartesian grid (MPI's Cartcomm), made
