@@ -6,7 +6,6 @@
 
 import { Comm } from "./comm.ts";
 import { worldTransport } from "./launcher/rank/_world_info.ts";
-import { SpmdError } from "./errors.ts";
 
 const WORLD_COMMS = new WeakMap<object, Comm>();
 const SELF_COMMS = new WeakMap<object, Comm>();
@@ -39,7 +38,7 @@ export function world(): Comm {
 /**
  * A communicator of this rank alone (MPI_COMM_SELF), with its own context:
  * messages and collectives on it never mix with another communicator's.
- * The same object on every call. Not yet on the MPI backend (it throws).
+ * The same object on every call (local: no other rank takes part).
  *
  * @example
  * ```ts
@@ -51,7 +50,7 @@ export function self(): Comm {
   const t = worldTransport();
   let c = SELF_COMMS.get(t);
   if (c === undefined) {
-    if (t.derive !== undefined) throw new SpmdError("self: not available on the MPI backend yet", "MPI_ERR_COMM");
+    t.deriveSelf?.(SELF_CONTEXT);
     c = new Comm({ transport: t, context: SELF_CONTEXT, members: [t.rank] });
     c.setName("MPI_COMM_SELF");
     SELF_COMMS.set(t, c);

@@ -175,6 +175,8 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["big.ts", [], [2], 90], // ranks 0 and 1 only
   ["stream.ts", ["3000"], [2], 90], // rank 0 to rank 1
   ["collectives.ts", [], [1, 2, 3], 120],
+  ["vector.ts", [], [1, 2, 3], 60],
+  ["small_things.ts", [], [1, 2, 3], 60], // self() on MPI_COMM_SELF
   ["topology.ts", [], [1, 2, 3], 60], // splitType groups by host name there
   ["user_ops.ts", [], [2, 3], 60],
   ["collective_errors.ts", [], [2, 3], 60],

@@ -146,6 +146,13 @@ export interface Transport {
    */
   derive?(parent: number, context: number, color: number | null, key: number, members: readonly number[] | null): void;
 
+  /**
+   * Called (on this rank only) when `self()` makes communicator `context`
+   * of this rank alone. A backend that keeps a communicator per context
+   * (MPI: MPI_COMM_SELF) makes it here; absent otherwise.
+   */
+  deriveSelf?(context: number): void;
+
   /** Blocking standard-mode send of an encoded message. */
   send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void;
   /** The same for a message of kind `kind` whose payload is one float64 `x` (saves encoding a number). */

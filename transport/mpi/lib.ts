@@ -46,6 +46,7 @@ export interface Abi {
   /** Predefined handles. */
   COMM_WORLD: Handle;
   COMM_NULL: Handle;
+  COMM_SELF: Handle;
   BYTE: Handle;
   ERRORS_RETURN: Handle;
   INFO_NULL: Handle;
@@ -80,6 +81,7 @@ function mpichAbi(): Abi {
     STATUS_IGNORE: 1n,
     COMM_WORLD: H(0x44000000),
     COMM_NULL: H(0x04000000),
+    COMM_SELF: H(0x44000001),
     BYTE: H(0x4c00010d),
     ERRORS_RETURN: H(0x54000001),
     INFO_NULL: H(0x1c000000),
@@ -132,6 +134,7 @@ function standardAbi(): Abi {
     STATUS_IGNORE: 0n,
     COMM_WORLD: 0x101,
     COMM_NULL: 0x100,
+    COMM_SELF: 0x102,
     BYTE: 0x247,
     ERRORS_RETURN: 0x142,
     INFO_NULL: 0x130,
@@ -203,6 +206,7 @@ function openMpiAbi(path: string): Abi {
     STATUS_IGNORE: 0n,
     COMM_WORLD: sym("ompi_mpi_comm_world"),
     COMM_NULL: sym("ompi_mpi_comm_null"),
+    COMM_SELF: sym("ompi_mpi_comm_self"),
     BYTE: sym("ompi_mpi_byte"),
     ERRORS_RETURN: sym("ompi_mpi_errors_return"),
     INFO_NULL: sym("ompi_mpi_info_null"),

@@ -151,6 +151,16 @@ export class MpiTransport implements Transport {
     this.#comms.set(context, { handle, toWorld, toLocal, number: context >> 1, started: 0 });
   }
 
+  /** Makes communicator `context` of this rank alone on MPI_COMM_SELF (local; `self()`). */
+  deriveSelf(context: number): void {
+    this.#live();
+    const toLocal = new Int32Array(this.size).fill(-1);
+    toLocal[this.rank] = 0;
+    const handle = this.#mpi.abi.COMM_SELF;
+    this.#mpi.setErrorsReturn(handle);
+    this.#comms.set(context, { handle, toWorld: Int32Array.of(this.rank), toLocal, number: context >> 1, started: 0 });
+  }
+
   // ---- activity ----------------------------------------------------------------------
 
   enter(call: number, peer: number, tag: number, context: number): void {
