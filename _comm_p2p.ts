@@ -9,6 +9,7 @@
 
 import { ANY_SOURCE, ANY_TAG } from "./constants.ts";
 import type { Request } from "./request.ts";
+import type { Message } from "./mprobe.ts";
 import * as p2p from "./_p2p.ts";
 import { alloc, type AllocType, free } from "./_alloc.ts";
 import type { Status } from "./status.ts";
@@ -155,6 +156,20 @@ export class PointToPoint {
   /** Returns the {@linkcode Status} of a matching message if one is there, else `null`. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status | null {
     return p2p.iprobe(this, source, tag);
+  }
+
+  /**
+   * Matched probe (MPI_Mprobe): waits for a matching message and returns it
+   * as a {@linkcode Message}, taken out of matching so that no other receive
+   * can take it; receive it with `message.recv()` or `message.irecv()`.
+   */
+  mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Message {
+    return p2p.mprobe(this, source, tag);
+  }
+
+  /** Non-blocking matched probe (MPI_Improbe): the {@linkcode Message} if a matching one is there, else `null`. */
+  improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Message | null {
+    return p2p.improbe(this, source, tag);
   }
 
   /**

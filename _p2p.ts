@@ -6,6 +6,7 @@ import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall } from "./errors.ts";
 import { checkInto, fillStatus, isendValue, sendValue, valueOf } from "./_message.ts";
 import { Request } from "./request.ts";
+import { Message } from "./mprobe.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
 import type { Transport } from "./transport/transport.ts";
@@ -211,6 +212,40 @@ export function iprobe(c: Endpoint, source: number, tag: number): Status | null 
     return st;
   } catch (e) {
     throw nameCall("iprobe", e);
+  }
+}
+
+/** Blocking matched probe: waits for a matching message and takes it out of matching. */
+export function mprobe(c: Endpoint, source: number, tag: number): Message {
+  checkSource("mprobe", source, c.size);
+  checkRecvTag("mprobe", tag);
+  if (source === PROC_NULL) return new Message(null, null, c, c.context);
+  const t = c.transport;
+  const ws = c.worldRank(source);
+  t.enter(C_PROBE, source, tag, c.context);
+  try {
+    for (;;) {
+      t.probe(ws, tag, c.context);
+      const p = t.matching.improbe(ws, tag, c.context); // the message probe found: this thread took nothing since
+      if (p !== null) return new Message(t, p, c, c.context);
+    }
+  } catch (e) {
+    throw nameCall("mprobe", e);
+  } finally {
+    t.leave();
+  }
+}
+
+/** Non-blocking matched probe. */
+export function improbe(c: Endpoint, source: number, tag: number): Message | null {
+  checkSource("improbe", source, c.size);
+  checkRecvTag("improbe", tag);
+  if (source === PROC_NULL) return new Message(null, null, c, c.context);
+  try {
+    const p = c.transport.matching.improbe(c.worldRank(source), tag, c.context);
+    return p === null ? null : new Message(c.transport, p, c, c.context);
+  } catch (e) {
+    throw nameCall("improbe", e);
   }
 }
 

@@ -6,6 +6,7 @@
 
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall, SpmdError } from "./errors.ts";
+import { awaitPoll } from "./_await.ts";
 import { checkInto, fillStatus, type LocalRanks, valueOf } from "./_message.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
@@ -40,6 +41,14 @@ export interface RequestInfo {
  * the received value (undefined for a send); `test()` returns
  * `[done, value]` without blocking, like mpi4py's `Request.test()`.
  *
+ * A request is also a promise-like (a thenable): `await request` gives
+ * what `wait()` gives, but yields to the event loop while it waits, so a
+ * rank can mix message passing with timers, `fetch` and file I/O. The
+ * price is latency: an awaited request is checked once per event-loop
+ * round, a few microseconds apart at first, then (after about 2,000 rounds
+ * without a completion) about 1 ms apart, so the rank stops spinning; use
+ * `wait()` where latency matters.
+ *
  * @example
  * ```ts
  * import { world } from "@spmd/spmd";
@@ -49,7 +58,7 @@ export interface RequestInfo {
  * console.log(r.wait()); // { hello: "me" }
  * ```
  */
-export class Request<T = unknown> {
+export class Request<T = unknown> implements PromiseLike<T> {
   readonly #t: Transport | null;
   readonly #op: PendingOp | null;
   readonly #comm: LocalRanks;
@@ -58,6 +67,7 @@ export class Request<T = unknown> {
   #value: T | null = null;
   #status: Status | null = null;
   #error: unknown = null;
+  #promise: Promise<T> | null = null;
 
   /**
    * @internal Created by `Comm`; `op` null means a request that completed
@@ -118,7 +128,7 @@ export class Request<T = unknown> {
         const m = t.wait(this.#op!);
         // Now complete: any error below belongs to the operation itself.
         this.#finished = true;
-        const st = new Status();
+        const st = this.#status = new Status();
         if (m === null) this.#value = undefined as T; // a send
         else {
           fillStatus(st, m, this.#comm);
@@ -127,7 +137,6 @@ export class Request<T = unknown> {
             this.#value = undefined as T;
           } else this.#value = valueOf(m, info.call) as T;
         }
-        this.#status = st;
       } catch (e) {
         // An error that interrupted the wait (the job stopping, the unexpected
         // queue's bound) leaves the request pending; one of the operation
@@ -135,6 +144,7 @@ export class Request<T = unknown> {
         nameCall(info.call, e);
         if (!this.#finished) throw e;
         this.#error = e;
+        this.#status!.error = e instanceof Error ? e : new Error(String(e));
       } finally {
         t.leave();
       }
@@ -156,13 +166,78 @@ export class Request<T = unknown> {
   }
 
   #result(status?: Status): T {
-    if (this.#error !== null) throw this.#error;
-    if (status !== undefined && this.#status !== null) {
-      status.source = this.#status.source;
-      status.tag = this.#status.tag;
-      status.bytes = this.#status.bytes;
+    const st = this.#status;
+    if (status !== undefined && status !== null && st !== null) {
+      status.source = st.source;
+      status.tag = st.tag;
+      status.bytes = st.bytes;
+      status.error = st.error;
+      status.cancelled = st.cancelled;
     }
+    if (this.#error !== null) throw this.#error;
     return this.#value as T;
+  }
+
+  /**
+   * The {@linkcode Status} of the completed operation (source, tag, bytes,
+   * `error`, `cancelled`), or null until `wait`, `test`, an `await` or one
+   * of `waitAny`/`testAny`/`waitSome`/`testAll` has seen it complete.
+   */
+  get status(): Status | null {
+    return this.#status;
+  }
+
+  /**
+   * Cancels a receive that no message has matched yet (MPI_Cancel): the
+   * receive is withdrawn, so no message will go to it; the request is then
+   * complete, `wait()` returns undefined and `status.cancelled` is true.
+   * Returns whether it was cancelled. A receive that has already matched a
+   * message, and any send, cannot be cancelled (as in MPI, where sends may
+   * not be cancelled since MPI-4): the request completes normally, with
+   * `status.cancelled` false.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * const comm = world();
+   * const r = comm.irecv(comm.rank, 99);
+   * if (r.cancel()) console.log(r.wait(), r.status?.cancelled); // undefined true
+   * ```
+   */
+  cancel(): boolean {
+    if (this.#finished || this.#op === null || this.#info!.send) return false;
+    if (!this.#t!.matching.cancel(this.#op)) return false;
+    this.#finished = true;
+    this.#value = undefined as T;
+    const st = this.#status = new Status();
+    st.cancelled = true;
+    return true;
+  }
+
+  /**
+   * Makes `await request` work: resolves with what `wait()` returns, or
+   * rejects with what it throws, checking once per event-loop round (see
+   * the class documentation for the latency this costs).
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#promise ??= new Promise<T>((resolve, reject) => {
+      const poll = (): boolean => {
+        let r: [boolean, T | null];
+        try {
+          r = this.test();
+        } catch (e) {
+          reject(e);
+          return true;
+        }
+        if (r[0]) resolve(r[1] as T);
+        return r[0];
+      };
+      if (!poll()) awaitPoll({ poll });
+    });
+    return this.#promise.then(onFulfilled, onRejected);
   }
 }
 

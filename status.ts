@@ -4,6 +4,16 @@
  * @module
  */
 
+import { describe, SpmdError } from "./errors.ts";
+
+/** A typed-array constructor, for {@linkcode Status.count}. */
+export interface ElementType {
+  /** Bytes per element. */
+  readonly BYTES_PER_ELEMENT: number;
+  /** The constructor's name (for errors). */
+  readonly name: string;
+}
+
 /**
  * The envelope of a received or probed message, as MPI_Status.
  *
@@ -28,4 +38,45 @@ export class Status {
   tag: number = -1;
   /** Payload size in bytes as sent (for typed arrays, their byteLength). */
   bytes: number = 0;
+  /**
+   * The error the operation completed with (MPI_Status's `MPI_ERROR`), e.g.
+   * a `TruncateError` of a request whose `wait` threw it; null when it
+   * succeeded. Set by requests (and `waitAll` with statuses).
+   */
+  error: Error | null = null;
+  /** True when the receive was withdrawn by `Request.cancel()` (MPI_Test_cancelled). */
+  cancelled: boolean = false;
+
+  /**
+   * The number of elements of `Type` (a typed-array constructor; default
+   * Uint8Array, i.e. bytes) in the message, as MPI_Get_count. Throws when
+   * the byte count is not a multiple of the element size.
+   *
+   * @example
+   * ```ts
+   * import { Status, world } from "@spmd/spmd";
+   * const comm = world();
+   * comm.send(new Float64Array(3), comm.rank);
+   * const st = comm.probe(comm.rank);
+   * console.log(st.count(Float64Array)); // 3
+   * comm.recv(comm.rank);
+   * ```
+   */
+  count(Type: ElementType = Uint8Array): number {
+    const size = typeof Type === "function" ? (Type as ElementType).BYTES_PER_ELEMENT : undefined;
+    if (typeof size !== "number" || !Number.isInteger(size) || size <= 0) {
+      throw new SpmdError(
+        `Status.count: Type must be a typed-array constructor (Float64Array, Int32Array, ...), got ${describe(Type)}`,
+        "MPI_ERR_TYPE",
+      );
+    }
+    if (this.bytes % size !== 0) {
+      throw new SpmdError(
+        `Status.count: the message's ${this.bytes} bytes are not a whole number of ${Type.name} elements ` +
+          `(${size} bytes each)`,
+        "MPI_ERR_TYPE",
+      );
+    }
+    return this.bytes / size;
+  }
 }

@@ -196,6 +196,7 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["alloc.ts", ["isend-wait-recv", "1048576"], [2], 60],
   ["alloc.ts", ["test-loop"], [2, 3], 30],
   ["alloc.ts", ["memory"], [2], 60],
+  ["requests.ts", [], [1, 2, 3], 90],
 ];
 
 /**

@@ -22,6 +22,7 @@ import type { Activity } from "./activity.ts";
 import { KIND_NUMBER } from "./codec.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "./typed.ts";
 import { Matcher, Message, type RecvOp } from "./matcher.ts";
+import { MatchingOps, type ProbeHost } from "./_probe.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
@@ -106,6 +107,11 @@ export class Inbox implements HeapUser {
       this.#land(m);
     }
     return m;
+  }
+
+  /** Matched probes and cancels on this inbox for backend `t`, whose receives not yet waited for are `open` (_probe.ts). */
+  matching(t: ProbeHost, open: Set<RecvOp>): MatchingOps {
+    return new MatchingOps(t, this, open);
   }
 
   /** Posts a receive: matches it against the queue, moving an earlier typed message into `into`. */

@@ -27,7 +27,7 @@ import { Ring } from "./ring.ts";
 import { Slots } from "./slots.ts";
 import { TraceRecorder } from "./trace.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
-import type { Envelope, Incoming, Leftover, PendingOp, Transport } from "./transport.ts";
+import type { Envelope, Incoming, Leftover, Matching, PendingOp, Transport } from "./transport.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");
@@ -92,6 +92,7 @@ export class ShmTransport implements Transport {
   readonly slots: Slots;
   /** The trace recorder, when the job is traced (user regions write to it too). */
   readonly trace: TraceRecorder | null;
+  /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
   #closed = false;
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
@@ -137,6 +138,7 @@ export class ShmTransport implements Transport {
     const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
     this.#onAbort = options.onAbort;
+    this.matching = this.#in.matching(this, this.#open);
     this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null), () => this.#live());
     this.trace = options.trace === undefined ? null : new TraceRecorder(options.trace, layout.size);
     this.#activity.start();

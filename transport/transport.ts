@@ -114,6 +114,33 @@ export interface Leftover {
   whole: boolean;
 }
 
+/** A message taken out of matching by a matched probe ({@linkcode Matching.improbe}). */
+export interface Probed {
+  /** Its envelope. */
+  readonly envelope: Envelope;
+  /** A receive bound to it: `wait`/`test` complete it as a receive from `irecv`. */
+  readonly op: PendingOp;
+}
+
+/**
+ * Matched probes and cancellation, on a backend's matching engine (both
+ * backends match in spmd's own matcher.ts; transport/_probe.ts does it).
+ */
+export interface Matching {
+  /**
+   * Withdraws the receive `op` (from `irecv`) if no message has matched it
+   * yet: true. False when it has matched (it completes normally) or is a
+   * send.
+   */
+  cancel(op: PendingOp): boolean;
+  /**
+   * Non-blocking matched probe: makes progress, then takes the oldest
+   * matching message out of matching — no receive can match it any more —
+   * bound to a receive op; null when none has arrived.
+   */
+  improbe(source: number, tag: number, context: number): Probed | null;
+}
+
 /** A backend that carries messages between the ranks of one job. */
 export interface Transport {
   /** This rank in the world. */
@@ -134,6 +161,8 @@ export interface Transport {
    * absent on shared memory.
    */
   readonly native?: NativeCollectives | null;
+  /** Matched probes and cancelled receives. */
+  readonly matching: Matching;
   /** The trace recorder when the job is traced (trace.ts); absent or null otherwise. */
   readonly trace?: TraceRecorder | null;
   /**

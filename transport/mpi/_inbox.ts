@@ -7,6 +7,7 @@
 import { ANY_SOURCE } from "../../constants.ts";
 import { KIND_NUMBER } from "../codec.ts";
 import { Matcher, Message, type RecvOp } from "../matcher.ts";
+import { MatchingOps, type ProbeHost } from "../_probe.ts";
 import type { Leftover } from "../transport.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "../typed.ts";
 import { type Comms, EXTENDED, EXTENDED_HEADER } from "./_comms.ts";
@@ -82,6 +83,16 @@ export class MpiInbox {
     else m.bytes = dst;
     m.received = length;
     m.done = true;
+  }
+
+  /** Removes and returns the oldest matching unexpected message (they arrive whole), or null. */
+  take(source: number, tag: number, context: number): Message | null {
+    return this.matcher.take(source, tag, context);
+  }
+
+  /** Matched probes and cancels on this inbox for backend `t`, whose receives not yet waited for are `open` (_probe.ts). */
+  matching(t: ProbeHost, open: Set<RecvOp>): MatchingOps {
+    return new MatchingOps(t, this, open);
   }
 
   /** Posts a receive: an earlier typed message moves into its array. */

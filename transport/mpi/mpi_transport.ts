@@ -29,7 +29,7 @@ import { callCode, callName } from "../calls.ts";
 import { RecvOp } from "../matcher.ts";
 import { schedYield } from "../sched_yield.ts";
 import { SPIN_DEDICATED } from "../wait.ts";
-import type { Envelope, Incoming, Leftover, PendingOp, Transport } from "../transport.ts";
+import type { Envelope, Incoming, Leftover, Matching, PendingOp, Transport } from "../transport.ts";
 import { type CommEntry, Comms, tagLimitFor } from "./_comms.ts";
 import { MpiInbox } from "./_inbox.ts";
 import { MpiOutbox, type SendOp } from "./_outbox.ts";
@@ -72,6 +72,7 @@ export class MpiTransport implements Transport {
   readonly native: NativeCollectives;
   /** The library. */
   readonly lib: MpiLib;
+  /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
   readonly #mpi: MpiCalls;
   readonly #comms = new Comms();
   readonly #out: MpiOutbox;
@@ -110,6 +111,7 @@ export class MpiTransport implements Transport {
     this.#control = { handle: mpi.commDup(world), toWorld: null, toLocal: null, number: -1, started: 0 };
     this.#out = new MpiOutbox(mpi, this.#comms, tagLimitFor(mpi.tagUb()), options.eagerBytes ?? EAGER_BYTES);
     this.#in = new MpiInbox(mpi, this.#comms);
+    this.matching = this.#in.matching(this, this.#open);
     this.#timeout = options.timeoutSeconds ?? 0;
     this.#deadline = this.#timeout > 0 ? performance.now() + this.#timeout * 1000 : Infinity;
     this.#ended = new Uint8Array(this.size);
@@ -275,7 +277,7 @@ export class MpiTransport implements Transport {
 
   probe(source: number, tag: number, context: number): Envelope {
     this.#live();
-    const w = this.#waiter();
+    const w = { polls: 0 };
     for (;;) {
       const m = this.iprobe(source, tag, context);
       if (m !== null) return m;
@@ -301,13 +303,9 @@ export class MpiTransport implements Transport {
     return moved;
   }
 
-  #waiter(): { polls: number } {
-    return { polls: 0 };
-  }
-
   /** Waits until `op` is done: polls, yields, and checks the deadline and ended peers. */
   #block(op: PendingOp): void {
-    const w = this.#waiter();
+    const w = { polls: 0 };
     const peer = op instanceof RecvOp ? op.source : (op as SendOp).dest;
     while (!op.done) {
       if (this.#progress(op)) w.polls = 0;
@@ -405,7 +403,7 @@ export class MpiTransport implements Transport {
     if (this.#closed) return [];
     this.enter(C_FINALIZE, -1, -1, -1);
     try {
-      const w = this.#waiter();
+      const w = { polls: 0 };
       while (this.#out.sends.length > 0) {
         this.#in.drain();
         if (this.#out.progress()) continue;
@@ -421,7 +419,7 @@ export class MpiTransport implements Transport {
     // here has arrived; then take it in.
     const note = new Uint8Array(this.#comms.startedCounts().buffer);
     for (let r = 0; r < this.size; r++) if (r !== this.rank) this.#mpi.send(note, r, T_ENDED, this.#control.handle);
-    const w = this.#waiter();
+    const w = { polls: 0 };
     for (;;) {
       this.#takeNotices();
       if (this.#ended.every((e, r) => e === 1 || r === this.rank)) break;

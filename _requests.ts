@@ -1,0 +1,205 @@
+/**
+ * {@linkcode waitAny}, {@linkcode testAny}, {@linkcode waitSome} and
+ * {@linkcode testAll}: completing one of several requests (with
+ * `waitAll` in request.ts).
+ *
+ * @module
+ */
+
+import { describe, SpmdError } from "./errors.ts";
+import { Request } from "./request.ts";
+import { Status } from "./status.ts";
+import { schedYield } from "./transport/sched_yield.ts";
+
+/** Requests that `waitAny`, `testAny` or `waitSome` has returned (MPI's REQUEST_NULL). */
+const inactive = new WeakSet<Request<unknown>>();
+
+function checkRequests(call: string, requests: unknown): void {
+  if (!Array.isArray(requests)) {
+    throw new SpmdError(`${call}: requests must be an array of Request, got ${describe(requests)}`, "MPI_ERR_REQUEST");
+  }
+  for (let i = 0; i < requests.length; i++) {
+    if (!(requests[i] instanceof Request)) {
+      throw new SpmdError(`${call}: requests[${i}] is not a Request, got ${describe(requests[i])}`, "MPI_ERR_REQUEST");
+    }
+  }
+}
+
+function checkStatuses(call: string, statuses: unknown, one: boolean): void {
+  if (statuses === undefined) return;
+  if (one ? !(statuses instanceof Status) : !Array.isArray(statuses)) {
+    throw new SpmdError(
+      `${call}: ${one ? "status must be a Status" : "statuses must be an array"}, got ${describe(statuses)}`,
+      "MPI_ERR_ARG",
+    );
+  }
+}
+
+/**
+ * Tests request `r`: `[done, value]`. An error of the operation itself
+ * completes it: it becomes inactive when `retire`, and the error is thrown.
+ */
+function testOne<T>(r: Request<T>, status: Status | undefined, retire: boolean): [boolean, T | null] {
+  try {
+    return r.test(status);
+  } catch (e) {
+    if (retire && r.status !== null) inactive.add(r);
+    throw e;
+  }
+}
+
+/** Gives the core away between rounds of tests that found nothing (after a short spin). */
+function idle(rounds: number): void {
+  if (rounds > 64) schedYield()?.();
+}
+
+/**
+ * Waits until one of the active `requests` completes; returns
+ * `[index, value]` and makes that request inactive (MPI's REQUEST_NULL):
+ * later `waitAny`/`testAny`/`waitSome` calls on the same array skip it.
+ * `[-1, undefined]` when none is active (MPI_UNDEFINED). A request whose
+ * operation failed (e.g. truncation) is made inactive and its error
+ * thrown. While several are active it polls them (giving the core away
+ * between rounds); once one is left it waits for it as `wait()` does.
+ *
+ * @example
+ * ```ts
+ * import { waitAny, world } from "@spmd/spmd";
+ * const comm = world();
+ * const rs = [comm.irecv(comm.rank, 1), comm.irecv(comm.rank, 2)];
+ * comm.send("two", comm.rank, 2);
+ * comm.send("one", comm.rank, 1);
+ * console.log(waitAny(rs)); // [0, "one"] (or [1, "two"])
+ * ```
+ */
+export function waitAny<T = unknown>(requests: readonly Request<T>[], status?: Status): [number, T | undefined] {
+  checkRequests("waitAny", requests);
+  checkStatuses("waitAny", status, true);
+  for (let rounds = 0;; rounds++) {
+    let active = 0;
+    let last = -1;
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i];
+      if (inactive.has(r)) continue;
+      active++;
+      last = i;
+      const [done, v] = testOne(r, status, true);
+      if (done) {
+        inactive.add(r);
+        return [i, v as T];
+      }
+    }
+    if (active === 0) return [-1, undefined];
+    if (active === 1) {
+      const r = requests[last];
+      try {
+        return [last, r.wait(status)];
+      } finally {
+        if (r.status !== null) inactive.add(r);
+      }
+    }
+    idle(rounds);
+  }
+}
+
+/**
+ * Tests the active `requests` once, without blocking: `[index, true,
+ * value]` for the first that has completed (it becomes inactive, as with
+ * {@linkcode waitAny}); `[-1, false, null]` when none has; `[-1, true,
+ * undefined]` when none is active.
+ */
+export function testAny<T = unknown>(
+  requests: readonly Request<T>[],
+  status?: Status,
+): [number, boolean, T | null | undefined] {
+  checkRequests("testAny", requests);
+  checkStatuses("testAny", status, true);
+  let active = false;
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i];
+    if (inactive.has(r)) continue;
+    active = true;
+    const [done, v] = testOne(r, status, true);
+    if (done) {
+      inactive.add(r);
+      return [i, true, v];
+    }
+  }
+  return active ? [-1, false, null] : [-1, true, undefined];
+}
+
+/**
+ * Waits until at least one of the active `requests` completes; returns the
+ * indices and values of every active request that has completed by then
+ * (`[[], []]` when none is active), and makes them inactive. `statuses`,
+ * when given, receives one Status per returned index, in order. A request
+ * whose operation failed is made inactive and its error thrown (the others
+ * that completed stay active, for the next call).
+ */
+export function waitSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
+  checkRequests("waitSome", requests);
+  checkStatuses("waitSome", statuses, false);
+  for (let rounds = 0;; rounds++) {
+    const indices: number[] = [];
+    const values: T[] = [];
+    let active = 0;
+    let last = -1;
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i];
+      if (inactive.has(r)) continue;
+      active++;
+      last = i;
+      const [done, v] = testOne(r, undefined, true);
+      if (done) {
+        indices.push(i);
+        values.push(v as T);
+      }
+    }
+    if (active === 1 && indices.length === 0) {
+      const r = requests[last];
+      try {
+        values.push(r.wait());
+        indices.push(last);
+      } finally {
+        if (r.status !== null) inactive.add(r);
+      }
+    }
+    if (indices.length > 0 || active === 0) {
+      for (let k = 0; k < indices.length; k++) {
+        const r = requests[indices[k]];
+        inactive.add(r);
+        if (statuses !== undefined) r.test(statuses[k] ??= new Status());
+      }
+      return [indices, values];
+    }
+    idle(rounds);
+  }
+}
+
+/**
+ * Tests every request once, without blocking: `[true, values]` (in order)
+ * when all have completed, else `[false, null]`. As with
+ * {@linkcode waitAll}, a failed operation's error is thrown once all have
+ * completed, and an inactive request gives its value again.
+ */
+export function testAll<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | null] {
+  checkRequests("testAll", requests);
+  checkStatuses("testAll", statuses, false);
+  const out: T[] = new Array(requests.length);
+  let all = true;
+  let first: unknown = null;
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i];
+    try {
+      const [done, v] = r.test(statuses ? (statuses[i] ??= new Status()) : undefined);
+      if (done) out[i] = v as T;
+      else all = false;
+    } catch (e) {
+      if (r.status === null) throw e; // not the operation's own error: the wait was interrupted
+      first ??= e;
+    }
+  }
+  if (!all) return [false, null];
+  if (first !== null) throw first;
+  return [true, out];
+}

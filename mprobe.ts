@@ -1,0 +1,112 @@
+/**
+ * {@linkcode Message}: a message taken by a matched probe (`comm.mprobe`,
+ * `comm.improbe`), to be received with its own `recv()` or `irecv()`.
+ *
+ * @module
+ */
+
+import { ANY_TAG, PROC_NULL } from "./constants.ts";
+import { describe, nameCall, SpmdError } from "./errors.ts";
+import { fillStatus, type LocalRanks, valueOf } from "./_message.ts";
+import { Request } from "./request.ts";
+import { Status } from "./status.ts";
+import { callCode } from "./transport/calls.ts";
+import type { Probed, Transport } from "./transport/transport.ts";
+
+const C_RECV = callCode("recv");
+
+/**
+ * A message found by `comm.mprobe` or `comm.improbe` (MPI_Mprobe's
+ * MPI_Message). It has been taken out of matching: no other receive —
+ * another `recv` with wildcards, an earlier `irecv` — can take it, so the
+ * size in `status` is the size of what `recv()` will return. Receive it
+ * exactly once, with `recv()` or `irecv()`.
+ *
+ * @example
+ * ```ts
+ * import { ANY_SOURCE, world } from "@spmd/spmd";
+ * const comm = world();
+ * comm.send(new Float64Array([1, 2, 3]), comm.rank, 4);
+ * const msg = comm.mprobe(ANY_SOURCE, 4);
+ * console.log(msg.status.count(Float64Array)); // 3
+ * console.log(msg.recv()); // Float64Array(3) [ 1, 2, 3 ]
+ * ```
+ */
+export class Message {
+  /** The message's envelope: source (a rank of the communicator), tag, bytes. */
+  readonly status: Status;
+  readonly #t: Transport | null;
+  readonly #probed: Probed | null;
+  readonly #comm: LocalRanks;
+  readonly #context: number;
+  #received = false;
+
+  /** @internal Made by `mprobe`/`improbe`; `probed` null: a message from PROC_NULL. */
+  constructor(t: Transport | null, probed: Probed | null, comm: LocalRanks, context: number) {
+    this.#t = t;
+    this.#probed = probed;
+    this.#comm = comm;
+    this.#context = context;
+    const st = this.status = new Status();
+    if (probed === null) {
+      st.source = PROC_NULL;
+      st.tag = ANY_TAG;
+    } else fillStatus(st, probed.envelope, comm);
+  }
+
+  /** Receives the message (MPI_Mrecv) and returns its value; `status`, when given, is filled in. */
+  recv<T = unknown>(status?: Status): T {
+    this.#use("Message.recv", status);
+    const p = this.#probed;
+    if (p === null) return this.#noProc(status) as T;
+    const t = this.#t!;
+    t.enter(C_RECV, this.status.source, this.status.tag, this.#context);
+    try {
+      const m = t.wait(p.op)!;
+      fillStatus(status, m, this.#comm);
+      return valueOf(m, "Message.recv") as T;
+    } catch (e) {
+      throw nameCall("Message.recv", e);
+    } finally {
+      t.leave();
+    }
+  }
+
+  /** Starts receiving the message (MPI_Imrecv); `wait()` on the request returns its value. */
+  irecv<T = unknown>(): Request<T> {
+    this.#use("Message.irecv", undefined);
+    const p = this.#probed;
+    if (p === null) return new Request<T>(null, null, null, null as T, null);
+    return new Request<T>(this.#t, p.op, this.#comm, null as T, {
+      call: "Message.irecv",
+      send: false,
+      peer: this.status.source,
+      tag: this.status.tag,
+      context: this.#context,
+      into: null,
+    });
+  }
+
+  #use(call: string, status: unknown): void {
+    if (status !== undefined && status !== null && !(status instanceof Status)) {
+      throw new SpmdError(`${call}: status must be a Status, got ${describe(status)}`, "MPI_ERR_ARG");
+    }
+    if (this.#received) {
+      throw new SpmdError(
+        `${call}: this message (from rank ${this.status.source}, tag ${this.status.tag}) has already been received; ` +
+          `a Message is received once`,
+        "MPI_ERR_REQUEST",
+      );
+    }
+    this.#received = true;
+  }
+
+  #noProc(status: Status | undefined): null {
+    if (status !== undefined && status !== null) {
+      status.source = PROC_NULL;
+      status.tag = ANY_TAG;
+      status.bytes = 0;
+    }
+    return null;
+  }
+}
