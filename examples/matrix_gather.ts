@@ -16,7 +16,7 @@
  * @module
  */
 
-import { JobError, region, spawn, world } from "../mod.ts";
+import { backend, JobError, region, spawn, world } from "../mod.ts";
 
 const ROWS = 4;
 const COLS = 5;
@@ -43,8 +43,8 @@ if (Deno.args.length > 0) {
   world().abort(2, text);
 }
 
-if (import.meta.main) {
-  // Run plainly: become the course's 7 ranks.
+if (import.meta.main && backend().name !== "mpi") {
+  // Run plainly: become the course's 7 ranks (under mpiexec, the job's ranks are the ranks).
   try {
     await spawn(import.meta.url, { size: COURSE_RANKS });
   } catch (e) {
