@@ -11,6 +11,7 @@ import { ANY_SOURCE, ANY_TAG } from "./constants.ts";
 import type { Request } from "./request.ts";
 import type { Message } from "./mprobe.ts";
 import * as p2p from "./_p2p.ts";
+import { issend, sendrecvReplace, ssend } from "./_ssend.ts";
 import { alloc, type AllocType, free } from "./_alloc.ts";
 import type { Status } from "./status.ts";
 import type { Transport } from "./transport/transport.ts";
@@ -146,6 +147,37 @@ export class PointToPoint {
    */
   irecvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<undefined> {
     return p2p.irecv<undefined>(this, source, tag, buffer, "irecvInto");
+  }
+
+  /**
+   * Synchronous send (MPI_Ssend): returns only once a receive on `dest`
+   * has taken the message, so two ranks that `ssend` to each other before
+   * receiving deadlock — the classic demonstration of what standard-mode
+   * `send` hides by buffering.
+   */
+  ssend(value: unknown, dest: number, tag = 0): void {
+    ssend(this, value, dest, tag);
+  }
+
+  /** Starts a synchronous send (MPI_Issend): its {@linkcode Request} completes once a receive has taken the message. */
+  issend(value: unknown, dest: number, tag = 0): Request<undefined> {
+    return issend(this, value, dest, tag);
+  }
+
+  /**
+   * Sends the contents of `buffer` (a typed array) to `dest` and receives a
+   * typed-array message from `source` into the same buffer
+   * (MPI_Sendrecv_replace); returns the received message's
+   * {@linkcode Status}. A larger message throws `TruncateError`.
+   */
+  sendrecvReplace(
+    buffer: ArrayBufferView,
+    dest: number,
+    sendTag = 0,
+    source: number = ANY_SOURCE,
+    recvTag: number = ANY_TAG,
+  ): Status {
+    return sendrecvReplace(this, buffer, dest, sendTag, source, recvTag);
   }
 
   /** Waits until a matching message can be received; returns its {@linkcode Status}. */

@@ -17,6 +17,7 @@ const C_RECV = callCode("recv");
 const C_RECV_INTO = callCode("recvInto");
 const C_SENDRECV = callCode("sendrecv");
 const C_PROBE = callCode("probe");
+const C_MPROBE = callCode("mprobe");
 
 /** What the point-to-point calls need of a communicator. */
 export interface Endpoint {
@@ -222,7 +223,7 @@ export function mprobe(c: Endpoint, source: number, tag: number): Message {
   if (source === PROC_NULL) return new Message(null, null, c, c.context);
   const t = c.transport;
   const ws = c.worldRank(source);
-  t.enter(C_PROBE, source, tag, c.context);
+  t.enter(C_MPROBE, source, tag, c.context);
   try {
     for (;;) {
       t.probe(ws, tag, c.context);

@@ -9,7 +9,18 @@
 import { describe, SpmdError } from "./errors.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
+import { callCode } from "./transport/calls.ts";
 import { schedYield } from "./transport/sched_yield.ts";
+import type { Transport } from "./transport/transport.ts";
+
+const C_WAITANY = callCode("waitAny");
+const C_WAITSOME = callCode("waitSome");
+
+/** The backend of the first request that has one (null: all completed at once), for the activity record. */
+function backendOf(requests: readonly Request<unknown>[]): Transport | null {
+  for (const r of requests) if (r.transport !== null) return r.transport;
+  return null;
+}
 
 /** Requests that `waitAny`, `testAny` or `waitSome` has returned (MPI's REQUEST_NULL). */
 const inactive = new WeakSet<Request<unknown>>();
@@ -75,6 +86,16 @@ function idle(rounds: number): void {
 export function waitAny<T = unknown>(requests: readonly Request<T>[], status?: Status): [number, T | undefined] {
   checkRequests("waitAny", requests);
   checkStatuses("waitAny", status, true);
+  const t = backendOf(requests);
+  t?.enter(C_WAITANY, -1, -1, -1);
+  try {
+    return anyOf(requests, status);
+  } finally {
+    t?.leave();
+  }
+}
+
+function anyOf<T>(requests: readonly Request<T>[], status: Status | undefined): [number, T | undefined] {
   for (let rounds = 0;; rounds++) {
     let active = 0;
     let last = -1;
@@ -139,6 +160,16 @@ export function testAny<T = unknown>(
 export function waitSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
   checkRequests("waitSome", requests);
   checkStatuses("waitSome", statuses, false);
+  const t = backendOf(requests);
+  t?.enter(C_WAITSOME, -1, -1, -1);
+  try {
+    return someOf(requests, statuses);
+  } finally {
+    t?.leave();
+  }
+}
+
+function someOf<T>(requests: readonly Request<T>[], statuses: Status[] | undefined): [number[], T[]] {
   for (let rounds = 0;; rounds++) {
     const indices: number[] = [];
     const values: T[] = [];

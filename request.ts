@@ -7,6 +7,7 @@
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall, SpmdError } from "./errors.ts";
 import { awaitPoll } from "./_await.ts";
+import { SyncSend } from "./_ack.ts";
 import { checkInto, fillStatus, type LocalRanks, valueOf } from "./_message.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
@@ -125,7 +126,9 @@ export class Request<T = unknown> implements PromiseLike<T> {
         info.context,
       );
       try {
-        const m = t.wait(this.#op!);
+        const op = this.#op!;
+        const m = t.wait(op);
+        if (op instanceof SyncSend) t.wait(op.ack); // done: the backend forgets the acknowledgement's receive
         // Now complete: any error below belongs to the operation itself.
         this.#finished = true;
         const st = this.#status = new Status();

@@ -28,7 +28,7 @@ const WAIT_CALLS: Record<string, [string, string, string]> = {
 };
 
 /** Calls whose peer word is a source. */
-const FROM_SOURCE = new Set(["recv", "recvInto", "probe", "sendrecv"]);
+const FROM_SOURCE = new Set(["recv", "recvInto", "probe", "sendrecv", "mprobe", "sendrecvReplace"]);
 
 function rankText(peer: number): string {
   return peer === ANY_SOURCE ? "ANY_SOURCE" : String(peer);
@@ -54,7 +54,7 @@ export function describeActivity(words: Int32Array, layout: ShmLayout, r: number
       commId(a.context)
     })`;
   }
-  const parts = call === "send"
+  const parts = call === "send" || call === "ssend"
     ? [`dest=${rankText(a.peer)}`, `tag=${tagText(a.tag)}`]
     : FROM_SOURCE.has(call)
     ? [`source=${rankText(a.peer)}`, `tag=${tagText(a.tag)}`]

@@ -197,6 +197,7 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["alloc.ts", ["test-loop"], [2, 3], 30],
   ["alloc.ts", ["memory"], [2], 60],
   ["requests.ts", [], [1, 2, 3], 90],
+  ["ssend.ts", [], [1, 2, 3], 90],
 ];
 
 /**

@@ -3,8 +3,29 @@
 // unexpected queue and bound to a receive op of its own, so no other
 // receive can match it.
 
+import { KIND_NULL } from "./codec.ts";
 import { type Message, RecvOp } from "./matcher.ts";
 import type { Envelope, Matching, PendingOp, Probed } from "./transport.ts";
+
+/**
+ * Flag on a message's kind: sent by `ssend`/`issend`, so the receiver
+ * acknowledges it once a receive has taken it (on tag {@linkcode ackTag}).
+ * Backends carry the kind as it is and clear the flag on arrival, setting
+ * the message's `sync`.
+ */
+export const SYNC = 0x100;
+/** The kind bits below {@linkcode SYNC}. */
+export const KIND_MASK = 0xff;
+
+/**
+ * The internal tag of the acknowledgement of a synchronous message with
+ * tag `tag`: negative, so no receive with ANY_TAG matches it (matcher.ts),
+ * and one per tag, so acknowledgements of one sender's messages with one
+ * tag arrive in the order of the messages.
+ */
+export function ackTag(tag: number): number {
+  return tag >= 0x7ffffffe ? -0x80000000 : -2 - tag;
+}
 
 /** What {@linkcode MatchingOps} needs of a backend's incoming side. */
 export interface MatchingInbox {
@@ -14,10 +35,24 @@ export interface MatchingInbox {
   readonly matcher: { cancel(op: RecvOp): boolean };
 }
 
-/** What {@linkcode MatchingOps} needs of a backend: its non-blocking probe, which makes progress. */
+/** What {@linkcode MatchingOps} needs of a backend: its non-blocking probe (which makes progress) and `isend`. */
 export interface ProbeHost {
   /** Non-blocking probe. */
   iprobe(source: number, tag: number, context: number): Envelope | null;
+  /** Starts a send (of an acknowledgement). */
+  isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * What an inbox calls when a synchronous message has matched a receive (a
+ * posted one at arrival, or a receive or matched probe taking it from the
+ * unexpected queue): sends its acknowledgement through `t` without waiting
+ * (the backend's progress moves it; finalize completes it).
+ */
+export function acknowledger(t: ProbeHost): (m: Message) => void {
+  return (m) => void t.isend(KIND_NULL, EMPTY, m.source, ackTag(m.tag), m.context);
 }
 
 /** {@linkcode Matching} on spmd's matcher. */

@@ -64,6 +64,11 @@ export const CALLS = [
   "neighborAlltoall",
   "alltoallv",
   "reduceScatterBlock",
+  "ssend",
+  "sendrecvReplace",
+  "mprobe",
+  "waitAny",
+  "waitSome",
 ] as const;
 
 /** The name of a call in {@linkcode CALLS}. */

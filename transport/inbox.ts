@@ -22,7 +22,7 @@ import type { Activity } from "./activity.ts";
 import { KIND_NUMBER } from "./codec.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "./typed.ts";
 import { Matcher, Message, type RecvOp } from "./matcher.ts";
-import { MatchingOps, type ProbeHost } from "./_probe.ts";
+import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
@@ -45,6 +45,8 @@ export class Inbox implements HeapUser {
   readonly #limitBytes: number;
   readonly #limitMessages: number;
   #overflow: Message | null = null;
+  /** Sends the acknowledgement of a synchronous message that has matched (set by `matching`). */
+  #ack: (m: Message) => void = () => {};
   readonly #rdv: Rendezvous | null;
 
   /** The rings from each rank (null for this rank itself), the queue's bound, and the rendezvous side. */
@@ -82,15 +84,17 @@ export class Inbox implements HeapUser {
 
   /** A message this rank sends itself: it arrives whole at once. Throws (sending nothing) past the bound. */
   arriveSelf(kind: number, bytes: Uint8Array, tag: number, context: number): void {
-    const m = new Message(this.#rank, tag, context, kind, bytes.length);
+    const m = new Message(this.#rank, tag, context, kind & KIND_MASK, bytes.length);
+    m.sync = kind > KIND_MASK;
     m.pair = this.#pairs[this.#rank]++;
     const op = this.matcher.arrive(m);
+    if (op !== null && m.sync) this.#ack(m);
     if (op === null && this.#overBound()) {
       this.matcher.drop(m);
       this.#boundError(m);
     }
     this.#prepare(m, op);
-    if (kind === KIND_NUMBER) m.value = new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0];
+    if (m.kind === KIND_NUMBER) m.value = new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0];
     else if (m.bytes !== null) m.bytes.set(bytes);
     m.received = m.length;
     m.done = true;
@@ -102,6 +106,7 @@ export class Inbox implements HeapUser {
   /** Removes and returns the oldest matching unexpected message (a rendezvous one is copied in now), or null. */
   take(source: number, tag: number, context: number): Message | null {
     const m = this.matcher.take(source, tag, context);
+    if (m !== null && m.sync) this.#ack(m);
     if (m !== null && m.rdv >= 0 && !m.done) {
       this.#prepare(m, null);
       this.#land(m);
@@ -111,12 +116,14 @@ export class Inbox implements HeapUser {
 
   /** Matched probes and cancels on this inbox for backend `t`, whose receives not yet waited for are `open` (_probe.ts). */
   matching(t: ProbeHost, open: Set<RecvOp>): MatchingOps {
+    this.#ack = acknowledger(t);
     return new MatchingOps(t, this, open);
   }
 
   /** Posts a receive: matches it against the queue, moving an earlier typed message into `into`. */
   post(op: RecvOp): void {
     const m = this.matcher.post(op);
+    if (m !== null && m.sync) this.#ack(m);
     if (m !== null && m.rdv >= 0 && !m.done) {
       this.#prepare(m, op);
       this.#land(m);
@@ -218,12 +225,14 @@ export class Inbox implements HeapUser {
       let m = this.#cur[src];
       if (m === null) {
         r.readHeader(used); // headers are always published whole
-        m = new Message(src, r.hTag, r.hContext, r.hKind, r.hLength);
+        m = new Message(src, r.hTag, r.hContext, r.hKind & KIND_MASK, r.hLength);
+        m.sync = r.hKind > KIND_MASK;
         m.pair = this.#pairs[src]++;
         m.rdv = r.hRdv - 1;
         used += HEADER_BYTES;
         this.arrivals++;
         const op = this.matcher.arrive(m);
+        if (op !== null && m.sync) this.#ack(m);
         if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
         if (m.rdv >= 0) {
           // Header only: the payload is copied from the sender's heap once a receive takes it.

@@ -5,7 +5,9 @@
  * first against the posted receives, oldest first; if none matches it joins
  * the unexpected queue, and a later receive takes the oldest unexpected
  * message that matches it. A receive matches a message when the contexts
- * are equal and source and tag are equal or wildcards. Because each sender's
+ * are equal and source and tag are equal or wildcards (ANY_TAG matches
+ * the tags users give, 0 and up: negative tags are internal, such as
+ * ssend's acknowledgements, and match only a receive that names them). Because each sender's
  * ring is FIFO and both lists are kept in order, messages from one sender
  * with one tag never overtake each other (MPI's non-overtaking rule).
  *
@@ -45,6 +47,8 @@ export class Message {
   seq = 0;
   /** Its number among the messages from its sender to this rank (pairs a trace's send and receive). */
   pair = 0;
+  /** Sent by `ssend`: the receiver acknowledges it (_probe.ts `SYNC`). */
+  sync = false;
 
   /** An envelope just read from a header. */
   constructor(
@@ -98,7 +102,7 @@ export function matches(
 ): boolean {
   return m.context === context &&
     (source === ANY_SOURCE || source === m.source) &&
-    (tag === ANY_TAG || tag === m.tag);
+    (tag === m.tag || (tag === ANY_TAG && m.tag >= 0));
 }
 
 /** The two ordered lists of a rank. */
@@ -266,7 +270,7 @@ class SourceQueue {
     const q = this.q;
     for (let i = this.head; i < q.length; i++) {
       const m = q[i]!;
-      if (m.context === context && (tag === ANY_TAG || tag === m.tag)) return i;
+      if (m.context === context && (tag === m.tag || (tag === ANY_TAG && m.tag >= 0))) return i;
     }
     return -1;
   }

@@ -88,6 +88,8 @@ export interface Envelope {
 
 /** A received message, complete. */
 export interface Incoming extends Envelope {
+  /** True when it was sent by `ssend` (its kind carried `SYNC`, _probe.ts): the layer above acknowledges it. */
+  readonly sync: boolean;
   /** Typed kinds: the typed array holding the payload; a number message: the number; else undefined. */
   readonly value: unknown;
   /** Other kinds: the payload bytes (null when they were discarded, e.g. by a `recvInto` that did not fit). */

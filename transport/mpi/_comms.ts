@@ -37,9 +37,9 @@ export interface CommEntry {
   started: number;
 }
 
-/** The MPI tag of (tag, context, kind), or −1 when the tag must travel in a header. */
+/** The MPI tag of (tag, context, kind), or −1 when they must travel in a header (a large or internal tag, a flagged kind). */
 export function mpiTag(tag: number, context: number, kind: number, tagLimit: number): number {
-  return tag < tagLimit ? (tag << 6) | ((context & 1) << 5) | kind : -1;
+  return tag >= 0 && tag < tagLimit && kind < EXTENDED ? (tag << 6) | ((context & 1) << 5) | kind : -1;
 }
 
 /** The MPI tag of an extended message of `context`. */

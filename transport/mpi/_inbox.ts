@@ -7,7 +7,7 @@
 import { ANY_SOURCE } from "../../constants.ts";
 import { KIND_NUMBER } from "../codec.ts";
 import { Matcher, Message, type RecvOp } from "../matcher.ts";
-import { MatchingOps, type ProbeHost } from "../_probe.ts";
+import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "../_probe.ts";
 import type { Leftover } from "../transport.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "../typed.ts";
 import { type Comms, EXTENDED, EXTENDED_HEADER } from "./_comms.ts";
@@ -20,6 +20,8 @@ export class MpiInbox {
   readonly matcher: Matcher = new Matcher();
   readonly #num = new Float64Array(1);
   readonly #numBytes = new Uint8Array(this.#num.buffer);
+  /** Sends the acknowledgement of a synchronous message that has matched (set by `matching`). */
+  #ack: (m: Message) => void = () => {};
 
   constructor(mpi: MpiCalls, comms: Comms) {
     this.#mpi = mpi;
@@ -55,8 +57,12 @@ export class MpiInbox {
 
   /** A message whose envelope MPI just gave: matched, then its payload received (or copied from `got`). */
   #arrive(source: number, tag: number, context: number, kind: number, length: number, got: Uint8Array | null): void {
+    const sync = kind > KIND_MASK;
+    kind &= KIND_MASK;
     const m = new Message(source, tag, context, kind, length);
+    m.sync = sync;
     const op = this.matcher.arrive(m);
+    if (op !== null && sync) this.#ack(m);
     let dst: Uint8Array | null = null;
     if (op !== null && op.into !== null) {
       if (isTypedKind(kind) && length <= op.into.byteLength) {
@@ -87,17 +93,21 @@ export class MpiInbox {
 
   /** Removes and returns the oldest matching unexpected message (they arrive whole), or null. */
   take(source: number, tag: number, context: number): Message | null {
-    return this.matcher.take(source, tag, context);
+    const m = this.matcher.take(source, tag, context);
+    if (m !== null && m.sync) this.#ack(m);
+    return m;
   }
 
   /** Matched probes and cancels on this inbox for backend `t`, whose receives not yet waited for are `open` (_probe.ts). */
   matching(t: ProbeHost, open: Set<RecvOp>): MatchingOps {
+    this.#ack = acknowledger(t);
     return new MatchingOps(t, this, open);
   }
 
   /** Posts a receive: an earlier typed message moves into its array. */
   post(op: RecvOp): void {
     const m = this.matcher.post(op);
+    if (m !== null && m.sync) this.#ack(m);
     const into = op.into;
     if (m !== null && into !== null && m.bytes !== null && isTypedKind(m.kind) && m.length <= into.byteLength) {
       const dst = bytesOf(into);
