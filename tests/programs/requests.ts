@@ -307,4 +307,27 @@ throws(() => waitAny([], {} as never), spmdError("waitAny", /status must be a St
   comm.barrier();
 }
 
+// Large messages (streamed through the ring; from comm.alloc memory, by rendezvous) taken by a
+// matched probe while they may still be arriving, then a wildcard receive posted before recv().
+{
+  const N = 1 << 18; // 2 MiB of float64
+  const big = new Float64Array(N).map((_, i) => i + rank);
+  const heap = comm.alloc(Float64Array, N);
+  heap.set(big);
+  const sends = [comm.isend(big, next, 50), comm.isend(heap, next, 51)];
+  const msgs = [comm.mprobe(prev, 50), comm.mprobe(prev, 51)];
+  const other = comm.irecv(ANY_SOURCE, ANY_TAG); // both messages are out of matching already
+  for (const msg of msgs) {
+    equal(msg.status.count(Float64Array), N);
+    const got = msg.recv<Float64Array>();
+    equal(got.length, N);
+    equal(got[0], prev);
+    equal(got[N - 1], N - 1 + prev);
+  }
+  equal(other.cancel(), true, "the wildcard receive matched nothing");
+  waitAll(sends);
+  comm.barrier();
+  comm.free(heap);
+}
+
 if (rank === 0) console.log(`requests: ok at ${size} ranks`);
