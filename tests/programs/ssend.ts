@@ -115,4 +115,21 @@ function spmdError(call: string, what: RegExp): (e: unknown) => boolean {
   comm.barrier();
 }
 
+// On a sub-communicator: ranks, contexts and acknowledgements are its own.
+{
+  const sub = comm.split(rank % 2, -rank); // reversed order: sub ranks differ from world ranks
+  const n = (sub.rank + 1) % sub.size;
+  const p = (sub.rank - 1 + sub.size) % sub.size;
+  const r = sub.issend({ from: sub.rank }, n, 3);
+  equal(comm.iprobe(ANY_SOURCE, ANY_TAG), null, "nothing on the world's context");
+  const msg = sub.mprobe(ANY_SOURCE, 3);
+  equal(msg.status.source, p);
+  deepEqual(msg.recv(), { from: p });
+  r.wait();
+  const buf = new Int32Array([sub.rank]);
+  sub.sendrecvReplace(buf, n, 4, p, 4);
+  equal(buf[0], p);
+  comm.barrier();
+}
+
 if (rank === 0) console.log(`ssend: ok at ${size} ranks`);
