@@ -11,14 +11,13 @@ import { Request } from "./request.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
 import { schedYield } from "./transport/sched_yield.ts";
-import type { Transport } from "./transport/transport.ts";
 
 const C_WAITANY = callCode("waitAny");
 const C_WAITSOME = callCode("waitSome");
 
-/** The backend of the first request that has one (null: all completed at once), for the activity record. */
-function backendOf(requests: readonly Request<unknown>[]): Transport | null {
-  for (const r of requests) if (r.transport !== null) return r.transport;
+/** The first request that has a backend (null: all completed at once), for the activity record. */
+function pending(requests: readonly Request<unknown>[]): Request<unknown> | null {
+  for (const r of requests) if (r.transport !== null) return r;
   return null;
 }
 
@@ -86,8 +85,9 @@ function idle(rounds: number): void {
 export function waitAny<T = unknown>(requests: readonly Request<T>[], status?: Status): [number, T | undefined] {
   checkRequests("waitAny", requests);
   checkStatuses("waitAny", status, true);
-  const t = backendOf(requests);
-  t?.enter(C_WAITANY, -1, -1, -1);
+  const p = pending(requests);
+  const t = p?.transport;
+  t?.enter(C_WAITANY, -1, -1, p!.context);
   try {
     return anyOf(requests, status);
   } finally {
@@ -160,8 +160,9 @@ export function testAny<T = unknown>(
 export function waitSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
   checkRequests("waitSome", requests);
   checkStatuses("waitSome", statuses, false);
-  const t = backendOf(requests);
-  t?.enter(C_WAITSOME, -1, -1, -1);
+  const p = pending(requests);
+  const t = p?.transport;
+  t?.enter(C_WAITSOME, -1, -1, p!.context);
   try {
     return someOf(requests, statuses);
   } finally {

@@ -102,6 +102,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.#t;
   }
 
+  /** @internal Context of the operation's communicator (−1 for a request that completed at once). */
+  get context(): number {
+    return this.#info?.context ?? -1;
+  }
+
   /** True once the operation has completed (does not make progress; use `test`). */
   get done(): boolean {
     return this.#finished || (this.#op !== null && this.#op.done);
