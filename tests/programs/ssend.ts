@@ -117,7 +117,7 @@ function spmdError(call: string, what: RegExp): (e: unknown) => boolean {
 
 // On a sub-communicator: ranks, contexts and acknowledgements are its own.
 {
-  const sub = comm.split(rank % 2, -rank); // reversed order: sub ranks differ from world ranks
+  const sub = comm.split(rank % 2, -rank)!; // reversed order: sub ranks differ from world ranks
   const n = (sub.rank + 1) % sub.size;
   const p = (sub.rank - 1 + sub.size) % sub.size;
   const r = sub.issend({ from: sub.rank }, n, 3);
