@@ -25,6 +25,15 @@
  *   (`calls.ts`: 2n for point-to-point, 2n + 1 for collectives); an MPI
  *   backend maps each context to an `MPI_Comm` (dup'ed from
  *   `MPI_COMM_WORLD` once per context) and keeps tags as they are.
+ * - **Internal tags and synchronous sends.** Tags below 0 are spmd's own
+ *   (users' are 0..TAG_UB): `ANY_TAG` never matches them. A kind with the
+ *   `SYNC` bit (`_probe.ts`) is a message of `ssend`: the backend carries
+ *   the kind as it is, clears the bit on arrival (setting
+ *   {@linkcode Incoming.sync}), and when the message matches a receive —
+ *   a posted one as it arrives, or a receive or matched probe taking it
+ *   later — starts an empty send back to its sender on tag
+ *   `ackTag(tag)` of the same context, without waiting for it
+ *   (`acknowledger` in `_probe.ts`; an inbox calls it).
  * - **Standard-mode sends.** `send` returns once the bytes are copied out:
  *   it may wait for buffer space but never for the matching receive, and
  *   while it waits it keeps receiving, so two ranks sending to each other
