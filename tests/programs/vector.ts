@@ -80,6 +80,7 @@ eq(comm.allgatherv(blockOf(rank), counts), packed, "allgatherv");
 // Displacements given but packed: the same as none.
 const off = counts.map((_, r) => counts.slice(0, r).reduce((a, b) => a + b, 0));
 eq(comm.allgatherv(blockOf(rank), counts, off), packed, "allgatherv packed displs");
+eq(comm.allgatherv(blockOf(rank), counts, rank === 0 ? off : null), packed, "allgatherv packed displs on rank 0 only");
 // Every count zero: zeros of the same type, max(displs[i] + counts[i]) long.
 eq(
   comm.allgatherv(new Int8Array(0), ranks.map(() => 0), ranks.map((r) => r)),
@@ -183,6 +184,19 @@ if (size > 1) {
     () => comm.allgatherv(new Float64Array(2), ranks.map(() => 2), ranks.map(() => 0)),
     /^allgatherv: the blocks of ranks 0 and 1 overlap \(displs\[0\] = 0, counts\[0\] = 2, displs\[1\] = 0\)/,
     "allgatherv overlapping blocks",
+  );
+}
+if (size > 2) {
+  // Rank 1 passes the packed displacements but one: the message names that one, not the first.
+  const moved = off.map((d, r) => (r === last ? d + 1 : d));
+  everywhere(
+    () => comm.gatherv(blockOf(rank), counts, 0, rank === 1 ? moved : null),
+    new RegExp(
+      `^gatherv: rank 1 passed displs\\[${last}\\] = ${
+        off[last] + 1
+      } but ranks 0, 2-?\\d* passed displs\\[${last}\\] = ${off[last]} \\(packed, no displs\\)$`,
+    ),
+    "gatherv displs given on one rank only, one differs",
   );
 }
 everywhere(
