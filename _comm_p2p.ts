@@ -8,6 +8,7 @@
  */
 
 import { ANY_SOURCE, ANY_TAG } from "./constants.ts";
+import { SpmdError } from "./errors.ts";
 import type { Request } from "./request.ts";
 import type { Message } from "./mprobe.ts";
 import * as p2p from "./_p2p.ts";
@@ -23,6 +24,8 @@ export interface CommInit {
   context: number;
   /** World rank of each member, in communicator rank order; omit for the world itself. */
   members?: readonly number[];
+  /** True for the world and `self()`, which `free()` refuses. */
+  predefined?: boolean;
 }
 
 /**
@@ -48,12 +51,16 @@ export class PointToPoint {
   readonly context: number;
   readonly #members: readonly number[] | null;
   readonly #worldToLocal: Map<number, number> | null;
+  #freed: string | null = null;
+  /** @internal True for the world and `self()` (MPI's predefined communicators). */
+  readonly predefined: boolean;
 
   /** @internal Communicators are created by `world()`, `split` and `dup`. */
   constructor(init: CommInit) {
     const t = init.transport;
     this.transport = t;
     this.context = init.context;
+    this.predefined = init.predefined === true;
     if (init.members === undefined) {
       this.#members = null;
       this.#worldToLocal = null;
@@ -68,6 +75,16 @@ export class PointToPoint {
       this.rank = back.get(t.rank) ?? -1;
       this.size = members.length;
     }
+  }
+
+  /** @internal Throws an SpmdError naming `call` once the communicator is freed. */
+  checkLive(call: string): void {
+    if (this.#freed !== null) throw new SpmdError(`${call}: ${this.#freed}`, "MPI_ERR_COMM");
+  }
+
+  /** @internal Marks the communicator freed: every later call throws `${call}: ${why}`. */
+  markFreed(why: string): void {
+    this.#freed = why;
   }
 
   /** @internal World rank of communicator rank `r` (wildcards and PROC_NULL pass through). */
@@ -93,6 +110,7 @@ export class PointToPoint {
    * ring to `dest` is full).
    */
   send(value: unknown, dest: number, tag = 0): void {
+    this.checkLive("send");
     p2p.send(this, value, dest, tag);
   }
 
@@ -101,6 +119,7 @@ export class PointToPoint {
    * ANY_SOURCE / ANY_TAG; `status`, when given, is filled in.
    */
   recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): T {
+    this.checkLive("recv");
     return p2p.recv(this, source, tag, status) as T;
   }
 
@@ -110,6 +129,7 @@ export class PointToPoint {
    * A larger message throws `TruncateError` and is consumed.
    */
   recvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Status {
+    this.checkLive("recvInto");
     return p2p.recvInto(this, buffer, source, tag);
   }
 
@@ -125,6 +145,7 @@ export class PointToPoint {
     recvTag: number = ANY_TAG,
     status?: Status,
   ): T {
+    this.checkLive("sendrecv");
     return p2p.sendrecv(this, value, dest, sendTag, source, recvTag, status) as T;
   }
 
@@ -133,11 +154,13 @@ export class PointToPoint {
    * from its own memory: do not modify it until the request completes.
    */
   isend(value: unknown, dest: number, tag = 0): Request<undefined> {
+    this.checkLive("isend");
     return p2p.isend(this, value, dest, tag);
   }
 
   /** Starts a receive; `wait()` on the request returns the value. */
   irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
+    this.checkLive("irecv");
     return p2p.irecv<T>(this, source, tag, null, "irecv");
   }
 
@@ -146,6 +169,7 @@ export class PointToPoint {
    * undefined; the status tells the source, tag and byte count.
    */
   irecvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<undefined> {
+    this.checkLive("irecvInto");
     return p2p.irecv<undefined>(this, source, tag, buffer, "irecvInto");
   }
 
@@ -156,11 +180,13 @@ export class PointToPoint {
    * `send` hides by buffering.
    */
   ssend(value: unknown, dest: number, tag = 0): void {
+    this.checkLive("ssend");
     ssend(this, value, dest, tag);
   }
 
   /** Starts a synchronous send (MPI_Issend): its {@linkcode Request} completes once a receive has taken the message. */
   issend(value: unknown, dest: number, tag = 0): Request<undefined> {
+    this.checkLive("issend");
     return issend(this, value, dest, tag);
   }
 
@@ -177,16 +203,19 @@ export class PointToPoint {
     source: number = ANY_SOURCE,
     recvTag: number = ANY_TAG,
   ): Status {
+    this.checkLive("sendrecvReplace");
     return sendrecvReplace(this, buffer, dest, sendTag, source, recvTag);
   }
 
   /** Waits until a matching message can be received; returns its {@linkcode Status}. */
   probe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status {
+    this.checkLive("probe");
     return p2p.probe(this, source, tag);
   }
 
   /** Returns the {@linkcode Status} of a matching message if one is there, else `null`. */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status | null {
+    this.checkLive("iprobe");
     return p2p.iprobe(this, source, tag);
   }
 
@@ -196,11 +225,13 @@ export class PointToPoint {
    * can take it; receive it with `message.recv()` or `message.irecv()`.
    */
   mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Message {
+    this.checkLive("mprobe");
     return p2p.mprobe(this, source, tag);
   }
 
   /** Non-blocking matched probe (MPI_Improbe): the {@linkcode Message} if a matching one is there, else `null`. */
   improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Message | null {
+    this.checkLive("improbe");
     return p2p.improbe(this, source, tag);
   }
 

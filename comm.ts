@@ -70,6 +70,7 @@ export class Comm extends PointToPoint {
 
   /** Runs collective `call` (rooted at `root`, or −1): records it in the activity block and names its errors. */
   #run<R>(call: CallName, root: number, body: (c: Coll) => R): R {
+    this.checkLive(call);
     const c = this.#coll ??= new Coll(this);
     c.call = call;
     const t = this.transport;
@@ -323,6 +324,7 @@ export class Comm extends PointToPoint {
 
   /** @internal The communicator's collectives, named for `call` (for _buffer_api.ts). */
   collFor(call: string): Coll {
+    this.checkLive(call);
     const c = this.#coll ??= new Coll(this);
     c.call = call;
     return c;
@@ -358,6 +360,20 @@ export class Comm extends PointToPoint {
       throw new SpmdError(`setName: name must be a string, got ${describe(name)}`, "MPI_ERR_ARG");
     }
     this.#name = name;
+  }
+
+  /**
+   * Without an argument: frees the communicator (MPI_Comm_free, local
+   * here): every later call on it throws an SpmdError naming it; the world
+   * and `self()` cannot be freed. With an array: returns memory that
+   * `alloc` gave (MPI_Free_mem).
+   */
+  override free(...array: [] | [ArrayBufferView]): void {
+    if (array.length > 0) return super.free(array[0]!);
+    this.checkLive("free");
+    const name = this.#name === "" ? `comm=${this.context >> 1}` : this.#name;
+    if (this.predefined) throw new SpmdError(`free: ${name} cannot be freed`, "MPI_ERR_COMM");
+    this.markFreed(`communicator ${name} was freed (comm.free())`);
   }
 
   /**

@@ -28,7 +28,7 @@ export function world(): Comm {
   const t = worldTransport();
   let c = WORLD_COMMS.get(t);
   if (c === undefined) {
-    c = new Comm({ transport: t, context: 0 });
+    c = new Comm({ transport: t, context: 0, predefined: true });
     c.setName("MPI_COMM_WORLD");
     WORLD_COMMS.set(t, c);
   }
@@ -51,7 +51,7 @@ export function self(): Comm {
   let c = SELF_COMMS.get(t);
   if (c === undefined) {
     t.deriveSelf?.(SELF_CONTEXT);
-    c = new Comm({ transport: t, context: SELF_CONTEXT, members: [t.rank] });
+    c = new Comm({ transport: t, context: SELF_CONTEXT, members: [t.rank], predefined: true });
     c.setName("MPI_COMM_SELF");
     SELF_COMMS.set(t, c);
   }

@@ -115,3 +115,32 @@ eq(
 );
 eq(REPLACE.fn(1, 2), 2, "REPLACE(1, 2)");
 eq(NO_OP.fn(1, 2), 1, "NO_OP(1, 2)");
+
+// ---- comm.free() -----------------------------------------------------------------------
+const scratch = comm.dup();
+scratch.setName("scratch");
+eq(scratch.allreduce(1), size, "scratch works before free");
+scratch.free();
+const freed = (call: string) => new RegExp(`^${call}: communicator scratch was freed \\(comm\\.free\\(\\)\\)$`);
+throwsLike(() => scratch.send(1, 0), freed("send"), "send on a freed comm");
+throwsLike(() => scratch.recv(0, 0), freed("recv"), "recv on a freed comm");
+throwsLike(() => scratch.isend(1, 0), freed("isend"), "isend on a freed comm");
+throwsLike(() => scratch.iprobe(), freed("iprobe"), "iprobe on a freed comm");
+throwsLike(() => scratch.ssend(1, 0), freed("ssend"), "ssend on a freed comm");
+throwsLike(() => scratch.allreduce(1), freed("allreduce"), "allreduce on a freed comm");
+throwsLike(() => scratch.gatherv(new Int8Array(0), ranks0()), freed("gatherv"), "gatherv on a freed comm");
+throwsLike(() => scratch.allreduceInto(new Int32Array(1), new Int32Array(1)), freed("allreduceInto"), "allreduceInto");
+throwsLike(() => scratch.dup(), freed("dup"), "dup of a freed comm");
+throwsLike(() => scratch.free(), freed("free"), "free twice");
+const unnamed = comm.split(0)!;
+unnamed.free();
+throwsLike(() => unnamed.barrier(), /^barrier: communicator comm=\d+ was freed \(comm\.free\(\)\)$/, "unnamed freed");
+throwsLike(() => comm.free(), /^free: MPI_COMM_WORLD cannot be freed$/, "free the world");
+throwsLike(() => self().free(), /^free: MPI_COMM_SELF cannot be freed$/, "free self");
+const mem = comm.alloc(Float64Array, 4);
+comm.free(mem); // free(array) still returns memory
+eq(comm.allreduce(1), size, "the world works after its dup was freed");
+
+function ranks0(): number[] {
+  return new Array(size).fill(0);
+}
