@@ -31,7 +31,8 @@ export interface Parent {
 /** Makes a communicator (the Comm constructor, passed in to keep this file below comm.ts). */
 export type MakeComm<C> = (init: { transport: Transport; context: number; members?: readonly number[] }) => C;
 
-function run<R>(p: Parent, call: CallName, body: (c: Coll) => R): R {
+/** Runs collective step `call` on `p`: recorded in the activity block (and trace), its errors named for `call`. */
+export function run<R>(p: Parent, call: CallName, body: (c: Coll) => R): R {
   const t = p.transport;
   t.enter(callCode(call), -1, -1, collectiveContext(p.context));
   try {

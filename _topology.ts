@@ -7,21 +7,13 @@
 // ({@linkcode registerTopologies}) when it is loaded (`mod.ts` loads it).
 
 import { PROC_NULL } from "./constants.ts";
-import { describe, nameCall, SpmdError } from "./errors.ts";
+import { describe, SpmdError } from "./errors.ts";
 import type { CommInit } from "./_comm_p2p.ts";
 import { isCount } from "./_dims.ts";
-import {
-  callCode,
-  type CallName,
-  collectiveContext,
-  T_NEIGHBOR_ALLGATHER,
-  T_NEIGHBOR_ALLTOALL,
-  T_NEIGHBOR_CART,
-} from "./transport/calls.ts";
+import { T_NEIGHBOR_ALLGATHER, T_NEIGHBOR_ALLTOALL, T_NEIGHBOR_CART } from "./transport/calls.ts";
 import type { PendingOp } from "./transport/transport.ts";
-import type { Coll } from "./collectives/_coll.ts";
 import { allgather } from "./collectives/allgather/select.ts";
-import { type Parent, splitComm, UNDEFINED } from "./_split.ts";
+import { type Parent, run, splitComm, UNDEFINED } from "./_split.ts";
 
 /** Pass to `comm.splitType` for the ranks that share memory (MPI_COMM_TYPE_SHARED). */
 export const COMM_TYPE_SHARED: number = 1;
@@ -78,18 +70,6 @@ function need(call: string): Makers {
     throw new SpmdError(`${call}: the topology classes are not loaded (import spmd from mod.ts)`);
   }
   return makers;
-}
-
-function run<R>(p: Parent, call: CallName, body: (c: Coll) => R): R {
-  const t = p.transport;
-  t.enter(callCode(call), -1, -1, collectiveContext(p.context));
-  try {
-    return body(p.collFor(call));
-  } catch (e) {
-    throw nameCall(call, e);
-  } finally {
-    t.leave();
-  }
 }
 
 // ---- Cartesian grids ----------------------------------------------------------
