@@ -2,7 +2,7 @@
 // communicator's members, and letting the backend make its own communicator
 // (Transport.derive: MPI_Comm_split / MPI_Comm_dup on the MPI backend).
 
-import { nameCall } from "./errors.ts";
+import { nameCall, SpmdError } from "./errors.ts";
 import type { Transport } from "./transport/transport.ts";
 import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
 import type { Coll } from "./collectives/_coll.ts";
@@ -88,4 +88,32 @@ export function splitComm<C>(
 /** `comm.dup()`. */
 export function dupComm<C>(p: Parent, make: MakeComm<C>): C {
   return derive(p, make, "dup", newContext(p, "dup"), null, p.rank, p.members ?? undefined)!;
+}
+
+/**
+ * `comm.create(group)`: a communicator of the group's processes in group
+ * order (null elsewhere). Every rank must pass the same group, of ranks of
+ * this communicator; otherwise every rank throws the same error.
+ */
+export function createComm<C>(p: Parent, make: MakeComm<C>, group: readonly number[], me: number): C | null {
+  const mine = group.join(",");
+  const all = run(p, "create", (c) => allgather(c, mine)) as string[];
+  const other = all.findIndex((g) => g !== all[0]);
+  if (other >= 0) {
+    throw new SpmdError(
+      `create: every rank must pass the same group; rank 0 passed world ranks [${all[0]}], rank ${other} [${
+        all[other]
+      }]`,
+      "MPI_ERR_GROUP",
+    );
+  }
+  const outside = group.find((w) => !Array.from({ length: p.size }, (_, r) => p.worldRank(r)).includes(w));
+  if (outside !== undefined) {
+    throw new SpmdError(
+      `create: the group has world rank ${outside}, which is not in this communicator`,
+      "MPI_ERR_GROUP",
+    );
+  }
+  const at = group.indexOf(me);
+  return splitComm(p, make, at < 0 ? UNDEFINED : 0, at < 0 ? 0 : at, "create");
 }

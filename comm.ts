@@ -32,7 +32,8 @@ import { alltoallv } from "./collectives/alltoallv/select.ts";
 import { misfit, type Op, SUM, toOp } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
 import { typedMisfit } from "./collectives/_agree.ts";
-import { dupComm, splitComm, UNDEFINED } from "./_split.ts";
+import { createComm, dupComm, splitComm, UNDEFINED } from "./_split.ts";
+import { Group } from "./group.ts";
 import { compareComms } from "./_compare.ts";
 import { describe, SpmdError } from "./errors.ts";
 import * as topo from "./_topology.ts";
@@ -386,6 +387,17 @@ export class Comm extends PointToPoint {
       throw new SpmdError(`compare: other must be a communicator, got ${describe(other)}`, "MPI_ERR_COMM");
     }
     return compareComms(this, other);
+  }
+
+  /** The communicator's processes as a {@linkcode Group} (MPI_Comm_group; local). */
+  get group(): Group {
+    return new Group(Array.from({ length: this.size }, (_, r) => this.worldRank(r)), this.transport.rank);
+  }
+
+  /** A communicator of `group`'s processes in group order; null off the group. Every rank passes the same group. */
+  create(group: Group): Comm | null {
+    if (!(group instanceof Group)) throw new SpmdError(`create: group must be a Group, got ${describe(group)}`);
+    return createComm(this, (init) => new Comm(init), group.worldRanks, this.transport.rank);
   }
 
   // ---- topologies (the logic is in _topology.ts; the classes in topology.ts) ----

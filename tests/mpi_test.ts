@@ -198,6 +198,7 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["alloc.ts", ["memory"], [2], 60],
   ["requests.ts", [], [1, 2, 3], 90],
   ["ssend.ts", [], [1, 2, 3], 90],
+  ["groups.ts", [], [1, 2, 3], 60],
 ];
 
 /**

@@ -69,6 +69,7 @@ export const CALLS = [
   "mprobe",
   "waitAny",
   "waitSome",
+  "create",
 ] as const;
 
 /** The name of a call in {@linkcode CALLS}. */
