@@ -11,7 +11,8 @@
 import type { InPlace } from "./constants.ts";
 import { nameCall } from "./errors.ts";
 import * as into from "./_buffer_api.ts";
-import { type CommInit, PointToPoint } from "./_comm_p2p.ts";
+import type { CommInit } from "./_comm_p2p.ts";
+import { NonBlocking } from "./_comm_nbc.ts";
 import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
 import { checkAbortCode, checkNotDetached, checkPerRank, checkRoot, checkSplit } from "./_validate.ts";
 import { Coll } from "./collectives/_coll.ts";
@@ -64,7 +65,7 @@ export interface DistGraphView extends Comm, topo.DistGraph {
  * if (comm.rank === 0) console.log(total === (comm.size * (comm.size - 1)) / 2); // true
  * ```
  */
-export class Comm extends PointToPoint {
+export class Comm extends NonBlocking {
   #coll: Coll | null = null;
 
   // ---- collectives ---------------------------------------------------------------

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { CollOp } from "./_nbc.ts";
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall, SpmdError } from "./errors.ts";
 import { awaitPoll } from "./_await.ts";
@@ -139,7 +140,8 @@ export class Request<T = unknown> implements PromiseLike<T> {
         // Now complete: any error below belongs to the operation itself.
         this.#finished = true;
         const st = this.#status = new Status();
-        if (m === null) this.#value = undefined as T; // a send
+        if (op instanceof CollOp) this.#value = op.result as T; // a nonblocking collective
+        else if (m === null) this.#value = undefined as T; // a send
         else {
           fillStatus(st, m, this.#comm);
           if (info.into !== null) {

@@ -199,6 +199,7 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["requests.ts", [], [1, 2, 3], 90],
   ["ssend.ts", [], [1, 2, 3], 90],
   ["groups.ts", [], [1, 2, 3], 60],
+  ["nbc.ts", [], [1, 2, 3], 60],
 ];
 
 /**
