@@ -47,3 +47,13 @@ Deno.test("a job started as mpiexec users type it: every rank sees -x's variable
   match(r.stderr, /spmd: ignored --oversubscribe: ranks are threads of one process/);
   ok(r.stderr.split("\n").filter((l) => l.includes("ignored")).length === 1);
 });
+
+Deno.test("--tag-output keeps console's printf-style formats (%d, %s, %i, %j)", async () => {
+  const r = await cli(["-l", "-n", "2", "tests/programs/formats.ts"]);
+  equal(r.code, 0, r.stderr);
+  deepEqual(r.stdout.trim().split("\n").sort(), [0, 1].map((i) => `[1,${i}]<stdout>:5 items x {"a":1}`));
+  deepEqual(
+    r.stderr.trim().split("\n").filter((l) => l.includes("rank")).sort(),
+    [0, 1].map((i) => `[1,${i}]<stderr>:rank ${i} of 2`),
+  );
+});

@@ -13,6 +13,7 @@
 // Messages to the launcher (see _protocol.ts): returned, busy, done, error,
 // abort, aborted, exit.
 
+import { format } from "node:util";
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
 import { leftoverError } from "../report.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "../_protocol.ts";
@@ -101,7 +102,7 @@ function tagConsole(r: number): void {
     const orig = c[name].bind(console);
     const prefix = `[1,${r}]<${stream}>:`;
     c[name] = (...args: unknown[]) => {
-      const text = args.map((a) => typeof a === "string" ? a : Deno.inspect(a, { colors: false })).join(" ");
+      const text = format(...args); // printf-style %s %d %i %f %j %o %O as console.log does
       orig(text.split("\n").map((l) => prefix + l).join("\n"));
     };
   }
