@@ -25,14 +25,8 @@ import { describe, SpmdError } from "./errors.ts";
 import { isIntegerKind, isNumericArray, type NumericArray, typedKind } from "./transport/typed.ts";
 import { detachedWhy } from "./transport/codec.ts";
 
-/**
- * A reduction operation. An op is also a function of two operands, as
- * mpi4py's are: `SUM(2, 3)` is 5, `MAX(a, b)` of two typed arrays is their
- * element-wise maximum.
- */
+/** A reduction operation. */
 export interface Op {
-  /** Combines `a` (lower ranks) and `b` (higher ranks), as a reduction does. */
-  (a: any, b: any): any;
   /** Name for messages, e.g. "SUM". */
   readonly name: string;
   /** True when operands may be combined in any order. */
@@ -49,17 +43,8 @@ export interface Op {
   readonly elementwise?: boolean;
 }
 
-/** An op: a function that combines its two operands, carrying its properties. */
-function makeOp(
-  props: { name: string; commutative: boolean; fn: (a: any, b: any) => any; family: string; elementwise: boolean },
-): Op {
-  const self = ((a: unknown, b: unknown) => combine(props.name, self, a, b)) as Op;
-  for (const [k, v] of Object.entries(props)) Object.defineProperty(self, k, { value: v, enumerable: true });
-  return Object.freeze(self);
-}
-
 function op(name: string, family: string, fn: (a: any, b: any) => any): Op {
-  return makeOp({ name, commutative: true, fn, family, elementwise: family !== "loc" });
+  return Object.freeze({ name, commutative: true, fn, family, elementwise: family !== "loc" });
 }
 
 /** Sum. */
@@ -95,7 +80,7 @@ export const MINLOC: Op = op("MINLOC", "loc", (a, b) => pickLoc("MINLOC", -1, a,
  * rank's value, a scan gives each rank its own. Any value; element-wise on
  * arrays. Not commutative, so algorithms combine in rank order.
  */
-export const REPLACE: Op = makeOp({
+export const REPLACE: Op = Object.freeze({
   name: "REPLACE",
   commutative: false,
   fn: (_a: unknown, b: unknown) => b,
@@ -103,7 +88,7 @@ export const REPLACE: Op = makeOp({
   elementwise: true,
 });
 /** Keeps the earlier operand (MPI_NO_OP): a reduction returns rank 0's value, as does every rank's scan. */
-export const NO_OP: Op = makeOp({
+export const NO_OP: Op = Object.freeze({
   name: "NO_OP",
   commutative: false,
   fn: (a: unknown, _b: unknown) => a,
@@ -182,7 +167,7 @@ export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}
   if (typeof fn !== "function") {
     throw new SpmdError(`createOp: fn must be a function, got ${describe(fn)}`, "MPI_ERR_OP");
   }
-  return makeOp({
+  return Object.freeze({
     name: options.name ?? (fn.name || "user op"),
     commutative: options.commutative === true,
     fn,
@@ -191,16 +176,10 @@ export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}
   });
 }
 
-/** True for an op (built-in or made by `createOp`), as opposed to a plain function. */
-function isOp(o: unknown): o is Op {
-  return typeof o === "function" && typeof (o as Op).fn === "function" && typeof (o as Op).family === "string";
-}
-
 const userOps = new WeakMap<(...a: any[]) => any, Op>();
 
 /** Normalises an `op` argument (an Op or a plain function); throws naming `call` otherwise. */
 export function toOp(call: string, o: unknown): Op {
-  if (isOp(o)) return o;
   if (typeof o === "function") {
     let u = userOps.get(o as (...a: any[]) => any);
     if (u === undefined) {
@@ -209,6 +188,7 @@ export function toOp(call: string, o: unknown): Op {
     }
     return u;
   }
+  if (o !== null && typeof o === "object" && typeof (o as Op).fn === "function" && "family" in o) return o as Op;
   throw new SpmdError(`${call}: op must be SUM, MAX, ... or a function (a, b) => c, got ${describe(o)}`, "MPI_ERR_OP");
 }
 
