@@ -27,7 +27,7 @@
  */
 
 import { callName, commId, isCollectiveContext } from "../transport/calls.ts";
-import { type RankTrace, T_CALL, T_RECV, T_REGION, T_SEND, type TraceEvent } from "../transport/trace.ts";
+import { eventAt, type RankTrace, RECORD_FIELDS, type TraceEvent, typeCode } from "../transport/trace.ts";
 import { callFamily, enclosing, eventsOf, pairMessages, programName } from "./_model.ts";
 import type { TraceJob } from "./types.ts";
 
@@ -40,14 +40,8 @@ export const TRACE_PID = 1;
 /** Rank r's thread id in the file is this plus r. */
 export const TRACE_TID_BASE = 1000;
 
-const TYPE_CODES: Record<TraceEvent["type"], number> = { call: T_CALL, region: T_REGION, send: T_SEND, recv: T_RECV };
-const TYPE_NAMES: Record<number, TraceEvent["type"]> = {
-  [T_CALL]: "call",
-  [T_REGION]: "region",
-  [T_SEND]: "send",
-  [T_RECV]: "recv",
-};
-const FIELDS = 9;
+/** The raw copy keeps each event in the trace buffer's record layout (transport/trace.ts). */
+const FIELDS = RECORD_FIELDS;
 
 interface Out {
   /** Time, ns (integer), for sorting. */
@@ -246,7 +240,7 @@ function flatten(events: readonly TraceEvent[]): number[] {
   const flat = new Array<number>(events.length * FIELDS);
   let i = 0;
   for (const e of events) {
-    flat[i++] = TYPE_CODES[e.type];
+    flat[i++] = typeCode(e.type);
     flat[i++] = Math.round(e.start * 1000) / 1000;
     flat[i++] = Math.round(e.end * 1000) / 1000;
     flat[i++] = e.a;
@@ -289,19 +283,9 @@ export function readTraceJson(text: string): TraceFile {
     if (!Array.isArray(flat) || flat.length % FIELDS !== 0) throw new Error(`rank ${r.rank}: malformed events`);
     const events: TraceEvent[] = [];
     for (let i = 0; i < flat.length; i += FIELDS) {
-      const type = TYPE_NAMES[flat[i]];
-      if (type === undefined) throw new Error(`rank ${r.rank}: unknown event type ${flat[i]}`);
-      events.push({
-        type,
-        start: flat[i + 1],
-        end: flat[i + 2],
-        a: flat[i + 3],
-        b: flat[i + 4],
-        tag: flat[i + 5],
-        context: flat[i + 6],
-        bytes: flat[i + 7],
-        ...(flat[i + 8] >= 0 ? { alg: flat[i + 8] } : {}),
-      });
+      const e = eventAt(flat, i);
+      if (e === null) throw new Error(`rank ${r.rank}: unknown event type ${flat[i]}`);
+      events.push(e);
     }
     return { rank: r.rank, events, dropped: r.dropped ?? 0, names: r.names ?? [] };
   });

@@ -45,7 +45,36 @@ export const T_RECV = 4;
 
 const HEADER_BYTES = 64;
 const OPEN_CALL = 8;
-const RECORD_F64 = 9;
+/** float64 fields of one record: [type, t0, t1, a, b, c, d, e, f] (the layout above). */
+export const RECORD_FIELDS = 9;
+const RECORD_F64 = RECORD_FIELDS;
+const TYPE_NAMES = ["", "call", "region", "send", "recv"] as const;
+
+/** A record type's code (T_CALL, ...), for a writer that stores events in the record layout. */
+export function typeCode(type: TraceEvent["type"]): number {
+  return TYPE_NAMES.indexOf(type);
+}
+
+/**
+ * The event of the record at `i` in `r` (the record layout above, in shared
+ * memory or copied out), or null for a slot holding no known type.
+ */
+export function eventAt(r: ArrayLike<number>, i: number): TraceEvent | null {
+  const type = TYPE_NAMES[r[i]];
+  if (type === undefined || type === "") return null;
+  const alg = r[i + 8];
+  return {
+    type,
+    start: r[i + 1],
+    end: r[i + 2],
+    a: r[i + 3],
+    b: r[i + 4],
+    tag: r[i + 5],
+    context: r[i + 6],
+    bytes: r[i + 7],
+    ...(alg >= 0 ? { alg } : {}),
+  };
+}
 /** Bytes of the name table of each rank. */
 export const NAME_BYTES = 64 * 1024;
 /** Default records per rank (8 MiB of memory each). */
@@ -258,22 +287,9 @@ export function readTrace(sab: SharedArrayBuffer, rank: number): RankTrace {
   const r = new Float64Array(sab, HEADER_BYTES, capacity * RECORD_F64);
   const first = count > capacity ? count - capacity : 0;
   const events: TraceEvent[] = [];
-  const types = ["", "call", "region", "send", "recv"] as const;
   for (let k = first; k < count; k++) {
-    const i = (k % capacity) * RECORD_F64;
-    const type = types[r[i]];
-    if (type === undefined || type === "") continue;
-    events.push({
-      type,
-      start: r[i + 1],
-      end: r[i + 2],
-      a: r[i + 3],
-      b: r[i + 4],
-      tag: r[i + 5],
-      context: r[i + 6],
-      bytes: r[i + 7],
-      alg: r[i + 8],
-    });
+    const e = eventAt(r, (k % capacity) * RECORD_F64);
+    if (e !== null) events.push(e);
   }
   if (w[OPEN_CALL] >= 0) {
     // A call still in progress (the rank is blocked in it, or failed inside it): drawn up to now.
