@@ -21,7 +21,7 @@ import { SpmdError } from "../errors.ts";
 import type { Activity } from "./activity.ts";
 import { KIND_NUMBER } from "./codec.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "./typed.ts";
-import { Matcher, Message, type RecvOp } from "./matcher.ts";
+import { Matcher, Message, moveInto, type RecvOp } from "./matcher.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
@@ -129,14 +129,7 @@ export class Inbox implements HeapUser {
       this.#land(m);
       return;
     }
-    const into = op.into;
-    if (m !== null && into !== null && m.bytes !== null && isTypedKind(m.kind) && m.length <= into.byteLength) {
-      // If it is still streaming, the rest lands in the caller's buffer directly.
-      const dst = bytesOf(into);
-      dst.set(m.bytes.subarray(0, m.received < m.length ? m.received : m.length));
-      m.bytes = dst;
-      m.value = into;
-    }
+    if (m !== null) moveInto(m, op.into); // if it is still streaming, the rest lands in the caller's buffer
   }
 
   /** A receive that will still write into bytes [start, end) of `buffer`, in words; else null. */

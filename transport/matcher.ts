@@ -18,6 +18,7 @@
  */
 
 import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
+import { bytesOf, isTypedKind } from "./typed.ts";
 
 /** An incoming message: its envelope and, while it streams in, its progress. */
 export class Message {
@@ -91,6 +92,20 @@ export class RecvOp {
   get done(): boolean {
     return this.msg !== null && this.msg.done;
   }
+}
+
+/**
+ * A queued message just taken by a receive into `into`: when it is typed
+ * and fits, the bytes it has so far move into the caller's array, which
+ * from then on is its payload (any rest streams in there directly). Both
+ * backends' inboxes use it when a receive is posted.
+ */
+export function moveInto(m: Message, into: ArrayBufferView | null): void {
+  if (into === null || m.bytes === null || !isTypedKind(m.kind) || m.length > into.byteLength) return;
+  const dst = bytesOf(into);
+  dst.set(m.bytes.subarray(0, m.received < m.length ? m.received : m.length));
+  m.bytes = dst;
+  m.value = into;
 }
 
 /** True when a receive for (source, tag, context) accepts the message. */

@@ -6,7 +6,7 @@
 
 import { ANY_SOURCE } from "../../constants.ts";
 import { KIND_NUMBER } from "../codec.ts";
-import { Matcher, Message, type RecvOp } from "../matcher.ts";
+import { Matcher, Message, moveInto, type RecvOp } from "../matcher.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "../_probe.ts";
 import type { Leftover } from "../transport.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "../typed.ts";
@@ -108,13 +108,7 @@ export class MpiInbox {
   post(op: RecvOp): void {
     const m = this.matcher.post(op);
     if (m !== null && m.sync) this.#ack(m);
-    const into = op.into;
-    if (m !== null && into !== null && m.bytes !== null && isTypedKind(m.kind) && m.length <= into.byteLength) {
-      const dst = bytesOf(into);
-      dst.set(m.bytes.subarray(0, m.length));
-      m.bytes = dst;
-      m.value = into;
-    }
+    if (m !== null) moveInto(m, op.into);
   }
 
   /**
