@@ -107,7 +107,8 @@ export function createComm<C>(p: Parent, make: MakeComm<C>, group: readonly numb
       "MPI_ERR_GROUP",
     );
   }
-  const outside = group.find((w) => !Array.from({ length: p.size }, (_, r) => p.worldRank(r)).includes(w));
+  const members = new Set(Array.from({ length: p.size }, (_, r) => p.worldRank(r)));
+  const outside = group.find((w) => !members.has(w));
   if (outside !== undefined) {
     throw new SpmdError(
       `create: the group has world rank ${outside}, which is not in this communicator`,
