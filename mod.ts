@@ -25,6 +25,7 @@ export type { CartView, DistGraphView } from "./comm.ts";
 export { CartComm, type Cartesian, COMM_TYPE_SHARED, computeDims, type DistGraph, DistGraphComm } from "./topology.ts";
 export { PointToPoint } from "./_comm_p2p.ts";
 export { NonBlocking } from "./_comm_nbc.ts";
+export { BufferCollectives } from "./_comm_into.ts";
 export { Group } from "./group.ts";
 export { backend, type BackendInfo } from "./backend.ts";
 export {
