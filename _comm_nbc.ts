@@ -12,7 +12,7 @@
 import { PointToPoint } from "./_comm_p2p.ts";
 import { Request } from "./request.ts";
 import { checkPerRank, checkRoot } from "./_validate.ts";
-import { type Op, SUM, toOp } from "./ops.ts";
+import { type OpArg, SUM, toOp } from "./ops.ts";
 import { collectiveContext } from "./transport/calls.ts";
 import {
   allreduceSteps,
@@ -64,14 +64,14 @@ export class NonBlocking extends PointToPoint {
   }
 
   /** Starts a reduction onto `root`; `wait()` gives the result there, null elsewhere. */
-  ireduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM, root = 0): Request<T | null> {
+  ireduce<T = unknown>(value: T, op: OpArg<T> = SUM, root = 0): Request<T | null> {
     const o = toOp("ireduce", op);
     checkRoot("ireduce", root, this.size);
     return this.#start("ireduce", root, (s) => reduceSteps(s, value, o, root, "ireduce"));
   }
 
   /** Starts an allreduce; `wait()` gives the result on every rank. */
-  iallreduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): Request<T> {
+  iallreduce<T = unknown>(value: T, op: OpArg<T> = SUM): Request<T> {
     const o = toOp("iallreduce", op);
     return this.#start("iallreduce", -1, (s) => allreduceSteps(s, value, o, "iallreduce"));
   }

@@ -28,7 +28,7 @@ import { scatterv } from "./collectives/scatterv/select.ts";
 import { allgatherv } from "./collectives/allgatherv/select.ts";
 import { reduceScatter, reduceScatterBlock } from "./collectives/reduce_scatter/select.ts";
 import { alltoallv } from "./collectives/alltoallv/select.ts";
-import { misfit, type Op, SUM, toOp } from "./ops.ts";
+import { misfit, type OpArg, SUM, toOp } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
 import { typedMisfit } from "./collectives/_agree.ts";
 import { createComm, dupComm, splitComm, UNDEFINED } from "./_split.ts";
@@ -112,7 +112,7 @@ export class Comm extends BufferCollectives {
    * communicator stays usable. `allreduce`, `scan`, `exscan` and
    * `reduceScatter` throw the same error on every rank.
    */
-  reduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM, root = 0): T | null {
+  reduce<T = unknown>(value: T, op: OpArg<T> = SUM, root = 0): T | null {
     const o = toOp("reduce", op);
     checkRoot("reduce", root, this.size);
     return this.#run("reduce", root, (c) => reduce(c, value, o, root, misfit(o, value))) as T | null;
@@ -123,7 +123,7 @@ export class Comm extends BufferCollectives {
    * (recursive doubling; a ring for large typed arrays). Inputs that
    * disagree between ranks throw the same SpmdError on every rank.
    */
-  allreduce<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
+  allreduce<T = unknown>(value: T, op: OpArg<T> = SUM): T {
     const o = toOp("allreduce", op);
     return this.#run("allreduce", -1, (c) => allreduce(c, value, o, misfit(o, value))) as T;
   }
@@ -155,13 +155,13 @@ export class Comm extends BufferCollectives {
   }
 
   /** Inclusive prefix reduction: rank r gets op(v0, ..., vr) (recursive doubling). */
-  scan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T {
+  scan<T = unknown>(value: T, op: OpArg<T> = SUM): T {
     const o = toOp("scan", op);
     return this.#run("scan", -1, (c) => scan(c, value, o, false, misfit(o, value))) as T;
   }
 
   /** Exclusive prefix reduction: rank r gets op(v0, ..., v(r−1)); rank 0 gets `null`. */
-  exscan<T = unknown>(value: T, op: Op | ((a: T, b: T) => T) = SUM): T | null {
+  exscan<T = unknown>(value: T, op: OpArg<T> = SUM): T | null {
     const o = toOp("exscan", op);
     return this.#run("exscan", -1, (c) => scan(c, value, o, true, misfit(o, value))) as T | null;
   }
@@ -252,7 +252,7 @@ export class Comm extends BufferCollectives {
   reduceScatter<A extends NumericArray | number[]>(
     array: A,
     counts: readonly number[],
-    op: Op | ((a: A, b: A) => A) = SUM,
+    op: OpArg<A> = SUM,
   ): A {
     const o = toOp("reduceScatter", op);
     return this.#run("reduceScatter", -1, (c) => reduceScatter(c, array, counts, o)) as A;
@@ -264,7 +264,7 @@ export class Comm extends BufferCollectives {
    * elements; MPI_Reduce_scatter_block). Arrays that disagree throw the same
    * SpmdError on every rank.
    */
-  reduceScatterBlock<A extends NumericArray | number[]>(array: A, op: Op | ((a: A, b: A) => A) = SUM): A {
+  reduceScatterBlock<A extends NumericArray | number[]>(array: A, op: OpArg<A> = SUM): A {
     const o = toOp("reduceScatterBlock", op);
     return this.#run("reduceScatterBlock", -1, (c) => reduceScatterBlock(c, array, o)) as A;
   }

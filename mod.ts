@@ -43,9 +43,11 @@ export {
   MINLOC,
   NO_OP,
   type Op,
+  type OpArg,
   PROD,
   REPLACE,
   SUM,
+  type Widened,
 } from "./ops.ts";
 export type { NumericArray } from "./transport/typed.ts";
 export type { AllocType } from "./_alloc.ts";

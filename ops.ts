@@ -25,8 +25,14 @@ import { describe, SpmdError } from "./errors.ts";
 import { isIntegerKind, isNumericArray, type NumericArray, typedKind } from "./transport/typed.ts";
 import { detachedWhy } from "./transport/codec.ts";
 
-/** A reduction operation. */
-export interface Op {
+/**
+ * A reduction operation. An op is also a function of two operands, as
+ * mpi4py's are: `SUM(2, 3)` is 5, `MAX(a, b)` of two typed arrays is their
+ * element-wise maximum.
+ */
+export interface Op<T = any> {
+  /** Combines `a` (lower ranks) and `b` (higher ranks), as a reduction does. */
+  (a: T, b: T): T;
   /** Name for messages, e.g. "SUM". */
   readonly name: string;
   /** True when operands may be combined in any order. */
@@ -43,8 +49,17 @@ export interface Op {
   readonly elementwise?: boolean;
 }
 
+/** An op: a function that combines its two operands, carrying its properties. */
+function makeOp(
+  props: { name: string; commutative: boolean; fn: (a: any, b: any) => any; family: string; elementwise: boolean },
+): Op {
+  const self = ((a: unknown, b: unknown) => combine(props.name, self, a, b)) as Op;
+  for (const [k, v] of Object.entries(props)) Object.defineProperty(self, k, { value: v, enumerable: true });
+  return Object.freeze(self);
+}
+
 function op(name: string, family: string, fn: (a: any, b: any) => any): Op {
-  return Object.freeze({ name, commutative: true, fn, family, elementwise: family !== "loc" });
+  return makeOp({ name, commutative: true, fn, family, elementwise: family !== "loc" });
 }
 
 /** Sum. */
@@ -80,7 +95,7 @@ export const MINLOC: Op = op("MINLOC", "loc", (a, b) => pickLoc("MINLOC", -1, a,
  * rank's value, a scan gives each rank its own. Any value; element-wise on
  * arrays. Not commutative, so algorithms combine in rank order.
  */
-export const REPLACE: Op = Object.freeze({
+export const REPLACE: Op = makeOp({
   name: "REPLACE",
   commutative: false,
   fn: (_a: unknown, b: unknown) => b,
@@ -88,7 +103,7 @@ export const REPLACE: Op = Object.freeze({
   elementwise: true,
 });
 /** Keeps the earlier operand (MPI_NO_OP): a reduction returns rank 0's value, as does every rank's scan. */
-export const NO_OP: Op = Object.freeze({
+export const NO_OP: Op = makeOp({
   name: "NO_OP",
   commutative: false,
   fn: (a: unknown, _b: unknown) => a,
@@ -163,11 +178,11 @@ export interface CreateOpOptions {
  * console.log(world().allreduce(String(world().rank), concat)); // "0" on 1 rank
  * ```
  */
-export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}): Op {
+export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}): Op<T> {
   if (typeof fn !== "function") {
     throw new SpmdError(`createOp: fn must be a function, got ${describe(fn)}`, "MPI_ERR_OP");
   }
-  return Object.freeze({
+  return makeOp({
     name: options.name ?? (fn.name || "user op"),
     commutative: options.commutative === true,
     fn,
@@ -176,10 +191,33 @@ export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}
   });
 }
 
+/**
+ * The `op` argument of a reduction over values of type `T`: a built-in op,
+ * one made by `createOp`, or a plain function `(a, b) => c`. `T` is taken
+ * from the value alone (`NoInfer`), so a function's parameters get its type,
+ * widened from a literal (`allreduce(4, fn)` combines numbers, not 4s).
+ */
+export type OpArg<T> =
+  | (Omit<Op, never> & ((a: Widened<NoInfer<T>>, b: Widened<NoInfer<T>>) => unknown))
+  | ((a: Widened<NoInfer<T>>, b: Widened<NoInfer<T>>) => Widened<NoInfer<T>>);
+
+/** A literal type widened to its primitive (`4` to `number`); other types as they are. */
+export type Widened<T> = T extends number ? number
+  : T extends string ? string
+  : T extends bigint ? bigint
+  : T extends boolean ? boolean
+  : T;
+
+/** True for an op (built-in or made by `createOp`), as opposed to a plain function. */
+function isOp(o: unknown): o is Op {
+  return typeof o === "function" && typeof (o as Op).fn === "function" && typeof (o as Op).family === "string";
+}
+
 const userOps = new WeakMap<(...a: any[]) => any, Op>();
 
 /** Normalises an `op` argument (an Op or a plain function); throws naming `call` otherwise. */
 export function toOp(call: string, o: unknown): Op {
+  if (isOp(o)) return o;
   if (typeof o === "function") {
     let u = userOps.get(o as (...a: any[]) => any);
     if (u === undefined) {
@@ -188,7 +226,6 @@ export function toOp(call: string, o: unknown): Op {
     }
     return u;
   }
-  if (o !== null && typeof o === "object" && typeof (o as Op).fn === "function" && "family" in o) return o as Op;
   throw new SpmdError(`${call}: op must be SUM, MAX, ... or a function (a, b) => c, got ${describe(o)}`, "MPI_ERR_OP");
 }
 

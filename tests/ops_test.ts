@@ -19,9 +19,11 @@ import {
   MIN,
   MINLOC,
   misfit,
+  NO_OP,
   type Op,
   opMisfit,
   PROD,
+  REPLACE,
   SUM,
   toOp,
 } from "../ops.ts";
@@ -325,4 +327,19 @@ Deno.test("bytesOf views the same memory; isNumericArray excludes DataView", () 
   equal(isNumericArray(new Float32Array(1)), true);
   equal(isNumericArray(new DataView(buf)), false);
   equal(isNumericArray([1]), false);
+});
+
+Deno.test("ops are functions of two operands, as mpi4py's are, and still ops", () => {
+  equal(SUM(2, 3), 5);
+  equal(PROD(3, 4), 12);
+  equal(BXOR(6, 3), 5);
+  deepEqual(MAX(new Int32Array([1, 5]), new Int32Array([4, 2])), new Int32Array([4, 5]));
+  equal(REPLACE(1, 2), 2);
+  equal(NO_OP(1, 2), 1);
+  const cat = createOp((a: string, b: string) => a + b, { name: "cat" });
+  equal(cat("a", "b"), "ab");
+  equal(toOp("reduce", SUM), SUM); // an op is taken as itself, not as a user function
+  equal(toOp("reduce", cat), cat);
+  equal(SUM.name, "SUM");
+  throws(() => SUM(new Int32Array(2), new Float64Array(2)), /SUM: SUM cannot combine/);
 });

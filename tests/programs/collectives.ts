@@ -211,7 +211,7 @@ const ringPinned = pinned("allreduce") === "ring";
 function inSlots(v: unknown, op: Op): boolean {
   const p = pinned("allreduce");
   if (p !== null && p !== "slots") return false;
-  if (typeof op === "function" || op.family === "user" || op.family === "loc") return false;
+  if (!("family" in op) || op.family === "user" || op.family === "loc") return false; // a plain function: a user op
   if (typeof v === "number") return op === SUM || op === PROD || op === MAX || op === MIN;
   return ArrayBuffer.isView(v) && !(v instanceof DataView) && v.byteLength <= 8192;
 }
