@@ -36,6 +36,7 @@ import { Group } from "./group.ts";
 import { compareComms } from "./_compare.ts";
 import { describe, SpmdError } from "./errors.ts";
 import * as topo from "./_topology.ts";
+import { allocateShared, type SharedWindow, type WindowType } from "./window.ts";
 
 export { UNDEFINED };
 export type { CommInit };
@@ -371,6 +372,25 @@ export class Comm extends BufferCollectives {
    */
   createDistGraphAdjacent(sources: readonly number[], destinations: readonly number[]): DistGraphView {
     return topo.createDistGraphAdjacent(this, sources, destinations) as DistGraphView;
+  }
+
+  // ---- shared-memory windows (window.ts) ----
+
+  /**
+   * A shared-memory window of `localLength` elements of `Type` on each rank
+   * (MPI_Win_allocate_shared; collective, the same `Type` on every rank):
+   * typed arrays over memory every rank reads and writes, with one-sided
+   * operations and MPI's epochs. See {@linkcode SharedWindow}.
+   */
+  allocateShared<A extends NumericArray>(Type: WindowType<A>, localLength: number): SharedWindow<A> {
+    this.checkLive("allocateShared");
+    const t = this.transport;
+    t.enter(callCode("allocateShared"), -1, -1, collectiveContext(this.context));
+    try {
+      return allocateShared(this, Type, localLength);
+    } finally {
+      t.leave();
+    }
   }
 
   // ---- job control -------------------------------------------------------------

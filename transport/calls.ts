@@ -70,6 +70,9 @@ export const CALLS = [
   "waitAny",
   "waitSome",
   "create",
+  "allocateShared",
+  "fence",
+  "winFree",
 ] as const;
 
 /** The name of a call in {@linkcode CALLS}. */

@@ -12,10 +12,12 @@
  * ```text
  * word 0     state: FREE, POSTED, BOUNCED, COPYING, DONE
  * word 1     1 while the sender copies the payload into the bounce block
- * f64 1      offset of the payload in the sender's heap
+ * f64 1      offset of the payload in the heap of rank word 11 (the sender's,
+ *            or another rank's for an array of a shared window)
  * f64 2      offset of the bounce block
  * f64 3      length of the payload
  * word 8-10  destination, tag, context (for the launcher's reports)
+ * word 11    the rank whose heap holds the payload
  * ```
  * Transitions: the sender stores POSTED (after the other words) before it
  * publishes the frame. The receiver claims with a CAS, POSTED → COPYING or
@@ -57,7 +59,7 @@
 import { describe, unnamedError } from "../errors.ts";
 import { DESC_BYTES, DESC_SLOTS, Heap, HEAP_BASE } from "./heap.ts";
 import type { Message } from "./matcher.ts";
-import type { Leftover } from "./transport.ts";
+import type { Leftover, SharedMemory } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
 
 /** Smallest payload sent by rendezvous (smaller ones are copied through the ring, which is faster for them). */
@@ -84,6 +86,7 @@ const W_BUSY = 1;
 const W_DEST = 8;
 const W_TAG = 9;
 const W_CONTEXT = 10;
+const W_HEAP = 11;
 const F_OFFSET = 1;
 const F_BOUNCE = 2;
 const F_LENGTH = 3;
@@ -119,7 +122,7 @@ export function overlaps(v: ArrayBufferView, buffer: ArrayBufferLike, start: num
 }
 
 /** One rank's side of single-copy sends: its heap, its descriptors, and views of every rank's heap. */
-export class Rendezvous {
+export class Rendezvous implements SharedMemory {
   /** This rank's heap allocator. */
   readonly heap: Heap;
   readonly #rank: number;
@@ -177,9 +180,27 @@ export class Rendezvous {
 
   // ---- sender --------------------------------------------------------------
 
-  /** True when `bytes` should go by rendezvous: large enough and in this rank's heap. */
+  /** True when `bytes` should go by rendezvous: large enough and in a heap (this rank's, or a window's in another's). */
   wants(bytes: Uint8Array): boolean {
-    return bytes.length >= RDV_MIN && this.#shared && bytes.buffer === this.heap.sab;
+    return bytes.length >= RDV_MIN && this.#shared && this.heapOf(bytes.buffer) >= 0;
+  }
+
+  /** The rank whose heap `buffer` is, or −1. */
+  heapOf(buffer: ArrayBufferLike): number {
+    if (buffer === this.heap.sab) return this.#rank;
+    const mem = this.#mem;
+    for (let r = 0; r < mem.length; r++) if (mem[r] !== null && mem[r]!.buffer === buffer) return r;
+    return -1;
+  }
+
+  /** A length-tracking byte view of rank `r`'s heap (null when the job's heaps are not shared). */
+  heapView(r: number): Uint8Array | null {
+    return this.#shared ? this.#mem[r] ?? null : null;
+  }
+
+  /** Wakes rank `r` if it sleeps (a window's lock was released, which it may wait for). */
+  wake(r: number): void {
+    wake(this.#ctl, this.#doorbell, r);
   }
 
   /**
@@ -201,6 +222,7 @@ export class Rendezvous {
     d[slot * W + W_DEST] = op.dest;
     d[slot * W + W_TAG] = op.tag;
     d[slot * W + W_CONTEXT] = op.context;
+    d[slot * W + W_HEAP] = this.heapOf(op.bytes.buffer);
     Atomics.store(d, slot * W, POSTED);
     op.slot = slot;
     op.bounce = b;
@@ -281,9 +303,12 @@ export class Rendezvous {
     const d = this.#desc[s];
     const base = m.rdv * W;
     let off = -1;
+    let from = s; // whose heap holds the payload: a bounce is in the sender's
     if (d !== null) {
-      if (Atomics.compareExchange(d, base, POSTED, COPYING) === POSTED) off = this.#descF[s]![m.rdv * F + F_OFFSET];
-      else if (Atomics.compareExchange(d, base, BOUNCED, COPYING) === BOUNCED) {
+      if (Atomics.compareExchange(d, base, POSTED, COPYING) === POSTED) {
+        off = this.#descF[s]![m.rdv * F + F_OFFSET];
+        from = d[base + W_HEAP];
+      } else if (Atomics.compareExchange(d, base, BOUNCED, COPYING) === BOUNCED) {
         off = this.#descF[s]![m.rdv * F + F_BOUNCE];
       }
     }
@@ -296,10 +321,10 @@ export class Rendezvous {
     try {
       const dst = m.bytes;
       if (dst !== null && m.length > 0) {
-        const src = this.#mem[s]!;
+        const src = this.#mem[from]!;
         if (off + m.length > src.length) {
           throw unnamedError(
-            `internal error: rendezvous payload of rank ${s} at ${off} + ${m.length} is past its heap (${src.length})`,
+            `internal error: rendezvous payload of rank ${s} at ${off} + ${m.length} is past heap ${from} (${src.length})`,
             "MPI_ERR_INTERN",
           );
         }

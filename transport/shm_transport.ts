@@ -27,7 +27,7 @@ import { Ring } from "./ring.ts";
 import { Slots } from "./slots.ts";
 import { TraceRecorder } from "./trace.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
-import type { Envelope, Incoming, Leftover, Matching, PendingOp, Transport } from "./transport.ts";
+import type { Envelope, Incoming, Leftover, Matching, PendingOp, SharedMemory, Transport } from "./transport.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");
@@ -93,6 +93,7 @@ export class ShmTransport implements Transport {
   /** The trace recorder, when the job is traced (user regions write to it too). */
   readonly trace: TraceRecorder | null;
   /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
+  /** The job's heaps, for shared windows (rendezvous.ts). */ readonly shared: SharedMemory;
   #closed = false;
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
@@ -127,7 +128,7 @@ export class ShmTransport implements Transport {
       outRings.push(p === rank ? null : new Ring(sab, layout, rank, p));
       inRings.push(p === rank ? null : new Ring(sab, layout, p, rank));
     }
-    const rdv = this.#rdv = new Rendezvous(options.heaps ?? null, rank, this.#ctl, layout.doorbellWord);
+    const rdv = this.#rdv = this.shared = new Rendezvous(options.heaps ?? null, rank, this.#ctl, layout.doorbellWord);
     this.#out = new Outbox(outRings, this.#ctl, layout.doorbellWord, this.#activity, rdv);
     this.#in = new Inbox(rank, inRings, this.#ctl, layout.doorbellWord, this.#activity, {
       bytes: options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES,

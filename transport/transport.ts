@@ -152,6 +152,17 @@ export interface Matching {
   improbe(source: number, tag: number, context: number): Probed | null;
 }
 
+/**
+ * Memory shared by the ranks of a job, which shared windows are laid over:
+ * every rank's heap (heap.ts), from which `alloc` carves blocks.
+ */
+export interface SharedMemory {
+  /** A length-tracking byte view of world rank `r`'s heap, or null when it cannot be shared. */
+  heapView(r: number): Uint8Array | null;
+  /** Wakes world rank `r` if it sleeps in a wait (it may wait for what this rank just released). */
+  wake(r: number): void;
+}
+
 /** A backend that carries messages between the ranks of one job. */
 export interface Transport {
   /** This rank in the world. */
@@ -174,6 +185,8 @@ export interface Transport {
   readonly native?: NativeCollectives | null;
   /** Matched probes and cancelled receives. */
   readonly matching: Matching;
+  /** Memory that every rank can read and write, for shared windows (window.ts); absent where there is none. */
+  readonly shared?: SharedMemory | null;
   /** The trace recorder when the job is traced (trace.ts); absent or null otherwise. */
   readonly trace?: TraceRecorder | null;
   /**

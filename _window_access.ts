@@ -1,0 +1,334 @@
+// {@linkcode WindowAccess}: a shared window's segments, epochs and
+// one-sided operations (the local part of `SharedWindow`, window.ts, which
+// adds the collective calls). Epoch rules are MPI's; see window.ts.
+
+import { describe, SpmdError } from "./errors.ts";
+import { NO_OP, type Op, REPLACE, SUM, toOp } from "./ops.ts";
+import type { NumericArray } from "./transport/typed.ts";
+import type { WindowLocks } from "./_window_sync.ts";
+import { type AtomicArray, casAtomic, casPlain, isAtomic, rmwAtomic, rmwPlain } from "./_window_rmw.ts";
+
+/** Options of `lock`. */
+export interface LockOptions {
+  /** Take the lock exclusively (MPI_LOCK_EXCLUSIVE); default shared (MPI_LOCK_SHARED). */
+  exclusive?: boolean;
+}
+
+const NONE = 0;
+const SHARED = 1;
+const EXCLUSIVE = 2;
+
+/** Fence states: none; after a fence that no one-sided call followed yet; in an epoch a fence opened. */
+const F_NONE = 0;
+const F_FENCED = 1;
+const F_OPEN = 2;
+
+/** The segments, epochs and one-sided operations of a shared window. */
+export class WindowAccess<A extends NumericArray> {
+  /** The whole window: every rank's segment, contiguous in rank order. */
+  readonly all: A;
+  readonly #starts: readonly number[];
+  readonly #locks: WindowLocks;
+  readonly #rank: number;
+  readonly #atomic: boolean;
+  readonly #big: boolean;
+  /** Lock mode held on each rank (NONE, SHARED, EXCLUSIVE). */
+  readonly #held: Uint8Array;
+  #heldCount = 0;
+  #lockAll = false;
+  #fence = F_NONE;
+  #freed = false;
+
+  /** @internal */
+  constructor(all: A, starts: readonly number[], locks: WindowLocks, rank: number) {
+    this.all = all;
+    this.#starts = starts;
+    this.#locks = locks;
+    this.#rank = rank;
+    this.#atomic = isAtomic(all);
+    this.#big = all instanceof BigInt64Array || all instanceof BigUint64Array;
+    this.#held = new Uint8Array(starts.length - 1);
+  }
+
+  /** Rank `r`'s segment (MPI_Win_shared_query), a view of `all`. */
+  segment(r: number): A {
+    this.#checkRank("segment", r);
+    return this.all.subarray(this.#starts[r], this.#starts[r + 1]) as A;
+  }
+
+  /** Element offset of rank `r`'s segment in `all`. */
+  offsetOf(r: number): number {
+    this.#checkRank("offsetOf", r);
+    return this.#starts[r];
+  }
+
+  // ---- passive-target epochs ---------------------------------------------------
+
+  /** Locks rank `r`'s segment (MPI_Win_lock): shared by default, `{ exclusive: true }` for exclusive access. */
+  lock(r: number, options: LockOptions = {}): void {
+    this.#live("lock");
+    this.#checkRank("lock", r);
+    if (options === null || typeof options !== "object") {
+      throw new SpmdError(`lock: options must be an object like { exclusive: true }, got ${describe(options)}`);
+    }
+    if (this.#lockAll) throw this.#sync("lock", "a lockAll() epoch is open: unlockAll() first");
+    if (this.#held[r] !== NONE) throw this.#sync("lock", `rank ${r} is locked by this rank already`);
+    if (this.#fence === F_OPEN) throw this.#sync("lock", "a fence epoch is open (one-sided calls since fence())");
+    const exclusive = options.exclusive === true;
+    this.#locks.lock(r, exclusive);
+    this.#held[r] = exclusive ? EXCLUSIVE : SHARED;
+    this.#heldCount++;
+    this.#fence = F_NONE;
+    this.#locks.sync();
+  }
+
+  /** Unlocks rank `r` (MPI_Win_unlock): the calls to it are complete and visible to the next rank that locks it. */
+  unlock(r: number): void {
+    this.#live("unlock");
+    this.#checkRank("unlock", r);
+    if (this.#held[r] === NONE) throw this.#sync("unlock", `rank ${r} is not locked by this rank`);
+    this.#locks.sync();
+    this.#locks.unlock(r, this.#held[r] === EXCLUSIVE);
+    this.#held[r] = NONE;
+    this.#heldCount--;
+  }
+
+  /** Locks every rank shared (MPI_Win_lock_all). */
+  lockAll(): void {
+    this.#live("lockAll");
+    if (this.#lockAll) throw this.#sync("lockAll", "a lockAll() epoch is open already");
+    if (this.#heldCount > 0) throw this.#sync("lockAll", "a lock() epoch is open: unlock first");
+    if (this.#fence === F_OPEN) throw this.#sync("lockAll", "a fence epoch is open (one-sided calls since fence())");
+    for (let r = 0; r < this.#held.length; r++) this.#locks.lock(r, false);
+    this.#lockAll = true;
+    this.#fence = F_NONE;
+    this.#locks.sync();
+  }
+
+  /** Ends a `lockAll()` epoch (MPI_Win_unlock_all). */
+  unlockAll(): void {
+    this.#live("unlockAll");
+    if (!this.#lockAll) throw this.#sync("unlockAll", "no lockAll() epoch is open");
+    this.#locks.sync();
+    for (let r = 0; r < this.#held.length; r++) this.#locks.unlock(r, false);
+    this.#lockAll = false;
+  }
+
+  /** Completes the one-sided calls to rank `r` (MPI_Win_flush); within a lock or lockAll epoch. */
+  flush(r: number): void {
+    this.#live("flush");
+    this.#checkRank("flush", r);
+    if (!this.#lockAll && this.#held[r] === NONE) throw this.#sync("flush", `no lock epoch is open on rank ${r}`);
+    this.#locks.sync();
+  }
+
+  /** Completes the one-sided calls to every rank (MPI_Win_flush_all); within a lock or lockAll epoch. */
+  flushAll(): void {
+    this.#live("flushAll");
+    if (!this.#lockAll && this.#heldCount === 0) throw this.#sync("flushAll", "no lock epoch is open");
+    this.#locks.sync();
+  }
+
+  /** A memory barrier for direct loads and stores of the window (MPI_Win_sync). */
+  sync(): void {
+    this.#live("sync");
+    this.#locks.sync();
+  }
+
+  // ---- one-sided calls ---------------------------------------------------------
+
+  /** Copies `source` into rank `target`'s segment from element `offset` (MPI_Put). */
+  put(source: A | ArrayLike<number | bigint>, target: number, offset: number): void {
+    const at = this.#range("put", source, target, offset);
+    (this.all as Float64Array).set(source as ArrayLike<number>, at);
+  }
+
+  /** Copies `dest.length` elements of rank `target`'s segment from element `offset` into `dest` (MPI_Get). */
+  get(dest: A, target: number, offset: number): void {
+    const at = this.#range("get", dest, target, offset, true);
+    (dest as Float64Array).set(this.all.subarray(at, at + dest.length) as Float64Array);
+  }
+
+  /** Combines `source` into rank `target`'s segment from element `offset` with `op`, atomically per element (MPI_Accumulate). */
+  accumulate(source: A | ArrayLike<number | bigint>, target: number, offset: number, op: Op = SUM): void {
+    const at = this.#range("accumulate", source, target, offset);
+    const o = this.#op("accumulate", op);
+    this.#rmw(source, null, at, target, o);
+  }
+
+  /**
+   * As `accumulate`, and the target's previous elements into `result`
+   * (MPI_Get_accumulate; with `NO_OP`, an atomic get).
+   */
+  getAccumulate(source: A | ArrayLike<number | bigint>, result: A, target: number, offset: number, op: Op = SUM): void {
+    const at = this.#range("getAccumulate", source, target, offset);
+    if (!(result instanceof this.all.constructor) || result.length !== source.length) {
+      throw new SpmdError(
+        `getAccumulate: result must be a ${this.all.constructor.name} of ${source.length} elements (as source), got ${
+          describe(result)
+        }`,
+        "MPI_ERR_BUFFER",
+      );
+    }
+    this.#rmw(source, result, at, target, this.#op("getAccumulate", op));
+  }
+
+  /** Combines `value` into element `offset` of rank `target` with `op`, atomically; returns its previous value (MPI_Fetch_and_op). */
+  fetchAndOp(value: number | bigint, target: number, offset: number, op: Op = SUM): A[number] {
+    const v = this.#scalar("fetchAndOp", "value", value);
+    const at = this.#range("fetchAndOp", null, target, offset);
+    const o = this.#op("fetchAndOp", op);
+    if (this.#atomic) return rmwAtomic(this.all as AtomicArray, at, v, o) as A[number];
+    this.#locks.enter(target);
+    try {
+      return rmwPlain(this.all, at, v, o) as A[number];
+    } finally {
+      this.#locks.leave(target);
+    }
+  }
+
+  /**
+   * Stores `value` in element `offset` of rank `target` if it equals
+   * `compare`, atomically; returns its previous value (MPI_Compare_and_swap,
+   * whose order of arguments this follows).
+   */
+  compareAndSwap(value: number | bigint, compare: number | bigint, target: number, offset: number): A[number] {
+    const v = this.#scalar("compareAndSwap", "value", value);
+    const c = this.#scalar("compareAndSwap", "compare", compare);
+    const at = this.#range("compareAndSwap", null, target, offset);
+    if (this.#atomic) return casAtomic(this.all as AtomicArray, at, v, c) as A[number];
+    this.#locks.enter(target);
+    try {
+      return casPlain(this.all, at, v, c) as A[number];
+    } finally {
+      this.#locks.leave(target);
+    }
+  }
+
+  // ---- for SharedWindow ----------------------------------------------------------
+
+  /** @internal Throws unless a fence may be called now. */
+  protected checkFence(call: string): void {
+    this.#live(call);
+    if (this.#lockAll || this.#heldCount > 0) throw this.#sync(call, "a lock epoch is open: unlock first");
+  }
+
+  /** @internal A fence completed. */
+  protected fenced(): void {
+    this.#fence = F_FENCED;
+  }
+
+  /** @internal Throws unless the window may be freed now. */
+  protected checkFree(): void {
+    this.checkFence("free");
+  }
+
+  /** @internal The window was freed. */
+  protected markFreed(): void {
+    this.#freed = true;
+  }
+
+  // ---- checks --------------------------------------------------------------------
+
+  #live(call: string): void {
+    if (this.#freed) throw new SpmdError(`${call}: the window was freed (win.free())`, "MPI_ERR_WIN");
+  }
+
+  #sync(call: string, why: string): SpmdError {
+    return new SpmdError(`${call}: ${why}`, "MPI_ERR_RMA_SYNC");
+  }
+
+  #checkRank(call: string, r: unknown): void {
+    const n = this.#held.length;
+    if (typeof r !== "number" || !Number.isInteger(r) || r < 0 || r >= n) {
+      throw new SpmdError(`${call}: rank must be an integer in 0..${n - 1}, got ${describe(r)}`, "MPI_ERR_RANK");
+    }
+  }
+
+  /**
+   * Checks a one-sided call's target, epoch, `offset` and buffer (`data`,
+   * or one element when null); returns the element index in `all`.
+   */
+  #range(call: string, data: unknown, target: number, offset: number, typedOnly = false): number {
+    this.#live(call);
+    this.#checkRank(call, target);
+    if (!this.#lockAll && this.#held[target] === NONE) {
+      if (this.#fence === F_NONE) {
+        throw this.#sync(call, `no access epoch is open on rank ${target}: call fence(), lock(${target}) or lockAll()`);
+      }
+      this.#fence = F_OPEN;
+    }
+    let n = 1;
+    if (data !== null) {
+      const ctor = this.all.constructor;
+      const ok = data instanceof ctor ||
+        (!typedOnly && Array.isArray(data) && data.every((x) => typeof x === (this.#big ? "bigint" : "number")));
+      if (!ok) {
+        throw new SpmdError(
+          `${call}: ${typedOnly ? "dest" : "source"} must be a ${ctor.name} (the window's type)${
+            typedOnly ? "" : ` or an array of ${this.#big ? "bigints" : "numbers"}`
+          }, got ${describe(data)}`,
+          "MPI_ERR_TYPE",
+        );
+      }
+      n = (data as ArrayLike<unknown>).length;
+    }
+    const len = this.#starts[target + 1] - this.#starts[target];
+    if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 || offset + n > len) {
+      throw new SpmdError(
+        `${call}: offset ${describe(offset)} + ${n} element${n === 1 ? "" : "s"} is outside rank ${target}'s segment ` +
+          `of ${len} element${len === 1 ? "" : "s"}`,
+        "MPI_ERR_RMA_RANGE",
+      );
+    }
+    return this.#starts[target] + offset;
+  }
+
+  #op(call: string, op: unknown): Op {
+    const o = toOp(call, op);
+    if ((o.family === "user" && o !== REPLACE && o !== NO_OP) || o.family === "loc") {
+      throw new SpmdError(
+        `${call}: op must be a built-in op (SUM, PROD, MAX, MIN, the logical and bitwise ops, REPLACE, NO_OP): ` +
+          `MPI allows no ${o.family === "loc" ? o.name : "user op"} in one-sided calls`,
+        "MPI_ERR_OP",
+      );
+    }
+    if (o.family === "bitwise" && !this.#atomic) {
+      throw new SpmdError(`${call}: ${o.name} does not apply to a ${this.all.constructor.name} window`, "MPI_ERR_OP");
+    }
+    return o;
+  }
+
+  #scalar(call: string, name: string, v: unknown): number | bigint {
+    if (this.#big) {
+      if (typeof v === "bigint") return v;
+      if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+    } else if (typeof v === "number") return v;
+    throw new SpmdError(
+      `${call}: ${name} must be a ${this.#big ? "bigint" : "number"} (the window is a ${this.all.constructor.name}), ` +
+        `got ${describe(v)}`,
+      "MPI_ERR_TYPE",
+    );
+  }
+
+  #rmw(source: ArrayLike<number | bigint>, result: A | null, at: number, target: number, op: Op): void {
+    const all = this.all;
+    const n = source.length;
+    if (this.#atomic) {
+      for (let i = 0; i < n; i++) {
+        const old = rmwAtomic(all as AtomicArray, at + i, source[i], op);
+        if (result !== null) result[i] = old as never;
+      }
+      return;
+    }
+    this.#locks.enter(target);
+    try {
+      for (let i = 0; i < n; i++) {
+        const old = rmwPlain(all, at + i, source[i], op);
+        if (result !== null) result[i] = old as never;
+      }
+    } finally {
+      this.#locks.leave(target);
+    }
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Shared-memory windows (MPI-3's `MPI_Win_allocate_shared` and one-sided
+ * operations): `comm.allocateShared(Type, localLength)` gives every rank a
+ * {@linkcode SharedWindow}, typed arrays over one block of memory that all
+ * ranks of the communicator read and write directly — zero-copy data
+ * sharing between ranks, which are threads of one process.
+ *
+ * ## Layout
+ * The window's memory is one block in the heap of the communicator's rank 0
+ * (`comm.alloc`'s memory, so `--heap` bounds a window's size): control words
+ * first (the locks), then the segments of ranks 0, 1, ... contiguous, in
+ * rank order, as MPI lays out a shared window by default. `local` is this
+ * rank's segment, `segment(r)` rank r's, `all` the whole data part. A send
+ * of a segment (or any part of `all`) of 32 KiB or more is copied once, by
+ * the receiver, straight from the window.
+ *
+ * ## Epochs and the memory model
+ * As in MPI, one-sided calls (`put`, `get`, `accumulate`, `getAccumulate`,
+ * `fetchAndOp`, `compareAndSwap`) need an access epoch on their target:
+ * - `fence()` (collective) ends one epoch and opens the next: what any rank
+ *   wrote to the window before its fence is seen by every rank after the
+ *   fence. A fence opens an epoch only if a one-sided call follows it, so
+ *   `lock`/`lockAll` may follow a fence that no call followed.
+ * - `lock(r, { exclusive })` … `unlock(r)` (passive target): rank r's lock,
+ *   shared (the default) or exclusive; what a rank wrote before `unlock(r)`
+ *   is seen by the next rank that locks r.
+ * - `lockAll()` … `unlockAll()`: a shared lock on every rank.
+ * - `flush(r)` / `flushAll()` complete the calls to r (they complete at
+ *   once here: one-sided calls are copies into shared memory) and make them
+ *   visible to ranks that synchronise afterwards; `sync()` is MPI_Win_sync,
+ *   a memory barrier for direct loads and stores of `local`, `segment(r)`
+ *   and `all`.
+ * Every synchronisation is an atomic read-modify-write on one shared word,
+ * so what a rank wrote (through one-sided calls or directly) before a
+ * synchronisation point happens-before what any rank reads after a later
+ * one, in the sense of the JavaScript memory model: no data race.
+ *
+ * ## Atomicity
+ * `accumulate`, `getAccumulate`, `fetchAndOp` and `compareAndSwap` are
+ * atomic per element, as MPI requires, whoever calls them at once: lock-free
+ * through `Atomics` on integer windows (Int8 … Uint32, BigInt64,
+ * BigUint64); floating-point windows (and Uint8Clamped) serialise them with
+ * a lock per target rank. `put` and `get` are plain copies: concurrent
+ * puts to one element, or a put and an accumulate, leave it undefined, as
+ * in MPI. Ops: the built-in ones (`SUM`, `PROD`, `MAX`, `MIN`, the logical
+ * and bitwise ops on the types they apply to), `REPLACE` and `NO_OP`; MPI
+ * allows no user ops in one-sided calls.
+ *
+ * ## Backends
+ * On spmd's shared-memory launcher only. On the MPI backend
+ * `allocateShared` throws an `SpmdError` saying so (MPI windows through FFI
+ * are future work).
+ *
+ * @example
+ * ```ts
+ * import { SUM, world } from "@spmd/spmd";
+ * const comm = world();
+ * const win = comm.allocateShared(Int32Array, comm.rank === 0 ? 1 : 0); // one counter, on rank 0
+ * win.lockAll();
+ * const ticket = win.fetchAndOp(1, 0, 0, SUM); // a unique ticket per rank
+ * win.unlockAll();
+ * const tickets = comm.allgather(ticket).sort((a, b) => a - b);
+ * console.log(tickets.every((t, i) => t === i)); // true
+ * win.free();
+ * ```
+ *
+ * @module
+ */
+
+import { describe, nameCall, SpmdError } from "./errors.ts";
+import { isTypedArrayCtor, type NumericArray } from "./transport/typed.ts";
+import type { Transport } from "./transport/transport.ts";
+import { callCode, collectiveContext } from "./transport/calls.ts";
+import { controlWords, WindowLocks } from "./_window_sync.ts";
+import { WindowAccess } from "./_window_access.ts";
+
+/** What a window needs of its communicator (a `Comm` is one). */
+export interface WindowComm {
+  readonly rank: number;
+  readonly size: number;
+  readonly transport: Transport;
+  readonly context: number;
+  worldRank(r: number): number;
+  barrier(): void;
+  allgather<T>(value: T): T[];
+  bcast<T>(value: T, root?: number): T;
+}
+
+/** A typed-array constructor that `allocateShared` takes. */
+export type WindowType<A extends NumericArray> = {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): A;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+};
+
+/** Bytes of the control area, a whole number of cache lines. */
+function controlBytes(size: number): number {
+  return Math.ceil((controlWords(size) * 4) / 64) * 64;
+}
+
+/**
+ * A shared-memory window (see the module doc): every rank's segment of one
+ * block of shared memory, and one-sided operations on them. Made by
+ * `comm.allocateShared`.
+ */
+export class SharedWindow<A extends NumericArray = NumericArray> extends WindowAccess<A> {
+  /** This rank's segment. */
+  readonly local: A;
+  readonly #comm: WindowComm;
+  readonly #block: Uint8Array | null;
+
+  /** @internal Windows are made by `comm.allocateShared`. */
+  constructor(comm: WindowComm, all: A, starts: readonly number[], locks: WindowLocks, block: Uint8Array | null) {
+    super(all, starts, locks, comm.rank);
+    this.#comm = comm;
+    this.#block = block;
+    this.local = this.segment(comm.rank);
+  }
+
+  /**
+   * Ends the current epoch and starts the next (MPI_Win_fence; collective):
+   * what every rank wrote to the window before its fence is seen by every
+   * rank after it. Throws while a lock epoch is open on this rank.
+   */
+  fence(): void {
+    this.checkFence("fence");
+    const t = this.#comm.transport;
+    this.sync();
+    t.enter(callCode("fence"), -1, -1, collectiveContext(this.#comm.context));
+    try {
+      this.#comm.barrier();
+    } catch (e) {
+      throw nameCall("fence", e);
+    } finally {
+      t.leave();
+    }
+    this.sync();
+    this.fenced();
+  }
+
+  /**
+   * Frees the window (MPI_Win_free; collective). Every rank must have
+   * closed its lock epochs; the arrays must not be used afterwards.
+   */
+  free(): void {
+    this.checkFree();
+    const t = this.#comm.transport;
+    t.enter(callCode("winFree"), -1, -1, collectiveContext(this.#comm.context));
+    try {
+      this.sync();
+      this.#comm.barrier();
+      if (this.#block !== null) t.free(this.#block);
+    } catch (e) {
+      throw nameCall("free", e);
+    } finally {
+      t.leave();
+    }
+    this.markFreed();
+  }
+}
+
+/**
+ * Allocates a shared window of `localLength` elements of `Type` on each rank
+ * (MPI_Win_allocate_shared; collective: every rank passes the same `Type`,
+ * lengths may differ and may be 0). Bad arguments on any rank throw the
+ * same SpmdError on every rank.
+ */
+export function allocateShared<A extends NumericArray>(
+  comm: WindowComm,
+  Type: WindowType<A>,
+  localLength: number,
+): SharedWindow<A> {
+  const call = "allocateShared";
+  const t = comm.transport;
+  let why: string | null = null;
+  if (!isTypedArrayCtor(Type)) {
+    why = `Type must be a typed-array constructor (Float64Array, Int32Array, BigInt64Array, ...), got ${
+      describe(Type)
+    }`;
+  } else if (typeof localLength !== "number" || !Number.isSafeInteger(localLength) || localLength < 0) {
+    why = `localLength must be a non-negative integer number of elements, got ${describe(localLength)}`;
+  }
+  const heap = t.shared?.heapView(comm.worldRank(0)) ?? null;
+  if (heap === null) {
+    throw new SpmdError(
+      `${call}: shared windows need spmd's shared-memory launcher (ranks as threads of one process); this backend ` +
+        `has no memory shared by all ranks (windows on the MPI backend are not supported yet)`,
+      "MPI_ERR_UNSUPPORTED_OPERATION",
+    );
+  }
+  const name = why === null ? Type.name : "?";
+  const each = comm.allgather([why, name, why === null ? localLength : 0] as const);
+  for (let r = 0; r < each.length; r++) {
+    if (each[r][0] !== null) throw new SpmdError(`${call}: rank ${r}: ${each[r][0]}`, "MPI_ERR_ARG");
+  }
+  const types = new Set(each.map((e) => e[1]));
+  if (types.size > 1) {
+    throw new SpmdError(
+      `${call}: every rank must pass the same Type, got ${each.map((e, r) => `${e[1]} on rank ${r}`).join(", ")}`,
+      "MPI_ERR_TYPE",
+    );
+  }
+  const bpe = Type.BYTES_PER_ELEMENT;
+  const starts: number[] = [0];
+  for (const e of each) starts.push(starts[starts.length - 1] + (e[2] as number));
+  const total = starts[starts.length - 1];
+  const ctlBytes = controlBytes(comm.size);
+  let block: Uint8Array | null = null;
+  let at: number | string = 0;
+  if (comm.rank === 0) {
+    try {
+      block = t.alloc(ctlBytes + total * bpe);
+      block.fill(0);
+      at = block.byteOffset;
+    } catch (e) {
+      at = (e as Error).message;
+    }
+  }
+  at = comm.bcast(at, 0);
+  if (typeof at === "string") {
+    throw new SpmdError(`${call}: ${total} elements of ${Type.name} on rank 0's heap: ${at}`, "MPI_ERR_NO_MEM");
+  }
+  const ctl = new Int32Array(heap.buffer, at, controlWords(comm.size));
+  const all = new Type(heap.buffer, at + ctlBytes, total);
+  const world = Array.from({ length: comm.size }, (_, r) => comm.worldRank(r));
+  const locks = new WindowLocks(ctl, comm.size, comm.rank, world, t, t.shared!);
+  return new SharedWindow(comm, all, starts, locks, block);
+}
