@@ -47,9 +47,9 @@
  * allows no user ops in one-sided calls.
  *
  * ## Backends
- * On spmd's shared-memory launcher only. On the MPI backend
- * `allocateShared` throws an `SpmdError` saying so (MPI windows through FFI
- * are future work).
+ * On spmd's launcher the block is in the heap of the communicator's rank 0.
+ * A backend without memory shared by all ranks (the MPI backend, for now)
+ * makes `allocateShared` throw an `SpmdError` saying so.
  *
  * @example
  * ```ts
@@ -69,7 +69,7 @@
 
 import { describe, nameCall, SpmdError } from "./errors.ts";
 import { isTypedArrayCtor, type NumericArray } from "./transport/typed.ts";
-import type { Transport } from "./transport/transport.ts";
+import type { Transport, WindowBlock } from "./transport/transport.ts";
 import { callCode, collectiveContext } from "./transport/calls.ts";
 import { controlWords, WindowLocks } from "./_window_sync.ts";
 import { WindowAccess } from "./_window_access.ts";
@@ -107,10 +107,10 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
   /** This rank's segment. */
   readonly local: A;
   readonly #comm: WindowComm;
-  readonly #block: Uint8Array | null;
+  readonly #block: WindowBlock;
 
   /** @internal Windows are made by `comm.allocateShared`. */
-  constructor(comm: WindowComm, all: A, starts: readonly number[], locks: WindowLocks, block: Uint8Array | null) {
+  constructor(comm: WindowComm, all: A, starts: readonly number[], locks: WindowLocks, block: WindowBlock) {
     super(all, starts, locks, comm.rank);
     this.#comm = comm;
     this.#block = block;
@@ -149,7 +149,7 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
     try {
       this.sync();
       this.#comm.barrier();
-      if (this.#block !== null) t.free(this.#block);
+      this.#block.free();
     } catch (e) {
       throw nameCall("free", e);
     } finally {
@@ -180,11 +180,11 @@ export function allocateShared<A extends NumericArray>(
   } else if (typeof localLength !== "number" || !Number.isSafeInteger(localLength) || localLength < 0) {
     why = `localLength must be a non-negative integer number of elements, got ${describe(localLength)}`;
   }
-  const heap = t.shared?.heapView(comm.worldRank(0)) ?? null;
-  if (heap === null) {
+  const shared = t.shared ?? null;
+  if (shared === null) {
     throw new SpmdError(
-      `${call}: shared windows need spmd's shared-memory launcher (ranks as threads of one process); this backend ` +
-        `has no memory shared by all ranks (windows on the MPI backend are not supported yet)`,
+      `${call}: this backend has no memory that every rank can share (shared windows need spmd's launcher, or ` +
+        `an MPI library on one node)`,
       "MPI_ERR_UNSUPPORTED_OPERATION",
     );
   }
@@ -205,24 +205,23 @@ export function allocateShared<A extends NumericArray>(
   for (const e of each) starts.push(starts[starts.length - 1] + (e[2] as number));
   const total = starts[starts.length - 1];
   const ctlBytes = controlBytes(comm.size);
-  let block: Uint8Array | null = null;
-  let at: number | string = 0;
-  if (comm.rank === 0) {
-    try {
-      block = t.alloc(ctlBytes + total * bpe);
-      block.fill(0);
-      at = block.byteOffset;
-    } catch (e) {
-      at = (e as Error).message;
-    }
+  let block: WindowBlock;
+  try {
+    block = shared.windowBlock({
+      context: comm.context,
+      root: comm.rank === 0,
+      rootWorld: comm.worldRank(0),
+      bytes: ctlBytes + total * bpe,
+      share: (v) => comm.bcast(v, 0),
+    });
+  } catch (e) {
+    throw new SpmdError(`${call}: ${total} elements of ${Type.name}: ${(e as Error).message}`, "MPI_ERR_NO_MEM");
   }
-  at = comm.bcast(at, 0);
-  if (typeof at === "string") {
-    throw new SpmdError(`${call}: ${total} elements of ${Type.name} on rank 0's heap: ${at}`, "MPI_ERR_NO_MEM");
-  }
-  const ctl = new Int32Array(heap.buffer, at, controlWords(comm.size));
-  const all = new Type(heap.buffer, at + ctlBytes, total);
+  const at = block.bytes.byteOffset;
+  const buf = block.bytes.buffer;
+  const ctl = new Int32Array(buf, at, controlWords(comm.size));
+  const all = new Type(buf, at + ctlBytes, total);
   const world = Array.from({ length: comm.size }, (_, r) => comm.worldRank(r));
-  const locks = new WindowLocks(ctl, comm.size, comm.rank, world, t, t.shared!);
+  const locks = new WindowLocks(ctl, comm.size, comm.rank, world, t, shared);
   return new SharedWindow(comm, all, starts, locks, block);
 }

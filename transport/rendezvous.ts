@@ -59,7 +59,7 @@
 import { describe, unnamedError } from "../errors.ts";
 import { DESC_BYTES, DESC_SLOTS, Heap, HEAP_BASE } from "./heap.ts";
 import type { Message } from "./matcher.ts";
-import type { Leftover, SharedMemory } from "./transport.ts";
+import type { Leftover } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
 
 /** Smallest payload sent by rendezvous (smaller ones are copied through the ring, which is faster for them). */
@@ -122,7 +122,7 @@ export function overlaps(v: ArrayBufferView, buffer: ArrayBufferLike, start: num
 }
 
 /** One rank's side of single-copy sends: its heap, its descriptors, and views of every rank's heap. */
-export class Rendezvous implements SharedMemory {
+export class Rendezvous {
   /** This rank's heap allocator. */
   readonly heap: Heap;
   readonly #rank: number;

@@ -23,6 +23,7 @@ import { Inbox } from "./inbox.ts";
 import { type Message, RecvOp } from "./matcher.ts";
 import { Outbox, SendOp, SENT } from "./outbox.ts";
 import { Rendezvous } from "./rendezvous.ts";
+import { HeapWindows } from "./heap_windows.ts";
 import { Ring } from "./ring.ts";
 import { Slots } from "./slots.ts";
 import { TraceRecorder } from "./trace.ts";
@@ -42,21 +43,14 @@ export const UNEXPECTED_LIMIT_BYTES = 1024 * 1024 * 1024;
 /** Default bound on the number of unexpected messages. */
 export const UNEXPECTED_LIMIT_MESSAGES = 1 << 20;
 
-// What a blocking call waits for (the argument of #block).
-/** A message matching the wanted envelope, taken from the unexpected queue. */
-const W_TAKE = 0;
-/** A posted receive to be matched. */
-const W_MATCH = 1;
-/** A matched message to arrive fully. */
-const W_MESSAGE = 2;
-/** A queued send to leave. */
-const W_SEND = 3;
-/** A message matching the wanted envelope, left in place. */
-const W_PROBE = 4;
-/** Every queued send to leave (or to be owed only to ranks that ended). */
-const W_SENDS = 5;
-/** Every rank to publish the current round of the collective slots. */
-const W_SLOTS = 6;
+// What a blocking call waits for (the argument of #block): W_TAKE a message
+// matching the wanted envelope, taken from the unexpected queue; W_MATCH a
+// posted receive to be matched; W_MESSAGE a matched message to arrive
+// fully; W_SEND a queued send to leave (or any pending op to be done);
+// W_PROBE a matching message, left in place; W_SENDS every queued send to
+// leave (or to be owed only to ranks that ended); W_SLOTS every rank to
+// publish the current round of the collective slots.
+const W_TAKE = 0, W_MATCH = 1, W_MESSAGE = 2, W_SEND = 3, W_PROBE = 4, W_SENDS = 5, W_SLOTS = 6;
 
 /** Options of {@linkcode ShmTransport}. */
 export interface ShmTransportOptions {
@@ -93,7 +87,7 @@ export class ShmTransport implements Transport {
   /** The trace recorder, when the job is traced (user regions write to it too). */
   readonly trace: TraceRecorder | null;
   /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
-  /** The job's heaps, for shared windows (rendezvous.ts). */ readonly shared: SharedMemory;
+  /** The job's heaps, for shared windows (heap_windows.ts). */ readonly shared: SharedMemory;
   #closed = false;
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
@@ -128,7 +122,8 @@ export class ShmTransport implements Transport {
       outRings.push(p === rank ? null : new Ring(sab, layout, rank, p));
       inRings.push(p === rank ? null : new Ring(sab, layout, p, rank));
     }
-    const rdv = this.#rdv = this.shared = new Rendezvous(options.heaps ?? null, rank, this.#ctl, layout.doorbellWord);
+    const rdv = this.#rdv = new Rendezvous(options.heaps ?? null, rank, this.#ctl, layout.doorbellWord);
+    this.shared = new HeapWindows(rdv);
     this.#out = new Outbox(outRings, this.#ctl, layout.doorbellWord, this.#activity, rdv);
     this.#in = new Inbox(rank, inRings, this.#ctl, layout.doorbellWord, this.#activity, {
       bytes: options.unexpectedBytes ?? UNEXPECTED_LIMIT_BYTES,

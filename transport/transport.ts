@@ -153,14 +153,43 @@ export interface Matching {
 }
 
 /**
- * Memory shared by the ranks of a job, which shared windows are laid over:
- * every rank's heap (heap.ts), from which `alloc` carves blocks.
+ * Memory shared by the ranks of a communicator, which shared windows
+ * (window.ts) are laid over: on shared memory a block of the root's heap,
+ * on the MPI backend an `MPI_Win_allocate_shared` window.
  */
 export interface SharedMemory {
-  /** A length-tracking byte view of world rank `r`'s heap, or null when it cannot be shared. */
-  heapView(r: number): Uint8Array | null;
+  /**
+   * Makes a window's memory, collectively over the communicator of context
+   * `context`: `bytes` bytes (the same on every member) that every member
+   * reads and writes; returns this member's view of the whole block.
+   * `share` passes a value from the root (communicator rank 0, world rank
+   * `rootWorld`) to every member. Throws on every member when it fails.
+   */
+  windowBlock(options: WindowBlockOptions): WindowBlock;
   /** Wakes world rank `r` if it sleeps in a wait (it may wait for what this rank just released). */
   wake(r: number): void;
+}
+
+/** Arguments of {@linkcode SharedMemory.windowBlock}. */
+export interface WindowBlockOptions {
+  /** The communicator's context id. */
+  context: number;
+  /** True on the communicator's rank 0. */
+  root: boolean;
+  /** World rank of the communicator's rank 0. */
+  rootWorld: number;
+  /** Bytes of the block (the same on every member). */
+  bytes: number;
+  /** The communicator's broadcast from its rank 0 (a number or an error message). */
+  share(value: number | string): number | string;
+}
+
+/** The memory of one window, as one member sees it. */
+export interface WindowBlock {
+  /** The whole block, zeroed when made. */
+  readonly bytes: Uint8Array;
+  /** Frees the block (collective: every member calls it, after a barrier). */
+  free(): void;
 }
 
 /** A backend that carries messages between the ranks of one job. */
