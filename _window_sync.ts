@@ -21,6 +21,9 @@
 // deadlock monitor, like any blocking call.
 
 import type { PendingOp, SharedMemory, Transport } from "./transport/transport.ts";
+import { callCode } from "./transport/calls.ts";
+
+const C_LOCK = callCode("lock");
 
 /** Control words before the first lock word. */
 const LOCKS = 16;
@@ -113,10 +116,13 @@ export class WindowLocks {
     take.word = w;
     take.exclusive = exclusive;
     const flag = LOCKS + 2 * this.#size + this.#rank;
+    const target = this.#world[(w - LOCKS) % this.#size];
     Atomics.store(ctl, flag, 1);
+    this.#t.enter(C_LOCK, target, -1, -1);
     try {
       this.#t.wait(take);
     } finally {
+      this.#t.leave();
       Atomics.store(ctl, flag, 0);
     }
   }

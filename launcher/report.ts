@@ -47,6 +47,7 @@ export function describeActivity(words: Int32Array, layout: ShmLayout, r: number
   if (a.state !== ACT_IN_CALL) return "running user code (not in an spmd call)";
   const call = callName(a.call);
   if (call === "finalize") return "finishing its sends (finalize)";
+  if (call === "lock") return `blocked in a shared window's lock of world rank ${a.peer} (lock, lockAll or accumulate)`;
   const wait = WAIT_CALLS[call];
   if (wait !== undefined) {
     const [outer, inner, who] = wait;

@@ -73,6 +73,7 @@ export const CALLS = [
   "allocateShared",
   "fence",
   "winFree",
+  "lock",
 ] as const;
 
 /** The name of a call in {@linkcode CALLS}. */
