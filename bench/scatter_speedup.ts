@@ -15,7 +15,8 @@
  * ```
  *
  * Options: `-nx`, `-ny`, `-nc`, `-lambda` (passed to every program),
- * `--ranks 1,2,4`, `--repeat 3` (runs per rank count, best kept),
+ * `--schedule static|dynamic|guided` and `--chunk N` (passed to spmd's
+ * program only), `--ranks 1,2,4`, `--repeat 3` (runs per rank count, best kept),
  * `--peer-ranks LIST` (rank counts for mpi4py; default: --ranks),
  * `--no-peers`.
  *
@@ -54,6 +55,8 @@ const RUN_TIMEOUT = 900;
 
 interface Args {
   grid: string[];
+  /** `--schedule` and `--chunk`, for spmd's program only. */
+  schedule: string[];
   ranks: number[];
   repeat: number;
   peerRanks: number[] | null;
@@ -63,7 +66,7 @@ interface Args {
 function usage(message: string): never {
   console.error(
     `scatter_speedup: ${message}\nusage: deno run -A bench/scatter_speedup.ts [-nx N] [-ny N] [-nc N] [-lambda X] ` +
-      `[--ranks 1,2,4] [--repeat 3] [--peer-ranks LIST] [--no-peers]`,
+      `[--schedule S] [--chunk N] [--ranks 1,2,4] [--repeat 3] [--peer-ranks LIST] [--no-peers]`,
   );
   Deno.exit(2);
 }
@@ -78,12 +81,15 @@ function parseList(flag: string, v: string | undefined): number[] {
 }
 
 function parseBenchArgs(argv: string[]): Args {
-  const a: Args = { grid: [], ranks: [1, 2, 4], repeat: 3, peerRanks: null, peers: true };
+  const a: Args = { grid: [], schedule: [], ranks: [1, 2, 4], repeat: 3, peerRanks: null, peers: true };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     if (["-nx", "-ny", "-nc", "-lambda"].includes(f)) {
       if (argv[i + 1] === undefined) usage(`${f} needs a value`);
       a.grid.push(f, argv[++i]);
+    } else if (f === "--schedule" || f === "--chunk") {
+      if (argv[i + 1] === undefined) usage(`${f} needs a value`);
+      a.schedule.push(f, argv[++i]);
     } else if (f === "--ranks") a.ranks = parseList(f, argv[++i]);
     else if (f === "--peer-ranks") a.peerRanks = parseList(f, argv[++i]);
     else if (f === "--repeat") {
@@ -155,7 +161,8 @@ function loadText(): string {
 const args = parseBenchArgs(Deno.args);
 const grid = args.grid.length > 0 ? args.grid.join(" ") : "-nx 128 -ny 128 -nc 128 (defaults)";
 console.log(`scatter: ${grid}; ${navigator.hardwareConcurrency} cores; Deno ${Deno.version.deno}`);
-console.log(`spmd: examples/scatter/main.ts, best of ${args.repeat} runs per rank count; ${loadText()}\n`);
+const how = args.schedule.length > 0 ? ` ${args.schedule.join(" ")}` : "";
+console.log(`spmd: examples/scatter/main.ts${how}, best of ${args.repeat} runs per rank count; ${loadText()}\n`);
 
 /** Best (smallest) values of one rank count over the repeats. */
 interface Best {
@@ -171,7 +178,7 @@ interface Best {
 const TINY = ["-nx", "1", "-ny", "1", "-nc", "3"];
 
 function spmdArgs(n: number, grid: string[]): string[] {
-  return ["run", "-A", MAIN, "-n", String(n), "-checksum", ...grid];
+  return ["run", "-A", MAIN, "-n", String(n), "-checksum", ...args.schedule, ...grid];
 }
 
 const best = new Map<number, Best>();

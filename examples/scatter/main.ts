@@ -3,15 +3,18 @@
  * scatter" course (pletzer/scatter, `mpi/scatter.py`) as an spmd program.
  *
  * A plane wave hits an obstacle; every grid point sums the contributions of
- * the obstacle's contour segments (Hankel functions). Each rank takes its
- * block of the flattened grid (`numpy.array_split` split), computes it, and
- * the field is gathered (`gatherv`) onto the root, rank size − 1, as in the
- * original.
+ * the obstacle's contour segments (Hankel functions). By default (`--schedule
+ * static`) each rank takes its block of the flattened grid (`numpy.array_split`
+ * split), computes it, and the field is gathered (`gatherv`) onto the root,
+ * rank size − 1, as in the original. `--schedule dynamic` and `guided` hand
+ * out chunks of grid rows from a shared counter instead, and the ranks write
+ * them straight into a shared field window on the root (./schedule.ts).
  *
  * ```sh
  * deno task scatter -n 4 -checksum                      # = deno run -A examples/scatter/main.ts -n 4 -checksum
  * deno run -A cli.ts -n 4 examples/scatter/main.ts -checksum --stats
  * deno run -A examples/scatter/main.ts -n 2 -nx 256 -ny 256 -save scatter.png
+ * deno task scatter -n 3 -checksum --stats --schedule dynamic --chunk 2
  * ```
  *
  * Run plainly (`deno run`, a singleton of size 1), `-n N` re-launches the
@@ -23,8 +26,10 @@
  * |amplitudes|^2: <value>` (the same bits for every rank count); with
  * `-save FILE`, a PNG of the real part of the total field; always the wall
  * time `Time: 0.213 s on 4 ranks`, from the start of the computation (all
- * ranks started and warmed up) to the end of the gather; with `--stats`,
- * each rank's compute time and the load imbalance (max/mean).
+ * ranks started and warmed up) to the end of the gather (or of the fence
+ * after which the root reads the shared field); with `--stats`, each rank's
+ * points, compute time, idle time and chunks, and the load imbalance
+ * (max/mean).
  *
  * Bad usage exits with status 2 and names the bad flag.
  *
@@ -42,6 +47,18 @@ import {
   makeProblem,
   type Problem,
 } from "./scatter_kernel.ts";
+import {
+  DEFAULT_DYNAMIC_CHUNK,
+  DEFAULT_GUIDED_CHUNK,
+  type Phase,
+  printStats,
+  type Schedule,
+  SCHEDULES,
+  type Solution,
+  solveShared,
+  workFromArray,
+  workToArray,
+} from "./schedule.ts";
 
 const USAGE = `Usage: deno run -A examples/scatter/main.ts [-n N] [options]
        deno run -A cli.ts -n N examples/scatter/main.ts [options]
@@ -56,7 +73,14 @@ Options:
   -checksum      print the sum of |scattered field|^2 over the grid
   -save FILE     write the real part of the total field as a PNG image
   -zoom Z        PNG pixels per grid point (default: image at least 400 px)
-  --stats        print each rank's compute time and the load imbalance
+  --schedule S   static (numpy.array_split blocks + gatherv, the default),
+                 dynamic (chunks of rows from a shared counter, written into
+                 a shared field on the root) or guided (chunks shrinking
+                 from rows/ranks to --chunk), as OpenMP's schedule(S)
+  --chunk N      rows per chunk of dynamic (default ${DEFAULT_DYNAMIC_CHUNK}), the smallest
+                 chunk of guided (default ${DEFAULT_GUIDED_CHUNK})
+  --stats        print each rank's points, compute and idle time, chunks,
+                 and the load imbalance
   --no-warmup    time V8's compilation of the kernel too (by default each
                  rank first runs on a 32x32 grid, before the clock starts)
   -n N           number of ranks, when run without the launcher
@@ -72,6 +96,9 @@ interface Options {
   save: string | null;
   zoom: number | null;
   stats: boolean;
+  schedule: Schedule;
+  /** Rows per chunk (dynamic) or the smallest chunk (guided); null when not given. */
+  chunk: number | null;
   warmup: boolean;
   np: number | null;
   help: boolean;
@@ -79,7 +106,7 @@ interface Options {
   rest: string[];
 }
 
-type Kind = "count" | "number" | "file" | "flag";
+type Kind = "count" | "number" | "file" | "flag" | "choice";
 
 // Flags as in the original's argparse (single dash, multi-letter); a
 // double dash is accepted too, and a value may follow as `-nx=64`.
@@ -92,6 +119,8 @@ const FLAGS: Record<string, Kind> = {
   save: "file",
   zoom: "count",
   stats: "flag",
+  schedule: "choice",
+  chunk: "count",
   "no-warmup": "flag",
   n: "count",
   np: "count",
@@ -107,6 +136,8 @@ function parseOptions(argv: readonly string[]): Options {
     save: null,
     zoom: null,
     stats: false,
+    schedule: "static",
+    chunk: null,
     warmup: true,
     np: null,
     help: false,
@@ -130,7 +161,7 @@ function parseOptions(argv: readonly string[]): Options {
       // A number may be negative ("-lambda -1" reaches the range check); a
       // file name may not start with a dash (that is the next option).
       const next = argv[i + 1];
-      if (next === undefined || (kind === "file" && next.startsWith("-") && next !== "-")) {
+      if (next === undefined || (kind !== "number" && kind !== "count" && next.startsWith("-") && next !== "-")) {
         throw new Error(`${flag} needs a value`);
       }
       value = next;
@@ -144,6 +175,7 @@ function parseOptions(argv: readonly string[]): Options {
         }
         if (name === "n" || name === "np") o.np = v;
         else if (name === "zoom") o.zoom = v;
+        else if (name === "chunk") o.chunk = v;
         else o[name as "nx" | "ny" | "nc"] = v;
         break;
       }
@@ -155,6 +187,12 @@ function parseOptions(argv: readonly string[]): Options {
         o.lambda = v;
         break;
       }
+      case "choice":
+        if (!(SCHEDULES as readonly string[]).includes(value!)) {
+          throw new Error(`${flag} must be one of ${SCHEDULES.join(", ")}, got "${value}"`);
+        }
+        o.schedule = value as Schedule;
+        break;
       case "file":
         if (value === "") throw new Error(`${flag} needs a file name`);
         o.save = value!;
@@ -167,6 +205,11 @@ function parseOptions(argv: readonly string[]): Options {
         break;
     }
     if (name !== "n" && name !== "np") o.rest.push(...argv.slice(start, i + 1));
+  }
+  if (o.chunk !== null && o.schedule === "static") {
+    throw new Error(
+      `--chunk ${o.chunk} needs --schedule dynamic or guided (static splits the grid in one block per rank)`,
+    );
   }
   // The grid is held whole on the root: refuse sizes that cannot fit.
   const points = (o.nx + 1) * (o.ny + 1);
@@ -249,61 +292,77 @@ function run(o: Options): void {
     const small = makeProblem({ nx: 32, ny: 32, nc: Math.min(o.nc, 128), lambda: o.lambda });
     region("warm-up", () => {
       computeBlock(small, 0, small.n);
-      solve(comm, small, o.checksum, root, false);
+      const s = solve(comm, small, o, root, wtime(), false);
+      for (const w of s.windows) w.free();
     });
   }
   comm.barrier(); // start the clock when every rank is ready
   const t0 = wtime();
-  const { field, stride, sum, partialSum, computeTime, counts } = solve(comm, problem, o.checksum, root);
+  const { field, stride, sum, partialSum, work, windows } = solve(comm, problem, o, root, t0);
   const wall = wtime() - t0;
 
   // The original also reduces the ranks' partial sums with MPI.SUM, and so
   // do we (after the clock: it only double-checks the checksum). Floating-
   // point addition is not associative, so that total depends on where the
   // blocks start and end and can change in the last bits with the rank
-  // count. The printed checksum instead sums the gathered per-point values
-  // in global index order (the kernel's checksum()): every point's value is
-  // computed the same way whatever the split, so that sum has the same bits
-  // for any number of ranks.
+  // count. The printed checksum instead sums the per-point values on the
+  // root in global index order (the kernel's checksum()): every point's
+  // value is computed the same way whatever the split or the schedule, so
+  // that sum has the same bits for any number of ranks.
   const reducedSum = o.checksum ? comm.reduce(partialSum, SUM, root) : null;
-  const times = o.stats ? comm.gather(computeTime, root) : null;
+  const works = o.stats ? comm.gather(workToArray(work), root) : null;
 
-  if (rank !== root) return;
-  if (sum !== null) console.log(`Sum of scattered field |amplitudes|^2: ${sum}`);
-  if (o.save !== null) savePng(o, problem, field!, stride, comm);
-  console.log(`Time: ${sec(wall)} s on ${size} rank${size === 1 ? "" : "s"}`);
-  if (times !== null) {
-    printStats(times, counts);
-    console.log(`(MPI.SUM reduce of the per-rank partial sums: ${reducedSum ?? "not computed without -checksum"})`);
+  if (rank === root) {
+    if (sum !== null) console.log(`Sum of scattered field |amplitudes|^2: ${sum}`);
+    if (o.save !== null) savePng(o, problem, field!, stride, comm);
+    const how = o.schedule === "static" ? "" : ` (${scheduleText(o)})`;
+    console.log(`Time: ${sec(wall)} s on ${size} rank${size === 1 ? "" : "s"}${how}`);
+    if (works !== null) {
+      printStats(scheduleText(o), works.map(workFromArray));
+      console.log(`(MPI.SUM reduce of the per-rank partial sums: ${reducedSum ?? "not computed without -checksum"})`);
+    }
+  }
+  // Collective: the root is done with the shared field.
+  for (const w of windows) w.free();
+}
+
+/** The schedule in words, for the time line and --stats. */
+function scheduleText(o: Options): string {
+  switch (o.schedule) {
+    case "static":
+      return "static, one numpy.array_split block per rank, gathered with gatherv";
+    case "dynamic": {
+      const c = o.chunk ?? DEFAULT_DYNAMIC_CHUNK;
+      return `dynamic, chunks of ${c} row${c === 1 ? "" : "s"} from a shared counter`;
+    }
+    case "guided":
+      return `guided, chunks of rows left/ranks but at least ${o.chunk ?? DEFAULT_GUIDED_CHUNK}`;
   }
 }
 
-/** What {@linkcode solve} returns; field and sum are null except on the root. */
-interface Solution {
-  /**
-   * The gathered results on the grid (root only), `stride` values per
-   * point: re and im of the total field, then |scattered|² with -checksum.
-   */
-  field: Float64Array | null;
-  /** Values per point in `field`: 2, or 3 with -checksum. */
-  stride: number;
-  /** Σ |scattered|² summed in global index order (root only, with -checksum). */
-  sum: number | null;
-  /** This rank's Σ |scattered|² (0 without -checksum). */
-  partialSum: number;
-  /** This rank's compute time, seconds. */
-  computeTime: number;
-  /** Grid points per rank. */
-  counts: number[];
+/**
+ * Computes `problem` with the schedule of `o` and brings the field to
+ * `root`; `regions` marks the phases for a trace (`--trace`, `--profile`).
+ */
+function solve(comm: Comm, problem: Problem, o: Options, root: number, clockStart: number, regions = true): Solution {
+  const phase: Phase = (name, fn) => regions ? region(name, fn) : fn();
+  if (o.schedule === "static") return solveStatic(comm, problem, o.checksum, root, clockStart, phase);
+  const chunk = o.chunk ?? (o.schedule === "dynamic" ? DEFAULT_DYNAMIC_CHUNK : DEFAULT_GUIDED_CHUNK);
+  return solveShared(comm, problem, o.schedule, chunk, o.checksum, root, clockStart, phase);
 }
 
 /**
- * Computes this rank's block of `problem` and gathers the results onto
- * `root` with one gatherv; `regions` marks the two phases for a trace
- * (`--trace`, `--profile`).
+ * The static schedule: computes this rank's `numpy.array_split` block of
+ * `problem` and gathers the results onto `root` with one gatherv.
  */
-function solve(comm: Comm, problem: Problem, wantChecksum: boolean, root: number, regions = true): Solution {
-  const phase = <T>(name: string, fn: () => T): T => regions ? region(name, fn) : fn();
+function solveStatic(
+  comm: Comm,
+  problem: Problem,
+  wantChecksum: boolean,
+  root: number,
+  clockStart: number,
+  phase: Phase,
+): Solution {
   const { rank, size } = comm;
   // Every rank knows every block (numpy.array_split), hence the counts of gatherv.
   const counts: number[] = [];
@@ -315,7 +374,8 @@ function solve(comm: Comm, problem: Problem, wantChecksum: boolean, root: number
 
   const t0 = wtime();
   const block = phase("compute", () => computeBlock(problem, start, end));
-  const computeTime = wtime() - t0;
+  const t1 = wtime();
+  const work = { points: end - start, chunks: 1, compute: t1 - t0, finish: t1 - clockStart };
 
   // One message per rank: the total field as complex numbers (re, im) and,
   // for the checksum, |scattered|², point by point, gathered in rank order
@@ -337,7 +397,7 @@ function solve(comm: Comm, problem: Problem, wantChecksum: boolean, root: number
     for (let k = 0; k < problem.n; k++) scat2[k] = field[3 * k + 2];
     sum = checksum(scat2);
   }
-  return { field, stride, sum, partialSum: wantChecksum ? checksum(block.scat2) : 0, computeTime, counts };
+  return { field, stride, sum, partialSum: wantChecksum ? checksum(block.scat2) : 0, work, windows: [] };
 }
 
 /** Writes the real part of the gathered total field as a PNG (on the root). */
@@ -354,25 +414,5 @@ function savePng(o: Options, p: Problem, field: Float64Array, stride: number, co
   console.log(
     `Saved Re(total field) on the ${p.nx1}×${p.ny1} grid to ${o.save} (${image.width}×${image.height} px, ` +
       `colour scale ±${image.scale.toPrecision(3)})`,
-  );
-}
-
-/** Prints each rank's points and compute time, a bar per rank, and max/mean. */
-function printStats(times: number[], counts: number[]): void {
-  const max = Math.max(...times);
-  const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  const width = 30;
-  console.log("rank   points  compute (s)  idle (s)");
-  times.forEach((t, r) => {
-    const bar = "█".repeat(Math.round((t / max) * width)).padEnd(width, "·");
-    console.log(
-      `${String(r).padStart(4)} ${String(counts[r]).padStart(8)} ${sec(t).padStart(12)} ${
-        sec(max - t).padStart(9)
-      }  ${bar}`,
-    );
-  });
-  console.log(
-    `load imbalance (max/mean): ${(max / mean).toFixed(3)} — ranks that finish early wait ` +
-      `for the slowest (idle = its time − yours)`,
   );
 }
