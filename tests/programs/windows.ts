@@ -130,6 +130,25 @@ for (const Type of [Int32Array, Float64Array] as const) {
   win.free();
 }
 
+// 4b. a window over a sub-communicator (odd and even ranks): its segments and counter are its own
+{
+  const sub = comm.split(rank % 2, -rank)!; // reversed order: sub rank 0 is the highest world rank of the colour
+  const win = sub.allocateShared(BigInt64Array, sub.rank === 0 ? 1 : 2);
+  win.lockAll();
+  const t = win.fetchAndOp(1n, 0, 0, SUM);
+  ok(typeof t === "bigint");
+  if (sub.rank > 0) win.put([BigInt(rank), BigInt(rank)], sub.rank, 0);
+  win.unlockAll();
+  const tickets = sub.allgather(Number(t)).sort((a, b) => a - b);
+  deepEqual(tickets, Array.from({ length: sub.size }, (_, i) => i));
+  win.fence();
+  equal(win.all.length, 1 + 2 * (sub.size - 1));
+  for (let r = 1; r < sub.size; r++) equal(win.segment(r)[1], BigInt(sub.worldRank(r)));
+  win.fence();
+  win.free();
+  sub.free();
+}
+
 // 5. compare-and-swap elects exactly one winner; getAccumulate with NO_OP reads atomically
 for (const Type of [Int32Array, Float64Array] as const) {
   const win = comm.allocateShared(Type as Int32ArrayConstructor, rank === 0 ? 2 : 0);
@@ -140,7 +159,7 @@ for (const Type of [Int32Array, Float64Array] as const) {
   equal(comm.allreduce(won), 1, `${Type.name}: one rank wins the compare-and-swap`);
   win.fence();
   const seen = new Type(1);
-  win.getAccumulate(new Type(1), seen, 0, 0, NO_OP);
+  win.getAccumulate(new Type(1) as Int32Array, seen as Int32Array, 0, 0, NO_OP);
   win.fence();
   equal(comm.allreduce(seen[0], MAX), comm.allreduce(seen[0], createOp((a: number, b: number) => Math.min(a, b))));
   ok(seen[0] >= 0 && seen[0] < size);
@@ -216,7 +235,7 @@ for (const Type of [Int32Array, Float64Array] as const) {
   throws(() => win.put(new Float64Array(1), 0, 0), /put: source must be a Int32Array \(the window's type\)/);
   throws(() => win.get(new Int32Array(1), size, 0), /get: rank must be an integer in 0\.\.\d+, got \d+/);
   throws(() => win.accumulate([1], 0, 0, MAXLOC), /accumulate: op must be a built-in op.*no MAXLOC/);
-  throws(() => win.accumulate([1], 0, 0, (a: number, b: number) => a + b), /MPI allows no user op/);
+  throws(() => win.accumulate([1], 0, 0, ((a: number, b: number) => a + b) as never), /MPI allows no user op/);
   throws(() => win.fetchAndOp(1n as unknown as number, 0, 0), /fetchAndOp: value must be a number/);
   win.fence();
   win.lock(0);
@@ -237,7 +256,7 @@ for (const Type of [Int32Array, Float64Array] as const) {
   // arguments that differ between ranks fail on every rank, without a hang
   if (size > 1) {
     throws(
-      () => comm.allocateShared(rank === size - 1 ? Int32Array : Float64Array, 1),
+      () => comm.allocateShared((rank === size - 1 ? Int32Array : Float64Array) as Int32ArrayConstructor, 1),
       /allocateShared: every rank must pass the same Type, got Float64Array on rank 0/,
     );
   }
