@@ -202,13 +202,13 @@ function buffer(message: string): Bad {
 }
 
 /** Why `v` cannot be the typed array `name`, as a Bad. */
-function arrayBad(name: string, v: unknown, inPlace = false): Bad | null {
+export function arrayBad(name: string, v: unknown, inPlace = false): Bad | null {
   const why = arrayMisfit(name, v, inPlace);
   return why === null ? null : buffer(why);
 }
 
 /** IN_PLACE passed where only the root may pass it. */
-function rootOnly(v: unknown, name: string, root: number): Bad | null {
+export function rootOnly(v: unknown, name: string, root: number): Bad | null {
   return v === IN_PLACE ? buffer(`${name} may be IN_PLACE on the root (rank ${root}) only`) : null;
 }
 
@@ -236,7 +236,7 @@ function count(message: string): Bad {
 }
 
 /** The op applies to the typed array `input` (when it is one). */
-function opFits(input: unknown, op: Op): Bad | null {
+export function opFits(input: unknown, op: Op): Bad | null {
   if (!ArrayBuffer.isView(input) || (op.family !== "bitwise" && op.family !== "loc")) return null; // the others apply
   if (op.family === "loc") {
     return {
@@ -250,7 +250,7 @@ function opFits(input: unknown, op: Op): Bad | null {
 }
 
 /** allreduceInto, scanInto, exscanInto, and reduceInto on the root: send (or IN_PLACE) and recv alike. */
-function reductionMisfit(send: unknown, recv: unknown, op: Op): Bad | null {
+export function reductionMisfit(send: unknown, recv: unknown, op: Op): Bad | null {
   const r = arrayBad("recv", recv);
   if (r !== null) return r;
   const rv = recv as NumericArray;
@@ -268,7 +268,7 @@ function reductionMisfit(send: unknown, recv: unknown, op: Op): Bad | null {
 }
 
 /** allgatherInto, and gatherInto on the root: recv holds size blocks of send's length. */
-function gatherMisfit(send: unknown, recv: unknown, size: number): Bad | null {
+export function gatherMisfit(send: unknown, recv: unknown, size: number): Bad | null {
   const r = arrayBad("recv", recv);
   if (r !== null) return r;
   const rv = recv as NumericArray;
@@ -288,7 +288,7 @@ function gatherMisfit(send: unknown, recv: unknown, size: number): Bad | null {
 }
 
 /** scatterInto on the root: send holds size blocks of recv's length (or recv is IN_PLACE). */
-function scatterMisfit(send: unknown, recv: unknown, size: number): Bad | null {
+export function scatterMisfit(send: unknown, recv: unknown, size: number): Bad | null {
   const s = arrayBad("send", send);
   if (s !== null) return s;
   const sv = send as NumericArray;
@@ -308,7 +308,7 @@ function scatterMisfit(send: unknown, recv: unknown, size: number): Bad | null {
 }
 
 /** alltoallInto: recv holds size blocks; send (or IN_PLACE) is like it. */
-function alltoallMisfit(send: unknown, recv: unknown, size: number): Bad | null {
+export function alltoallMisfit(send: unknown, recv: unknown, size: number): Bad | null {
   const r = arrayBad("recv", recv);
   if (r !== null) return r;
   const rv = recv as NumericArray;

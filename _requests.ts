@@ -1,6 +1,6 @@
 /**
- * {@linkcode waitAny}, {@linkcode testAny}, {@linkcode waitSome} and
- * {@linkcode testAll}: completing one of several requests (with
+ * {@linkcode waitAny}, {@linkcode testAny}, {@linkcode waitSome},
+ * {@linkcode testSome} and {@linkcode testAll}: completing one of several requests (with
  * `waitAll` in request.ts).
  *
  * @module
@@ -206,6 +206,53 @@ function someOf<T>(requests: readonly Request<T>[], statuses: Status[] | undefin
     }
     idle(rounds);
   }
+}
+
+/**
+ * Tests the active `requests` once, without blocking (MPI_Testsome):
+ * returns the indices and values of those that have completed, in order,
+ * and makes them inactive, as {@linkcode waitSome} does; `[[], []]` when
+ * none has completed yet; null when none is active (MPI_UNDEFINED: mpi4py's
+ * `Testsome` returns None), so that a loop over `testSome` can tell when
+ * every request has been returned. `statuses`, when given, receives one
+ * Status per returned index. A request whose operation failed is made
+ * inactive and its error thrown (the others that completed stay active).
+ *
+ * @example
+ * ```ts
+ * import { testSome, world } from "@spmd/spmd";
+ * const comm = world();
+ * const rs = [comm.irecv(comm.rank, 1), comm.irecv(comm.rank, 2)];
+ * comm.send("one", comm.rank, 1);
+ * console.log(testSome(rs)); // [[0], ["one"]]
+ * comm.send("two", comm.rank, 2);
+ * console.log(testSome(rs)); // [[1], ["two"]]
+ * console.log(testSome(rs)); // null: none is active
+ * ```
+ */
+export function testSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] | null {
+  checkRequests("testSome", requests);
+  checkStatuses("testSome", statuses, false);
+  const indices: number[] = [];
+  const values: T[] = [];
+  let active = 0;
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i];
+    if (inactive.has(r)) continue;
+    active++;
+    const [done, v] = testOne(r, undefined, true);
+    if (done) {
+      indices.push(i);
+      values.push(v as T);
+    }
+  }
+  if (active === 0) return null;
+  for (let k = 0; k < indices.length; k++) {
+    const r = requests[indices[k]];
+    inactive.add(r);
+    if (statuses !== undefined) r.test(statuses[k] ??= new Status());
+  }
+  return [indices, values];
 }
 
 /**

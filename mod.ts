@@ -69,7 +69,7 @@ export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";
 export type { JobFailure, JobResult, RankEnd } from "./launcher/result.ts";
 export { Request, waitAll } from "./request.ts";
-export { testAll, testAny, waitAny, waitSome } from "./_requests.ts";
+export { testAll, testAny, testSome, waitAny, waitSome } from "./_requests.ts";
 export { Message } from "./mprobe.ts";
 export { type ElementType, Status } from "./status.ts";
 export { processorName, self, world, wtick, wtime } from "./world.ts";

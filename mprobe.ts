@@ -7,13 +7,17 @@
 
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { describe, nameCall, SpmdError } from "./errors.ts";
-import { fillStatus, type LocalRanks, valueOf } from "./_message.ts";
+import { checkInto, fillStatus, type LocalRanks, valueOf } from "./_message.ts";
+import { checkBuffer } from "./_validate.ts";
+import { moveInto, RecvOp } from "./transport/matcher.ts";
+import { bytesOf } from "./transport/typed.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
 import type { Probed, Transport } from "./transport/transport.ts";
 
 const C_RECV = callCode("recv");
+const C_RECV_INTO = callCode("recvInto");
 
 /**
  * A message found by `comm.mprobe` or `comm.improbe` (MPI_Mprobe's
@@ -67,6 +71,52 @@ export class Message {
       return valueOf(m, "Message.recv") as T;
     } catch (e) {
       throw nameCall("Message.recv", e);
+    } finally {
+      t.leave();
+    }
+  }
+
+  /**
+   * Receives the message (MPI_Mrecv with a typed buffer) into typed array
+   * `buffer`, as `comm.recvInto` does: it must be a typed-array message that
+   * fits (else it is consumed and this throws, `TruncateError` when too
+   * large); returns its {@linkcode Status}. The payload lands straight in
+   * `buffer` where it has not all arrived yet.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * const comm = world();
+   * comm.send(new Int32Array([4, 5]), comm.rank, 2);
+   * const buf = new Int32Array(4);
+   * const st = comm.mprobe(comm.rank, 2).recvInto(buf);
+   * console.log(st.count(Int32Array), buf[1]); // 2 5
+   * ```
+   */
+  recvInto(buffer: ArrayBufferView): Status {
+    checkBuffer("Message.recvInto", buffer);
+    this.#use("Message.recvInto", undefined);
+    const st = new Status();
+    const p = this.#probed;
+    if (p === null) {
+      this.#noProc(st);
+      return st;
+    }
+    const t = this.#t!;
+    t.enter(C_RECV_INTO, this.status.source, this.status.tag, this.#context);
+    try {
+      const op = p.op;
+      if (op instanceof RecvOp && op.msg !== null && !op.msg.done) {
+        op.into = buffer; // what has arrived moves into buffer, the rest streams there
+        moveInto(op.msg, buffer);
+      }
+      const m = t.wait(op)!;
+      checkInto(m, buffer, "Message.recvInto", this.#comm);
+      if (m.value !== buffer && ArrayBuffer.isView(m.value)) bytesOf(buffer).set(bytesOf(m.value));
+      fillStatus(st, m, this.#comm);
+      return st;
+    } catch (e) {
+      throw nameCall("Message.recvInto", e);
     } finally {
       t.leave();
     }

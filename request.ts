@@ -140,7 +140,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
         // Now complete: any error below belongs to the operation itself.
         this.#finished = true;
         const st = this.#status = new Status();
-        if (op instanceof CollOp) this.#value = op.result as T; // a nonblocking collective
+        if (op instanceof CollOp) this.#value = op.outcome() as T; // a nonblocking collective (throws its error)
         else if (m === null) this.#value = undefined as T; // a send
         else {
           fillStatus(st, m, this.#comm);

@@ -135,6 +135,8 @@ export const T_NEIGHBOR_CART = 64;
 export const T_ALLTOALLV = 18;
 /** allreduce of a typed array with a built-in op: the tag is this plus the array's kind code (1..13). */
 export const T_ALLREDUCE_TYPED = 32;
+/** Nonblocking collectives (_nbc.ts): this and up, two tags per call. */
+export const T_NBC = 1 << 20;
 
 const TAG_NAMES: readonly string[] = [
   "?",
@@ -160,6 +162,7 @@ const TAG_NAMES: readonly string[] = [
 
 /** Which collective a tag on a collective context belongs to, for reports. */
 export function collectiveTagName(tag: number): string {
+  if (tag >= T_NBC) return "nonblocking collective";
   if (tag > T_ALLREDUCE_TYPED && tag <= T_ALLREDUCE_TYPED + KIND_TYPED_LAST) return "allreduce";
   if (tag === T_NEIGHBOR_ALLGATHER) return "neighborAllgather";
   if (tag === T_NEIGHBOR_ALLTOALL) return "neighborAlltoall";
