@@ -27,7 +27,7 @@ export { PointToPoint } from "./_comm_p2p.ts";
 export { NonBlocking } from "./_comm_nbc.ts";
 export { BufferCollectives } from "./_comm_into.ts";
 export { Group } from "./group.ts";
-export { SharedWindow, type WindowComm, type WindowType } from "./window.ts";
+export { SharedWindow, type WindowType } from "./window.ts";
 export { type LockOptions, WindowAccess } from "./_window_access.ts";
 export { backend, type BackendInfo } from "./backend.ts";
 export {

@@ -74,15 +74,23 @@ import { callCode, collectiveContext } from "./transport/calls.ts";
 import { controlWords, WindowLocks } from "./_window_sync.ts";
 import { WindowAccess } from "./_window_access.ts";
 
-/** What a window needs of its communicator (a `Comm` is one). */
+/** @internal What a window needs of its communicator (a `Comm` is one). */
 export interface WindowComm {
+  /** This rank in the communicator. */
   readonly rank: number;
+  /** Ranks in the communicator. */
   readonly size: number;
+  /** @internal The backend. */
   readonly transport: Transport;
+  /** @internal The communicator's context id. */
   readonly context: number;
+  /** @internal World rank of communicator rank `r`. */
   worldRank(r: number): number;
+  /** The communicator's barrier. */
   barrier(): void;
+  /** The communicator's allgather. */
   allgather<T>(value: T): T[];
+  /** The communicator's broadcast. */
   bcast<T>(value: T, root?: number): T;
 }
 

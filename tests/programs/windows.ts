@@ -76,7 +76,7 @@ for (const Type of [Int32Array, BigInt64Array, Float64Array, Uint8Array] as cons
     added[target * n + off + 1] += v[1];
     if (k % 50 === 0) {
       const got = win.fetchAndOp((big ? 1n : 1) as number, target, n - 1, SUM);
-      ok(typeof got === (big ? "bigint" : "number"));
+      ok(big ? typeof got === "bigint" : typeof got === "number");
       added[target * n + n - 1] += 1;
     }
   }
