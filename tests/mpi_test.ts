@@ -200,6 +200,8 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["ssend.ts", [], [1, 2, 3], 90],
   ["groups.ts", [], [1, 2, 3], 60],
   ["nbc.ts", [], [1, 2, 3], 60],
+  ["windows.ts", [], [2, 4], 120], // MPI_Win_allocate_shared (transport/mpi/windows.ts)
+  ["mpi_windows.ts", [], [2, 4], 90],
 ];
 
 /**
@@ -239,6 +241,13 @@ for (const l of LAUNCHERS) {
       for (const n of sizes) {
         succeeded(await mpirun(l, n, `tests/programs/${file}`, args, { timeout }), `${file} -n ${n}`);
       }
+    });
+  }
+
+  if (l.name === "MPICH") {
+    test("a shared window on a communicator that spans nodes is refused on every rank (odd/even cliques)", async () => {
+      const env = { MPIR_CVAR_ODD_EVEN_CLIQUES: "1" }; // MPICH sees odd and even ranks as two nodes
+      succeeded(await mpirun(l, 4, "tests/programs/mpi_windows.ts", ["cliques"], { env }), "mpi_windows.ts cliques");
     });
   }
 

@@ -261,6 +261,13 @@ const SYMBOLS = {
   MPI_Alloc_mem: { parameters: ["isize", h, "buffer"], result: "i32" },
   MPI_Free_mem: { parameters: ["pointer"], result: "i32" },
   MPI_Barrier: { parameters: [h], result: "i32" },
+  // Shared windows (windows.ts): out-parameters (a new handle, a base pointer) and MPI_Win_free's MPI_Win* are buffers.
+  MPI_Comm_split_type: { parameters: [h, "i32", "i32", h, "buffer"], result: "i32" },
+  MPI_Comm_free: { parameters: ["buffer"], result: "i32" },
+  MPI_Win_allocate_shared: { parameters: ["isize", "i32", h, h, "buffer", "buffer"], result: "i32" },
+  MPI_Win_shared_query: { parameters: [h, "i32", "buffer", "buffer", "buffer"], result: "i32" },
+  MPI_Win_set_errhandler: { parameters: [h, h], result: "i32" },
+  MPI_Win_free: { parameters: ["buffer"], result: "i32" },
   MPI_Ibarrier: { parameters: [h, "buffer"], result: "i32" },
   // Collectives (native.ts). Buffers are "buffer" (a typed array or null: Deno passes it in a fast call, where
   // Deno.UnsafePointer.of costs about 0.2 us); each *_IP entry is the same function with MPI_IN_PLACE, a

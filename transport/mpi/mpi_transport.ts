@@ -36,6 +36,7 @@ import { MpiOutbox, type SendOp } from "./_outbox.ts";
 import { MpiCalls } from "./_calls.ts";
 import type { MpiLib } from "./lib.ts";
 import { NativeCollectives } from "./native.ts";
+import { MpiWindows } from "./windows.ts";
 
 /** Largest payload sent with `MPI_Send` from the caller's memory (override: `SPMD_MPI_EAGER`). */
 export const EAGER_BYTES = 4000;
@@ -46,8 +47,7 @@ const C_FINALIZE = callCode("finalize");
 /** Milliseconds a rank that stops the job waits for its report to be forwarded before MPI_Abort. */
 const ABORT_FLUSH_MS = 200;
 
-/** A send that completed at once (to this rank itself). */
-const SENT: PendingOp = { done: true };
+const SENT: PendingOp = { done: true }; // a send that completed at once (to this rank itself)
 
 /** Options of {@linkcode MpiTransport}. */
 export interface MpiTransportOptions {
@@ -73,6 +73,7 @@ export class MpiTransport implements Transport {
   /** The library. */
   readonly lib: MpiLib;
   /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
+  /** Shared windows on MPI_Win_allocate_shared (windows.ts). */ readonly shared: MpiWindows;
   readonly #mpi: MpiCalls;
   readonly #comms = new Comms();
   readonly #out: MpiOutbox;
@@ -112,6 +113,7 @@ export class MpiTransport implements Transport {
     this.#out = new MpiOutbox(mpi, this.#comms, tagLimitFor(mpi.tagUb()), options.eagerBytes ?? EAGER_BYTES);
     this.#in = new MpiInbox(mpi, this.#comms);
     this.matching = this.#in.matching(this, this.#open);
+    this.shared = new MpiWindows(mpi, this.#comms);
     this.#timeout = options.timeoutSeconds ?? 0;
     this.#deadline = this.#timeout > 0 ? performance.now() + this.#timeout * 1000 : Infinity;
     this.#ended = new Uint8Array(this.size);
@@ -303,13 +305,13 @@ export class MpiTransport implements Transport {
     return moved;
   }
 
-  /** Waits until `op` is done: polls, yields, and checks the deadline and ended peers. */
+  /** Waits until `op` is done: polls, yields, and checks the deadline and ended peers. Reads `done` once a round. */
   #block(op: PendingOp): void {
     const w = { polls: 0 };
     const peer = op instanceof RecvOp ? op.source : (op as SendOp).dest;
     while (!op.done) {
       if (this.#progress(op)) w.polls = 0;
-      else if (!op.done && this.#idle(w) && peer >= 0 && this.#ended[peer] === 1) {
+      else if (this.#idle(w) && peer >= 0 && this.#ended[peer] === 1) {
         this.#in.drain(); // what it sent before it ended
         this.#out.progress();
         if (!op.done) this.#neverCompletes(op, peer);
