@@ -10,10 +10,9 @@
  * Everything here is pure and message-free:
  * - {@linkcode makeProblem} builds the contour, the grid and per-segment
  *   tables once;
- * - {@linkcode blockRange} splits the N = nx1·ny1 flattened grid points
- *   among ranks like `numpy.array_split`;
  * - {@linkcode computeBlock} evaluates the total field and |scattered|² on a
- *   contiguous range of flattened indices;
+ *   contiguous range of flattened indices ({@linkcode computeInto}: the same
+ *   values written into a field of the whole grid);
  * - {@linkcode checksum} sums |scattered|² in a fixed (global index) order,
  *   so the result does not depend on how the points were split.
  *
@@ -286,34 +285,6 @@ function makeSegments(
 }
 
 /**
- * Block of a `numpy.array_split(arange(n), size)` split: the first
- * `n % size` ranks get `ceil(n / size)` items, the others `floor(n / size)`,
- * in rank order, covering [0, n) without gaps or overlaps.
- *
- * @param n number of items (integer ≥ 0)
- * @param size number of ranks (integer ≥ 1)
- * @param rank this rank (integer, 0 ≤ rank < size)
- * @returns half-open index range [start, end) of this rank's block
- * @throws {RangeError} on invalid arguments
- */
-export function blockRange(
-  n: number,
-  size: number,
-  rank: number,
-): { start: number; end: number } {
-  checkInt("n", n, 0);
-  checkInt("size", size, 1);
-  checkInt("rank", rank, 0);
-  if (rank >= size) {
-    throw new RangeError(`rank must be < size (${size}), got ${rank}`);
-  }
-  const q = Math.floor(n / size);
-  const r = n % size;
-  const start = rank * q + Math.min(rank, r);
-  return { start, end: start + q + (rank < r ? 1 : 0) };
-}
-
-/**
  * Inside test of the original: point (px, py) is inside the contour iff
  * for every segment the cross product (c_s − p) × (c_{s+1} − p) exceeds
  * 1e-10.
@@ -366,21 +337,62 @@ export function insideMask(problem: Problem): Uint8Array {
  * @returns the field of the block (arrays of length end − start)
  * @throws {RangeError} if the range is invalid
  */
-export function computeBlock(
-  problem: Problem,
-  start: number,
-  end: number,
-): BlockResult {
-  checkInt("start", start, 0);
-  checkInt("end", end, start);
-  if (end > problem.n) {
-    throw new RangeError(`end must be <= ${problem.n}, got ${end}`);
-  }
+export function computeBlock(problem: Problem, start: number, end: number): BlockResult {
+  checkRange(problem, start, end);
   const count = end - start;
   const re = new Float64Array(count);
   const im = new Float64Array(count);
   const scat2 = new Float64Array(count);
+  fill(problem, start, end, re, 0, im, 0, scat2, 0, 1);
+  return { start, end, re, im, scat2 };
+}
 
+/**
+ * {@linkcode computeBlock}'s values (the same bits) for the flattened
+ * indices [start, end), written without allocation into `out`, the field of
+ * the whole grid: out[stride·k] = Re(total), out[stride·k + 1] = Im(total),
+ * and when stride is 3, out[stride·k + 2] = |scattered|².
+ *
+ * @param problem from {@linkcode makeProblem}
+ * @param start first flattened index (inclusive), 0 ≤ start ≤ end
+ * @param end one past the last flattened index, end ≤ problem.n
+ * @param out the field of the whole grid, at least stride·end values
+ * @param stride 2 (total field) or 3 (and |scattered|²)
+ * @throws {RangeError} if the range, the stride or out's length is invalid
+ */
+export function computeInto(problem: Problem, start: number, end: number, out: Float64Array, stride: 2 | 3): void {
+  checkRange(problem, start, end);
+  if (stride !== 2 && stride !== 3) throw new RangeError(`stride must be 2 or 3, got ${stride}`);
+  if (out.length < stride * end) {
+    throw new RangeError(`out must hold ${stride * end} values (stride ${stride}, end ${end}), got ${out.length}`);
+  }
+  const at = stride * start;
+  fill(problem, start, end, out, at, out, at + 1, stride === 3 ? out : null, at + 2, stride);
+}
+
+function checkRange(problem: Problem, start: number, end: number): void {
+  checkInt("start", start, 0);
+  checkInt("end", end, start);
+  if (end > problem.n) throw new RangeError(`end must be <= ${problem.n}, got ${end}`);
+}
+
+/**
+ * The kernel behind {@linkcode computeBlock} and {@linkcode computeInto}:
+ * point start + o goes to re[reAt + o·step], im[imAt + o·step] and, unless
+ * scat2 is null, scat2[s2At + o·step].
+ */
+function fill(
+  problem: Problem,
+  start: number,
+  end: number,
+  re: Float64Array,
+  reAt: number,
+  im: Float64Array,
+  imAt: number,
+  scat2: Float64Array | null,
+  s2At: number,
+  step: number,
+): void {
   const { nx1, xg, yg, kx, ky, kmod, segments: seg } = problem;
   const nseg = seg.count;
   const { mx, my, nx, ny, aRe, aIm, cRe, cIm } = seg;
@@ -390,8 +402,13 @@ export function computeBlock(
     const j = Math.floor(idx / nx1);
     const px = xg[idx - j * nx1];
     const py = yg[j];
-    const o = idx - start;
-    if (isInside(problem, px, py)) continue; // all zeros already
+    const o = (idx - start) * step;
+    if (isInside(problem, px, py)) {
+      re[reAt + o] = 0;
+      im[imAt + o] = 0;
+      if (scat2 !== null) scat2[s2At + o] = 0;
+      continue;
+    }
 
     let sRe = 0;
     let sIm = 0;
@@ -410,11 +427,10 @@ export function computeBlock(
       sIm += ar * y0 + ai * j0 + cr * y1 + ci * j1;
     }
     const phase = kx * px + ky * py;
-    re[o] = Math.cos(phase) + sRe;
-    im[o] = Math.sin(phase) + sIm;
-    scat2[o] = sRe * sRe + sIm * sIm;
+    re[reAt + o] = Math.cos(phase) + sRe;
+    im[imAt + o] = Math.sin(phase) + sIm;
+    if (scat2 !== null) scat2[s2At + o] = sRe * sRe + sIm * sIm;
   }
-  return { start, end, re, im, scat2 };
 }
 
 /**

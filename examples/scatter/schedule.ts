@@ -3,8 +3,9 @@
  * users know them (`--schedule static|dynamic|guided`):
  *
  * - **static**: rank r computes block r of `numpy.array_split` of the
- *   flattened grid and the blocks are gathered (`gatherv`) onto the root,
- *   as in the original mpi4py code (main.ts's `solveStatic`);
+ *   flattened grid ({@linkcode blockRange}) and the blocks are gathered
+ *   (`gatherv`) onto the root, as in the original mpi4py code (main.ts's
+ *   `solveStatic`);
  * - **dynamic**: chunks of `chunk` grid rows are handed out from a shared
  *   counter, a one-element `Int32Array` window on the root, with
  *   `fetchAndOp(1, root, 0, SUM)` (OpenMP's `schedule(dynamic, chunk)`): a
@@ -27,7 +28,7 @@
  */
 
 import { type Comm, type SharedWindow, SUM, wtime } from "../../mod.ts";
-import { checksum, computeBlock, type Problem } from "./scatter_kernel.ts";
+import { computeInto, type Problem } from "./scatter_kernel.ts";
 
 /** The schedules of `--schedule`. */
 export type Schedule = "static" | "dynamic" | "guided";
@@ -93,6 +94,40 @@ export type Phase = <T>(name: string, fn: () => T) => T;
  */
 export function guidedChunk(remaining: number, size: number, min: number): number {
   return Math.min(remaining, Math.max(min, Math.ceil(remaining / size)));
+}
+
+/**
+ * Block of a `numpy.array_split(arange(n), size)` split: the first
+ * `n % size` ranks get `ceil(n / size)` items, the others `floor(n / size)`,
+ * in rank order, covering [0, n) without gaps or overlaps.
+ *
+ * @param n number of items (integer ≥ 0)
+ * @param size number of ranks (integer ≥ 1)
+ * @param rank this rank (integer, 0 ≤ rank < size)
+ * @returns half-open index range [start, end) of this rank's block
+ * @throws {RangeError} on invalid arguments
+ */
+export function blockRange(
+  n: number,
+  size: number,
+  rank: number,
+): { start: number; end: number } {
+  checkInt("n", n, 0);
+  checkInt("size", size, 1);
+  checkInt("rank", rank, 0);
+  if (rank >= size) {
+    throw new RangeError(`rank must be < size (${size}), got ${rank}`);
+  }
+  const q = Math.floor(n / size);
+  const r = n % size;
+  const start = rank * q + Math.min(rank, r);
+  return { start, end: start + q + (rank < r ? 1 : 0) };
+}
+
+function checkInt(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) {
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
+  }
 }
 
 /** The rows, chunk by chunk, that the schedule gives a rank: [start, end) pairs. */
@@ -163,7 +198,7 @@ export function solveShared(
   phase: Phase,
 ): Solution {
   const { rank, size } = comm;
-  const stride = wantChecksum ? 3 : 2;
+  const stride: 2 | 3 = wantChecksum ? 3 : 2;
   const { nx1, ny1 } = problem;
   const onRoot = rank === root;
   const counter = comm.allocateShared(Int32Array, onRoot ? 1 : 0);
@@ -179,22 +214,12 @@ export function solveShared(
   phase("compute", () => {
     counter.lockAll();
     while (rows.next(range)) {
+      const start = range[0] * nx1, end = range[1] * nx1;
       const t = wtime();
-      const b = computeBlock(problem, range[0] * nx1, range[1] * nx1);
+      computeInto(problem, start, end, out, stride);
       work.compute += wtime() - t;
-      const { re, im, scat2 } = b;
-      const len = re.length;
-      let o = stride * b.start;
-      for (let k = 0; k < len; k++, o += stride) {
-        out[o] = re[k];
-        out[o + 1] = im[k];
-      }
-      if (wantChecksum) {
-        o = stride * b.start + 2;
-        for (let k = 0; k < len; k++, o += 3) out[o] = scat2[k];
-        partialSum += checksum(scat2);
-      }
-      work.points += len;
+      if (wantChecksum) { for (let o = 3 * start + 2; o < 3 * end; o += 3) partialSum += out[o]; }
+      work.points += end - start;
       work.chunks++;
     }
     counter.unlockAll();

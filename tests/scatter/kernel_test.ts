@@ -1,20 +1,22 @@
 /**
  * Tests of examples/scatter/scatter_kernel.ts: reference checksums of the
  * original program (shared/reference/scatter.md), numpy.array_split
- * semantics of blockRange, and split-independence of computeBlock.
+ * semantics of blockRange (schedule.ts), and split-independence of
+ * computeBlock and computeInto.
  */
 
 import assert from "node:assert/strict";
 import {
-  blockRange,
   checksum,
   computeBlock,
+  computeInto,
   DEFAULT_PARAMS,
   insideMask,
   isInside,
   makeProblem,
   type Problem,
 } from "../../examples/scatter/scatter_kernel.ts";
+import { blockRange } from "../../examples/scatter/schedule.ts";
 
 function relErr(got: number, want: number): number {
   return Math.abs(got - want) / Math.abs(want);
@@ -161,6 +163,30 @@ Deno.test("split computation is bit-identical to one block", () => {
   assert.equal(empty.re.length, 0);
   assert.throws(() => computeBlock(p, 3, 2), RangeError);
   assert.throws(() => computeBlock(p, 0, p.n + 1), RangeError);
+});
+
+Deno.test("computeInto writes computeBlock's bits into the whole field, in any chunks", () => {
+  const p = makeProblem({ nx: 40, ny: 30, nc: 48 });
+  const whole = computeBlock(p, 0, p.n);
+  for (const stride of [2, 3] as const) {
+    // Chunks of 1, 2, 5 and 7 rows, out of order, into a field holding garbage.
+    for (const rows of [1, 2, 5, 7]) {
+      const out = new Float64Array(stride * p.n).fill(NaN);
+      const starts: number[] = [];
+      for (let j = 0; j < p.ny1; j += rows) starts.push(j);
+      for (const j of starts.reverse()) computeInto(p, j * p.nx1, Math.min(j + rows, p.ny1) * p.nx1, out, stride);
+      for (let k = 0; k < p.n; k++) {
+        assert.ok(Object.is(out[stride * k], whole.re[k]), `re[${k}] rows=${rows}`);
+        assert.ok(Object.is(out[stride * k + 1], whole.im[k]), `im[${k}] rows=${rows}`);
+        if (stride === 3) assert.ok(Object.is(out[3 * k + 2], whole.scat2[k]), `scat2[${k}] rows=${rows}`);
+      }
+    }
+  }
+  const out = new Float64Array(3 * p.n);
+  assert.throws(() => computeInto(p, 0, p.n, out.subarray(1), 3), /out must hold/);
+  assert.throws(() => computeInto(p, 5, 4, out, 3), RangeError);
+  assert.throws(() => computeInto(p, 0, p.n + 1, out, 3), RangeError);
+  assert.throws(() => computeInto(p, 0, 1, out, 4 as 3), /stride must be 2 or 3/);
 });
 
 Deno.test("field values: inside zero, outside incident + scattered", () => {
