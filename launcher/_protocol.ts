@@ -10,6 +10,10 @@ export interface InitMessage {
   module: string;
   args: string[];
   tagOutput: boolean;
+  /** Prefix output lines with the time. */
+  timestampOutput: boolean;
+  /** Write the rank's output to files under this directory (DIR/1/rank.N/stdout, stderr). */
+  outputDir?: string;
   spin?: number;
   unexpectedBytes?: number;
   /** This rank's trace buffer, when the job is traced. */

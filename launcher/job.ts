@@ -31,18 +31,37 @@ import { DeadlockMonitor, MONITOR_MS } from "./monitor.ts";
 import { deadlockMessage, describeActivity, mismatchedCollectives, unreceivedInRings } from "./report.ts";
 import type { JobFailure, JobResult, RankEnd } from "./result.ts";
 
+/** One MPMD app context of {@linkcode JobOptions.apps}: `size` ranks running `module` with `args`. */
+export interface JobApp {
+  /** URL (or URL string, or `jsr:`/`npm:` specifier) of the program these ranks run. */
+  module: string | URL;
+  /** Number of ranks that run it. */
+  size: number;
+  /** `Deno.args` of these ranks (default none). */
+  args?: string[];
+}
+
 /** Options of {@linkcode startJob}. */
 export interface JobOptions {
-  /** URL (or absolute file URL string) of the program every rank runs. */
-  module: string | URL;
-  /** Number of ranks. */
+  /** URL (or absolute file URL string) of the program every rank runs; give this or `apps`. */
+  module?: string | URL;
+  /** Number of ranks (with `apps`: the sum of their sizes). */
   size: number;
-  /** `Deno.args` of every rank. */
+  /** `Deno.args` of every rank (with `module`). */
   args?: string[];
+  /**
+   * MPMD: app contexts in rank order, instead of `module` and `args` (as
+   * `mpiexec -n 1 master : -n 3 worker`); their sizes add up to `size`.
+   */
+  apps?: JobApp[];
   /** Seconds before the job is stopped with exit code 124 (default: none). */
   timeout?: number;
   /** Prefix every output line with the rank, as Open MPI's `--tag-output`. */
   tagOutput?: boolean;
+  /** Prefix every output line with the time it was written, as Open MPI's `--timestamp-output`. */
+  timestampOutput?: boolean;
+  /** Write rank N's output to `outputDir/1/rank.N/stdout` and `stderr`, as Open MPI's `--output-filename`. */
+  outputDir?: string;
   /** Polls before a wait sleeps (default: chosen from cores and ranks). */
   spin?: number;
   /** Bound of each rank's unexpected-message queue in bytes (default 1 GiB). */
@@ -64,7 +83,8 @@ export interface JobOptions {
 
 /** Milliseconds the ranks get to report after a stop before they are terminated. */
 export const GRACE_MS = 400;
-const BOOTSTRAP = new URL("./rank/_bootstrap.ts", import.meta.url).href;
+/** The entry module of every rank's worker. */
+export const RANK_ENTRY: string = new URL("./rank/_bootstrap.ts", import.meta.url).href;
 
 /** A running job. */
 export interface Job {
@@ -93,6 +113,15 @@ export function checkJobOptions(call: string, o: JobOptions): void {
   ) {
     throw new TypeError(`${call}: args must be an array of strings, got ${describe(o.args)}`);
   }
+  if ((o.module === undefined) === (o.apps === undefined)) {
+    throw new TypeError(
+      `${call}: give module or apps (one of them), got ${o.module === undefined ? "neither" : "both"}`,
+    );
+  }
+  if (o.apps !== undefined) checkApps(call, o.apps, o.size);
+  if (o.outputDir !== undefined && (typeof o.outputDir !== "string" || o.outputDir === "")) {
+    throw new TypeError(`${call}: outputDir must be a directory path, got ${describe(o.outputDir)}`);
+  }
   if (
     o.timeout !== undefined && !(typeof o.timeout === "number" && o.timeout > 0)
   ) {
@@ -106,6 +135,26 @@ export function checkJobOptions(call: string, o: JobOptions): void {
         `got ${describe(o.heapBytes)}`,
     );
   }
+}
+
+function checkApps(call: string, apps: JobApp[], size: number): void {
+  if (!Array.isArray(apps) || apps.length === 0) {
+    throw new TypeError(`${call}: apps must be a non-empty array of { module, size, args }, got ${describe(apps)}`);
+  }
+  let sum = 0;
+  apps.forEach((a, i) => {
+    if (a === null || typeof a !== "object" || !(typeof a.module === "string" || a.module instanceof URL)) {
+      throw new TypeError(`${call}: apps[${i}].module must be a URL or string, got ${describe(a?.module)}`);
+    }
+    if (!Number.isInteger(a.size) || a.size < 1) {
+      throw new RangeError(`${call}: apps[${i}].size must be a positive integer, got ${describe(a.size)}`);
+    }
+    if (a.args !== undefined && (!Array.isArray(a.args) || a.args.some((x) => typeof x !== "string"))) {
+      throw new TypeError(`${call}: apps[${i}].args must be an array of strings, got ${describe(a.args)}`);
+    }
+    sum += a.size;
+  });
+  if (sum !== size) throw new RangeError(`${call}: apps' sizes add up to ${sum}, but size is ${size}`);
 }
 
 /** Milliseconds between "is your event loop idle?" questions to a rank whose module returned, at most. */
@@ -122,7 +171,12 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
   const records = options.trace === true ? TRACE_RECORDS_DEFAULT : options.trace || 0;
   const traceBufs = records > 0 ? Array.from({ length: size }, () => createTraceBuffer(records, epoch)) : [];
   const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
-  const module = options.module instanceof URL ? options.module.href : options.module;
+  const href = (m: string | URL) => m instanceof URL ? m.href : m;
+  /** Each rank's module and Deno.args. */
+  const programs: { module: string; args: string[] }[] = [];
+  for (const a of options.apps ?? [{ module: options.module!, size, args: options.args }]) {
+    for (let k = 0; k < a.size; k++) programs.push({ module: href(a.module), args: a.args ?? [] });
+  }
   const ends: RankEnd[] = new Array(size).fill("running");
   /** Ranks whose module's top level returned (they run on while their event loop has work). */
   const returned: boolean[] = new Array(size).fill(false);
@@ -246,7 +300,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
     remaining--;
   }
   for (let r = options.host ? 1 : 0; r < size; r++) {
-    const w = new Worker(BOOTSTRAP, { type: "module", name: `rank ${r}` });
+    const w = new Worker(RANK_ENTRY, { type: "module", name: `rank ${r}` });
     w.onmessage = (e: MessageEvent<RankMessage>) => onMessage(e.data);
     w.onerror = (e: ErrorEvent) => {
       e.preventDefault();
@@ -264,9 +318,11 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
       sab,
       heaps,
       rank: r,
-      module,
-      args: options.args ?? [],
+      module: programs[r].module,
+      args: programs[r].args,
       tagOutput: options.tagOutput ?? false,
+      timestampOutput: options.timestampOutput ?? false,
+      outputDir: options.outputDir,
       spin: options.spin,
       unexpectedBytes: options.unexpectedBytes,
       trace: traceBufs[r],

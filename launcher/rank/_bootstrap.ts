@@ -13,8 +13,8 @@
 // Messages to the launcher (see _protocol.ts): returned, busy, done, error,
 // abort, aborted, exit.
 
-import { format } from "node:util";
 import { setWorldInfo, worldInfo } from "./_world_info.ts";
+import { redirectOutput } from "./_output.ts";
 import { leftoverError } from "../report.ts";
 import type { IdleQuery, InitMessage, RankMessage } from "../_protocol.ts";
 
@@ -43,7 +43,12 @@ let rank = -1;
 /** "running" until the rank reported how it ended. */
 let state: "running" | "done" | "ended" = "running";
 
+/** Writes out partial output lines (set when the rank's output is redirected). */
+let flushOutput = (): void => {};
+
 function report(m: RankMessage): void {
+  // A rank's last partial line is written before the launcher hears that it ended.
+  if (m.t !== "returned" && m.t !== "busy") flushOutput();
   self.postMessage(m);
 }
 
@@ -83,29 +88,6 @@ function finish(exit = false): boolean {
   state = "done";
   report({ t: "done", rank });
   return true;
-}
-
-function tagConsole(r: number): void {
-  const c = console as unknown as Record<string, (...a: unknown[]) => void>;
-  for (
-    const [name, stream] of [
-      ["log", "stdout"],
-      ["info", "stdout"],
-      ["debug", "stdout"],
-      ["error", "stderr"],
-      [
-        "warn",
-        "stderr",
-      ],
-    ] as const
-  ) {
-    const orig = c[name].bind(console);
-    const prefix = `[1,${r}]<${stream}>:`;
-    c[name] = (...args: unknown[]) => {
-      const text = format(...args); // printf-style %s %d %i %f %j %o %O as console.log does
-      orig(text.split("\n").map((l) => prefix + l).join("\n"));
-    };
-  }
 }
 
 /**
@@ -186,11 +168,14 @@ async function start(init: InitMessage): Promise<void> {
         state = "ended";
         report({ t: "exit", rank, code, late: true }); // after it finished: still a failure
       }
+      flushOutput();
       return exit(code);
     },
   });
-  if (init.tagOutput) tagConsole(rank);
   try {
+    if (init.tagOutput || init.timestampOutput || init.outputDir !== undefined) {
+      flushOutput = redirectOutput(rank, { tag: init.tagOutput, timestamp: init.timestampOutput, dir: init.outputDir });
+    }
     await import(init.module);
   } catch (err) {
     fail(err);
