@@ -49,6 +49,11 @@ export function describeActivity(words: Int32Array, layout: ShmLayout, r: number
   if (call === "finalize") return "finishing its sends (finalize)";
   if (call === "lock") return `blocked in a shared window's lock of world rank ${a.peer} (lock, lockAll or accumulate)`;
   const wait = WAIT_CALLS[call];
+  if (wait !== undefined && isCollectiveContext(a.context)) {
+    return `blocked in ${wait[0]}() for a nonblocking collective (${a.peer >= 0 ? `root=${a.peer}, ` : ""}comm=${
+      commId(a.context)
+    })`;
+  }
   if (wait !== undefined) {
     const [outer, inner, who] = wait;
     return `blocked in ${outer}() for ${inner}(${who}=${rankText(a.peer)}, tag=${tagText(a.tag)}, comm=${
