@@ -67,7 +67,7 @@ export class BufferCollectives extends NonBlocking {
     into.scanInto(this, send, recv, op, "exscanInto");
   }
 
-  /** @internal The communicator's collectives, named for `call` (checks that the communicator is live). */
+  /** @ignore The communicator's collectives, named for `call` (checks that the communicator is live). */
   collFor(call: string): Coll {
     this.checkLive(call);
     const c = this.#coll ??= new Coll(this);

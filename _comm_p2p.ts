@@ -45,17 +45,17 @@ export class PointToPoint {
   readonly rank: number;
   /** Number of ranks in the communicator. */
   readonly size: number;
-  /** @internal The backend. */
+  /** @ignore The backend. */
   readonly transport: Transport;
-  /** @internal Context id of point-to-point traffic. */
+  /** @ignore Context id of point-to-point traffic. */
   readonly context: number;
   readonly #members: readonly number[] | null;
   readonly #worldToLocal: Map<number, number> | null;
   #freed: string | null = null;
-  /** @internal True for the world and `self()` (MPI's predefined communicators). */
+  /** @ignore True for the world and `self()` (MPI's predefined communicators). */
   readonly predefined: boolean;
 
-  /** @internal Communicators are created by `world()`, `split` and `dup`. */
+  /** @ignore Communicators are created by `world()`, `split` and `dup`. */
   constructor(init: CommInit) {
     const t = init.transport;
     this.transport = t;
@@ -77,27 +77,27 @@ export class PointToPoint {
     }
   }
 
-  /** @internal Throws an SpmdError naming `call` once the communicator is freed. */
+  /** @ignore Throws an SpmdError naming `call` once the communicator is freed. */
   checkLive(call: string): void {
     if (this.#freed !== null) throw new SpmdError(`${call}: ${this.#freed}`, "MPI_ERR_COMM");
   }
 
-  /** @internal Marks the communicator freed: every later call throws `${call}: ${why}`. */
+  /** @ignore Marks the communicator freed: every later call throws `${call}: ${why}`. */
   markFreed(why: string): void {
     this.#freed = why;
   }
 
-  /** @internal World rank of communicator rank `r` (wildcards and PROC_NULL pass through). */
+  /** @ignore World rank of communicator rank `r` (wildcards and PROC_NULL pass through). */
   worldRank(r: number): number {
     return this.#members === null || r < 0 ? r : this.#members[r];
   }
 
-  /** @internal World ranks of the members, or null for the world itself. */
+  /** @ignore World ranks of the members, or null for the world itself. */
   get members(): readonly number[] | null {
     return this.#members;
   }
 
-  /** @internal Communicator rank of world rank `w`. */
+  /** @ignore Communicator rank of world rank `w`. */
   localRank(w: number): number {
     return this.#worldToLocal === null || w < 0 ? w : (this.#worldToLocal.get(w) ?? -1);
   }

@@ -60,7 +60,7 @@ interface Makers {
 
 let makers: Makers | null = null;
 
-/** @internal Called once by `topology.ts` with its classes' constructors. */
+/** @ignore Called once by `topology.ts` with its classes' constructors. */
 export function registerTopologies(m: Makers): void {
   makers = m;
 }

@@ -39,7 +39,7 @@ export class WindowAccess<A extends NumericArray> {
   #fence = F_NONE;
   #freed = false;
 
-  /** @internal */
+  /** @ignore */
   constructor(all: A, starts: readonly number[], locks: WindowLocks, rank: number) {
     this.all = all;
     this.#starts = starts;
@@ -207,23 +207,23 @@ export class WindowAccess<A extends NumericArray> {
 
   // ---- for SharedWindow ----------------------------------------------------------
 
-  /** @internal Throws unless a fence may be called now. */
+  /** @ignore Throws unless a fence may be called now. */
   protected checkFence(call: string): void {
     this.#live(call);
     if (this.#lockAll || this.#heldCount > 0) throw this.#sync(call, "a lock epoch is open: unlock first");
   }
 
-  /** @internal A fence completed. */
+  /** @ignore A fence completed. */
   protected fenced(): void {
     this.#fence = F_FENCED;
   }
 
-  /** @internal Throws unless the window may be freed now. */
+  /** @ignore Throws unless the window may be freed now. */
   protected checkFree(): void {
     this.checkFence("free");
   }
 
-  /** @internal The window was freed. */
+  /** @ignore The window was freed. */
   protected markFreed(): void {
     this.#freed = true;
   }

@@ -27,8 +27,6 @@ import { loadMpi } from "./transport/mpi/lib.ts";
 import { startedByMpi } from "./transport/mpi/detect.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
-export { type AppContext, type CliOptions, parseCli, USAGE } from "./launcher/_cli_args.ts";
-
 function usageError(message: string): never {
   console.error(`spmd: ${message}\n\n${USAGE}`);
   Deno.exit(2);
@@ -140,7 +138,7 @@ async function runUnderMpi(argv: readonly string[], opts: CliOptions, module: st
 }
 
 /**
- * What `--version` prints: spmd's version and Deno's, then the MPI library
+ * @ignore Internal: what `--version` prints: spmd's version and Deno's, then the MPI library
  * that a rank started by an MPI launcher would load (`SPMD_MPI_LIB`, else
  * the default search; this only opens the library and asks its version,
  * MPI is not initialized), or why none could be loaded.

@@ -42,7 +42,7 @@ export class AbortedError extends SpmdError {
   }
 }
 
-/** @internal Thrown by `abort` in the rank that called it, to unwind its stack (the launcher is told apart). */
+/** @ignore Thrown by `abort` in the rank that called it, to unwind its stack (the launcher is told apart). */
 export class AbortSignalled extends Error {
   /** The abort code. */
   readonly code: number;

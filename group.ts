@@ -27,7 +27,7 @@ export class Group {
   readonly #world: readonly number[];
   readonly #me: number;
 
-  /** @internal Made by `comm.group` from world ranks in group order and this process's world rank. */
+  /** @ignore Made by `comm.group` from world ranks in group order and this process's world rank. */
   constructor(worldRanks: readonly number[], me: number) {
     this.#world = worldRanks;
     this.#me = me;
@@ -44,7 +44,7 @@ export class Group {
     return i < 0 ? UNDEFINED : i;
   }
 
-  /** @internal The processes' world ranks, in group order. */
+  /** @ignore The processes' world ranks, in group order. */
   get worldRanks(): readonly number[] {
     return this.#world;
   }

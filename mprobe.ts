@@ -45,7 +45,7 @@ export class Message {
   readonly #context: number;
   #received = false;
 
-  /** @internal Made by `mprobe`/`improbe`; `probed` null: a message from PROC_NULL. */
+  /** @ignore Made by `mprobe`/`improbe`; `probed` null: a message from PROC_NULL. */
   constructor(t: Transport | null, probed: Probed | null, comm: LocalRanks, context: number) {
     this.#t = t;
     this.#probed = probed;

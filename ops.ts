@@ -37,9 +37,9 @@ export interface Op<T = any> {
   readonly name: string;
   /** True when operands may be combined in any order. */
   readonly commutative: boolean;
-  /** @internal Combines two scalars (built-ins) or two values (user ops). */
+  /** @ignore Combines two scalars (built-ins) or two values (user ops). */
   readonly fn: (a: any, b: any) => any;
-  /** @internal Kind of built-in: "arith", "cmp", "logical", "bitwise", "loc", or "user". */
+  /** @ignore Kind of built-in: "arith", "cmp", "logical", "bitwise", "loc", or "user". */
   readonly family: string;
   /**
    * True when the op on two typed arrays is the op on each element, so

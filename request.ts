@@ -74,7 +74,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
   #promise: Promise<T> | null = null;
 
   /**
-   * @internal Created by `Comm`; `op` null means a request that completed
+   * @ignore Created by `Comm`; `op` null means a request that completed
    * at once (to or from PROC_NULL) with `value`, and a status saying so.
    */
   constructor(
@@ -98,12 +98,12 @@ export class Request<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  /** @internal The backend, or null for a request that completed at once. */
+  /** @ignore The backend, or null for a request that completed at once. */
   get transport(): Transport | null {
     return this.#t;
   }
 
-  /** @internal Context of the operation's communicator (−1 for a request that completed at once). */
+  /** @ignore Context of the operation's communicator (−1 for a request that completed at once). */
   get context(): number {
     return this.#info?.context ?? -1;
   }
@@ -118,7 +118,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.#wait(status, false);
   }
 
-  /** @internal Waits, recording the wait as `waitAll` when `all`. */
+  /** @ignore Waits, recording the wait as `waitAll` when `all`. */
   waitIn(status: Status | undefined, all: boolean): T {
     return this.#wait(status, all);
   }

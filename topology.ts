@@ -36,7 +36,7 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
   /** Whether each dimension wraps around (is periodic). */
   readonly periods: readonly boolean[];
 
-  /** @internal Made by `createCart` and `sub`. */
+  /** @ignore Made by `createCart` and `sub`. */
   constructor(init: CommInit, dims: readonly number[], periods: readonly boolean[]) {
     super(init);
     this.dims = Object.freeze([...dims]);
@@ -127,7 +127,7 @@ export class DistGraphComm extends Comm implements topo.DistGraph {
   /** Ranks this rank sends to. */
   readonly destinations: readonly number[];
 
-  /** @internal Made by `createDistGraphAdjacent`. */
+  /** @ignore Made by `createDistGraphAdjacent`. */
   constructor(init: CommInit, sources: readonly number[], destinations: readonly number[]) {
     super(init);
     this.sources = Object.freeze([...sources]);

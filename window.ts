@@ -74,17 +74,17 @@ import { callCode, collectiveContext } from "./transport/calls.ts";
 import { controlWords, WindowLocks } from "./_window_sync.ts";
 import { WindowAccess } from "./_window_access.ts";
 
-/** @internal What a window needs of its communicator (a `Comm` is one). */
+/** @ignore What a window needs of its communicator (a `Comm` is one). */
 export interface WindowComm {
   /** This rank in the communicator. */
   readonly rank: number;
   /** Ranks in the communicator. */
   readonly size: number;
-  /** @internal The backend. */
+  /** @ignore The backend. */
   readonly transport: Transport;
-  /** @internal The communicator's context id. */
+  /** @ignore The communicator's context id. */
   readonly context: number;
-  /** @internal World rank of communicator rank `r`. */
+  /** @ignore World rank of communicator rank `r`. */
   worldRank(r: number): number;
   /** The communicator's barrier. */
   barrier(): void;
@@ -117,7 +117,7 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
   readonly #comm: WindowComm;
   readonly #block: WindowBlock;
 
-  /** @internal Windows are made by `comm.allocateShared`. */
+  /** @ignore Windows are made by `comm.allocateShared`. */
   constructor(comm: WindowComm, all: A, starts: readonly number[], locks: WindowLocks, block: WindowBlock) {
     super(all, starts, locks, comm.rank);
     this.#comm = comm;

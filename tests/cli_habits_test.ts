@@ -1,7 +1,7 @@
 // The launcher takes mpiexec's spellings (issue 14: "the launcher, as mpiexec users type it").
 
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
-import { parseCli } from "../cli.ts";
+import { parseCli } from "../launcher/_cli_args.ts";
 import { cli } from "./_util.ts";
 
 Deno.test("-np and -c are -n; -l is --tag-output", () => {

@@ -3,7 +3,7 @@
 // the launcher itself loaded over HTTP, --v8-flags, and every way a rank writes output.
 
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
-import { parseCli } from "../cli.ts";
+import { parseCli } from "../launcher/_cli_args.ts";
 import { scriptModule } from "../launcher/_cli_args.ts";
 import { cli, type CliRun } from "./_util.ts";
 

@@ -1,7 +1,7 @@
 // `spmd --version` (spmd's version and the MPI library a launched rank would load) and backend().
 import { deepEqual, equal, match } from "node:assert/strict";
 import { cli } from "./_util.ts";
-import { parseCli } from "../cli.ts";
+import { parseCli } from "../launcher/_cli_args.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -111,7 +111,7 @@ export interface Profile {
   matrix: CommMatrix;
 }
 
-/** @internal Throws SpmdError naming `call` unless `job` and `ranks` can be profiled. */
+/** @ignore Throws SpmdError naming `call` unless `job` and `ranks` can be profiled. */
 export function checkJob(call: string, job: ProfileJob, ranks: RankTrace[]): void {
   if (job === null || typeof job !== "object") {
     throw new SpmdError(`${call}: job must be an object { program, size }, got ${String(job)}`, "MPI_ERR_ARG");
