@@ -1,14 +1,14 @@
 /**
  * Minimal PNG output for the wave-scattering example: an RGB 8-bit PNG
- * encoder (filter type 0 on every scanline, zlib stream from
- * `node:zlib`'s `deflateSync`, CRC-32 computed here), a diverging
- * blue–white–red colour map, and {@linkcode renderField}, which turns the
- * real part of the total field into an image.
+ * encoder (filter type 0 on every scanline; the zlib stream from
+ * `node:zlib`'s `deflateSync`, each chunk's CRC-32 from its `crc32`), a
+ * diverging blue–white–red colour map, and {@linkcode renderField}, which
+ * turns the real part of the total field into an image.
  *
  * @module
  */
 
-import { deflateSync } from "node:zlib";
+import { crc32, deflateSync } from "node:zlib";
 
 /** An 8-bit RGB image, row-major from the top row, 3 bytes per pixel. */
 export interface RgbImage {
@@ -32,47 +32,14 @@ export const PNG_SIGNATURE: Uint8Array = new Uint8Array([
   0x0a,
 ]);
 
-/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) lookup table. */
-const CRC_TABLE: Uint32Array = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) {
-      c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    }
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/**
- * CRC-32 as used by PNG (and zlib, gzip): reflected polynomial 0xEDB88320,
- * initial value and final xor 0xFFFFFFFF.
- *
- * @param bytes data to checksum
- * @param start first byte (default 0)
- * @param end one past the last byte (default `bytes.length`)
- * @returns the CRC as an unsigned 32-bit integer
- */
-export function crc32(
-  bytes: Uint8Array,
-  start = 0,
-  end: number = bytes.length,
-): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) {
-    c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
+  // PNG's CRC covers the type and the data, not the length.
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
   return out;
 }
 
