@@ -70,8 +70,7 @@ export class MpiTransport implements Transport {
   readonly slots = null;
   /** MPI's own collectives for typed arrays and built-in ops. */
   readonly native: NativeCollectives;
-  /** The library. */
-  readonly lib: MpiLib;
+  /** The library. */ readonly lib: MpiLib;
   /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
   /** Shared windows on MPI_Win_allocate_shared (windows.ts). */ readonly shared: MpiWindows;
   readonly #mpi: MpiCalls;
