@@ -35,9 +35,13 @@ export interface CommInit {
  * @example
  * ```ts
  * import { world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
  * const comm = world();
- * if (comm.rank === 0) comm.send({ n: 42 }, 1 % comm.size, 7);
- * if (comm.rank === 1 % comm.size) console.log(comm.recv(0, 7)); // { n: 42 }
+ * const next = (comm.rank + 1) % comm.size;
+ * const prev = (comm.rank - 1 + comm.size) % comm.size;
+ * comm.send({ from: comm.rank }, next, 7);
+ * deepEqual(comm.recv(prev, 7), { from: prev });
  * ```
  */
 export class PointToPoint {
@@ -108,6 +112,24 @@ export class PointToPoint {
    * Sends `value` to rank `dest` with `tag` (standard mode: returns once the
    * value is copied out; never waits for the matching receive unless the
    * ring to `dest` is full).
+   *
+   * @param value Any structured-cloneable value; a bare typed array takes the fast path.
+   * @param dest The receiving rank, or `PROC_NULL` (then nothing is sent).
+   * @param tag The message's tag, 0..`TAG_UB` (default 0).
+   * @throws {SpmdError} `MPI_ERR_RANK` if `dest` is not a rank or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not in 0..`TAG_UB`; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * comm.send(`hello from ${comm.rank}`, next, 1);
+   * equal(comm.recv(prev, 1), `hello from ${prev}`);
+   * ```
    */
   send(value: unknown, dest: number, tag = 0): void {
     this.checkLive("send");
@@ -117,6 +139,26 @@ export class PointToPoint {
   /**
    * Receives a message and returns its value. `source` and `tag` may be
    * ANY_SOURCE / ANY_TAG; `status`, when given, is filled in.
+   *
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @param status A {@linkcode Status} to fill with the message's source, tag and size.
+   * @returns The message's value (`undefined` from `PROC_NULL`).
+   * @throws {SpmdError} `MPI_ERR_RANK` if `source` is not a rank, `ANY_SOURCE` or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not a tag or `ANY_TAG`; `MPI_ERR_COMM` if the communicator was freed. `MPI_ERR_ARG` if `status` is not a Status.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { ANY_SOURCE, ANY_TAG, Status, world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const st = new Status();
+   * comm.send("to myself", comm.rank, 3);
+   * equal(comm.recv(ANY_SOURCE, ANY_TAG, st), "to myself");
+   * equal(st.source, comm.rank);
+   * equal(st.tag, 3);
+   * ```
    */
   recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): T {
     this.checkLive("recv");
@@ -127,6 +169,27 @@ export class PointToPoint {
    * Receives a typed-array message into `buffer` (its bytes are copied in;
    * the message may be shorter). Returns the message's {@linkcode Status}.
    * A larger message throws `TruncateError` and is consumed.
+   *
+   * @param buffer The typed array (or DataView) to receive into.
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @returns The message's status (`count(Type)` gives its length).
+   * @throws {TruncateError} `MPI_ERR_TRUNCATE` if the message is larger than `buffer` (it is consumed).
+   * @throws {SpmdError} `MPI_ERR_BUFFER` if `buffer` is not a typed array or DataView; `MPI_ERR_TYPE` if the message is not a typed array (it is consumed); `MPI_ERR_RANK`, `MPI_ERR_TAG` for a bad source or tag; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual, equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * comm.send(new Float64Array([1, 2, 3]), comm.rank, 1);
+   * const buf = new Float64Array(4);
+   * const st = comm.recvInto(buf, comm.rank, 1);
+   * equal(st.count(Float64Array), 3);
+   * deepEqual(buf, new Float64Array([1, 2, 3, 0]));
+   * ```
    */
   recvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Status {
     this.checkLive("recvInto");
@@ -136,6 +199,28 @@ export class PointToPoint {
   /**
    * Sends `value` to `dest` and receives from `source` at once, without
    * deadlock however large the messages; returns the received value.
+   *
+   * @param value What to send (any structured-cloneable value).
+   * @param dest The receiving rank, or `PROC_NULL`.
+   * @param sendTag The sent message's tag (default 0).
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param recvTag The tag to receive, or `ANY_TAG` (default).
+   * @param status A {@linkcode Status} to fill for the received message.
+   * @returns The received value.
+   * @throws {SpmdError} `MPI_ERR_RANK` for a bad `dest` or `source`; `MPI_ERR_TAG` for a bad tag; `MPI_ERR_ARG` if `status` is not a Status; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * // Every rank passes its rank one step around the ring.
+   * equal(comm.sendrecv(comm.rank, next, 0, prev, 0), prev);
+   * ```
    */
   sendrecv<T = unknown>(
     value: unknown,
@@ -152,13 +237,52 @@ export class PointToPoint {
   /**
    * Starts a send and returns its {@linkcode Request}. A typed array is sent
    * from its own memory: do not modify it until the request completes.
+   *
+   * @param value Any structured-cloneable value.
+   * @param dest The receiving rank, or `PROC_NULL` (then nothing is sent).
+   * @param tag The message's tag, 0..`TAG_UB` (default 0).
+   * @returns The send's request; `wait()` returns `undefined`.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `dest` is not a rank or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not in 0..`TAG_UB`; `MPI_ERR_COMM` if the communicator was freed.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const req = comm.isend([1, 2, 3], next, 4);
+   * deepEqual(comm.recv(prev, 4), [1, 2, 3]);
+   * req.wait();
+   * ```
    */
   isend(value: unknown, dest: number, tag = 0): Request<undefined> {
     this.checkLive("isend");
     return p2p.isend(this, value, dest, tag);
   }
 
-  /** Starts a receive; `wait()` on the request returns the value. */
+  /**
+   * Starts a receive; `wait()` on the request returns the value.
+   *
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @returns The receive's request; `wait()` (or `await`) returns the value.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `source` is not a rank, `ANY_SOURCE` or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not a tag or `ANY_TAG`; `MPI_ERR_COMM` if the communicator was freed.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const req = comm.irecv<string>(prev, 5);
+   * comm.send(`from ${comm.rank}`, next, 5);
+   * equal(req.wait(), `from ${prev}`);
+   * ```
+   */
   irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
     this.checkLive("irecv");
     return p2p.irecv<T>(this, source, tag, null, "irecv");
@@ -167,6 +291,27 @@ export class PointToPoint {
   /**
    * Starts a receive into `buffer` (a typed array). `wait()` returns
    * undefined; the status tells the source, tag and byte count.
+   *
+   * @param buffer The typed array (or DataView) to receive into; do not touch it until the request completes.
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @returns The receive's request; its `wait()` throws `TruncateError` (`MPI_ERR_TRUNCATE`) if the message is larger than `buffer`.
+   * @throws {SpmdError} `MPI_ERR_BUFFER` if `buffer` is not a typed array or DataView; `MPI_ERR_RANK`, `MPI_ERR_TAG` for a bad source or tag; `MPI_ERR_COMM` if the communicator was freed.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const buf = new Int32Array(2);
+   * const req = comm.irecvInto(buf, prev, 6);
+   * comm.send(new Int32Array([comm.rank, 1]), next, 6);
+   * req.wait();
+   * deepEqual(buf, new Int32Array([prev, 1]));
+   * ```
    */
   irecvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<undefined> {
     this.checkLive("irecvInto");
@@ -178,13 +323,53 @@ export class PointToPoint {
    * has taken the message, so two ranks that `ssend` to each other before
    * receiving deadlock — the classic demonstration of what standard-mode
    * `send` hides by buffering.
+   *
+   * @param value Any structured-cloneable value.
+   * @param dest The receiving rank, or `PROC_NULL` (then nothing is sent).
+   * @param tag The message's tag, 0..`TAG_UB` (default 0).
+   * @throws {SpmdError} `MPI_ERR_RANK` if `dest` is not a rank or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not in 0..`TAG_UB`; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const req = comm.irecv(prev, 8); // receive first, or two ssends deadlock
+   * comm.ssend("in step", next, 8);
+   * equal(req.wait(), "in step");
+   * ```
    */
   ssend(value: unknown, dest: number, tag = 0): void {
     this.checkLive("ssend");
     ssend(this, value, dest, tag);
   }
 
-  /** Starts a synchronous send (MPI_Issend): its {@linkcode Request} completes once a receive has taken the message. */
+  /**
+   * Starts a synchronous send (MPI_Issend): its {@linkcode Request} completes once a receive has taken the message.
+   *
+   * @param value Any structured-cloneable value.
+   * @param dest The receiving rank, or `PROC_NULL` (then nothing is sent).
+   * @param tag The message's tag, 0..`TAG_UB` (default 0).
+   * @returns The send's request.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `dest` is not a rank or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not in 0..`TAG_UB`; `MPI_ERR_COMM` if the communicator was freed.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const req = comm.issend("x", next, 9);
+   * equal(comm.recv(prev, 9), "x");
+   * req.wait(); // the message was taken
+   * ```
+   */
   issend(value: unknown, dest: number, tag = 0): Request<undefined> {
     this.checkLive("issend");
     return issend(this, value, dest, tag);
@@ -195,6 +380,29 @@ export class PointToPoint {
    * typed-array message from `source` into the same buffer
    * (MPI_Sendrecv_replace); returns the received message's
    * {@linkcode Status}. A larger message throws `TruncateError`.
+   *
+   * @param buffer The typed array to send, then to receive into.
+   * @param dest The receiving rank, or `PROC_NULL`.
+   * @param sendTag The sent message's tag (default 0).
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param recvTag The tag to receive, or `ANY_TAG` (default).
+   * @returns The received message's status.
+   * @throws {TruncateError} `MPI_ERR_TRUNCATE` if the received message is larger than `buffer`.
+   * @throws {SpmdError} `MPI_ERR_BUFFER` if `buffer` is not a typed array; `MPI_ERR_TYPE` if the message is not a typed array; `MPI_ERR_RANK`, `MPI_ERR_TAG` for a bad rank or tag; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const buf = new Int32Array([comm.rank]);
+   * comm.sendrecvReplace(buf, next, 0, prev, 0);
+   * deepEqual(buf, new Int32Array([prev]));
+   * ```
    */
   sendrecvReplace(
     buffer: ArrayBufferView,
@@ -207,13 +415,55 @@ export class PointToPoint {
     return sendrecvReplace(this, buffer, dest, sendTag, source, recvTag);
   }
 
-  /** Waits until a matching message can be received; returns its {@linkcode Status}. */
+  /**
+   * Waits until a matching message can be received; returns its {@linkcode Status}.
+   *
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @returns The status of the message (which stays to be received).
+   * @throws {SpmdError} `MPI_ERR_RANK` if `source` is not a rank, `ANY_SOURCE` or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not a tag or `ANY_TAG`; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * comm.send(new Uint8Array(5), comm.rank, 2);
+   * const st = comm.probe(comm.rank, 2); // size the buffer before receiving
+   * const buf = new Uint8Array(st.count(Uint8Array));
+   * comm.recvInto(buf, comm.rank, 2);
+   * equal(buf.length, 5);
+   * ```
+   */
   probe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status {
     this.checkLive("probe");
     return p2p.probe(this, source, tag);
   }
 
-  /** Returns the {@linkcode Status} of a matching message if one is there, else `null`. */
+  /**
+   * Returns the {@linkcode Status} of a matching message if one is there, else `null`.
+   *
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @returns The status of a matching message, or `null` if none has arrived.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `source` is not a rank, `ANY_SOURCE` or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not a tag or `ANY_TAG`; `MPI_ERR_COMM` if the communicator was freed.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * equal(comm.iprobe(comm.rank, 11), null);
+   * comm.send("late", comm.rank, 11);
+   * let st = comm.iprobe(comm.rank, 11);
+   * while (st === null) st = comm.iprobe(comm.rank, 11);
+   * equal(st.tag, 11);
+   * equal(comm.recv(comm.rank, 11), "late");
+   * ```
+   */
   iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Status | null {
     this.checkLive("iprobe");
     return p2p.iprobe(this, source, tag);
@@ -223,13 +473,50 @@ export class PointToPoint {
    * Matched probe (MPI_Mprobe): waits for a matching message and returns it
    * as a {@linkcode Message}, taken out of matching so that no other receive
    * can take it; receive it with `message.recv()` or `message.irecv()`.
+   *
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @returns The message, to be received with its own `recv`, `recvInto` or `irecv`.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `source` is not a rank, `ANY_SOURCE` or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not a tag or `ANY_TAG`; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * comm.send("mine", comm.rank, 12);
+   * const msg = comm.mprobe(comm.rank, 12);
+   * equal(msg.status.tag, 12);
+   * equal(msg.recv(), "mine");
+   * ```
    */
   mprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Message {
     this.checkLive("mprobe");
     return p2p.mprobe(this, source, tag);
   }
 
-  /** Non-blocking matched probe (MPI_Improbe): the {@linkcode Message} if a matching one is there, else `null`. */
+  /**
+   * Non-blocking matched probe (MPI_Improbe): the {@linkcode Message} if a matching one is there, else `null`.
+   *
+   * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
+   * @param tag The tag to match, or `ANY_TAG` (default).
+   * @returns The message, or `null` if none has arrived.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `source` is not a rank, `ANY_SOURCE` or `PROC_NULL`; `MPI_ERR_TAG` if `tag` is not a tag or `ANY_TAG`; `MPI_ERR_COMM` if the communicator was freed.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * comm.send(42, comm.rank, 14);
+   * let msg = comm.improbe(comm.rank, 14);
+   * while (msg === null) msg = comm.improbe(comm.rank, 14);
+   * equal(msg.recv(), 42);
+   * ```
+   */
   improbe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Message | null {
     this.checkLive("improbe");
     return p2p.improbe(this, source, tag);
@@ -242,12 +529,48 @@ export class PointToPoint {
    * once, by the receiver straight from this rank's memory. Limited per rank
    * (`--heap`, `spawn(..., { heapBytes })`, 1 GiB by default); return it
    * with `free`.
+   *
+   * @param Type A typed-array constructor.
+   * @param length The number of elements.
+   * @returns A new array of `Type` in send-ready memory.
+   * @throws {SpmdError} `MPI_ERR_ARG` if `Type` is not a typed-array constructor or `length` not a non-negative integer; `MPI_ERR_NO_MEM` if the rank's heap has no room.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const a = comm.alloc(Float64Array, 8).fill(comm.rank);
+   * comm.send(a, next, 13);
+   * deepEqual(comm.recv(prev, 13), new Float64Array(8).fill(prev));
+   * comm.free(a);
+   * ```
    */
   alloc<T extends ArrayBufferView>(Type: AllocType<T>, length: number): T {
     return alloc(this.transport, Type, length);
   }
 
-  /** Returns an array that {@linkcode PointToPoint.alloc} gave (MPI_Free_mem); the array must not be used after. */
+  /**
+   * Returns an array that {@linkcode PointToPoint.alloc} gave (MPI_Free_mem); the array must not be used after.
+   *
+   * @param array The very array that `alloc` returned.
+   * @throws {SpmdError} `MPI_ERR_ARG` if `array` is not a typed array; `MPI_ERR_BUFFER` if it is not an array
+   * `alloc` returned, was freed already, or a send from it is still in flight.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const scratch = comm.alloc(Int32Array, 1024);
+   * equal(scratch.length, 1024);
+   * comm.free(scratch);
+   * ```
+   */
   free(array: ArrayBufferView): void {
     free(this.transport, array);
   }

@@ -651,7 +651,7 @@ export class Comm extends BufferCollectives {
    * `alloc` gave (MPI_Free_mem).
    *
    * @param array Nothing, to free the communicator; or an array from `alloc`, to free it.
-   * @throws {SpmdError} `MPI_ERR_COMM` if the communicator is the world or `self()`, or already freed; `MPI_ERR_ARG` if `array` did not come from `alloc`.
+   * @throws {SpmdError} `MPI_ERR_COMM` if the communicator is the world or `self()`, or already freed; `MPI_ERR_BUFFER` if `array` did not come from `alloc` or was freed already.
    *
    * @example
    * ```ts
