@@ -14,9 +14,8 @@
  * job also runs with SPMD_TIMEOUT, so that a blocked rank names its wait.
  *
  * Left out, as they test shared-memory things: slots.ts and slots_left.ts
- * (the shared collective slots), alloc.ts types/bad-args/free-in-flight/
- * free-ring (shared heaps and their rendezvous: alloc on MPI is not shared
- * memory, free's errors differ), the launcher's reports (deadlock detection,
+ * (the shared collective slots), alloc.ts types/bad-args/free-ring (shared
+ * heaps and their rendezvous: alloc on MPI is not shared memory), the launcher's reports (deadlock detection,
  * "rank N: blocked in ..." of every rank, late-exit: a rank's event loop
  * outliving its module is a Worker's), forced_errors.ts (its algorithm lists).
  */
@@ -196,6 +195,7 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["alloc.ts", ["isend-wait-recv", "1048576"], [2], 60],
   ["alloc.ts", ["test-loop"], [2, 3], 30],
   ["alloc.ts", ["memory"], [2], 60],
+  ["alloc.ts", ["free-in-flight"], [2, 3], 60], // free's refusals in the words of shared memory (windows.ts inFlight)
   ["requests.ts", [], [1, 2, 3], 90],
   ["ssend.ts", [], [1, 2, 3], 90],
   ["groups.ts", [], [1, 2, 3], 60],

@@ -36,7 +36,7 @@ import { MpiOutbox, type SendOp } from "./_outbox.ts";
 import { MpiCalls } from "./_calls.ts";
 import type { MpiLib } from "./lib.ts";
 import { NativeCollectives } from "./native.ts";
-import { MpiWindows } from "./windows.ts";
+import { inFlight, MpiWindows } from "./windows.ts";
 
 /** Largest payload sent with `MPI_Send` from the caller's memory (override: `SPMD_MPI_EAGER`). */
 export const EAGER_BYTES = 4000;
@@ -112,7 +112,7 @@ export class MpiTransport implements Transport {
     this.#out = new MpiOutbox(mpi, this.#comms, tagLimitFor(mpi.tagUb()), options.eagerBytes ?? EAGER_BYTES);
     this.#in = new MpiInbox(mpi, this.#comms);
     this.matching = this.#in.matching(this, this.#open);
-    this.shared = new MpiWindows(mpi, this.#comms);
+    this.shared = new MpiWindows(mpi, this.#comms, (buffer) => inFlight(this.#out.sends, this.#open, buffer));
     this.#timeout = options.timeoutSeconds ?? 0;
     this.#deadline = this.#timeout > 0 ? performance.now() + this.#timeout * 1000 : Infinity;
     this.#ended = new Uint8Array(this.size);
@@ -377,14 +377,8 @@ export class MpiTransport implements Transport {
 
   free(view: ArrayBufferView): void {
     this.#live();
-    if (this.#out.uses(view.buffer)) {
-      throw unnamedError("a send from this array has not completed; wait for it first", "MPI_ERR_BUFFER");
-    }
-    for (const r of this.#open) {
-      if (!r.done && r.into !== null && r.into.buffer === view.buffer) {
-        throw unnamedError("a receive into this array has not completed; wait for it first", "MPI_ERR_BUFFER");
-      }
-    }
+    const why = inFlight(this.#out.sends, this.#open, view.buffer);
+    if (why !== null) throw unnamedError(`${why}: wait for its request first`, "MPI_ERR_BUFFER");
     this.#mpi.freeMem(view);
   }
 

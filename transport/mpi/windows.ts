@@ -30,7 +30,10 @@
  */
 
 import { unnamedError } from "../../errors.ts";
+import { ANY_SOURCE, ANY_TAG } from "../../constants.ts";
+import type { RecvOp } from "../matcher.ts";
 import type { SharedMemory, WindowBlock, WindowBlockOptions } from "../transport.ts";
+import type { SendOp } from "./_outbox.ts";
 import type { MpiCalls } from "./_calls.ts";
 import type { CommEntry, Comms } from "./_comms.ts";
 import type { Handle } from "./lib.ts";
@@ -40,10 +43,26 @@ const COMM_TYPE_SHARED: Record<string, number> = { "MPICH": 1, "Open MPI": 0, "M
 /** Alignment of the block's start: a cache line. */
 const ALIGN = 64;
 
+/**
+ * What of this rank uses memory of `buffer`: a send from it (`sends`, in flight) or a receive into it (`open`, not
+ * done), in the words of the shared-memory backend's refusals; null when nothing does.
+ */
+export function inFlight(sends: readonly SendOp[], open: ReadonlySet<RecvOp>, buffer: ArrayBufferLike): string | null {
+  const s = sends.find((op) => op.bytes.buffer === buffer);
+  if (s !== undefined) return `a send from this array to rank ${s.dest} (tag ${s.tag}) is still in flight`;
+  for (const r of open) {
+    if (r.done || r.into === null || r.into.buffer !== buffer) continue;
+    const from = r.source === ANY_SOURCE ? "any rank" : `rank ${r.source}`;
+    return `a receive into this array from ${from} (tag ${r.tag === ANY_TAG ? "ANY_TAG" : r.tag}) has not completed`;
+  }
+  return null;
+}
+
 /** Shared windows over `MPI_Win_allocate_shared`, for one rank. */
 export class MpiWindows implements SharedMemory {
   readonly #mpi: MpiCalls;
   readonly #comms: Comms;
+  readonly #using: (buffer: ArrayBufferLike) => string | null;
   /** Whether each communicator lies on one node, once asked. */
   readonly #oneNode = new WeakMap<CommEntry, boolean>();
   // Out-parameters: a handle or pointer (8 bytes), MPI_Aint size, int disp_unit.
@@ -54,10 +73,11 @@ export class MpiWindows implements SharedMemory {
   readonly #size = new Uint8Array(8);
   readonly #disp = new Uint8Array(4);
 
-  /** Windows on the communicators of `comms`, through the calls `mpi`. */
-  constructor(mpi: MpiCalls, comms: Comms) {
+  /** Windows on the communicators of `comms`, through the calls `mpi`; `using` tells what uses a buffer (inFlight). */
+  constructor(mpi: MpiCalls, comms: Comms, using: (buffer: ArrayBufferLike) => string | null) {
     this.#mpi = mpi;
     this.#comms = comms;
+    this.#using = using;
   }
 
   /**
@@ -101,7 +121,9 @@ export class MpiWindows implements SharedMemory {
     if (typeof root === "string") why = `on rank 0: ${root}`;
     if (why !== null) throw new Error(why);
     const view = bytes!;
-    return { bytes: view, free: () => this.#free(win, view) };
+    // using: a send from the window or a receive into it that has not completed (window.ts then refuses free()).
+    const block = { bytes: view, free: () => this.#free(win, view), using: () => this.#using(view.buffer) };
+    return block;
   }
 
   /** Nothing to do: a rank waiting for a lock polls. */
