@@ -35,16 +35,21 @@ export function controlWords(size: number): number {
 /** Attempts before a lock wait goes through the transport's wait loop. */
 const TRIES = 64;
 
-/** What a blocked rank waits for: taking one lock (or mutex) word. */
+/**
+ * What a blocked rank waits for: taking one lock (or mutex) word. Reading
+ * `done` tries to take it; once taken, `done` stays true (a wait loop may
+ * read it more than once per round).
+ */
 class Take implements PendingOp {
   word = 0;
   exclusive = false;
+  taken = false;
   readonly #ctl: Int32Array;
   constructor(ctl: Int32Array) {
     this.#ctl = ctl;
   }
   get done(): boolean {
-    return tryTake(this.#ctl, this.word, this.exclusive);
+    return this.taken ||= tryTake(this.#ctl, this.word, this.exclusive);
   }
 }
 
@@ -115,6 +120,7 @@ export class WindowLocks {
     const take = this.#take;
     take.word = w;
     take.exclusive = exclusive;
+    take.taken = false;
     const flag = LOCKS + 2 * this.#size + this.#rank;
     const target = this.#world[(w - LOCKS) % this.#size];
     Atomics.store(ctl, flag, 1);
