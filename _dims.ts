@@ -62,11 +62,18 @@ function balanced(n: number, k: number): number[] {
  * an array of dimensions in which positive entries are kept and zeros are
  * filled in (their product must divide `nnodes`).
  *
+ * @param nnodes The number of ranks.
+ * @param ndims The number of dimensions, or dimensions with zeros to fill in.
+ * @returns The number of ranks along each dimension; their product is `nnodes`.
+ * @throws {SpmdError} `MPI_ERR_ARG` if `nnodes` is not a positive integer; `MPI_ERR_DIMS` if `ndims` is not a count or an array of non-negative integers, or its fixed entries do not divide `nnodes`.
+ *
  * @example
  * ```ts
  * import { computeDims } from "@spmd/spmd";
- * computeDims(6, 2); // [3, 2]
- * computeDims(12, [0, 2, 0]); // [3, 2, 2]
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * deepEqual(computeDims(6, 2), [3, 2]);
+ * deepEqual(computeDims(12, [0, 2, 0]), [3, 2, 2]);
  * ```
  */
 export function computeDims(nnodes: number, ndims: number | readonly number[]): number[] {

@@ -10,7 +10,20 @@ import { allgather } from "./collectives/allgather/select.ts";
 import { allreduce } from "./collectives/allreduce/select.ts";
 import { MAX } from "./ops.ts";
 
-/** Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED). */
+/**
+ * Color for `split` that leaves a rank out: it gets `null` (MPI_UNDEFINED).
+ *
+ * @example
+ * ```ts
+ * import { UNDEFINED, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const evens = comm.split(comm.rank % 2 === 0 ? 0 : UNDEFINED);
+ * equal(evens === null, comm.rank % 2 === 1);
+ * evens?.free();
+ * ```
+ */
 export const UNDEFINED: number = -32766;
 
 /** Next free context id of each rank (shared by all its communicators). */

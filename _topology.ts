@@ -15,10 +15,35 @@ import type { PendingOp } from "./transport/transport.ts";
 import { allgather } from "./collectives/allgather/select.ts";
 import { type Parent, run, splitComm, UNDEFINED } from "./_split.ts";
 
-/** Pass to `comm.splitType` for the ranks that share memory (MPI_COMM_TYPE_SHARED). */
+/**
+ * Pass to `comm.splitType` for the ranks that share memory (MPI_COMM_TYPE_SHARED).
+ *
+ * @example
+ * ```ts
+ * import { COMM_TYPE_SHARED, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const node = comm.splitType(COMM_TYPE_SHARED)!;
+ * equal(node.size, comm.size); // spmd's ranks all share one machine's memory
+ * node.free();
+ * ```
+ */
 export const COMM_TYPE_SHARED: number = 1;
 
-/** A Cartesian grid over a communicator's ranks (what `CartComm` adds to `Comm`). */
+/**
+ * A Cartesian grid over a communicator's ranks (what `CartComm` adds to `Comm`).
+ *
+ * @example
+ * ```ts
+ * import { type Cartesian, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const grid: Cartesian<unknown> = comm.createCart([comm.size])!;
+ * deepEqual(grid.dims, [comm.size]);
+ * ```
+ */
 export interface Cartesian<C> {
   /** Number of ranks along each dimension. */
   readonly dims: readonly number[];
@@ -40,7 +65,19 @@ export interface Cartesian<C> {
   neighborAlltoall<T = unknown>(values: readonly T[]): (T | null)[];
 }
 
-/** A distributed graph over a communicator's ranks (what `DistGraphComm` adds to `Comm`). */
+/**
+ * A distributed graph over a communicator's ranks (what `DistGraphComm` adds to `Comm`).
+ *
+ * @example
+ * ```ts
+ * import { type DistGraph, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const graph: DistGraph = comm.createDistGraphAdjacent([comm.rank], [comm.rank]);
+ * deepEqual(graph.neighborAllgather("me"), ["me"]);
+ * ```
+ */
 export interface DistGraph {
   /** Ranks this rank receives from, in order. */
   readonly sources: readonly number[];

@@ -41,12 +41,36 @@ import { allocateShared, type SharedWindow, type WindowType } from "./window.ts"
 export { UNDEFINED };
 export type { CommInit };
 
-/** What `createCart` returns: a `CartComm` (topology.ts), typed here without importing it (no cycle). */
+/**
+ * What `createCart` returns: a `CartComm` (topology.ts), typed here without importing it (no cycle).
+ *
+ * @example
+ * ```ts
+ * import { type CartView, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const cart: CartView | null = comm.createCart([comm.size]);
+ * equal(cart?.ndim, 1);
+ * ```
+ */
 export interface CartView extends Comm, topo.Cartesian<CartView> {
   /** A new communicator of the same grid (as MPI_Comm_dup, it keeps the topology). */
   dup(): CartView;
 }
-/** What `createDistGraphAdjacent` returns: a `DistGraphComm` (topology.ts), typed here without importing it. */
+/**
+ * What `createDistGraphAdjacent` returns: a `DistGraphComm` (topology.ts), typed here without importing it.
+ *
+ * @example
+ * ```ts
+ * import { type DistGraphView, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const g: DistGraphView = comm.createDistGraphAdjacent([], []);
+ * deepEqual(g.neighborAllgather(1), []);
+ * ```
+ */
 export interface DistGraphView extends Comm, topo.DistGraph {
   /** A new communicator of the same graph (as MPI_Comm_dup, it keeps the topology). */
   dup(): DistGraphView;

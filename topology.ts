@@ -23,11 +23,15 @@ export type { Cartesian, DistGraph } from "./_topology.ts";
  * @example
  * ```ts
  * import { computeDims, PROC_NULL, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
  * const comm = world();
  * const cart = comm.createCart(computeDims(comm.size, 2), [false, true])!;
- * const [up, down] = cart.shift(0); // PROC_NULL at the first / last row
+ * const [up] = cart.shift(0); // PROC_NULL on the first row
  * const [left, right] = cart.shift(1); // the columns wrap around
- * console.log(cart.coords(), up === PROC_NULL, left, right);
+ * equal(up === PROC_NULL, cart.coords()[0] === 0);
+ * equal(cart.rankOf([cart.coords()[0], cart.coords()[1] + 1]), right);
+ * equal(cart.rankOf([cart.coords()[0], cart.coords()[1] - 1]), left);
  * ```
  */
 export class CartComm extends Comm implements topo.Cartesian<CartComm> {
@@ -43,12 +47,41 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
     this.periods = Object.freeze([...periods]);
   }
 
-  /** Number of dimensions. */
+  /**
+   * Number of dimensions.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * equal(comm.createCart([comm.size, 1, 1])!.ndim, 3);
+   * ```
+   */
   get ndim(): number {
     return this.dims.length;
   }
 
-  /** Coordinates of `rank` in the grid (MPI_Cart_coords). */
+  /**
+   * Coordinates of `rank` in the grid (MPI_Cart_coords).
+   *
+   * @param rank A rank of the grid (default this rank).
+   * @returns Its coordinates, one per dimension.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `rank` is not a rank of the grid.
+   *
+   * @example
+   * ```ts
+   * import { computeDims, world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const cart = comm.createCart(computeDims(comm.size, 2), true)!; // a periodic 2-D grid
+   * const [rows, cols] = cart.dims;
+   * deepEqual(cart.coords(), [Math.floor(comm.rank / cols), comm.rank % cols]);
+   * deepEqual(cart.coords(comm.size - 1), [rows - 1, cols - 1]);
+   * ```
+   */
   coords(rank: number = this.rank): number[] {
     return topo.coordsOf(this, rank);
   }
@@ -56,6 +89,21 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
   /**
    * Rank at `coords` (MPI_Cart_rank); coordinates of periodic dimensions
    * wrap around, out of range on another dimension is an error.
+   *
+   * @param coords One coordinate per dimension.
+   * @returns The rank at those coordinates.
+   * @throws {SpmdError} `MPI_ERR_ARG` if `coords` is not an array of `ndim` integers or is out of range on a non-periodic dimension.
+   *
+   * @example
+   * ```ts
+   * import { computeDims, world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const cart = comm.createCart(computeDims(comm.size, 2), true)!; // a periodic 2-D grid
+   * equal(cart.rankOf(cart.coords()), comm.rank);
+   * equal(cart.rankOf([0, 0]), 0);
+   * ```
    */
   rankOf(coords: readonly number[]): number {
     return topo.rankOf(this, coords);
@@ -66,6 +114,23 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
    * `direction`, as `[source, dest]` (MPI_Cart_shift): receive from
    * `source`, send to `dest`. Off the edge of a non-periodic dimension
    * they are `PROC_NULL`, so a `sendrecv` there does nothing.
+   *
+   * @param direction The dimension, 0..ndim − 1.
+   * @param disp The number of steps (default 1; negative goes back).
+   * @returns `[source, dest]`.
+   * @throws {SpmdError} `MPI_ERR_DIMS` if `direction` is not a dimension; `MPI_ERR_ARG` if `disp` is not an integer.
+   *
+   * @example
+   * ```ts
+   * import { PROC_NULL, world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const line = comm.createCart([comm.size], false)!;
+   * const [source, dest] = line.shift(0);
+   * equal(source, comm.rank === 0 ? PROC_NULL : comm.rank - 1);
+   * equal(dest, comm.rank === comm.size - 1 ? PROC_NULL : comm.rank + 1);
+   * ```
    */
   shift(direction: number, disp = 1): [number, number] {
     return topo.shift(this, direction, disp);
@@ -75,6 +140,23 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
    * The sub-grid of the ranks that share this rank's coordinates in the
    * dimensions where `remainDims` is false (MPI_Cart_sub): e.g. `[false,
    * true]` on a 2-D grid gives this rank's row. Every rank must call it.
+   *
+   * @param remainDims For each dimension, whether the sub-grid keeps it.
+   * @returns This rank's sub-grid.
+   * @throws {SpmdError} `MPI_ERR_ARG` if `remainDims` is not one boolean per dimension.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { computeDims, world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const cart = comm.createCart(computeDims(comm.size, 2), true)!; // a periodic 2-D grid
+   * const row = cart.sub([false, true]);
+   * equal(row.size, cart.dims[1]);
+   * equal(row.allreduce(1), row.size);
+   * ```
    */
   sub(remainDims: readonly boolean[]): CartComm {
     return topo.subCart(this, remainDims) as CartComm;
@@ -85,6 +167,22 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
    * MPI's order: for each dimension the −1 neighbour, then the +1 neighbour
    * (those of `shift(d)`); `null` past a non-periodic edge
    * (MPI_Neighbor_allgather). Every rank must call it.
+   *
+   * @param value What to send to every neighbour.
+   * @returns What each neighbour sent, `null` past an edge.
+   * @throws {SpmdError} `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const ring = comm.createCart([comm.size], true)!;
+   * const [left, right] = ring.shift(0);
+   * deepEqual(ring.neighborAllgather(comm.rank), [left, right]);
+   * ```
    */
   neighborAllgather<T = unknown>(value: T): (T | null)[] {
     return topo.cartNeighborExchange(this, "neighborAllgather", value) as (T | null)[];
@@ -94,12 +192,45 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
    * Sends `values[i]` to neighbour i (the order of `neighborAllgather`) and
    * returns what each neighbour sent to this rank; `null` past a
    * non-periodic edge, where `values[i]` is not sent (MPI_Neighbor_alltoall).
+   *
+   * @param values One value per neighbour, 2·ndim in all.
+   * @returns What each neighbour sent to this rank, `null` past an edge.
+   * @throws {SpmdError} `MPI_ERR_COUNT` if `values` is not one value per neighbour; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const line = comm.createCart([comm.size], false)!;
+   * const got = line.neighborAlltoall(["to left", "to right"]);
+   * deepEqual(got, [comm.rank === 0 ? null : "to right", comm.rank === comm.size - 1 ? null : "to left"]);
+   * ```
    */
   neighborAlltoall<T = unknown>(values: readonly T[]): (T | null)[] {
     return topo.cartNeighborExchange(this, "neighborAlltoall", values) as (T | null)[];
   }
 
-  /** A new communicator of the same grid, with its own message context (MPI_Comm_dup keeps the topology). */
+  /**
+   * A new communicator of the same grid, with its own message context (MPI_Comm_dup keeps the topology).
+   *
+   * @returns The new grid communicator (collective).
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { computeDims, world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const cart = comm.createCart(computeDims(comm.size, 2), true)!; // a periodic 2-D grid
+   * const copy = cart.dup();
+   * deepEqual(copy.dims, cart.dims);
+   * copy.free();
+   * ```
+   */
   override dup(): CartComm {
     return dupComm(this, (init) => new CartComm(init, this.dims, this.periods));
   }
@@ -114,11 +245,13 @@ export class CartComm extends Comm implements topo.Cartesian<CartComm> {
  * @example
  * ```ts
  * import { world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
  * const comm = world();
  * const left = (comm.rank - 1 + comm.size) % comm.size;
  * const right = (comm.rank + 1) % comm.size;
  * const ring = comm.createDistGraphAdjacent([left, right], [left, right]);
- * const [fromLeft, fromRight] = ring.neighborAllgather(comm.rank); // [left, right]
+ * deepEqual(ring.neighborAllgather(comm.rank), [left, right]);
  * ```
  */
 export class DistGraphComm extends Comm implements topo.DistGraph {
@@ -137,6 +270,23 @@ export class DistGraphComm extends Comm implements topo.DistGraph {
   /**
    * Sends `value` to every destination and returns what each source sent,
    * in `sources` order (MPI_Neighbor_allgather). Every rank must call it.
+   *
+   * @param value What to send to every destination.
+   * @returns What each source sent, in `sources` order.
+   * @throws {SpmdError} `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const g = comm.createDistGraphAdjacent([prev], [next]);
+   * deepEqual(g.neighborAllgather(`from ${comm.rank}`), [`from ${prev}`]);
+   * ```
    */
   neighborAllgather<T = unknown>(value: T): T[] {
     return topo.neighborExchange(this, "neighborAllgather", value) as T[];
@@ -145,12 +295,46 @@ export class DistGraphComm extends Comm implements topo.DistGraph {
   /**
    * Sends `values[i]` to `destinations[i]` and returns what each source sent
    * to this rank, in `sources` order (MPI_Neighbor_alltoall).
+   *
+   * @param values One value per destination.
+   * @returns What each source sent to this rank, in `sources` order.
+   * @throws {SpmdError} `MPI_ERR_COUNT` if `values` is not one value per destination; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const g = comm.createDistGraphAdjacent([prev], [next]);
+   * deepEqual(g.neighborAlltoall([comm.rank * 10]), [prev * 10]);
+   * ```
    */
   neighborAlltoall<T = unknown>(values: readonly T[]): T[] {
     return topo.neighborExchange(this, "neighborAlltoall", values) as T[];
   }
 
-  /** A new communicator of the same graph, with its own message context (MPI_Comm_dup keeps the topology). */
+  /**
+   * A new communicator of the same graph, with its own message context (MPI_Comm_dup keeps the topology).
+   *
+   * @returns The new graph communicator (collective).
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const g = comm.createDistGraphAdjacent([comm.rank], [comm.rank]); // each rank to itself
+   * const copy = g.dup();
+   * deepEqual(copy.sources, [comm.rank]);
+   * copy.free();
+   * ```
+   */
   override dup(): DistGraphComm {
     return dupComm(this, (init) => new DistGraphComm(init, this.sources, this.destinations));
   }
