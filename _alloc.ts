@@ -16,7 +16,21 @@ import { isTypedArrayCtor } from "./transport/typed.ts";
  */
 const blocks = new WeakMap<ArrayBufferView, Uint8Array>();
 
-/** A typed-array constructor that `alloc` accepts. */
+/**
+ * A typed-array constructor that `alloc` accepts.
+ *
+ * @example
+ * ```ts
+ * import { type AllocType, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const Type: AllocType<Float32Array> = Float32Array;
+ * const a = comm.alloc(Type, 4);
+ * equal(a.length, 4);
+ * comm.free(a);
+ * ```
+ */
 export type AllocType<T extends ArrayBufferView> = {
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
   readonly BYTES_PER_ELEMENT: number;

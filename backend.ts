@@ -7,7 +7,18 @@
 import { worldTransport } from "./launcher/rank/_world_info.ts";
 import type { MpiLib } from "./transport/mpi/lib.ts";
 
-/** What {@linkcode backend} returns. */
+/**
+ * What {@linkcode backend} returns.
+ *
+ * @example
+ * ```ts
+ * import { backend, type BackendInfo } from "@spmd/spmd";
+ * import { ok } from "node:assert/strict";
+ *
+ * const info: BackendInfo = backend();
+ * ok(info.name === "shm" || info.name === "mpi");
+ * ```
+ */
 export interface BackendInfo {
   /**
    * `"shm"`: ranks are Web Workers of one process sharing memory (spmd's
@@ -27,14 +38,17 @@ export interface BackendInfo {
  * first call binds the rank to its job (under an MPI launcher, that
  * initializes MPI).
  *
+ * @returns The backend's name and, for MPI, the library and its version.
+ *
  * @example
  * ```ts
- * import { backend, world } from "@spmd/spmd";
+ * import { backend } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
  *
  * const b = backend();
- * if (world().rank === 0) {
- *   console.log(b.name === "mpi" ? `MPI: ${b.version} (${b.library})` : "shared memory");
- * }
+ * // Under spmd's launcher, `spawn` or a plain `deno run`: shared memory.
+ * if (Deno.env.get("SPMD_BACKEND") === undefined) equal(b.name, "shm");
+ * if (b.name === "mpi") equal(typeof b.version, "string");
  * ```
  */
 export function backend(): BackendInfo {

@@ -22,15 +22,22 @@ function recorder(): TraceRecorder | null {
 
 /**
  * Starts a region named `name` on this rank's track; {@linkcode traceEnd}
- * ends the innermost one. Regions nest.
+ * ends the innermost one. Regions nest. Without `--trace` or `--profile`
+ * it only counts the open regions.
+ *
+ * @param name The region's name, shown in the trace and the profile.
+ * @throws {SpmdError} `MPI_ERR_ARG` if `name` is not a non-empty string.
  *
  * @example
  * ```ts
  * import { traceBegin, traceEnd } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
  * traceBegin("compute");
  * let s = 0;
  * for (let i = 0; i < 1000; i++) s += i;
  * traceEnd();
+ * equal(s, 499500);
  * ```
  */
 export function traceBegin(name: string): void {
@@ -41,7 +48,23 @@ export function traceBegin(name: string): void {
   open++;
 }
 
-/** Ends the innermost region that {@linkcode traceBegin} started. */
+/**
+ * Ends the innermost region that {@linkcode traceBegin} started.
+ *
+ * @throws {SpmdError} `MPI_ERR_OTHER` if no region is open.
+ *
+ * @example
+ * ```ts
+ * import { traceBegin, traceEnd } from "@spmd/spmd";
+ * import { throws } from "node:assert/strict";
+ *
+ * traceBegin("outer");
+ * traceBegin("inner");
+ * traceEnd(); // ends "inner"
+ * traceEnd(); // ends "outer"
+ * throws(() => traceEnd(), { code: "MPI_ERR_OTHER" });
+ * ```
+ */
 export function traceEnd(): void {
   if (open === 0) throw new SpmdError("traceEnd: no region is open (call traceBegin first)", "MPI_ERR_OTHER");
   open--;
@@ -52,11 +75,19 @@ export function traceEnd(): void {
  * Runs `fn` as a region named `name` and returns its result; when `fn`
  * returns a promise, the region ends when it settles.
  *
+ * @param name The region's name.
+ * @param fn The work; it may be async.
+ * @returns What `fn` returns.
+ * @throws {SpmdError} `MPI_ERR_ARG` if `fn` is not a function or `name` not a non-empty string; whatever `fn` throws.
+ *
  * @example
  * ```ts
  * import { region } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
  * const total = region("compute", () => [1, 2, 3].reduce((a, b) => a + b, 0));
- * console.log(total); // 6
+ * equal(total, 6);
+ * equal(await region("io", () => Promise.resolve("done")), "done");
  * ```
  */
 export function region<T>(name: string, fn: () => T): T {

@@ -17,11 +17,16 @@ const SELF_CONTEXT = 0x3ffffffe;
  * it spans every rank of the job; a program run plainly with `deno run`
  * gets a communicator of size 1, like MPI's singleton init.
  *
+ * @returns The world communicator (the same object on every call).
+ *
  * @example
  * ```ts
  * import { world } from "@spmd/spmd";
+ * import { equal, ok } from "node:assert/strict";
+ *
  * const comm = world();
- * console.log(`rank ${comm.rank} of ${comm.size}`);
+ * ok(comm.rank >= 0 && comm.rank < comm.size);
+ * equal(world(), comm);
  * ```
  */
 export function world(): Comm {
@@ -40,10 +45,15 @@ export function world(): Comm {
  * messages and collectives on it never mix with another communicator's.
  * The same object on every call (local: no other rank takes part).
  *
+ * @returns The communicator of this rank alone.
+ *
  * @example
  * ```ts
  * import { self } from "@spmd/spmd";
- * console.log(self().size, self().allreduce(5)); // 1 5
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(self().size, 1);
+ * equal(self().allreduce(5), 5);
  * ```
  */
 export function self(): Comm {
@@ -60,7 +70,20 @@ export function self(): Comm {
 
 let tick = 0;
 
-/** The resolution of {@linkcode wtime} in seconds (MPI_Wtick): the smallest step it was seen to take. */
+/**
+ * The resolution of {@linkcode wtime} in seconds (MPI_Wtick): the smallest step it was seen to take.
+ *
+ * @returns The resolution in seconds.
+ *
+ * @example
+ * ```ts
+ * import { wtick } from "@spmd/spmd";
+ * import { ok } from "node:assert/strict";
+ *
+ * const tick = wtick();
+ * ok(tick > 0 && tick < 0.01);
+ * ```
+ */
 export function wtick(): number {
   if (tick === 0) {
     let best = Infinity;
@@ -79,6 +102,17 @@ export function wtick(): number {
  * The name of the machine this rank runs on (MPI_Get_processor_name):
  * `Deno.hostname()` when the rank may read it (`--allow-sys`), else
  * "localhost".
+ *
+ * @returns The host name.
+ *
+ * @example
+ * ```ts
+ * import { processorName } from "@spmd/spmd";
+ * import { ok } from "node:assert/strict";
+ *
+ * const host = processorName();
+ * ok(host.length > 0);
+ * ```
  */
 export function processorName(): string {
   try {
@@ -92,6 +126,18 @@ export function processorName(): string {
 /**
  * Wall-clock time in seconds, with sub-microsecond resolution (MPI_Wtime).
  * Only differences between two calls are meaningful.
+ *
+ * @returns Seconds since an arbitrary origin.
+ *
+ * @example
+ * ```ts
+ * import { world, wtime } from "@spmd/spmd";
+ * import { ok } from "node:assert/strict";
+ *
+ * const t0 = wtime();
+ * world().barrier();
+ * ok(wtime() - t0 >= 0);
+ * ```
  */
 export function wtime(): number {
   return performance.now() / 1000;

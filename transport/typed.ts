@@ -40,7 +40,18 @@ export const KIND_FLOAT16 = 13;
 /** Last typed kind. */
 export const KIND_TYPED_LAST = 13;
 
-/** A typed array of numbers or bigints. */
+/**
+ * A typed array of numbers or bigints.
+ *
+ * @example
+ * ```ts
+ * import { type NumericArray, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const data: NumericArray = new BigInt64Array([1n, 2n]);
+ * deepEqual(world().allreduce(data), new BigInt64Array([1n, 2n]).map((x) => x * BigInt(world().size)));
+ * ```
+ */
 export type NumericArray =
   | Int8Array
   | Uint8Array
