@@ -5,7 +5,24 @@
  * @module
  */
 
-/** Base class of every error that spmd throws on purpose. */
+/**
+ * Base class of every error that spmd throws on purpose. `code` names its
+ * MPI error class.
+ *
+ * @example
+ * ```ts
+ * import { SpmdError, world } from "@spmd/spmd";
+ * import { equal, ok } from "node:assert/strict";
+ *
+ * const comm = world();
+ * try {
+ *   comm.send("x", comm.size); // no such rank
+ * } catch (e) {
+ *   ok(e instanceof SpmdError);
+ *   equal(e.code, "MPI_ERR_RANK");
+ * }
+ * ```
+ */
 export class SpmdError extends Error {
   /** MPI-style error class name, e.g. `"MPI_ERR_RANK"`. */
   readonly code: string;
@@ -20,6 +37,17 @@ export class SpmdError extends Error {
 /**
  * Thrown by `recvInto` when the message is larger than the receive buffer
  * (MPI_ERR_TRUNCATE). The message has been consumed, as in MPI.
+ *
+ * @example
+ * ```ts
+ * import { TruncateError, world } from "@spmd/spmd";
+ * import { equal, throws } from "node:assert/strict";
+ *
+ * const comm = world();
+ * comm.send(new Float64Array(4), comm.rank, 40);
+ * throws(() => comm.recvInto(new Float64Array(2), comm.rank, 40), TruncateError);
+ * equal(comm.iprobe(comm.rank, 40), null); // consumed
+ * ```
  */
 export class TruncateError extends SpmdError {
   /** Creates a truncation error. */
@@ -33,6 +61,16 @@ export class TruncateError extends SpmdError {
  * Thrown in every rank whose wait was interrupted because the job is being
  * stopped: another rank failed or called `abort`, or the job timed out. The
  * launcher does not report it as a failure of its own.
+ *
+ * @example
+ * ```ts
+ * import { AbortedError, SpmdError } from "@spmd/spmd";
+ * import { equal, ok } from "node:assert/strict";
+ *
+ * const e = new AbortedError("recv: the job was stopped");
+ * ok(e instanceof SpmdError);
+ * equal(e.code, "MPI_ERR_ABORTED");
+ * ```
  */
 export class AbortedError extends SpmdError {
   /** Creates an abort notice. */

@@ -56,10 +56,12 @@ export interface RequestInfo {
  * @example
  * ```ts
  * import { world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
  * const comm = world();
  * const r = comm.irecv(comm.rank, 5);
  * comm.send({ hello: "me" }, comm.rank, 5);
- * console.log(r.wait()); // { hello: "me" }
+ * deepEqual(await r, { hello: "me" });
  * ```
  */
 export class Request<T = unknown> implements PromiseLike<T> {
@@ -108,12 +110,50 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.#info?.context ?? -1;
   }
 
-  /** True once the operation has completed (does not make progress; use `test`). */
+  /**
+   * True once the operation has completed (does not make progress; use `test`).
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const r = comm.irecv(comm.rank, 30);
+   * equal(r.done, false);
+   * comm.send(1, comm.rank, 30);
+   * r.wait();
+   * equal(r.done, true);
+   * ```
+   */
   get done(): boolean {
     return this.#finished || (this.#op !== null && this.#op.done);
   }
 
-  /** Waits for completion; returns the received value (undefined for a send). */
+  /**
+   * Waits for completion; returns the received value (undefined for a send).
+   *
+   * @param status A {@linkcode Status} to fill in.
+   * @returns The received value; `undefined` for a send.
+   * @throws {TruncateError} `MPI_ERR_TRUNCATE` if the message of an `irecvInto` did not fit its buffer.
+   * @throws {SpmdError} `MPI_ERR_TYPE` if the message of an `irecvInto` was not a typed array.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+   *
+   * @example
+   * ```ts
+   * import { Status, world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * const r = comm.irecv(prev, 31);
+   * comm.send("ring", next, 31);
+   * const st = new Status();
+   * equal(r.wait(st), "ring");
+   * equal(st.source, prev);
+   * ```
+   */
   wait(status?: Status): T {
     return this.#wait(status, false);
   }
@@ -164,7 +204,28 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.#result(status);
   }
 
-  /** Makes progress; returns `[true, value]` once complete, else `[false, null]`. */
+  /**
+   * Makes progress; returns `[true, value]` once complete, else `[false, null]`.
+   *
+   * @param status A {@linkcode Status} to fill in once complete.
+   * @returns `[true, value]` once complete, else `[false, null]`.
+   * @throws {TruncateError} `MPI_ERR_TRUNCATE` as `wait`.
+   * @throws {SpmdError} `MPI_ERR_TYPE` as `wait`.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const r = comm.irecv(comm.rank, 32);
+   * deepEqual(r.test(), [false, null]);
+   * comm.send("now", comm.rank, 32);
+   * let t = r.test();
+   * while (!t[0]) t = r.test();
+   * deepEqual(t, [true, "now"]);
+   * ```
+   */
   test(status?: Status): [boolean, T | null] {
     if (!this.#finished) {
       try {
@@ -194,6 +255,19 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * The {@linkcode Status} of the completed operation (source, tag, bytes,
    * `error`, `cancelled`), or null until `wait`, `test`, an `await` or one
    * of `waitAny`/`testAny`/`waitSome`/`testAll` has seen it complete.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const r = comm.irecv(comm.rank, 33);
+   * equal(r.status === null, true); // not complete yet
+   * comm.send(new Int16Array(4), comm.rank, 33);
+   * r.wait();
+   * equal(r.status?.count(Int16Array), 4);
+   * ```
    */
   get status(): Status | null {
     return this.#status;
@@ -208,12 +282,18 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * not be cancelled since MPI-4): the request completes normally, with
    * `status.cancelled` false.
    *
+   * @returns Whether the receive was withdrawn.
+   *
    * @example
    * ```ts
    * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
    * const comm = world();
-   * const r = comm.irecv(comm.rank, 99);
-   * if (r.cancel()) console.log(r.wait(), r.status?.cancelled); // undefined true
+   * const r = comm.irecv(comm.rank, 99); // nothing is ever sent with tag 99
+   * equal(r.cancel(), true);
+   * equal(r.wait(), undefined);
+   * equal(r.status?.cancelled, true);
    * ```
    */
   cancel(): boolean {
@@ -230,6 +310,21 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * Makes `await request` work: resolves with what `wait()` returns, or
    * rejects with what it throws, checking once per event-loop round (see
    * the class documentation for the latency this costs).
+   *
+   * @param onFulfilled Called with the value.
+   * @param onRejected Called with the error.
+   * @returns A promise of what the callbacks return.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const r = comm.irecv<number>(comm.rank, 34);
+   * setTimeout(() => comm.send(7, comm.rank, 34), 0); // sent later, while the rank awaits
+   * equal(await r.then((v) => v * 2), 14);
+   * ```
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -256,6 +351,24 @@ export class Request<T = unknown> implements PromiseLike<T> {
 /**
  * Waits for every request; returns their values in order. Every request is
  * waited for even if one fails; the first failure is then thrown.
+ *
+ * @param requests The requests.
+ * @param statuses Filled in, one {@linkcode Status} per request, when given.
+ * @returns The requests' values, in order.
+ * @throws {SpmdError} `MPI_ERR_REQUEST` if `requests` is not an array of requests; `MPI_ERR_ARG` if `statuses` is not an array; the first error of a request (e.g. {@linkcode TruncateError}).
+ * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+ *
+ * @example
+ * ```ts
+ * import { waitAll, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const next = (comm.rank + 1) % comm.size;
+ * const prev = (comm.rank - 1 + comm.size) % comm.size;
+ * const rs = [comm.irecv(prev, 35), comm.isend(comm.rank, next, 35)];
+ * deepEqual(waitAll(rs), [prev, undefined]);
+ * ```
  */
 export function waitAll<T = unknown>(
   requests: readonly Request<T>[],

@@ -6,7 +6,20 @@
 
 import { describe, SpmdError } from "./errors.ts";
 
-/** A typed-array constructor, for {@linkcode Status.count}. */
+/**
+ * A typed-array constructor, for {@linkcode Status.count}.
+ *
+ * @example
+ * ```ts
+ * import { type ElementType, Status } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const T: ElementType = Float32Array;
+ * const st = new Status();
+ * st.bytes = 8;
+ * equal(st.count(T), 2);
+ * ```
+ */
 export interface ElementType {
   /** Bytes per element. */
   readonly BYTES_PER_ELEMENT: number;
@@ -20,11 +33,15 @@ export interface ElementType {
  * @example
  * ```ts
  * import { Status, world } from "@spmd/spmd";
+ * import { equal, ok } from "node:assert/strict";
+ *
  * const comm = world();
  * const st = new Status();
  * comm.send("hi", comm.rank);
  * comm.recv(comm.rank, 0, st);
- * console.log(st.source, st.tag, st.bytes); // 0 0 2
+ * equal(st.source, comm.rank);
+ * equal(st.tag, 0);
+ * ok(st.bytes > 0);
  * ```
  */
 export class Status {
@@ -52,13 +69,20 @@ export class Status {
    * Uint8Array, i.e. bytes) in the message, as MPI_Get_count. Throws when
    * the byte count is not a multiple of the element size.
    *
+   * @param Type The element type (default `Uint8Array`).
+   * @returns The number of elements.
+   * @throws {SpmdError} `MPI_ERR_TYPE` if `Type` is not a typed-array constructor or the bytes are not a whole number of its elements.
+   *
    * @example
    * ```ts
-   * import { Status, world } from "@spmd/spmd";
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
    * const comm = world();
    * comm.send(new Float64Array(3), comm.rank);
    * const st = comm.probe(comm.rank);
-   * console.log(st.count(Float64Array)); // 3
+   * equal(st.count(Float64Array), 3);
+   * equal(st.count(), 24);
    * comm.recv(comm.rank);
    * ```
    */
