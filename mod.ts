@@ -1,20 +1,42 @@
 /**
  * spmd: MPI-style SPMD parallel programming for Deno.
  *
- * One program runs as N ranks (Web Workers on one machine); ranks pass
- * messages through ring buffers in shared memory and run collectives.
- * Start a program with the launcher, `deno run -A jsr:@spmd/spmd/cli -n 4
- * app.ts`, or from code with {@linkcode spawn}.
+ * One program runs as N ranks (Web Workers sharing memory on one machine,
+ * or processes under `mpiexec` on an MPI library); ranks pass messages and
+ * run collectives, as with mpi4py.
  *
- * @example
+ * Add it to a Deno project and import it:
+ *
+ * ```sh
+ * deno add jsr:@spmd/spmd
+ * ```
+ *
  * ```ts
  * import { world } from "@spmd/spmd";
+ * ```
+ *
+ * Run a program on 4 ranks with the launcher, straight from the registry or
+ * installed as a command:
+ *
+ * ```sh
+ * deno run -A jsr:@spmd/spmd/cli -n 4 app.ts
+ *
+ * deno install -g -A -n spmd jsr:@spmd/spmd/cli
+ * spmd -n 4 app.ts
+ * ```
+ *
+ * From a clone of the repository: `deno run -A cli.ts -n 4 app.ts`. From
+ * code: {@linkcode spawn}. A program run plainly (`deno run app.ts`) is a
+ * world of one rank.
+ *
+ * @example Every rank adds its rank number
+ * ```ts
+ * import { world } from "@spmd/spmd";
+ * import assert from "node:assert/strict";
  *
  * const comm = world();
- * const next = (comm.rank + 1) % comm.size;
- * const prev = (comm.rank - 1 + comm.size) % comm.size;
- * const got = comm.sendrecv(`hello from ${comm.rank}`, next, 0, prev);
- * console.log(`rank ${comm.rank} got: ${got}`);
+ * const sum = comm.allreduce(comm.rank); // 0 + 1 + ... + (size - 1), on every rank
+ * assert.equal(sum, (comm.size * (comm.size - 1)) / 2);
  * ```
  *
  * @module
