@@ -18,6 +18,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { resolve } from "./_path.ts";
 import { RANK_ENTRY, startJob } from "./launcher/job.ts";
 import { formatFailure } from "./launcher/report.ts";
@@ -177,11 +178,12 @@ function canSupervise(): boolean {
  * was doing at the last check (which the child keeps in a status file).
  */
 async function supervise(argv: readonly string[], v8Flags: string[], modules: string[]): Promise<never> {
-  await precache([RANK_ENTRY, ...modules]);
+  const config = projectConfig();
+  await precache([RANK_ENTRY, ...modules], config);
   const statusFile = Deno.makeTempFileSync({ prefix: "spmd-status-" });
   // This launcher may have been loaded from a URL (deno run -A https://.../cli.ts): run the same again.
   const self = import.meta.url.startsWith("file:") ? fileURLToPath(import.meta.url) : import.meta.url;
-  const flags = v8Flags.length > 0 ? [`--v8-flags=${v8Flags.join(",")}`] : [];
+  const flags = [...config, ...(v8Flags.length > 0 ? [`--v8-flags=${v8Flags.join(",")}`] : [])];
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...flags, self, ...argv],
     env: { [STATUS_ENV]: statusFile },
@@ -220,6 +222,30 @@ async function supervise(argv: readonly string[], v8Flags: string[], modules: st
 }
 
 /**
+ * `["--config", path]` of the user's project when this launcher was loaded
+ * from a URL (`jsr:`, `https:`, a `deno install`ed command), else `[]`.
+ * Deno looks for a deno.json next to a local main module, but not for a
+ * remote one, so the child that runs the job would not see the project's
+ * import map ("@spmd/spmd" from `deno add`): the nearest deno.json or
+ * deno.jsonc from the working directory up is passed explicitly.
+ */
+function projectConfig(): string[] {
+  if (import.meta.url.startsWith("file:")) return [];
+  let dir = Deno.cwd();
+  for (;;) {
+    for (const name of ["deno.json", "deno.jsonc"]) {
+      const path = join(dir, name);
+      try {
+        if (Deno.statSync(path).isFile) return ["--config", path];
+      } catch { /* not here */ }
+    }
+    const up = dirname(dir);
+    if (up === dir) return [];
+    dir = up;
+  }
+}
+
+/**
  * Downloads the ranks' module graphs into Deno's cache before any rank
  * starts (`deno cache`). A worker that imports a remote module (http:,
  * jsr:, npm:, from its script or the launcher's own URL) may use an HTTP
@@ -228,10 +254,10 @@ async function supervise(argv: readonly string[], v8Flags: string[], modules: st
  * never serves it: the import would hang. Cached modules are read from disk.
  * Errors are left for the job to report (the ranks fail to import).
  */
-async function precache(modules: string[]): Promise<void> {
+async function precache(modules: string[], config: string[]): Promise<void> {
   try {
     await new Deno.Command(Deno.execPath(), {
-      args: ["cache", "--allow-import", ...modules],
+      args: ["cache", "--allow-import", ...config, ...modules],
       stdout: "null",
       stderr: "inherit",
     })

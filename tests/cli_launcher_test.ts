@@ -309,6 +309,29 @@ Deno.test("cli: the launcher itself loaded over HTTP (deno run -A http://.../cli
   );
 });
 
+Deno.test("cli: loaded from a URL, the launcher runs the job with the project's deno.json (its import map)", async () => {
+  await servingRepo((base) =>
+    inTempDir(async (dir) => {
+      // what `deno add jsr:@spmd/spmd` leaves: a deno.json that maps the bare name; the program imports it
+      Deno.writeTextFileSync(`${dir}/deno.json`, JSON.stringify({ imports: { "@spmd/spmd": `${base}mod.ts` } }));
+      Deno.mkdirSync(`${dir}/src`);
+      Deno.writeTextFileSync(
+        `${dir}/src/app.ts`,
+        `import { world } from "@spmd/spmd";\n` +
+          `const comm = world();\n` +
+          `const n = comm.allreduce(1);\n` +
+          `if (comm.rank === 0) console.log(JSON.stringify({ n }));\n`,
+      );
+      // run from a subdirectory: the nearest deno.json above the working directory is the project's
+      const r = await deno(["run", "-A", `${base}cli.ts`, "-n", "3", "app.ts"], `${dir}/src`, {
+        DENO_DIR: `${dir}/deno_dir`,
+      });
+      equal(r.code, 0, r.stderr);
+      deepEqual(JSON.parse(r.stdout), { n: 3 });
+    })
+  );
+});
+
 Deno.test("cli: --v8-flags reach the ranks through the supervised child; without --allow-run a note says not", async () => {
   const r = await cli(["--v8-flags=--expose-gc", "-n", "2", "tests/programs/v8_flag.ts"]);
   equal(r.code, 0, r.stderr);
