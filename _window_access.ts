@@ -32,6 +32,11 @@ export class WindowAccess<A extends NumericArray> {
   readonly #rank: number;
   readonly #atomic: boolean;
   readonly #big: boolean;
+  /** One element of the window's type: operands are converted through it, as a store into the window would. */
+  readonly #one: A;
+  /** `all`'s buffer and byte offset (accessors of a view over a growable buffer are not free). */
+  readonly #buffer: ArrayBufferLike;
+  readonly #base: number;
   /** Lock mode held on each rank (NONE, SHARED, EXCLUSIVE). */
   readonly #held: Uint8Array;
   #heldCount = 0;
@@ -48,6 +53,9 @@ export class WindowAccess<A extends NumericArray> {
     this.#atomic = isAtomic(all);
     this.#big = all instanceof BigInt64Array || all instanceof BigUint64Array;
     this.#held = new Uint8Array(starts.length - 1);
+    this.#one = new (all.constructor as new (n: number) => A)(1);
+    this.#buffer = all.buffer;
+    this.#base = all.byteOffset;
   }
 
   /** Rank `r`'s segment (MPI_Win_shared_query), a view of `all`. */
@@ -70,6 +78,12 @@ export class WindowAccess<A extends NumericArray> {
     this.#checkRank("lock", r);
     if (options === null || typeof options !== "object") {
       throw new SpmdError(`lock: options must be an object like { exclusive: true }, got ${describe(options)}`);
+    }
+    if (options.exclusive !== undefined && typeof options.exclusive !== "boolean") {
+      throw new SpmdError(
+        `lock: options.exclusive must be a boolean, got ${describe(options.exclusive)}`,
+        "MPI_ERR_ARG",
+      );
     }
     if (this.#lockAll) throw this.#sync("lock", "a lockAll() epoch is open: unlockAll() first");
     if (this.#held[r] !== NONE) throw this.#sync("lock", `rank ${r} is locked by this rank already`);
@@ -140,12 +154,14 @@ export class WindowAccess<A extends NumericArray> {
   /** Copies `source` into rank `target`'s segment from element `offset` (MPI_Put). */
   put(source: A | ArrayLike<number | bigint>, target: number, offset: number): void {
     const at = this.#range("put", source, target, offset);
+    this.#began();
     (this.all as Float64Array).set(source as ArrayLike<number>, at);
   }
 
   /** Copies `dest.length` elements of rank `target`'s segment from element `offset` into `dest` (MPI_Get). */
   get(dest: A, target: number, offset: number): void {
     const at = this.#range("get", dest, target, offset, true);
+    this.#began();
     (dest as Float64Array).set(this.all.subarray(at, at + dest.length) as Float64Array);
   }
 
@@ -153,6 +169,7 @@ export class WindowAccess<A extends NumericArray> {
   accumulate(source: A | ArrayLike<number | bigint>, target: number, offset: number, op: Op = SUM): void {
     const at = this.#range("accumulate", source, target, offset);
     const o = this.#op("accumulate", op);
+    this.#began();
     this.#rmw(source, null, at, target, o);
   }
 
@@ -170,7 +187,9 @@ export class WindowAccess<A extends NumericArray> {
         "MPI_ERR_BUFFER",
       );
     }
-    this.#rmw(source, result, at, target, this.#op("getAccumulate", op));
+    const o = this.#op("getAccumulate", op);
+    this.#began();
+    this.#rmw(source, result, at, target, o);
   }
 
   /** Combines `value` into element `offset` of rank `target` with `op`, atomically; returns its previous value (MPI_Fetch_and_op). */
@@ -178,10 +197,11 @@ export class WindowAccess<A extends NumericArray> {
     const v = this.#scalar("fetchAndOp", "value", value);
     const at = this.#range("fetchAndOp", null, target, offset);
     const o = this.#op("fetchAndOp", op);
-    if (this.#atomic) return rmwAtomic(this.all as AtomicArray, at, v, o) as A[number];
+    this.#began();
+    if (this.#atomic) return rmwAtomic(this.all as AtomicArray, at, v, o, this.#one as AtomicArray) as A[number];
     this.#locks.enter(target);
     try {
-      return rmwPlain(this.all, at, v, o) as A[number];
+      return rmwPlain(this.all, at, v, o, this.#one) as A[number];
     } finally {
       this.#locks.leave(target);
     }
@@ -196,10 +216,11 @@ export class WindowAccess<A extends NumericArray> {
     const v = this.#scalar("compareAndSwap", "value", value);
     const c = this.#scalar("compareAndSwap", "compare", compare);
     const at = this.#range("compareAndSwap", null, target, offset);
+    this.#began();
     if (this.#atomic) return casAtomic(this.all as AtomicArray, at, v, c) as A[number];
     this.#locks.enter(target);
     try {
-      return casPlain(this.all, at, v, c) as A[number];
+      return casPlain(this.all, at, v, c, this.#one) as A[number];
     } finally {
       this.#locks.leave(target);
     }
@@ -252,18 +273,13 @@ export class WindowAccess<A extends NumericArray> {
   #range(call: string, data: unknown, target: number, offset: number, typedOnly = false): number {
     this.#live(call);
     this.#checkRank(call, target);
-    if (!this.#lockAll && this.#held[target] === NONE) {
-      if (this.#fence === F_NONE) {
-        throw this.#sync(call, `no access epoch is open on rank ${target}: call fence(), lock(${target}) or lockAll()`);
-      }
-      this.#fence = F_OPEN;
+    if (!this.#lockAll && this.#held[target] === NONE && this.#fence === F_NONE) {
+      throw this.#sync(call, `no access epoch is open on rank ${target}: call fence(), lock(${target}) or lockAll()`);
     }
     let n = 1;
     if (data !== null) {
       const ctor = this.all.constructor;
-      const ok = data instanceof ctor ||
-        (!typedOnly && Array.isArray(data) && data.every((x) => typeof x === (this.#big ? "bigint" : "number")));
-      if (!ok) {
+      if (!(data instanceof ctor) && (typedOnly || !this.#plainArray(data))) {
         throw new SpmdError(
           `${call}: ${typedOnly ? "dest" : "source"} must be a ${ctor.name} (the window's type)${
             typedOnly ? "" : ` or an array of ${this.#big ? "bigints" : "numbers"}`
@@ -284,6 +300,22 @@ export class WindowAccess<A extends NumericArray> {
     return this.#starts[target] + offset;
   }
 
+  /** A one-sided call passed its checks: after a fence, the fence's epoch is now open (locks reset it to F_NONE). */
+  #began(): void {
+    if (this.#fence === F_FENCED) this.#fence = F_OPEN;
+  }
+
+  /** True when `data` is an array of numbers (bigints on a BigInt window), without holes. */
+  #plainArray(data: unknown): boolean {
+    if (!Array.isArray(data)) return false;
+    const big = this.#big;
+    for (let i = 0; i < data.length; i++) {
+      const t = typeof data[i];
+      if (big ? t !== "bigint" : t !== "number") return false;
+    }
+    return true;
+  }
+
   #op(call: string, op: unknown): Op {
     const o = toOp(call, op);
     if ((o.family === "user" && o !== REPLACE && o !== NO_OP) || o.family === "loc") {
@@ -299,6 +331,7 @@ export class WindowAccess<A extends NumericArray> {
     return o;
   }
 
+  /** `v`, checked (the read-modify-writes convert it to the element type). */
   #scalar(call: string, name: string, v: unknown): number | bigint {
     if (this.#big) {
       if (typeof v === "bigint") return v;
@@ -311,24 +344,57 @@ export class WindowAccess<A extends NumericArray> {
     );
   }
 
+  /**
+   * `op` of `source` into elements [at, at + n) of `all`, the previous values
+   * into `result`, element by element atomically (_window_rmw.ts converts
+   * the operands to the element type). A source that overlaps the target
+   * (or `result`) is read as it was before the call, and a `result` that
+   * overlaps the target is written after it, as if each were a separate
+   * buffer.
+   */
   #rmw(source: ArrayLike<number | bigint>, result: A | null, at: number, target: number, op: Op): void {
     const all = this.all;
     const n = source.length;
+    const buf = this.#buffer;
+    const lo = this.#base + at * all.BYTES_PER_ELEMENT;
+    const hi = lo + n * all.BYTES_PER_ELEMENT;
+    let src = source;
+    let res = result;
+    if (n > 1) { // (one element is read before it is written: it cannot be misread)
+      if (
+        ArrayBuffer.isView(source) && (overlaps(source, buf, lo, hi) || (res !== null && overlapsView(source, res)))
+      ) {
+        src = (source as A).slice() as A;
+      }
+      if (res !== null && overlaps(res, buf, lo, hi)) res = new (all.constructor as new (n: number) => A)(n);
+    }
+    const one = this.#one;
     if (this.#atomic) {
       for (let i = 0; i < n; i++) {
-        const old = rmwAtomic(all as AtomicArray, at + i, source[i], op);
-        if (result !== null) result[i] = old as never;
+        const old = rmwAtomic(all as AtomicArray, at + i, src[i], op, one as AtomicArray);
+        if (res !== null) res[i] = old as never;
       }
-      return;
-    }
-    this.#locks.enter(target);
-    try {
-      for (let i = 0; i < n; i++) {
-        const old = rmwPlain(all, at + i, source[i], op);
-        if (result !== null) result[i] = old as never;
+    } else {
+      this.#locks.enter(target);
+      try {
+        for (let i = 0; i < n; i++) {
+          const old = rmwPlain(all, at + i, src[i], op, one);
+          if (res !== null) res[i] = old as never;
+        }
+      } finally {
+        this.#locks.leave(target);
       }
-    } finally {
-      this.#locks.leave(target);
     }
+    if (res !== result) (result as Float64Array).set(res as Float64Array);
   }
+}
+
+/** True when `v`'s bytes lie (partly) in bytes [lo, hi) of `buffer`. */
+function overlaps(v: ArrayBufferView, buffer: ArrayBufferLike, lo: number, hi: number): boolean {
+  return v.buffer === buffer && v.byteOffset < hi && v.byteOffset + v.byteLength > lo;
+}
+
+/** True when views `a` and `b` share bytes. */
+function overlapsView(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return overlaps(a, b.buffer, b.byteOffset, b.byteOffset + b.byteLength);
 }

@@ -4,7 +4,10 @@
 // compare-exchange loop), so no update is lost however many ranks
 // accumulate at once; floating-point windows have no atomic arithmetic in
 // JavaScript, so their callers hold the target's mutex (_window_sync.ts) and
-// these run as plain loads and stores.
+// these run as plain loads and stores. An operand is converted to the
+// element type first (through `one`, a one-element array of that type), as
+// a store into the window would convert it, wherever the op compares or
+// combines it itself (Atomics.add and the like convert it the same way).
 
 import type { Op } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
@@ -50,7 +53,7 @@ function apply(op: Op, a: Scalar, b: Scalar, int32: boolean): Scalar {
 }
 
 /** Applies `op` to element `i` of `a` with operand `b` atomically; returns the element's previous value. */
-export function rmwAtomic(a: AtomicArray, i: number, b: Scalar, op: Op): Scalar {
+export function rmwAtomic(a: AtomicArray, i: number, b: Scalar, op: Op, one: AtomicArray): Scalar {
   const x = a as Int32Array; // the Atomics calls take every AtomicArray; one type keeps TypeScript's overloads quiet
   const v = b as number;
   switch (op.name) {
@@ -68,16 +71,19 @@ export function rmwAtomic(a: AtomicArray, i: number, b: Scalar, op: Op): Scalar 
       return Atomics.load(x, i);
   }
   const int32 = !(a instanceof BigInt64Array || a instanceof BigUint64Array);
+  one[0] = v;
+  const w = one[0]; // MAX of a Uint32 and -1 compares 4294967295, as the window stores it
   for (;;) {
     const old = Atomics.load(x, i);
-    if (Atomics.compareExchange(x, i, old, apply(op, old, v, int32) as number) === old) return old;
+    if (Atomics.compareExchange(x, i, old, apply(op, old, w, int32) as number) === old) return old;
   }
 }
 
 /** Applies `op` to element `i` of `a` with operand `b` (the caller holds the target's mutex); returns the previous value. */
-export function rmwPlain(a: NumericArray, i: number, b: Scalar, op: Op): Scalar {
+export function rmwPlain(a: NumericArray, i: number, b: Scalar, op: Op, one: NumericArray): Scalar {
+  one[0] = b as never;
   const old = a[i];
-  a[i] = apply(op, old, b, false) as never;
+  a[i] = apply(op, old, one[0], false) as never;
   return old;
 }
 
@@ -91,9 +97,9 @@ export function casAtomic(a: AtomicArray, i: number, value: Scalar, compare: Sca
  * holds the mutex): equal as MPI compares, bit for bit, so NaN matches NaN
  * and −0 does not match +0 (`Object.is`).
  */
-export function casPlain(a: NumericArray, i: number, value: Scalar, compare: Scalar): Scalar {
+export function casPlain(a: NumericArray, i: number, value: Scalar, compare: Scalar, one: NumericArray): Scalar {
   const old = a[i];
-  const c = a instanceof Float32Array ? Math.fround(compare as number) : compare;
-  if (Object.is(old, c)) a[i] = value as never;
+  one[0] = compare as never; // as the element type stores it (Float32 rounds, Uint8Clamped clamps)
+  if (Object.is(old, one[0])) a[i] = value as never;
   return old;
 }

@@ -42,7 +42,10 @@
  * BigUint64); floating-point windows (and Uint8Clamped) serialise them with
  * a lock per target rank. `put` and `get` are plain copies: concurrent
  * puts to one element, or a put and an accumulate, leave it undefined, as
- * in MPI. Ops: the built-in ones (`SUM`, `PROD`, `MAX`, `MIN`, the logical
+ * in MPI. Operands are converted to the window's element type first, as a
+ * store (`put`) converts them (−1 into a Uint32 window is 4294967295, so
+ * `MAX` with it gives that); a source that is part of the window is read
+ * as it was before the call. Ops: the built-in ones (`SUM`, `PROD`, `MAX`, `MIN`, the logical
  * and bitwise ops on the types they apply to), `REPLACE` and `NO_OP`; MPI
  * allows no user ops in one-sided calls.
  *
@@ -92,6 +95,10 @@ export interface WindowComm {
   allgather<T>(value: T): T[];
   /** The communicator's broadcast. */
   bcast<T>(value: T, root?: number): T;
+  /** A duplicate (the window's own, which the user's `free()` of theirs leaves working, as in MPI). */
+  dup(): WindowComm;
+  /** Frees the communicator. */
+  free(): void;
 }
 
 /** A typed-array constructor that `allocateShared` takes. */
@@ -114,13 +121,17 @@ function controlBytes(size: number): number {
 export class SharedWindow<A extends NumericArray = NumericArray> extends WindowAccess<A> {
   /** This rank's segment. */
   readonly local: A;
+  /** The window's own duplicate of its communicator (MPI's windows keep one too: they outlive `comm.free()`). */
   readonly #comm: WindowComm;
+  /** The context of the communicator the window was made on, which reports name. */
+  readonly #context: number;
   readonly #block: WindowBlock;
 
   /** @ignore Windows are made by `comm.allocateShared`. */
   constructor(comm: WindowComm, all: A, starts: readonly number[], locks: WindowLocks, block: WindowBlock) {
     super(all, starts, locks, comm.rank);
-    this.#comm = comm;
+    this.#context = comm.context;
+    this.#comm = comm.dup();
     this.#block = block;
     this.local = this.segment(comm.rank);
   }
@@ -134,7 +145,7 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
     this.checkFence("fence");
     const t = this.#comm.transport;
     this.sync();
-    t.enter(callCode("fence"), -1, -1, collectiveContext(this.#comm.context));
+    t.enter(callCode("fence"), -1, -1, collectiveContext(this.#context));
     try {
       this.#comm.barrier();
     } catch (e) {
@@ -148,16 +159,23 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
 
   /**
    * Frees the window (MPI_Win_free; collective). Every rank must have
-   * closed its lock epochs; the arrays must not be used afterwards.
+   * closed its lock epochs and completed the sends from the window's memory
+   * and receives into it (else every rank throws, and the window stays);
+   * the arrays must not be used afterwards.
    */
   free(): void {
     this.checkFree();
     const t = this.#comm.transport;
-    t.enter(callCode("winFree"), -1, -1, collectiveContext(this.#comm.context));
+    t.enter(callCode("winFree"), -1, -1, collectiveContext(this.#context));
     try {
       this.sync();
-      this.#comm.barrier();
+      const each = this.#comm.allgather(this.#block.using?.() ?? null); // a barrier too
+      const r = each.findIndex((why) => why !== null);
+      if (r >= 0) {
+        throw new SpmdError(`free: rank ${r}: ${each[r]}: wait for its request first`, "MPI_ERR_BUFFER");
+      }
       this.#block.free();
+      this.#comm.free();
     } catch (e) {
       throw nameCall("free", e);
     } finally {

@@ -45,6 +45,7 @@ export class HeapWindows implements SharedMemory {
       free: () => {
         if (block !== null) rdv.free(block);
       },
+      using: () => rdv.using(heap.buffer, at as number, (at as number) + o.bytes),
     };
   }
 

@@ -371,22 +371,25 @@ export class Rendezvous {
     const h = this.heap;
     const off = view.byteOffset;
     if (this.#live.get(off) !== view) throw unnamedError(this.#notLive(view), "MPI_ERR_BUFFER");
-    const end = off + h.sizeAt(off);
-    for (const op of this.#inflight) {
-      if (!op.done && overlaps(op.bytes, h.sab, off, end)) {
-        throw unnamedError(
-          `a send from this array to rank ${op.dest} (tag ${op.tag}) is still in flight: wait for its request first`,
-          "MPI_ERR_BUFFER",
-        );
-      }
-    }
-    for (const u of this.#users) {
-      const why = u.using(h.sab, off, end);
-      if (why !== null) throw unnamedError(`${why}: wait for its request first`, "MPI_ERR_BUFFER");
-    }
+    const why = this.using(h.sab, off, off + h.sizeAt(off));
+    if (why !== null) throw unnamedError(`${why}: wait for its request first`, "MPI_ERR_BUFFER");
     this.#live.delete(off);
     this.#freed.add(view);
     h.free(off);
+  }
+
+  /** What of this rank uses bytes [start, end) of `buffer` (any rank's heap): a send or receive in flight, or null. */
+  using(buffer: ArrayBufferLike, start: number, end: number): string | null {
+    for (const op of this.#inflight) {
+      if (!op.done && overlaps(op.bytes, buffer, start, end)) {
+        return `a send from this array to rank ${op.dest} (tag ${op.tag}) is still in flight`;
+      }
+    }
+    for (const u of this.#users) {
+      const why = u.using(buffer, start, end);
+      if (why !== null) return why;
+    }
+    return null;
   }
 
   /** Why `view` is not an array that `free` takes. */

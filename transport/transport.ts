@@ -190,6 +190,8 @@ export interface WindowBlock {
   readonly bytes: Uint8Array;
   /** Frees the block (collective: every member calls it, after a barrier). */
   free(): void;
+  /** What of this member still uses the block (a send from it or a receive into it in flight), or null. */
+  using?(): string | null;
 }
 
 /** A backend that carries messages between the ranks of one job. */

@@ -4,7 +4,7 @@
 // misuse errors. Args: [seed].
 
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { BOR, createOp, MAX, MAXLOC, NO_OP, PROD, REPLACE, SpmdError, SUM, world } from "../../mod.ts";
+import { BOR, createOp, MAX, MAXLOC, MIN, NO_OP, PROD, REPLACE, SpmdError, SUM, world } from "../../mod.ts";
 
 const comm = world();
 const { rank, size } = comm;
@@ -262,4 +262,96 @@ for (const Type of [Int32Array, Float64Array] as const) {
   }
   throws(() => comm.allocateShared(Int32Array, rank === 0 ? -1 : 1), /allocateShared: rank 0: localLength must be/);
   throws(() => comm.allocateShared(Array as unknown as Int32ArrayConstructor, 1), /Type must be a typed-array/);
+}
+
+// 9. free() refuses, on every rank, while a send from the window or a receive into it is in flight
+if (size > 1) {
+  const n = 64 * 1024; // 512 KiB: a rendezvous, or queued for the ring: in flight until received
+  const win = comm.allocateShared(Float64Array, n);
+  win.local.fill(rank + 1);
+  win.fence();
+  const req = rank === 1 ? comm.isend(win.local, 0, 8) : null;
+  throws(() => win.free(), /free: rank 1: a send from this array to rank 0 \(tag 8\) is still in flight/);
+  if (rank === 0) {
+    const got = comm.recv(1, 8) as Float64Array;
+    equal(got[0], 2);
+    equal(got[n - 1], 2);
+  }
+  req?.wait();
+  const into = rank === 0 ? comm.irecvInto(win.local.subarray(0, 10), 1, 9) : null;
+  throws(() => win.free(), /free: rank 0: a receive into this array from rank 1 \(tag 9\) has not completed/);
+  if (rank === 1) comm.send(new Float64Array(10).fill(7), 0, 9);
+  into?.wait();
+  win.fence();
+  equal(win.segment(0)[9], 7);
+  win.fence();
+  win.free();
+}
+
+// 10. operands are converted to the window's element type first, as a store (put) converts them
+{
+  const u32 = comm.allocateShared(Uint32Array, 2);
+  const u8 = comm.allocateShared(Uint8Array, 1);
+  const bu = comm.allocateShared(BigUint64Array, 1);
+  const i32 = comm.allocateShared(Int32Array, 1);
+  const cl = comm.allocateShared(Uint8ClampedArray, 1);
+  u8.local[0] = 100;
+  i32.local[0] = 3;
+  cl.local[0] = 255;
+  for (const w of [u32, u8, bu, i32, cl] as { fence(): void }[]) w.fence();
+  u32.fetchAndOp(-1, rank, 0, MAX);
+  u32.accumulate([-1], rank, 1, MAX);
+  equal(u8.fetchAndOp(300, rank, 0, MAX), 100); // 300 is 44 as a Uint8: max(100, 44)
+  bu.fetchAndOp(-1n, rank, 0, MAX);
+  i32.fetchAndOp(2.5, rank, 0, MIN);
+  equal(cl.compareAndSwap(7, 300, rank, 0), 255); // 300 is 255 as a Uint8Clamped: equal, swapped
+  for (const w of [u32, u8, bu, i32, cl] as { fence(): void }[]) w.fence();
+  deepEqual(Array.from(u32.local), [2 ** 32 - 1, 2 ** 32 - 1]);
+  equal(u8.local[0], 100);
+  equal(bu.local[0], 2n ** 64n - 1n);
+  equal(i32.local[0], 2);
+  equal(cl.local[0], 7);
+  for (const w of [u32, u8, bu, i32, cl] as { fence(): void; free(): void }[]) {
+    w.fence();
+    w.free();
+  }
+}
+
+// 11. a source that is part of the target (a subarray of the window) is read as it was before the call
+for (const Type of [Int32Array, Float64Array] as const) {
+  const win = comm.allocateShared(Type as Int32ArrayConstructor, 12);
+  win.local.set([1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0]);
+  win.fence();
+  win.accumulate(win.local.subarray(0, 4), rank, 1, SUM);
+  const before = new Type(4);
+  win.getAccumulate(win.local.subarray(6, 10), before as never, rank, 7, SUM);
+  win.fence();
+  deepEqual(Array.from(win.local), [1, 2, 2, 2, 1, 0, 1, 2, 2, 2, 1, 0], `${Type.name}: accumulate from itself`);
+  deepEqual(Array.from(before), [1, 1, 1, 0]);
+  win.fence();
+  win.free();
+}
+
+// 12. a call that fails opens no epoch; lock options are checked; a window outlives its communicator's free()
+{
+  const win = comm.allocateShared(Int32Array, 2);
+  win.fence();
+  throws(() => win.put([1, 2], rank, 1), /put: offset 1 \+ 2 elements is outside/);
+  throws(() => win.get(new Int32Array(1), rank, NaN), /get: offset NaN/);
+  throws(() => win.fetchAndOp(1, rank, -1), /fetchAndOp: offset -1/);
+  throws(() => win.put([1, Number.NaN as unknown as number, "x" as unknown as number], rank, 0), /put: source must/);
+  win.lock(rank); // valid: no one-sided call followed the fence
+  throws(() => win.lock(0, { exclusive: "yes" as unknown as boolean }), /lock: options\.exclusive must be a boolean/);
+  win.unlock(rank);
+  win.fence();
+  win.free();
+  const dup = comm.dup();
+  const w2 = dup.allocateShared(Int32Array, 1);
+  dup.free(); // MPI_Comm_free: the window keeps its own reference, as in MPI
+  w2.fence();
+  w2.accumulate([1], 0, 0, SUM);
+  w2.fence();
+  if (rank === 0) equal(w2.local[0], size);
+  w2.fence();
+  w2.free();
 }
