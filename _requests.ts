@@ -75,11 +75,15 @@ function idle(rounds: number): void {
  * @example
  * ```ts
  * import { waitAny, world } from "@spmd/spmd";
+ * import { deepEqual, ok } from "node:assert/strict";
+ *
  * const comm = world();
  * const rs = [comm.irecv(comm.rank, 1), comm.irecv(comm.rank, 2)];
  * comm.send("two", comm.rank, 2);
  * comm.send("one", comm.rank, 1);
- * console.log(waitAny(rs)); // [0, "one"] (or [1, "two"])
+ * const [i, value] = waitAny(rs); // [0, "one"] or [1, "two"]
+ * ok((i === 0 && value === "one") || (i === 1 && value === "two"));
+ * deepEqual(waitAny(rs), i === 0 ? [1, "two"] : [0, "one"]); // the other one
  * ```
  */
 export function waitAny<T = unknown>(requests: readonly Request<T>[], status?: Status): [number, T | undefined] {
