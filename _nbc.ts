@@ -17,6 +17,7 @@ import type { Incoming, PendingOp, Transport } from "./transport/transport.ts";
 import { bytesOf, KIND_DATAVIEW, KIND_FLOAT64, typedKind, typedName } from "./transport/typed.ts";
 import { isendValue, valueOf } from "./_message.ts";
 import { combine, type Op } from "./ops.ts";
+import { copyValue } from "./collectives/_coll.ts";
 
 /** The rank's side of a communicator, as the algorithms need it. */
 export interface NbcComm {
@@ -166,6 +167,8 @@ export class CollOp implements PendingOp {
     const left = (s.rank - 1 + s.size) % s.size;
     const e = this.#t.iprobe(s.worldRank(left), ANY_TAG, s.context);
     if (e === null || e.tag >= T_NBC) return;
+    // The previous rank sent its signature before that message: the probe has taken it in if it came.
+    if (this.#t.test(this.#sigRecv!)) return;
     throw mismatch(
       `${s.call}: rank ${left} is in a blocking ${collectiveTagName(e.tag)} where rank ${s.rank} started ` +
         `${describeSig(this.#sig)}: mismatched collectives (every rank must call the same collectives, blocking ` +
@@ -349,10 +352,14 @@ export function* gatherSteps(s: Steps, value: unknown, root: number): Generator<
   }
   const recvs = Array.from({ length: s.size }, (_, r) => r === root ? null : s.recv(r));
   yield recvs.filter((r): r is PendingOp => r !== null);
-  return recvs.map((r) => r === null ? value : s.value(r));
+  return recvs.map((r) => r === null ? copyValue(value, s.call) : s.value(r));
 }
 
-/** ireduce: gather to the root, combined there in rank order (others null). */
+/**
+ * ireduce: gather to the root, combined there in rank order (others null).
+ * The root's own value is a copy (gatherSteps), so a user op that modifies
+ * its operands never touches the caller's value, as in `reduce`.
+ */
 export function* reduceSteps(
   s: Steps,
   value: unknown,
@@ -383,7 +390,7 @@ export function* scatterSteps(
     const sends: PendingOp[] = [];
     for (let r = 0; r < s.size; r++) if (r !== root) sends.push(s.send(values![r], r));
     yield sends;
-    return values![root];
+    return copyValue(values![root], s.call);
   }
   const r = s.recv(root);
   yield [r];
@@ -397,7 +404,7 @@ export function* exchangeSteps(s: Steps, values: (r: number) => unknown): Genera
   for (let r = 0; r < s.size; r++) if (r !== s.rank) ops.push(s.send(values(r), r));
   for (const r of recvs) if (r !== null) ops.push(r);
   yield ops;
-  return recvs.map((r, i) => r === null ? values(i) : s.value(r));
+  return recvs.map((r, i) => r === null ? copyValue(values(i), s.call) : s.value(r));
 }
 
 /** iscan / iexscan: a chain; rank r gets op(v0, ..., vr) (exclusive: op(v0, ..., vr−1), null on rank 0). */
@@ -407,13 +414,19 @@ export function* scanSteps(
   op: Op,
   exclusive: boolean,
 ): Generator<PendingOp[], unknown, void> {
+  // A user op may modify its operands: it gets copies (of this rank's value, and of the value received
+  // when that is also the result), never the caller's value or what is returned.
+  const user = op.family === "user";
   let before: unknown = null;
   if (s.rank > 0) {
     const r = s.recv(s.rank - 1);
     yield [r];
     before = s.value(r);
   }
-  const incl = s.rank > 0 ? combine(s.call, op, before, value) : value;
-  if (s.rank < s.size - 1) yield [s.send(incl, s.rank + 1)];
+  const last = s.rank === s.size - 1;
+  if (exclusive && last) return before;
+  const own = user || (s.rank === 0 && !exclusive) ? copyValue(value, s.call) : value;
+  const incl = s.rank > 0 ? combine(s.call, op, exclusive && user ? copyValue(before, s.call) : before, own) : own;
+  if (!last) yield [s.send(incl, s.rank + 1)];
   return exclusive ? before : incl;
 }

@@ -335,7 +335,10 @@ function* scanSteps(s: Steps, send: Send, recv: NumericArray, op: Op, exclusive:
     if (rank < size - 1 || !exclusive) {
       out = like(recv, recv.length);
       copyInto(out, before);
-      combineOrdered(s.call, op, out, own, false);
+      // A user op may modify either operand: it gets a copy of the caller's send (as scanInto's does).
+      let mine = own;
+      if (op.family === "user" && own === send) copyInto(mine = like(recv, recv.length), own);
+      combineOrdered(s.call, op, out, mine, false);
     }
     copyInto(recv, exclusive ? before : out);
   } else if (!exclusive && send !== IN_PLACE) copyInto(recv, send);

@@ -54,3 +54,13 @@ Deno.test("a nonblocking collective against a blocking one fails", async () => {
     (m) => match(m, /deadlock: .*\n.*mismatched collectives on comm 0: .*rank 1 in allreduce/),
   );
 });
+
+for (const n of [1, 2, 3, 4, 7]) {
+  Deno.test(`nonblocking reductions with operand-modifying user ops match the blocking calls, at ${n} ranks`, () =>
+    run("nbc_user_ops.ts", n, [], 60));
+}
+
+for (const n of [2, 3, 4]) {
+  Deno.test(`a nonblocking collective followed by a blocking one is not taken for a mismatch, at ${n} ranks`, () =>
+    run("nbc_then_blocking.ts", n, ["200"], 60));
+}
