@@ -58,13 +58,14 @@ async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 function outputsStdout(r: number): string[] {
   return [
     `log ${r} of world {"size":2}`,
+    `[ "q" ] Map(1) { 1 => "a" }`,
     "two",
     "lines",
-    "┌─────────┬──────┐",
-    "│ (index) │ rank │",
-    "├─────────┼──────┤",
-    `│ 0       │ ${r}    │`,
-    "└─────────┴──────┘",
+    "┌───────┬──────┐", // Deno's console.table, as the untagged run prints it
+    "│ (idx) │ rank │",
+    "├───────┼──────┤",
+    `│     0 │    ${r} │`,
+    "└───────┴──────┘",
     "group",
     "  indented",
     "{ a: [Object] }",

@@ -117,9 +117,17 @@ export function redirectOutput(rank: number, o: OutputOptions): () => void {
         cb();
       },
     });
-  // node's Console does what the global console does (util.format for %d/%s/%o, table, dir,
-  // trace, group indentation, count, time, assert) and writes to the streams it is given.
-  const c = new Console({ stdout: stream(sinks.stdout), stderr: stream(sinks.stderr), colorMode: false });
+  // Deno's own Console class (Deno's internals), given a print function, formats exactly as the global console does
+  // (Deno.inspect style, %d/%s/%o, table, dir, trace, group indentation, count, time, assert); node's Console is the
+  // fallback where it is missing (it formats node's way: strings in objects single-quoted). Colours follow Deno's
+  // rule for the terminal; files (--output-filename) get none.
+  const DenoConsole = (Deno as unknown as Record<symbol, { Console?: unknown }>)[
+    (Deno as unknown as { internal: symbol }).internal
+  ]?.Console as (new (print: (msg: string, level: number) => void) => Console) | undefined;
+  const plain = (msg: string) => o.dir === undefined ? msg : msg.replace(/\x1b\[[0-9;]*m/g, "");
+  const c = typeof DenoConsole === "function"
+    ? new DenoConsole((msg, level) => (level > 1 ? sinks.stderr : sinks.stdout).write(plain(msg)))
+    : new Console({ stdout: stream(sinks.stdout), stderr: stream(sinks.stderr), colorMode: false });
   const target = console as unknown as Record<string, unknown>;
   const source = c as unknown as Record<string, unknown>;
   for (const key of Object.keys(target)) {

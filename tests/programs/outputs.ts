@@ -3,6 +3,7 @@ import { world } from "../../mod.ts";
 const comm = world();
 const bytes = (s: string) => new TextEncoder().encode(s);
 console.log("log %d of %s %j", comm.rank, "world", { size: comm.size });
+console.log(["q"], new Map([[1, "a"]])); // Deno's formatting (double quotes), not node's
 console.info("two\nlines");
 console.table([{ rank: comm.rank }]);
 console.group("group");
