@@ -88,6 +88,8 @@ export class CollOp implements PendingOp {
   #pending: PendingOp[] = [];
   #ran = false;
   #done = false;
+  /** True while #advance runs (a wait inside it may drive the transport's background ops, this one among them). */
+  #busy = false;
 
   constructor(t: Transport, s: Steps, gen: Generator<PendingOp[], unknown, void>, sig: Float64Array) {
     this.#t = t;
@@ -100,6 +102,9 @@ export class CollOp implements PendingOp {
       this.#sigRecv = s.recvSig(this.#theirs, (s.rank - 1 + s.size) % s.size);
     }
     this.#advance();
+    // Until done, every blocking wait of this rank moves it on (MPI's progress rule): a rank blocked in a
+    // receive still answers the collectives it started.
+    if (!this.#done) t.background?.add(this);
   }
 
   /** True once complete; reading it moves the collective on as far as it can go now. */
@@ -115,11 +120,15 @@ export class CollOp implements PendingOp {
   }
 
   #advance(): void {
+    if (this.#busy) return;
+    this.#busy = true;
     try {
       this.#step();
     } catch (e) {
       if (e instanceof AbortedError || e instanceof AbortSignalled) throw e;
       this.#fail(e);
+    } finally {
+      this.#busy = false;
     }
   }
 
@@ -147,6 +156,7 @@ export class CollOp implements PendingOp {
     if (this.#sigRecv !== null) return this.#probeBlocking();
     if (this.#sigSend !== null && !t.test(this.#sigSend)) return;
     this.#done = true;
+    this.#t.background?.delete(this);
   }
 
   #checkSig(): void {
@@ -204,6 +214,7 @@ export class CollOp implements PendingOp {
     this.#pending = [];
     this.error = e;
     this.#done = true;
+    this.#t.background?.delete(this);
   }
 }
 

@@ -200,6 +200,8 @@ const PROGRAMS: [string, string[], number[], number][] = [
   ["ssend.ts", [], [1, 2, 3], 90],
   ["groups.ts", [], [1, 2, 3], 60],
   ["nbc.ts", [], [1, 2, 3], 60],
+  ["nbc_into.ts", [], [1, 2, 3], 90],
+  ["nbc_progress.ts", [], [2, 3], 60], // a rank blocked in recv drives its nonblocking collectives
   ["windows.ts", [], [2, 4], 120], // MPI_Win_allocate_shared (transport/mpi/windows.ts)
   ["mpi_windows.ts", [], [2, 4], 90],
 ];

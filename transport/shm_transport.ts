@@ -28,6 +28,7 @@ import { Ring } from "./ring.ts";
 import { Slots } from "./slots.ts";
 import { TraceRecorder } from "./trace.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
+import { driveBackground } from "./transport.ts";
 import type { Envelope, Incoming, Leftover, Matching, PendingOp, SharedMemory, Transport } from "./transport.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
 
@@ -88,6 +89,7 @@ export class ShmTransport implements Transport {
   readonly trace: TraceRecorder | null;
   /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
   /** The job's heaps, for shared windows (heap_windows.ts). */ readonly shared: SharedMemory;
+  /** Nonblocking collectives every wait drives (Transport). */ readonly background: Set<PendingOp> = new Set();
   #closed = false;
   readonly #sab: SharedArrayBuffer;
   readonly #ctl: Int32Array;
@@ -310,6 +312,7 @@ export class ShmTransport implements Transport {
     try {
       for (;;) {
         const moved = this.#progress();
+        if (this.background.size > 0) driveBackground(this.background);
         if (this.#ready(kind, target)) return;
         if (moved) {
           // A safe point: the call has claimed no message yet.

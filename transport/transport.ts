@@ -194,6 +194,11 @@ export interface WindowBlock {
   using?(): string | null;
 }
 
+/** Moves on every op of a transport's `background` set; the ones done leave it. */
+export function driveBackground(ops: Set<PendingOp>): void {
+  for (const op of ops) if (op.done) ops.delete(op);
+}
+
 /** A backend that carries messages between the ranks of one job. */
 export interface Transport {
   /** This rank in the world. */
@@ -216,6 +221,13 @@ export interface Transport {
   readonly native?: NativeCollectives | null;
   /** Matched probes and cancelled receives. */
   readonly matching: Matching;
+  /**
+   * Pending ops that every blocking wait of this rank also drives (reading
+   * `done` moves them on; done ones leave the set): the nonblocking
+   * collectives in flight, so that a rank blocked in any call progresses
+   * them, as MPI's progress rule requires. Absent on a backend that cannot.
+   */
+  readonly background?: Set<PendingOp>;
   /** Memory that every rank can read and write, for shared windows (window.ts); absent where there is none. */
   readonly shared?: SharedMemory | null;
   /** The trace recorder when the job is traced (trace.ts); absent or null otherwise. */

@@ -29,6 +29,7 @@ import { callCode, callName } from "../calls.ts";
 import { RecvOp } from "../matcher.ts";
 import { schedYield } from "../sched_yield.ts";
 import { SPIN_DEDICATED } from "../wait.ts";
+import { driveBackground } from "../transport.ts";
 import type { Envelope, Incoming, Leftover, Matching, PendingOp, Transport } from "../transport.ts";
 import { type CommEntry, Comms, tagLimitFor } from "./_comms.ts";
 import { MpiInbox } from "./_inbox.ts";
@@ -72,6 +73,7 @@ export class MpiTransport implements Transport {
   readonly native: NativeCollectives;
   /** The library. */ readonly lib: MpiLib;
   /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
+  /** Nonblocking collectives every wait drives (Transport). */ readonly background: Set<PendingOp> = new Set();
   /** Shared windows on MPI_Win_allocate_shared (windows.ts). */ readonly shared: MpiWindows;
   readonly #mpi: MpiCalls;
   readonly #comms = new Comms();
@@ -309,6 +311,7 @@ export class MpiTransport implements Transport {
     const w = { polls: 0 };
     const peer = op instanceof RecvOp ? op.source : (op as SendOp).dest;
     while (!op.done) {
+      if (this.background.size > 0) driveBackground(this.background);
       if (this.#progress(op)) w.polls = 0;
       else if (this.#idle(w) && peer >= 0 && this.#ended[peer] === 1) {
         this.#in.drain(); // what it sent before it ended
