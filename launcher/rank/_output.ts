@@ -124,7 +124,9 @@ export function redirectOutput(rank: number, o: OutputOptions): () => void {
   const DenoConsole = (Deno as unknown as Record<symbol, { Console?: unknown }>)[
     (Deno as unknown as { internal: symbol }).internal
   ]?.Console as (new (print: (msg: string, level: number) => void) => Console) | undefined;
-  const plain = (msg: string) => o.dir === undefined ? msg : msg.replace(/\x1b\[[0-9;]*m/g, "");
+  const esc = String.fromCharCode(27);
+  const colours = new RegExp(`${esc}\\[[0-9;]*m`, "g");
+  const plain = (msg: string) => o.dir === undefined ? msg : msg.replace(colours, "");
   const c = typeof DenoConsole === "function"
     ? new DenoConsole((msg, level) => (level > 1 ? sinks.stderr : sinks.stdout).write(plain(msg)))
     : new Console({ stdout: stream(sinks.stdout), stderr: stream(sinks.stderr), colorMode: false });
