@@ -6,10 +6,9 @@
  * sharing between ranks, which are threads of one process.
  *
  * ## Layout
- * The window's memory is one block in the heap of the communicator's rank 0
- * (`comm.alloc`'s memory, so `--heap` bounds a window's size): control words
- * first (the locks), then the segments of ranks 0, 1, ... contiguous, in
- * rank order, as MPI lays out a shared window by default. `local` is this
+ * The window's memory is one block that the backend gives (see Backends):
+ * control words first (the locks), then the segments of ranks 0, 1, ...
+ * contiguous, in rank order, as MPI lays out a shared window by default. `local` is this
  * rank's segment, `segment(r)` rank r's, `all` the whole data part. A send
  * of a segment (or any part of `all`) of 32 KiB or more is copied once, by
  * the receiver, straight from the window.
@@ -50,9 +49,16 @@
  * allows no user ops in one-sided calls.
  *
  * ## Backends
- * On spmd's launcher the block is in the heap of the communicator's rank 0.
- * A backend without memory shared by all ranks (the MPI backend, for now)
- * makes `allocateShared` throw an `SpmdError` saying so.
+ * - spmd's launcher: the block is in the heap of the communicator's rank 0
+ *   (`comm.alloc`'s memory, so `--heap` bounds a window's total size).
+ * - The MPI backend: an `MPI_Win_allocate_shared` window, all of it on the
+ *   communicator's rank 0, which every process maps (transport/mpi/windows.ts).
+ *   Its ranks must share a node: on a communicator that spans nodes every
+ *   rank throws an `SpmdError` (MPI_ERR_COMM) advising
+ *   `comm.splitType(COMM_TYPE_SHARED)` first. One-sided calls across nodes
+ *   (`MPI_Win_allocate` + RMA) are not supported.
+ * - A backend without memory shared by all ranks makes `allocateShared`
+ *   throw an `SpmdError` saying so.
  *
  * @example
  * ```ts
@@ -241,7 +247,9 @@ export function allocateShared<A extends NumericArray>(
       share: (v) => comm.bcast(v, 0),
     });
   } catch (e) {
-    throw new SpmdError(`${call}: ${total} elements of ${Type.name}: ${(e as Error).message}`, "MPI_ERR_NO_MEM");
+    const message = (e as Error).message;
+    const code = /one node|spans/.test(message) ? "MPI_ERR_COMM" : "MPI_ERR_NO_MEM";
+    throw new SpmdError(`${call}: ${total} elements of ${Type.name}: ${message}`, code);
   }
   const at = block.bytes.byteOffset;
   const buf = block.bytes.buffer;
