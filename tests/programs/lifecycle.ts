@@ -26,10 +26,14 @@ switch (Deno.args[0]) {
     break;
   case "late-throw-waited": // rank 1 throws from a timer while rank 0 waits for its message
     if (rank === 1) {
+      comm.recv(0, 4); // rank 0 is running (not still starting) and about to wait
       setTimeout(() => {
         throw new TypeError("thrown from a timer while rank 0 waits");
       }, 30);
-    } else if (rank === 0) comm.recv(1, 5);
+    } else if (rank === 0) {
+      comm.send("ready", 1, 4);
+      comm.recv(1, 5);
+    }
     break;
   case "async-main": { // an async main that is not awaited still runs to its end on every rank
     const main = async (): Promise<void> => {
