@@ -10,7 +10,7 @@ import { describe, SpmdError } from "./errors.ts";
 import { Request } from "./request.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
-import { schedYield } from "./transport/sched_yield.ts";
+import type { PendingOp, Transport } from "./transport/transport.ts";
 
 const C_WAITANY = callCode("waitAny");
 const C_WAITSOME = callCode("waitSome");
@@ -58,9 +58,47 @@ function testOne<T>(r: Request<T>, status: Status | undefined, retire: boolean):
   }
 }
 
-/** Gives the core away between rounds of tests that found nothing (after a short spin). */
-function idle(rounds: number): void {
-  if (rounds > 64) schedYield()?.();
+/**
+ * What `waitAny` and `waitSome` wait for while several requests are active:
+ * any of them done. The backend's wait loop reads `done` (so the wait
+ * spins, sleeps on the doorbell, sees aborts and counts for the deadlock
+ * monitor, as a blocking receive does); every 1024th read also asks the
+ * backend whether each active request can still complete, and ends the wait
+ * once none can (`hopeless`: the caller then waits for one, which fails
+ * naming its peer).
+ */
+class AnyDone implements PendingOp {
+  hopeless = false;
+  #reads = 0;
+  readonly #requests: readonly Request<unknown>[];
+  readonly #t: Transport;
+  constructor(requests: readonly Request<unknown>[], t: Transport) {
+    this.#requests = requests;
+    this.#t = t;
+  }
+  get done(): boolean {
+    const check = (++this.#reads & 1023) === 0 && this.#t.hopeless !== undefined;
+    let active = 0;
+    let lost = 0;
+    for (const r of this.#requests) {
+      if (inactive.has(r)) continue;
+      active++;
+      if (r.done) return true;
+      const op = r.pendingOp;
+      if (check && op !== null && this.#t.hopeless!(op) !== null) lost++;
+    }
+    return this.hopeless = check && lost === active;
+  }
+}
+
+/** Blocks in the backend until one of the active `requests` is done, or none can ever be (then returns the first such). */
+function waitForAny(requests: readonly Request<unknown>[]): number {
+  const t = pending(requests)?.transport;
+  if (t === undefined || t === null) return -1;
+  const any = new AnyDone(requests, t);
+  t.wait(any);
+  if (!any.hopeless) return -1;
+  return requests.findIndex((r) => !inactive.has(r));
 }
 
 /**
@@ -115,15 +153,16 @@ function anyOf<T>(requests: readonly Request<T>[], status: Status | undefined): 
       }
     }
     if (active === 0) return [-1, undefined];
-    if (active === 1) {
-      const r = requests[last];
+    const lost = active === 1 ? last : rounds > 0 ? waitForAny(requests) : -1;
+    if (lost >= 0) {
+      // the one left (waited for as wait() does), or one that can never complete (its wait fails, naming why)
+      const r = requests[lost];
       try {
-        return [last, r.wait(status)];
+        return [lost, r.wait(status)];
       } finally {
         if (r.status !== null) inactive.add(r);
       }
     }
-    idle(rounds);
   }
 }
 
@@ -191,8 +230,9 @@ function someOf<T>(requests: readonly Request<T>[], statuses: Status[] | undefin
         values.push(v as T);
       }
     }
-    if (active === 1 && indices.length === 0) {
-      const r = requests[last];
+    const lost = indices.length > 0 || active === 0 ? -1 : active === 1 ? last : rounds > 0 ? waitForAny(requests) : -1;
+    if (lost >= 0) {
+      const r = requests[lost];
       try {
         values.push(r.wait());
         indices.push(last);
@@ -208,7 +248,6 @@ function someOf<T>(requests: readonly Request<T>[], statuses: Status[] | undefin
       }
       return [indices, values];
     }
-    idle(rounds);
   }
 }
 

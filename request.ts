@@ -105,6 +105,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
     return this.#t;
   }
 
+  /** @ignore The backend's pending operation (null for a request that completed at once). */
+  get pendingOp(): PendingOp | null {
+    return this.#op;
+  }
+
   /** @ignore Context of the operation's communicator (−1 for a request that completed at once). */
   get context(): number {
     return this.#info?.context ?? -1;
@@ -331,10 +336,16 @@ export class Request<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     this.#promise ??= new Promise<T>((resolve, reject) => {
+      let polls = 0;
       const poll = (): boolean => {
         let r: [boolean, T | null];
         try {
           r = this.test();
+          // A peer that has ended never answers: every 64th round asks the backend, and if so waits, which
+          // fails as a blocking wait would (naming the call), instead of polling on forever.
+          if (!r[0] && (++polls & 63) === 0 && this.#op !== null && this.#t?.hopeless?.(this.#op)) {
+            r = [true, this.wait()];
+          }
         } catch (e) {
           reject(e);
           return true;

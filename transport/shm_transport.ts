@@ -272,6 +272,15 @@ export class ShmTransport implements Transport {
     return null;
   }
 
+  /** The error `op` would fail with, once its peer has ended (Transport). */
+  hopeless(op: PendingOp): Error | null {
+    try {
+      return op.done || this.#stuck(op instanceof RecvOp ? W_MATCH : W_SEND, op) ? null : null;
+    } catch (e) {
+      return e as Error;
+    }
+  }
+
   #waitRecv(op: RecvOp): Message {
     if (op.msg === null) this.#block(W_MATCH, op);
     const m = op.msg!;

@@ -263,6 +263,13 @@ export interface Transport {
   irecv(source: number, tag: number, context: number, into: ArrayBufferView | null): PendingOp;
   /** Makes progress and reports whether `op` has completed. */
   test(op: PendingOp): boolean;
+  /**
+   * The error `op` would fail with if waited for, when it can never
+   * complete (a receive from, or send to, a rank that has ended); null
+   * while it may still complete. For waits that are not the backend's own:
+   * `await request`, `waitAny` over several requests.
+   */
+  hopeless?(op: PendingOp): Error | null;
   /** Waits for `op`; returns the message for a receive, null for a send. */
   wait(op: PendingOp): Incoming | null;
   /** Non-blocking probe: the envelope of the oldest matching message, or null. */

@@ -306,6 +306,19 @@ export class MpiTransport implements Transport {
     return moved;
   }
 
+  /** The error `op` would fail with, once its peer has ended (Transport). */
+  hopeless(op: PendingOp): Error | null {
+    const peer = op instanceof RecvOp ? op.source : ((op as SendOp).dest ?? -1);
+    if (op.done || peer < 0 || (this.#takeNotices(), this.#ended[peer] !== 1)) return null;
+    this.#in.drain(); // what it sent before it ended
+    this.#out.progress();
+    try {
+      return op.done ? null : this.#neverCompletes(op, peer);
+    } catch (e) {
+      return e as Error;
+    }
+  }
+
   /** Waits until `op` is done: polls, yields, and checks the deadline and ended peers. Reads `done` once a round. */
   #block(op: PendingOp): void {
     const w = { polls: 0 };
