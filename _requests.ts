@@ -107,8 +107,10 @@ function waitForAny(requests: readonly Request<unknown>[]): number {
  * later `waitAny`/`testAny`/`waitSome` calls on the same array skip it.
  * `[-1, undefined]` when none is active (MPI_UNDEFINED). A request whose
  * operation failed (e.g. truncation) is made inactive and its error
- * thrown. While several are active it polls them (giving the core away
- * between rounds); once one is left it waits for it as `wait()` does.
+ * thrown. It waits as a blocking receive does (spinning, then sleeping
+ * until a message arrives; the launcher's deadlock report names it), and
+ * when none of the active requests can ever complete (their peers have
+ * finished) it fails as `wait()` on one of them would.
  *
  * @example
  * ```ts
