@@ -63,13 +63,15 @@
  * @example
  * ```ts
  * import { SUM, world } from "@spmd/spmd";
+ * import { ok } from "node:assert/strict";
+ *
  * const comm = world();
  * const win = comm.allocateShared(Int32Array, comm.rank === 0 ? 1 : 0); // one counter, on rank 0
  * win.lockAll();
  * const ticket = win.fetchAndOp(1, 0, 0, SUM); // a unique ticket per rank
  * win.unlockAll();
  * const tickets = comm.allgather(ticket).sort((a, b) => a - b);
- * console.log(tickets.every((t, i) => t === i)); // true
+ * ok(tickets.every((t, i) => t === i)); // 0, 1, ..., size - 1
  * win.free();
  * ```
  *
@@ -107,7 +109,22 @@ export interface WindowComm {
   free(): void;
 }
 
-/** A typed-array constructor that `allocateShared` takes. */
+/**
+ * A typed-array constructor that `allocateShared` takes: `Float64Array`,
+ * `Int32Array`, `BigInt64Array`, ... (the window's element type).
+ *
+ * @example
+ * ```ts
+ * import { type WindowType, world } from "@spmd/spmd";
+ * import { equal, ok } from "node:assert/strict";
+ *
+ * const Type: WindowType<Float32Array> = Float32Array;
+ * const win = world().allocateShared(Type, 3);
+ * ok(win.local instanceof Float32Array);
+ * equal(win.local.length, 3);
+ * win.free();
+ * ```
+ */
 export type WindowType<A extends NumericArray> = {
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): A;
   readonly BYTES_PER_ELEMENT: number;
@@ -122,7 +139,23 @@ function controlBytes(size: number): number {
 /**
  * A shared-memory window (see the module doc): every rank's segment of one
  * block of shared memory, and one-sided operations on them. Made by
- * `comm.allocateShared`.
+ * `comm.allocateShared`; freed by `free()` (collective). `local` is this
+ * rank's segment; `segment(r)`, `all` and the one-sided calls
+ * ({@linkcode WindowAccess}) reach the others'.
+ *
+ * @example
+ * ```ts
+ * import { world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const win = comm.allocateShared(Float64Array, 2);
+ * win.local.set([comm.rank, 10 * comm.rank]);
+ * win.fence(); // every rank's stores are now seen by every rank
+ * const next = (comm.rank + 1) % comm.size;
+ * deepEqual(win.segment(next), new Float64Array([next, 10 * next])); // read in place, no copy
+ * win.free();
+ * ```
  */
 export class SharedWindow<A extends NumericArray = NumericArray> extends WindowAccess<A> {
   /** This rank's segment. */
@@ -144,8 +177,26 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
 
   /**
    * Ends the current epoch and starts the next (MPI_Win_fence; collective):
-   * what every rank wrote to the window before its fence is seen by every
-   * rank after it. Throws while a lock epoch is open on this rank.
+   * what every rank wrote to the window before its fence, directly or by
+   * one-sided calls, is seen by every rank after it. A one-sided call after
+   * a fence is in the fence's epoch until the next fence.
+   *
+   * @throws {SpmdError} `MPI_ERR_RMA_SYNC` while a lock or lockAll epoch is open on this rank; `MPI_ERR_WIN` if the window was freed.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits for the others.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const win = comm.allocateShared(Int32Array, comm.size); // slot s of every segment is rank s's
+   * win.fence();
+   * for (let r = 0; r < comm.size; r++) win.put([comm.rank], r, comm.rank);
+   * win.fence(); // the puts are complete and seen
+   * deepEqual(win.local, Int32Array.from({ length: comm.size }, (_, i) => i));
+   * win.free();
+   * ```
    */
   fence(): void {
     this.checkFence("fence");
@@ -167,7 +218,21 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
    * Frees the window (MPI_Win_free; collective). Every rank must have
    * closed its lock epochs and completed the sends from the window's memory
    * and receives into it (else every rank throws, and the window stays);
-   * the arrays must not be used afterwards.
+   * the arrays must not be used afterwards, and every later call on the
+   * window throws.
+   *
+   * @throws {SpmdError} `MPI_ERR_RMA_SYNC` while a lock or lockAll epoch is open on this rank; `MPI_ERR_BUFFER` (on every rank) if some rank's request still sends from or receives into the window; `MPI_ERR_WIN` if the window was freed already.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits for the others.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { throws } from "node:assert/strict";
+   *
+   * const win = world().allocateShared(Uint8Array, 16);
+   * win.free();
+   * throws(() => win.sync(), { code: "MPI_ERR_WIN" });
+   * ```
    */
   free(): void {
     this.checkFree();

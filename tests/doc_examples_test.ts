@@ -49,8 +49,6 @@ const INTERNAL = new Set([
   "BufferCollectives.collFor",
   "Request.transport",
   "Request.context",
-  "WindowAccess.segment",
-  "WindowAccess.offsetOf",
 ]);
 
 /**
@@ -60,25 +58,6 @@ const INTERNAL = new Set([
  * only shrinks.
  */
 const TODO = new Set<string>([
-  "SharedWindow",
-  "SharedWindow.fence",
-  "SharedWindow.free",
-  "WindowType",
-  "LockOptions",
-  "WindowAccess",
-  "WindowAccess.lock",
-  "WindowAccess.unlock",
-  "WindowAccess.lockAll",
-  "WindowAccess.unlockAll",
-  "WindowAccess.flush",
-  "WindowAccess.flushAll",
-  "WindowAccess.sync",
-  "WindowAccess.put",
-  "WindowAccess.get",
-  "WindowAccess.accumulate",
-  "WindowAccess.getAccumulate",
-  "WindowAccess.fetchAndOp",
-  "WindowAccess.compareAndSwap",
   "BAND",
   "BOR",
   "BXOR",
