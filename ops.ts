@@ -28,7 +28,21 @@ import { detachedWhy } from "./transport/codec.ts";
 /**
  * A reduction operation. An op is also a function of two operands, as
  * mpi4py's are: `SUM(2, 3)` is 5, `MAX(a, b)` of two typed arrays is their
- * element-wise maximum.
+ * element-wise maximum. Calling a built-in op on operands it cannot combine
+ * throws an SpmdError (`MPI_ERR_OP`).
+ *
+ * @example
+ * ```ts
+ * import { MAX, type Op, SUM } from "@spmd/spmd";
+ * import { deepEqual, equal, throws } from "node:assert/strict";
+ *
+ * const ops: Op[] = [SUM, MAX];
+ * deepEqual(ops.map((op) => op(2, 3)), [5, 3]);
+ * deepEqual(MAX(new Int32Array([1, 5]), new Int32Array([4, 2])), new Int32Array([4, 5]));
+ * equal(SUM.name, "SUM");
+ * equal(SUM.commutative, true);
+ * throws(() => SUM(1, 2n), { code: "MPI_ERR_OP" });
+ * ```
  */
 export interface Op<T = any> {
   /** Combines `a` (lower ranks) and `b` (higher ranks), as a reduction does. */
@@ -62,38 +76,192 @@ function op(name: string, family: string, fn: (a: any, b: any) => any): Op {
   return makeOp({ name, commutative: true, fn, family, elementwise: family !== "loc" });
 }
 
-/** Sum. */
+/**
+ * Sum.
+ *
+ * @example
+ * ```ts
+ * import { SUM, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(SUM(2, 3), 5);
+ * equal(comm.allreduce(comm.rank + 1, SUM), (comm.size * (comm.size + 1)) / 2);
+ * ```
+ */
 export const SUM: Op = op("SUM", "arith", (a, b) => a + b);
-/** Product. */
+/**
+ * Product (32-bit integer arrays wrap as in C).
+ *
+ * @example
+ * ```ts
+ * import { PROD, world } from "@spmd/spmd";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * deepEqual(PROD(new Int32Array([2, 3]), new Int32Array([4, 5])), new Int32Array([8, 15]));
+ * const comm = world();
+ * equal(comm.allreduce(2, PROD), 2 ** comm.size);
+ * ```
+ */
 export const PROD: Op = op("PROD", "arith", (a, b) => a * b);
-/** Maximum. */
+/**
+ * Maximum.
+ *
+ * @example
+ * ```ts
+ * import { MAX, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(MAX(3n, 7n), 7n);
+ * equal(comm.allreduce(10 * comm.rank, MAX), 10 * (comm.size - 1));
+ * ```
+ */
 export const MAX: Op = op("MAX", "cmp", (a, b) => (b > a ? b : a));
-/** Minimum. */
+/**
+ * Minimum.
+ *
+ * @example
+ * ```ts
+ * import { MIN, world } from "@spmd/spmd";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(comm.allreduce(comm.rank - 1, MIN), -1);
+ * deepEqual(comm.allreduce([comm.rank, -comm.rank], MIN), [0, 1 - comm.size]); // element-wise
+ * ```
+ */
 export const MIN: Op = op("MIN", "cmp", (a, b) => (b < a ? b : a));
-/** Logical and. */
+/**
+ * Logical and: booleans on booleans, 0/1 on numbers.
+ *
+ * @example
+ * ```ts
+ * import { LAND, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(LAND(true, false), false);
+ * equal(LAND(2, 3), 1);
+ * equal(comm.allreduce(comm.rank >= 0, LAND), true); // every rank agrees
+ * ```
+ */
 export const LAND: Op = op("LAND", "logical", (a, b) => !!a && !!b);
-/** Logical or. */
+/**
+ * Logical or: booleans on booleans, 0/1 on numbers.
+ *
+ * @example
+ * ```ts
+ * import { LOR, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(LOR(0, 0), 0);
+ * equal(comm.allreduce(comm.rank === comm.size - 1, LOR), true); // some rank says yes
+ * ```
+ */
 export const LOR: Op = op("LOR", "logical", (a, b) => !!a || !!b);
-/** Logical exclusive or. */
+/**
+ * Logical exclusive or: booleans on booleans, 0/1 on numbers.
+ *
+ * @example
+ * ```ts
+ * import { LXOR, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(LXOR(true, true), false);
+ * equal(comm.allreduce(true, LXOR), comm.size % 2 === 1); // odd number of trues
+ * ```
+ */
 export const LXOR: Op = op("LXOR", "logical", (a, b) => !!a !== !!b);
-/** Bitwise and. */
+/**
+ * Bitwise and (32-bit integers, bigints, integer typed arrays).
+ *
+ * @example
+ * ```ts
+ * import { BAND, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(BAND(0b1100, 0b1010), 0b1000);
+ * equal(comm.allreduce(0b0110 | (1 << comm.rank), BAND), comm.size === 1 ? 0b0111 : 0b0110);
+ * ```
+ */
 export const BAND: Op = op("BAND", "bitwise", (a, b) => a & b);
-/** Bitwise or. */
+/**
+ * Bitwise or (32-bit integers, bigints, integer typed arrays).
+ *
+ * @example
+ * ```ts
+ * import { BOR, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(BOR(0b1100, 0b1010), 0b1110);
+ * equal(comm.allreduce(1 << comm.rank, BOR), 2 ** comm.size - 1); // one bit per rank
+ * ```
+ */
 export const BOR: Op = op("BOR", "bitwise", (a, b) => a | b);
-/** Bitwise exclusive or. */
+/**
+ * Bitwise exclusive or (32-bit integers, bigints, integer typed arrays).
+ *
+ * @example
+ * ```ts
+ * import { BXOR, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(BXOR(0b1100, 0b1010), 0b0110);
+ * equal(comm.allreduce(1n, BXOR), BigInt(comm.size % 2));
+ * ```
+ */
 export const BXOR: Op = op("BXOR", "bitwise", (a, b) => a ^ b);
 /**
  * `[value, index]` with the largest value; ties go to the lower index.
  * Values are numbers, bigints, strings, or arrays / typed arrays of them,
  * compared lexicographically.
+ *
+ * @example
+ * ```ts
+ * import { MAXLOC, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * deepEqual(MAXLOC([5, 3], [5, 1]), [5, 1]); // a tie: the lower index
+ * const load = 10 * comm.rank;
+ * deepEqual(comm.allreduce([load, comm.rank], MAXLOC), [10 * (comm.size - 1), comm.size - 1]);
+ * ```
  */
 export const MAXLOC: Op = op("MAXLOC", "loc", (a, b) => pickLoc("MAXLOC", 1, a, b));
-/** `[value, index]` with the smallest value; ties go to the lower index (values as for {@linkcode MAXLOC}). */
+/**
+ * `[value, index]` with the smallest value; ties go to the lower index (values as for {@linkcode MAXLOC}).
+ *
+ * @example
+ * ```ts
+ * import { MINLOC, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * deepEqual(MINLOC(["b", 0], ["a", 1]), ["a", 1]); // strings compare too
+ * deepEqual(comm.allreduce([comm.size - comm.rank, comm.rank], MINLOC), [1, comm.size - 1]);
+ * ```
+ */
 export const MINLOC: Op = op("MINLOC", "loc", (a, b) => pickLoc("MINLOC", -1, a, b));
 /**
  * Keeps the later operand (MPI_REPLACE): a reduction returns the highest
  * rank's value, a scan gives each rank its own. Any value; element-wise on
  * arrays. Not commutative, so algorithms combine in rank order.
+ *
+ * @example
+ * ```ts
+ * import { REPLACE, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(comm.allreduce(`from ${comm.rank}`, REPLACE), `from ${comm.size - 1}`);
+ * equal(comm.scan(comm.rank, REPLACE), comm.rank);
+ * ```
  */
 export const REPLACE: Op = makeOp({
   name: "REPLACE",
@@ -102,7 +270,19 @@ export const REPLACE: Op = makeOp({
   family: "user",
   elementwise: true,
 });
-/** Keeps the earlier operand (MPI_NO_OP): a reduction returns rank 0's value, as does every rank's scan. */
+/**
+ * Keeps the earlier operand (MPI_NO_OP): a reduction returns rank 0's value, as does every rank's scan.
+ *
+ * @example
+ * ```ts
+ * import { NO_OP, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * equal(comm.allreduce(`from ${comm.rank}`, NO_OP), "from 0");
+ * equal(comm.scan(comm.rank, NO_OP), 0);
+ * ```
+ */
 export const NO_OP: Op = makeOp({
   name: "NO_OP",
   commutative: false,
@@ -153,7 +333,24 @@ function locMisfit(v: unknown, depth: number): string | null {
   return null;
 }
 
-/** Options of {@linkcode createOp}. */
+/**
+ * Options of {@linkcode createOp}.
+ *
+ * @example
+ * ```ts
+ * import { createOp, type CreateOpOptions, world } from "@spmd/spmd";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * const options: CreateOpOptions = { commutative: true, elementwise: true, name: "absmax" };
+ * const absMax = createOp(
+ *   (a: Float64Array, b: Float64Array) => a.map((x, i) => Math.max(Math.abs(x), Math.abs(b[i]))),
+ *   options,
+ * );
+ * equal(absMax.name, "absmax");
+ * const comm = world();
+ * deepEqual(comm.allreduce(new Float64Array([-comm.rank, 1]), absMax), new Float64Array([comm.size - 1, 1]));
+ * ```
+ */
 export interface CreateOpOptions {
   /** True if `fn(a, b)` equals `fn(b, a)`, so algorithms may reorder operands. */
   commutative?: boolean;
@@ -169,13 +366,24 @@ export interface CreateOpOptions {
 }
 
 /**
- * Makes a user reduction op from an associative function.
+ * Makes a user reduction op from an associative function. Without
+ * `commutative: true`, algorithms combine strictly in rank order (`a` from
+ * the lower ranks); the function may modify and return either operand.
+ *
+ * @param fn The reduction `(a, b) => c`, associative.
+ * @param options Whether it is commutative or element-wise, and its name.
+ * @returns The op, usable wherever a built-in op is (not in one-sided window calls).
+ * @throws {SpmdError} `MPI_ERR_OP` if `fn` is not a function.
  *
  * @example
  * ```ts
  * import { createOp, world } from "@spmd/spmd";
+ * import { equal, throws } from "node:assert/strict";
+ *
+ * const comm = world();
  * const concat = createOp((a: string, b: string) => a + b, { commutative: false });
- * console.log(world().allreduce(String(world().rank), concat)); // "0" on 1 rank
+ * equal(comm.allreduce(String(comm.rank), concat), Array.from({ length: comm.size }, (_, i) => i).join(""));
+ * throws(() => createOp(42 as never), { code: "MPI_ERR_OP" });
  * ```
  */
 export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}): Op<T> {
@@ -196,12 +404,37 @@ export function createOp<T>(fn: (a: T, b: T) => T, options: CreateOpOptions = {}
  * one made by `createOp`, or a plain function `(a, b) => c`. `T` is taken
  * from the value alone (`NoInfer`), so a function's parameters get its type,
  * widened from a literal (`allreduce(4, fn)` combines numbers, not 4s).
+ *
+ * @example
+ * ```ts
+ * import { type OpArg, SUM, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const longer: OpArg<string> = (a, b) => (b.length > a.length ? b : a); // a plain function
+ * equal(comm.allreduce("x".repeat(comm.rank + 1), longer), "x".repeat(comm.size));
+ * const sum: OpArg<number> = SUM;
+ * equal(comm.allreduce(1, sum), comm.size);
+ * ```
  */
 export type OpArg<T> =
   | (Omit<Op, never> & ((a: Widened<NoInfer<T>>, b: Widened<NoInfer<T>>) => unknown))
   | ((a: Widened<NoInfer<T>>, b: Widened<NoInfer<T>>) => Widened<NoInfer<T>>);
 
-/** A literal type widened to its primitive (`4` to `number`); other types as they are. */
+/**
+ * A literal type widened to its primitive (`4` to `number`); other types as they are.
+ *
+ * @example
+ * ```ts
+ * import type { Widened } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const n: Widened<4> = 5; // 4 widens to number
+ * const s: Widened<"a"> = "bc"; // "a" to string
+ * const t: Widened<Int32Array> = new Int32Array(3); // other types as they are
+ * equal(n + s.length + t.length, 10);
+ * ```
+ */
 export type Widened<T> = T extends number ? number
   : T extends string ? string
   : T extends bigint ? bigint
