@@ -112,6 +112,12 @@ function waitForAny(requests: readonly Request<unknown>[]): number {
  * when none of the active requests can ever complete (their peers have
  * finished) it fails as `wait()` on one of them would.
  *
+ * @param requests The requests (inactive ones are skipped).
+ * @param status Filled in with the completed request's {@linkcode Status}, when given.
+ * @returns `[index, value]` of the request that completed; `[-1, undefined]` when none is active.
+ * @throws {SpmdError} `MPI_ERR_REQUEST` if `requests` is not an array of requests; `MPI_ERR_ARG` if `status` is not a Status; the error of the request that failed (e.g. {@linkcode TruncateError}).
+ * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+ *
  * @example
  * ```ts
  * import { waitAny, world } from "@spmd/spmd";
@@ -169,10 +175,30 @@ function anyOf<T>(requests: readonly Request<T>[], status: Status | undefined): 
 }
 
 /**
- * Tests the active `requests` once, without blocking: `[index, true,
- * value]` for the first that has completed (it becomes inactive, as with
- * {@linkcode waitAny}); `[-1, false, null]` when none has; `[-1, true,
- * undefined]` when none is active.
+ * Tests the active `requests` once, without blocking (MPI_Testany):
+ * `[index, true, value]` for the first that has completed (it becomes
+ * inactive, as with {@linkcode waitAny}); `[-1, false, null]` when none
+ * has; `[-1, true, undefined]` when none is active.
+ *
+ * @param requests The requests (inactive ones are skipped).
+ * @param status Filled in with the completed request's {@linkcode Status}, when given.
+ * @returns `[index, true, value]`, `[-1, false, null]` or `[-1, true, undefined]`, as above.
+ * @throws {SpmdError} `MPI_ERR_REQUEST` if `requests` is not an array of requests; `MPI_ERR_ARG` if `status` is not a Status; the error of a request that failed (e.g. {@linkcode TruncateError}), which becomes inactive.
+ *
+ * @example
+ * ```ts
+ * import { testAny, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const rs = [comm.irecv(comm.rank, 3), comm.irecv(comm.rank, 4)];
+ * deepEqual(testAny(rs), [-1, false, null]); // nothing has arrived
+ * comm.send("four", comm.rank, 4);
+ * deepEqual(testAny(rs), [1, true, "four"]);
+ * comm.send("three", comm.rank, 3);
+ * deepEqual(testAny(rs), [0, true, "three"]);
+ * deepEqual(testAny(rs), [-1, true, undefined]); // none is active
+ * ```
  */
 export function testAny<T = unknown>(
   requests: readonly Request<T>[],
@@ -195,12 +221,36 @@ export function testAny<T = unknown>(
 }
 
 /**
- * Waits until at least one of the active `requests` completes; returns the
- * indices and values of every active request that has completed by then
- * (`[[], []]` when none is active), and makes them inactive. `statuses`,
- * when given, receives one Status per returned index, in order. A request
- * whose operation failed is made inactive and its error thrown (the others
- * that completed stay active, for the next call).
+ * Waits until at least one of the active `requests` completes
+ * (MPI_Waitsome); returns the indices and values of every active request
+ * that has completed by then (`[[], []]` when none is active), and makes
+ * them inactive. `statuses`, when given, receives one Status per returned
+ * index, in order. A request whose operation failed is made inactive and
+ * its error thrown (the others that completed stay active, for the next
+ * call).
+ *
+ * @param requests The requests (inactive ones are skipped).
+ * @param statuses Filled in, one {@linkcode Status} per returned index, when given.
+ * @returns `[indices, values]` of the requests that completed, in order.
+ * @throws {SpmdError} `MPI_ERR_REQUEST` if `requests` is not an array of requests; `MPI_ERR_ARG` if `statuses` is not an array; the error of a request that failed (e.g. {@linkcode TruncateError}).
+ * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
+ *
+ * @example
+ * ```ts
+ * import { type Status, waitSome, world } from "@spmd/spmd";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const rs = [comm.irecv(comm.rank, 5), comm.irecv(comm.rank, 6), comm.irecv(comm.rank, 7)];
+ * comm.send("b", comm.rank, 6);
+ * deepEqual(waitSome(rs), [[1], ["b"]]);
+ * comm.send("a", comm.rank, 5);
+ * comm.send("c", comm.rank, 7);
+ * const statuses: Status[] = [];
+ * deepEqual(waitSome(rs, statuses), [[0, 2], ["a", "c"]]);
+ * equal(statuses[1].tag, 7);
+ * deepEqual(waitSome(rs), [[], []]); // none is active
+ * ```
  */
 export function waitSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
   checkRequests("waitSome", requests);
@@ -263,16 +313,24 @@ function someOf<T>(requests: readonly Request<T>[], statuses: Status[] | undefin
  * Status per returned index. A request whose operation failed is made
  * inactive and its error thrown (the others that completed stay active).
  *
+ * @param requests The requests (inactive ones are skipped).
+ * @param statuses Filled in, one {@linkcode Status} per returned index, when given.
+ * @returns `[indices, values]` of the requests that completed (`[[], []]` if none has); `null` when none is active.
+ * @throws {SpmdError} `MPI_ERR_REQUEST` if `requests` is not an array of requests; `MPI_ERR_ARG` if `statuses` is not an array; the error of a request that failed (e.g. {@linkcode TruncateError}).
+ *
  * @example
  * ```ts
  * import { testSome, world } from "@spmd/spmd";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
  * const comm = world();
  * const rs = [comm.irecv(comm.rank, 1), comm.irecv(comm.rank, 2)];
+ * deepEqual(testSome(rs), [[], []]); // nothing yet
  * comm.send("one", comm.rank, 1);
- * console.log(testSome(rs)); // [[0], ["one"]]
+ * deepEqual(testSome(rs), [[0], ["one"]]);
  * comm.send("two", comm.rank, 2);
- * console.log(testSome(rs)); // [[1], ["two"]]
- * console.log(testSome(rs)); // null: none is active
+ * deepEqual(testSome(rs), [[1], ["two"]]);
+ * equal(testSome(rs), null); // none is active
  * ```
  */
 export function testSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] | null {
@@ -301,10 +359,28 @@ export function testSome<T = unknown>(requests: readonly Request<T>[], statuses?
 }
 
 /**
- * Tests every request once, without blocking: `[true, values]` (in order)
- * when all have completed, else `[false, null]`. As with
- * {@linkcode waitAll}, a failed operation's error is thrown once all have
- * completed, and an inactive request gives its value again.
+ * Tests every request once, without blocking (MPI_Testall): `[true,
+ * values]` (in order) when all have completed, else `[false, null]`. As
+ * with {@linkcode waitAll}, a failed operation's error is thrown once all
+ * have completed, and an inactive request gives its value again.
+ *
+ * @param requests The requests.
+ * @param statuses Filled in, one {@linkcode Status} per request, when given.
+ * @returns `[true, values]` when every request has completed; `[false, null]` otherwise.
+ * @throws {SpmdError} `MPI_ERR_REQUEST` if `requests` is not an array of requests; `MPI_ERR_ARG` if `statuses` is not an array; once all have completed, the first error of a request (e.g. {@linkcode TruncateError}).
+ *
+ * @example
+ * ```ts
+ * import { testAll, world } from "@spmd/spmd";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const rs = [comm.irecv(comm.rank, 8), comm.irecv(comm.rank, 9)];
+ * comm.send(1, comm.rank, 8);
+ * deepEqual(testAll(rs), [false, null]); // the second has not arrived
+ * comm.send(2, comm.rank, 9);
+ * deepEqual(testAll(rs), [true, [1, 2]]);
+ * ```
  */
 export function testAll<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | null] {
   checkRequests("testAll", requests);

@@ -24,16 +24,18 @@ const C_RECV_INTO = callCode("recvInto");
  * MPI_Message). It has been taken out of matching: no other receive —
  * another `recv` with wildcards, an earlier `irecv` — can take it, so the
  * size in `status` is the size of what `recv()` will return. Receive it
- * exactly once, with `recv()` or `irecv()`.
+ * exactly once, with `recv()`, `recvInto()` or `irecv()`.
  *
  * @example
  * ```ts
  * import { ANY_SOURCE, world } from "@spmd/spmd";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
  * const comm = world();
  * comm.send(new Float64Array([1, 2, 3]), comm.rank, 4);
  * const msg = comm.mprobe(ANY_SOURCE, 4);
- * console.log(msg.status.count(Float64Array)); // 3
- * console.log(msg.recv()); // Float64Array(3) [ 1, 2, 3 ]
+ * equal(msg.status.count(Float64Array), 3); // known before receiving
+ * deepEqual(msg.recv(), new Float64Array([1, 2, 3]));
  * ```
  */
 export class Message {
@@ -58,7 +60,32 @@ export class Message {
     } else fillStatus(st, probed.envelope, comm);
   }
 
-  /** Receives the message (MPI_Mrecv) and returns its value; `status`, when given, is filled in. */
+  /**
+   * Receives the message (MPI_Mrecv) and returns its value; `status`, when
+   * given, is filled in. A message from `PROC_NULL` (an `mprobe` of
+   * PROC_NULL) gives `null`.
+   *
+   * @param status A {@linkcode Status} to fill in.
+   * @returns The message's value.
+   * @throws {SpmdError} `MPI_ERR_REQUEST` if the message was received already; `MPI_ERR_ARG` if `status` is not a Status.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while the rest of a large message arrives.
+   *
+   * @example
+   * ```ts
+   * import { Status, world } from "@spmd/spmd";
+   * import { deepEqual, equal, throws } from "node:assert/strict";
+   *
+   * const comm = world();
+   * const next = (comm.rank + 1) % comm.size;
+   * const prev = (comm.rank - 1 + comm.size) % comm.size;
+   * comm.send({ from: comm.rank }, next, 5);
+   * const msg = comm.mprobe(prev, 5);
+   * const st = new Status();
+   * deepEqual(msg.recv(st), { from: prev });
+   * equal(st.source, prev);
+   * throws(() => msg.recv(), { code: "MPI_ERR_REQUEST" }); // a Message is received once
+   * ```
+   */
   recv<T = unknown>(status?: Status): T {
     this.#use("Message.recv", status);
     const p = this.#probed;
@@ -83,14 +110,23 @@ export class Message {
    * large); returns its {@linkcode Status}. The payload lands straight in
    * `buffer` where it has not all arrived yet.
    *
+   * @param buffer Where the message goes: a typed array (or DataView) of at least its size.
+   * @returns The message's {@linkcode Status}.
+   * @throws {TruncateError} `MPI_ERR_TRUNCATE` if the message does not fit `buffer`.
+   * @throws {SpmdError} `MPI_ERR_BUFFER` if `buffer` is not a typed array or DataView (or is detached); `MPI_ERR_TYPE` if the message is not a typed array; `MPI_ERR_REQUEST` if the message was received already.
+   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while the rest of a large message arrives.
+   *
    * @example
    * ```ts
    * import { world } from "@spmd/spmd";
+   * import { deepEqual, equal } from "node:assert/strict";
+   *
    * const comm = world();
    * comm.send(new Int32Array([4, 5]), comm.rank, 2);
    * const buf = new Int32Array(4);
    * const st = comm.mprobe(comm.rank, 2).recvInto(buf);
-   * console.log(st.count(Int32Array), buf[1]); // 2 5
+   * equal(st.count(Int32Array), 2);
+   * deepEqual(buf, new Int32Array([4, 5, 0, 0]));
    * ```
    */
   recvInto(buffer: ArrayBufferView): Status {
@@ -122,7 +158,25 @@ export class Message {
     }
   }
 
-  /** Starts receiving the message (MPI_Imrecv); `wait()` on the request returns its value. */
+  /**
+   * Starts receiving the message (MPI_Imrecv); `wait()` on the request
+   * returns its value (`null` for a message from `PROC_NULL`).
+   *
+   * @returns A request whose `wait()` (or `await`) gives the message's value.
+   * @throws {SpmdError} `MPI_ERR_REQUEST` if the message was received already.
+   *
+   * @example
+   * ```ts
+   * import { world } from "@spmd/spmd";
+   * import { equal } from "node:assert/strict";
+   *
+   * const comm = world();
+   * comm.send("hello", comm.rank, 6);
+   * const msg = comm.mprobe(comm.rank, 6);
+   * const r = msg.irecv();
+   * equal(await r, "hello");
+   * ```
+   */
   irecv<T = unknown>(): Request<T> {
     this.#use("Message.irecv", undefined);
     const p = this.#probed;
