@@ -22,7 +22,20 @@ function moduleHref(m: string | URL): string {
   return toFileUrl(resolve(m)).href;
 }
 
-/** Options of {@linkcode spawn}. */
+/**
+ * Options of {@linkcode spawn}.
+ *
+ * @example
+ * ```ts
+ * import { spawn, type SpawnOptions } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * // A program that needs its argument (a data: URL, so the example is self-contained).
+ * const program = `data:text/javascript,${encodeURIComponent('if (Deno.args[0] !== "7") throw new Error("no 7")')}`;
+ * const options: SpawnOptions = { size: 2, args: ["7"], timeout: 60 };
+ * equal(await spawn(program, options), undefined); // every rank returned
+ * ```
+ */
 export interface SpawnOptions {
   /** Number of ranks. */
   size: number;
@@ -50,7 +63,25 @@ export interface SpawnOptions {
   profile?: boolean;
 }
 
-/** Rejection of {@linkcode spawn}: names the failing rank and carries the whole report. */
+/**
+ * Rejection of {@linkcode spawn}: names the failing rank and carries the
+ * whole report (`result`); its message is the report a launcher prints.
+ *
+ * @example
+ * ```ts
+ * import { JobError, spawn } from "@spmd/spmd";
+ * import { equal, ok, rejects } from "node:assert/strict";
+ *
+ * const program = `data:text/javascript,${encodeURIComponent('throw new Error("no input file")')}`;
+ * await rejects(spawn(program, { size: 2, timeout: 60 }), (e) => {
+ *   ok(e instanceof JobError);
+ *   ok(e.rank === 0 || e.rank === 1); // the rank that failed first
+ *   equal(e.code, 1); // the exit code a launcher would use
+ *   ok(e.message.includes("no input file"));
+ *   return true;
+ * });
+ * ```
+ */
 export class JobError extends Error {
   /** The failing rank, or -1 for a timeout. */
   readonly rank: number;
@@ -75,6 +106,12 @@ export class JobError extends Error {
  * A rank stuck in a busy loop (never calling spmd) cannot be stopped by
  * `Worker.terminate()` in Deno; the command-line launcher ends such ranks
  * with `Deno.exit`, which `spawn` cannot do for its caller.
+ *
+ * @param moduleUrl The program: a URL, a URL string (`file:`, `https:`, `data:`, ...) or a file path (relative to the working directory).
+ * @param options The number of ranks (`size`) and the job's other options.
+ * @returns A promise that resolves once every rank has returned.
+ * @throws {JobError} (a rejection) when a rank throws, aborts or exits, the job deadlocks, or the timeout passes.
+ * @throws {TypeError} (a rejection) if `moduleUrl` or an option is of the wrong type; {@linkcode RangeError} if `size`, `timeout` or `heapBytes` is out of range.
  *
  * @example
  * ```ts ignore
