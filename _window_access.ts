@@ -156,7 +156,7 @@ export class WindowAccess<A extends NumericArray> {
    *
    * @param r The rank whose segment to lock.
    * @param options `{ exclusive: true }` for an exclusive lock (default shared).
-   * @throws {SpmdError} `MPI_ERR_RANK` if `r` is not a rank; `MPI_ERR_ARG` if `options.exclusive` is not a boolean (`MPI_ERR_OTHER` if `options` is not an object); `MPI_ERR_RMA_SYNC` if this rank already locks `r`, a lockAll epoch is open, or a fence epoch is open (one-sided calls since `fence()`); `MPI_ERR_WIN` if the window was freed.
+   * @throws {SpmdError} `MPI_ERR_RANK` if `r` is not a rank; `MPI_ERR_ARG` if `options` is not an object or `options.exclusive` is not a boolean; `MPI_ERR_RMA_SYNC` if this rank already locks `r`, a lockAll epoch is open, or a fence epoch is open (one-sided calls since `fence()`); `MPI_ERR_WIN` if the window was freed.
    * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits for the lock.
    *
    * @example
@@ -183,7 +183,10 @@ export class WindowAccess<A extends NumericArray> {
     this.#live("lock");
     this.#checkRank("lock", r);
     if (options === null || typeof options !== "object") {
-      throw new SpmdError(`lock: options must be an object like { exclusive: true }, got ${describe(options)}`);
+      throw new SpmdError(
+        `lock: options must be an object like { exclusive: true }, got ${describe(options)}`,
+        "MPI_ERR_ARG",
+      );
     }
     if (options.exclusive !== undefined && typeof options.exclusive !== "boolean") {
       throw new SpmdError(
