@@ -62,14 +62,17 @@ function testOne<T>(r: Request<T>, status: Status | undefined, retire: boolean):
  * What `waitAny` and `waitSome` wait for while several requests are active:
  * any of them done. The backend's wait loop reads `done` (so the wait
  * spins, sleeps on the doorbell, sees aborts and counts for the deadlock
- * monitor, as a blocking receive does); every 1024th read also asks the
- * backend whether each active request can still complete, and ends the wait
+ * monitor, as a blocking receive does); every 8th read, at most every
+ * 100 ms (a wait that has spun out reads `done` only a few times per 200 ms
+ * sleep), also asks the backend whether each active request can still
+ * complete, and ends the wait
  * once none can (`hopeless`: the caller then waits for one, which fails
  * naming its peer).
  */
 class AnyDone implements PendingOp {
   hopeless = false;
   #reads = 0;
+  #next = 0;
   readonly #requests: readonly Request<unknown>[];
   readonly #t: Transport;
   constructor(requests: readonly Request<unknown>[], t: Transport) {
@@ -77,7 +80,8 @@ class AnyDone implements PendingOp {
     this.#t = t;
   }
   get done(): boolean {
-    const check = (++this.#reads & 1023) === 0 && this.#t.hopeless !== undefined;
+    const check = (++this.#reads & 7) === 0 && this.#t.hopeless !== undefined && performance.now() >= this.#next;
+    if (check) this.#next = performance.now() + 100;
     let active = 0;
     let lost = 0;
     for (const r of this.#requests) {
@@ -287,7 +291,7 @@ function someOf<T>(requests: readonly Request<T>[], statuses: Status[] | undefin
       const r = requests[lost];
       try {
         values.push(r.wait());
-        indices.push(last);
+        indices.push(lost);
       } finally {
         if (r.status !== null) inactive.add(r);
       }

@@ -275,7 +275,9 @@ export class ShmTransport implements Transport {
   /** The error `op` would fail with, once its peer has ended (Transport). */
   hopeless(op: PendingOp): Error | null {
     try {
-      return op.done || this.#stuck(op instanceof RecvOp ? W_MATCH : W_SEND, op) ? null : null;
+      // A send only once its receiver has ended: #stuck would bounce a live receiver's rendezvous early.
+      const peerEnded = op instanceof RecvOp || (op instanceof SendOp && this.#ended(op.dest));
+      return op.done || !peerEnded || this.#stuck(op instanceof RecvOp ? W_MATCH : W_SEND, op) ? null : null;
     } catch (e) {
       return e as Error;
     }
