@@ -44,7 +44,9 @@ export function isendValue(
 
 /** The value of a received message. */
 export function valueOf(m: Incoming, call: string): unknown {
-  if (m.kind === KIND_NUMBER || isTypedKind(m.kind)) return m.value;
+  if (m.kind === KIND_NUMBER) return m.value;
+  // A small unexpected payload is a view of the inbox's slab: the caller gets its own copy.
+  if (isTypedKind(m.kind)) return m.slab === true ? (m.value as Uint8Array).slice() : m.value;
   return decode(m.kind, m.bytes!, call, m.source, m.tag);
 }
 

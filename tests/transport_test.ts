@@ -12,6 +12,7 @@ import {
   SLOT_STRIDE,
 } from "../transport/shm_layout.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
+import { Comm } from "../comm.ts";
 import { Matcher, Message, RecvOp } from "../transport/matcher.ts";
 import { fillStatus, isendValue, sendValue, valueOf } from "../_message.ts";
 import { checkPattern, fillPattern, rng } from "./_util.ts";
@@ -120,4 +121,27 @@ Deno.test("ring: a message of 2^31 bytes (lengths past 32 bits) streams through 
   ok(r.done, "the receive completed");
   const got = valueOf(b.wait(r)!, "wait") as Uint8Array;
   deepEqual([got.length, got[0], got[got.length - 1]], [2 ** 31, 7, 9]);
+});
+
+Deno.test("small unexpected messages: the slab is internal (recv gives an array of its own), recvInto copies out", () => {
+  const [a, b] = pair();
+  const c0 = new Comm({ transport: a, context: 0 });
+  const c1 = new Comm({ transport: b, context: 0 });
+  for (let i = 0; i < 3; i++) c0.send(new Float64Array([i, i + 0.5]), 1, 5);
+  c0.send(new Uint8Array([9, 8, 7]), 1, 6);
+  c0.send({ s: "object" }, 1, 7);
+  b.iprobe(0, 99, 0); // take every frame in: all are unexpected now
+  const first = c1.recv(0, 5) as Float64Array;
+  const second = c1.recv(0, 5) as Float64Array;
+  deepEqual(Array.from(first), [0, 0.5]);
+  equal(first.buffer.byteLength, 16, "its own buffer, not a view of the slab");
+  first[0] = 42;
+  deepEqual(Array.from(second), [1, 1.5], "not aliased to another message");
+  const into = new Float64Array(2);
+  c1.recvInto(into, 0, 5);
+  deepEqual(Array.from(into), [2, 2.5]);
+  const bytes = new Uint8Array(3);
+  c1.recvInto(bytes, 0, 6);
+  deepEqual(Array.from(bytes), [9, 8, 7]);
+  deepEqual(c1.recv(0, 7), { s: "object" });
 });

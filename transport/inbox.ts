@@ -20,13 +20,18 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { SpmdError } from "../errors.ts";
 import type { Activity } from "./activity.ts";
 import { KIND_NUMBER } from "./codec.ts";
-import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "./typed.ts";
+import { allocTyped, bytesOf, ELEMENT_BYTES, isTypedKind, KIND_DATAVIEW, typedCtor } from "./typed.ts";
 import { Matcher, Message, moveInto, type RecvOp } from "./matcher.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
+
+/** Bytes of one slab of small unexpected payloads. */
+const SLAB_BYTES = 64 * 1024;
+/** Largest payload carved from a slab. */
+const SLAB_MAX = 1024;
 
 /** The incoming rings of one rank, its matcher and its unexpected-queue bound (a {@linkcode HeapUser}: `free` asks it). */
 export class Inbox implements HeapUser {
@@ -45,6 +50,9 @@ export class Inbox implements HeapUser {
   readonly #limitBytes: number;
   readonly #limitMessages: number;
   #overflow: Message | null = null;
+  /** The slab that small unexpected payloads are carved from, and its next free byte. */
+  #slab: ArrayBuffer | null = null;
+  #slabAt = 0;
   /** Sends the acknowledgement of a synchronous message that has matched (set by `matching`). */
   #ack: (m: Message) => void = () => {};
   readonly #rdv: Rendezvous | null;
@@ -199,13 +207,33 @@ export class Inbox implements HeapUser {
       }
       return;
     }
-    if (typed) {
+    if (
+      op === null && m.length <= SLAB_MAX && kind !== KIND_DATAVIEW && kind !== KIND_NUMBER &&
+      (!typed || m.length % ELEMENT_BYTES[kind] === 0)
+    ) {
+      // Unexpected and small: a view of the slab (a fresh small typed array costs ~0.28 µs in Deno, a view ~0.01)
+      const at = this.#carve(m.length);
+      m.bytes = new Uint8Array(this.#slab!, at, m.length);
+      if (typed) m.value = new (typedCtor(kind)!)(this.#slab!, at, m.length / ELEMENT_BYTES[kind]);
+      m.slab = true;
+    } else if (typed) {
       const v = allocTyped(kind, m.length);
       m.value = v;
       m.bytes = kind === KIND_DATAVIEW ? new Uint8Array((v as DataView).buffer) : bytesOf(v);
     } else if (kind !== KIND_NUMBER) {
       m.bytes = new Uint8Array(m.length);
     }
+  }
+
+  /** Offset in the slab of `n` fresh bytes (8-aligned); a full slab is left to the messages that view it. */
+  #carve(n: number): number {
+    if (this.#slab === null || this.#slabAt + n > SLAB_BYTES) {
+      this.#slab = new ArrayBuffer(SLAB_BYTES);
+      this.#slabAt = 0;
+    }
+    const at = this.#slabAt;
+    this.#slabAt = at + pad8(n);
+    return at;
   }
 
   /** Drains the ring from `src`; true if anything moved. */

@@ -103,6 +103,8 @@ export interface Incoming extends Envelope {
   readonly value: unknown;
   /** Other kinds: the payload bytes (null when they were discarded, e.g. by a `recvInto` that did not fit). */
   readonly bytes: Uint8Array | null;
+  /** True when `value` and `bytes` view memory the backend reuses: a typed `value` must be copied before it is handed on. */
+  readonly slab?: boolean;
 }
 
 /**
