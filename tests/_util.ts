@@ -57,17 +57,31 @@ export interface CliRun {
 }
 
 /** Runs `deno run -A cli.ts ...args` with a hard timeout (seconds) so a hang fails instead of blocking CI. */
-export async function cli(args: string[], timeout = 60): Promise<CliRun> {
-  const cliPath = new URL("../cli.ts", import.meta.url).pathname;
+export function cli(args: string[], timeout = 60): Promise<CliRun> {
+  return deno(["run", "-A", new URL("../cli.ts", import.meta.url).pathname, ...args], { timeout });
+}
+
+/** Options of {@linkcode deno}. */
+export interface DenoRunOptions {
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Hard timeout in seconds (default 60): the process is killed, so a hang fails instead of blocking CI. */
+  timeout?: number;
+}
+
+/** Runs `deno <args>` as a subprocess with a hard timeout; collects its exit code and output. */
+export async function deno(args: string[], o: DenoRunOptions = {}): Promise<CliRun> {
   const t0 = performance.now();
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", cliPath, ...args],
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: o.cwd ?? new URL("..", import.meta.url).pathname,
+    env: o.env,
     stdout: "piped",
     stderr: "piped",
-    cwd: new URL("..", import.meta.url).pathname,
-    signal: AbortSignal.timeout(timeout * 1000),
-  });
-  const out = await cmd.output();
+    signal: AbortSignal.timeout((o.timeout ?? 60) * 1000),
+  }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), ms: performance.now() - t0 };
 }

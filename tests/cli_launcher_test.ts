@@ -5,23 +5,13 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { parseCli } from "../launcher/_cli_args.ts";
 import { scriptModule } from "../launcher/_cli_args.ts";
-import { cli, type CliRun } from "./_util.ts";
+import { cli, type CliRun, deno as runDeno } from "./_util.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Runs `deno <args>` in `cwd` with extra environment and a hard timeout (seconds). */
-async function deno(args: string[], cwd: string, env: Record<string, string> = {}, timeout = 60): Promise<CliRun> {
-  const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeout * 1000),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), ms: performance.now() - t0 };
+function deno(args: string[], cwd: string, env: Record<string, string> = {}, timeout = 60): Promise<CliRun> {
+  return runDeno(args, { cwd, env: { NO_COLOR: "1", ...env }, timeout });
 }
 
 /** Serves the repository's files over HTTP on 127.0.0.1 (port 0: any free port) while `fn` runs. */

@@ -6,47 +6,20 @@
 
 import assert from "node:assert/strict";
 import { inflateSync } from "node:zlib";
-import { cli, type CliRun } from "../_util.ts";
+import { type CliRun, deno } from "../_util.ts";
+import { checksumOf, launch, MAIN, ok } from "./_helpers.ts";
 
-const MAIN = "examples/scatter/main.ts";
 const GRID = ["-nx", "64", "-ny", "64", "-nc", "64"];
 const REFERENCE_64 = 1187.603271484375; // the original code's checksum at 64/64/64
-const CHECKSUM_RE = /^Sum of scattered field \|amplitudes\|\^2: (\S+)$/m;
-const ROOT_DIR = new URL("../../", import.meta.url).pathname;
-
 /** Runs `deno run -A <args>` in the repository root with a hard timeout (seconds). */
-async function plain(args: string[], timeout = 60): Promise<CliRun> {
-  const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
-    cwd: ROOT_DIR,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeout * 1000),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), ms: performance.now() - t0 };
-}
-
-/** The launcher with a job timeout inside the subprocess timeout. */
-function launch(np: number, script: string, args: string[]): Promise<CliRun> {
-  return cli(["-n", String(np), "--timeout", "60", script, ...args], 90);
-}
-
-function ok(r: CliRun, what: string): void {
-  assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
-}
-
-function checksumOf(r: CliRun): string {
-  const m = CHECKSUM_RE.exec(r.stdout);
-  assert.ok(m, `no checksum line in:\n${r.stdout}`);
-  return m[1];
+function plain(args: string[], timeout = 60): Promise<CliRun> {
+  return deno(["run", "-A", ...args], { timeout });
 }
 
 Deno.test("checksum at 64x64x64 matches the original and is bit-identical for 1..8 ranks", async () => {
   const seen: string[] = [];
   for (let np = 1; np <= 8; np++) {
-    const r = await launch(np, MAIN, [...GRID, "-checksum"]);
+    const r = await launch(np, [...GRID, "-checksum"]);
     ok(r, `${np} ranks`);
     const text = checksumOf(r);
     const value = Number(text);
@@ -73,7 +46,7 @@ Deno.test("-save writes a PNG of the field with the obstacle", async () => {
   const dir = await Deno.makeTempDir({ prefix: "scatter_test_" });
   try {
     const file = `${dir}/field.png`;
-    const r = await launch(2, MAIN, ["-nx", "32", "-ny", "24", "-nc", "32", "-zoom", "2", "-save", file]);
+    const r = await launch(2, ["-nx", "32", "-ny", "24", "-nc", "32", "-zoom", "2", "-save", file]);
     ok(r, "-save");
     assert.match(r.stdout, /Saved Re\(total field\) on the 33×25 grid/);
     const png = await Deno.readFile(file);
@@ -119,7 +92,7 @@ Deno.test("-save writes a PNG of the field with the obstacle", async () => {
 });
 
 Deno.test("--stats prints each rank's compute time and the load imbalance", async () => {
-  const r = await launch(3, MAIN, ["-nx", "32", "-ny", "32", "-nc", "32", "--stats", "-checksum"]);
+  const r = await launch(3, ["-nx", "32", "-ny", "32", "-nc", "32", "--stats", "-checksum"]);
   ok(r, "--stats");
   for (let rank = 0; rank < 3; rank++) {
     assert.match(r.stdout, new RegExp(`^\\s+${rank}\\s+363\\s+\\d+\\.\\d{3}\\s+\\d+\\.\\d{3}`, "m"));
@@ -152,10 +125,10 @@ Deno.test("bad usage exits with status 2 and names the flag", async () => {
     assert.equal(r.stdout, "");
   }
   // Under the launcher every rank sees the bad flag; the job exits 2.
-  const bad = await launch(3, MAIN, ["-nx", "-5"]);
+  const bad = await launch(3, ["-nx", "-5"]);
   assert.equal(bad.code, 2, bad.stderr);
   assert.ok(bad.stderr.includes('-nx must be a positive integer, got "-5"'), bad.stderr);
-  const mismatch = await launch(2, MAIN, ["-n", "3"]);
+  const mismatch = await launch(2, ["-n", "3"]);
   assert.equal(mismatch.code, 2, mismatch.stderr);
   assert.ok(mismatch.stderr.includes("-n 3 does not match the 2 ranks"), mismatch.stderr);
   const help = await plain([MAIN, "-h"], 30);
@@ -170,7 +143,7 @@ Deno.test("matrix_gather: 7 ranks compute a 4x5 matrix (3 elements each, the las
     "  301  302  400  401  402",
     "  500  501  502  600  601",
   ].join("\n");
-  const viaCli = await launch(7, "examples/matrix_gather.ts", []);
+  const viaCli = await launch(7, [], "examples/matrix_gather.ts");
   ok(viaCli, "matrix_gather on 7 ranks");
   assert.ok(viaCli.stdout.includes(expected), viaCli.stdout);
   assert.match(viaCli.stdout, /gathered on rank 6/);
@@ -181,7 +154,7 @@ Deno.test("matrix_gather: 7 ranks compute a 4x5 matrix (3 elements each, the las
   ok(alone, "matrix_gather run plainly");
   assert.ok(alone.stdout.includes(expected), alone.stdout);
   // Any size works with the numpy.array_split split.
-  const three = await launch(3, "examples/matrix_gather.ts", []);
+  const three = await launch(3, [], "examples/matrix_gather.ts");
   ok(three, "matrix_gather on 3 ranks");
   assert.ok(three.stdout.includes("    0    1    2    3    4\n    5    6  100  101  102"), three.stdout);
   assert.match(three.stdout, /gathered on rank 2/);

@@ -7,32 +7,16 @@
  */
 
 import assert from "node:assert/strict";
-import { cli, type CliRun } from "../_util.ts";
+import type { CliRun } from "../_util.ts";
+import { checksumOf, launch, ok } from "./_helpers.ts";
 import { guidedChunk } from "../../examples/scatter/schedule.ts";
 
-const MAIN = "examples/scatter/main.ts";
 // Small, and not square: 25 rows of 31 points, so that chunks of 2 or 3
 // rows do not divide the grid and a row index mixed up with a column
 // index shows.
 const GRID = ["-nx", "30", "-ny", "24", "-nc", "24", "--no-warmup"];
 const POINTS = 31 * 25;
 const ROWS = 25;
-const CHECKSUM_RE = /^Sum of scattered field \|amplitudes\|\^2: (\S+)$/m;
-
-/** The launcher with a job timeout inside the subprocess timeout. */
-function launch(np: number, args: string[]): Promise<CliRun> {
-  return cli(["-n", String(np), "--timeout", "60", MAIN, ...args], 90);
-}
-
-function ok(r: CliRun, what: string): void {
-  assert.equal(r.code, 0, `${what} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
-}
-
-function checksumOf(r: CliRun): string {
-  const m = CHECKSUM_RE.exec(r.stdout);
-  assert.ok(m, `no checksum line in:\n${r.stdout}`);
-  return m[1];
-}
 
 Deno.test("guidedChunk: remaining/size rounded up, at least min, at most what remains", () => {
   assert.equal(guidedChunk(129, 2, 1), 65);
