@@ -19,7 +19,7 @@
 import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { SpmdError } from "../errors.ts";
 import type { Activity } from "./activity.ts";
-import { KIND_NUMBER } from "./codec.ts";
+import { KIND_NUMBER, KIND_STRUCTURED } from "./codec.ts";
 import { allocTyped, bytesOf, ELEMENT_BYTES, isTypedKind, KIND_DATAVIEW, typedCtor } from "./typed.ts";
 import { Matcher, Message, moveInto, type RecvOp } from "./matcher.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
@@ -209,6 +209,7 @@ export class Inbox implements HeapUser {
     }
     if (
       op === null && m.length <= SLAB_MAX && kind !== KIND_DATAVIEW && kind !== KIND_NUMBER &&
+      kind !== KIND_STRUCTURED && // node:v8's deserialize returns typed arrays that view its input: not the slab
       (!typed || m.length % ELEMENT_BYTES[kind] === 0)
     ) {
       // Unexpected and small: a view of the slab (a fresh small typed array costs ~0.28 µs in Deno, a view ~0.01)
