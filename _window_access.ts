@@ -407,7 +407,7 @@ export class WindowAccess<A extends NumericArray> {
    * (MPI_Put), converted to the window's type as a store would; complete at
    * the end of the epoch (or a `flush`).
    *
-   * @param source The data: an array of the window's type, or an array of numbers (bigints for a BigInt window).
+   * @param source The data: an array of the window's type, an array of numbers (bigints for a BigInt window), or one number or bigint.
    * @param target The rank whose segment is written.
    * @param offset The first element written, in `target`'s segment.
    * @throws {SpmdError} `MPI_ERR_RANK` if `target` is not a rank; `MPI_ERR_RMA_SYNC` if no access epoch is open on `target`; `MPI_ERR_TYPE` if `source` is neither; `MPI_ERR_RMA_RANGE` if the elements do not lie in `target`'s segment; `MPI_ERR_WIN` if the window was freed.
@@ -427,10 +427,11 @@ export class WindowAccess<A extends NumericArray> {
    * win.free();
    * ```
    */
-  put(source: A | ArrayLike<number | bigint>, target: number, offset: number): void {
-    const at = this.#range("put", source, target, offset);
+  put(source: A | ArrayLike<number | bigint> | number | bigint, target: number, offset: number): void {
+    const src = this.#single(source);
+    const at = this.#range("put", src, target, offset);
     this.#began();
-    (this.all as Float64Array).set(source as ArrayLike<number>, at);
+    (this.all as Float64Array).set(src as ArrayLike<number>, at);
   }
 
   /**
@@ -471,7 +472,7 @@ export class WindowAccess<A extends NumericArray> {
    * with `op`, atomically per element (MPI_Accumulate): concurrent
    * accumulates to one element all count.
    *
-   * @param source The operands: an array of the window's type, or an array of numbers (bigints for a BigInt window).
+   * @param source The operands: an array of the window's type, an array of numbers (bigints for a BigInt window), or one number or bigint.
    * @param target The rank whose segment is updated.
    * @param offset The first element updated, in `target`'s segment.
    * @param op A built-in op (default `SUM`), `REPLACE` or `NO_OP`; no user op, MAXLOC or MINLOC; bitwise ops on integer windows only.
@@ -493,11 +494,17 @@ export class WindowAccess<A extends NumericArray> {
    * win.free();
    * ```
    */
-  accumulate(source: A | ArrayLike<number | bigint>, target: number, offset: number, op: Op = SUM): void {
-    const at = this.#range("accumulate", source, target, offset);
+  accumulate(
+    source: A | ArrayLike<number | bigint> | number | bigint,
+    target: number,
+    offset: number,
+    op: Op = SUM,
+  ): void {
+    const src = this.#single(source);
+    const at = this.#range("accumulate", src, target, offset);
     const o = this.#op("accumulate", op);
     this.#began();
-    this.#rmw(source, null, at, target, o);
+    this.#rmw(src, null, at, target, o);
   }
 
   /**
@@ -670,6 +677,12 @@ export class WindowAccess<A extends NumericArray> {
    * Checks a one-sided call's target, epoch, `offset` and buffer (`data`,
    * or one element when null); returns the element index in `all`.
    */
+  /** A single number (or bigint) as a source of one element, converted for a bigint window; else `v` itself. */
+  #single<V>(v: V | number | bigint): V | (number | bigint)[] {
+    if (typeof v === "number") return [this.#big && Number.isSafeInteger(v) ? BigInt(v) : v];
+    return typeof v === "bigint" ? [v] : v as V;
+  }
+
   #range(call: string, data: unknown, target: number, offset: number, typedOnly = false): number {
     this.#live(call);
     this.#checkRank(call, target);

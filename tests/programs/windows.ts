@@ -226,6 +226,29 @@ for (const Type of [Int32Array, Float64Array] as const) {
   win.free();
 }
 
+// 7b. a single number (or bigint) is a one-element source of put and accumulate
+{
+  const win = comm.allocateShared(Int32Array, rank === 0 ? 2 : 0);
+  const big = comm.allocateShared(BigInt64Array, rank === 0 ? 1 : 0);
+  win.lockAll();
+  big.lockAll();
+  win.accumulate(2, 0, 0, SUM);
+  big.accumulate(3, 0, 0, SUM); // a safe-integer number into a BigInt64 window
+  big.accumulate(1n, 0, 0, SUM);
+  if (rank === 0) win.put(7, 0, 1);
+  win.unlockAll();
+  big.unlockAll();
+  win.fence();
+  big.fence();
+  equal(win.all[0], 2 * size);
+  equal(win.all[1], 7);
+  equal(big.all[0], 4n * BigInt(size));
+  win.fence();
+  big.fence();
+  win.free();
+  big.free();
+}
+
 // 8. misuse is a clear error
 {
   const win = comm.allocateShared(Int32Array, 4);
