@@ -187,6 +187,8 @@ export class ShmTransport implements Transport {
       this.#in.arriveSelf(kind, bytes, tag, context);
       return SENT;
     }
+    // Into the ring at once when nothing is queued before it and it fits (as send does): complete on return.
+    if (this.#out.tryNow(kind, bytes, dest, tag, context)) return SENT;
     return this.#out.queue(kind, bytes, dest, tag, context);
   }
 
