@@ -30,19 +30,10 @@ import { TraceRecorder } from "./trace.ts";
 import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout } from "./shm_layout.ts";
 import { driveBackground } from "./transport.ts";
 import type { Envelope, Incoming, Leftover, Matching, PendingOp, SharedMemory, Transport } from "./transport.ts";
+import { type ShmTransportOptions, UNEXPECTED_LIMIT_BYTES, UNEXPECTED_LIMIT_MESSAGES } from "./shm_options.ts";
 import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");
-
-/**
- * Default bound of a rank's unexpected-message queue (messages that arrived
- * before a matching receive was posted): 1 GiB of payload or 1,048,576
- * messages. Past it, the rank fails with an error naming the senders,
- * rather than growing until the process runs out of memory.
- */
-export const UNEXPECTED_LIMIT_BYTES = 1024 * 1024 * 1024;
-/** Default bound on the number of unexpected messages. */
-export const UNEXPECTED_LIMIT_MESSAGES = 1 << 20;
 
 // What a blocking call waits for (the argument of #block): W_TAKE a message
 // matching the wanted envelope, taken from the unexpected queue; W_MATCH a
@@ -52,28 +43,6 @@ export const UNEXPECTED_LIMIT_MESSAGES = 1 << 20;
 // leave (or to be owed only to ranks that ended); W_SLOTS every rank to
 // publish the current round of the collective slots.
 const W_TAKE = 0, W_MATCH = 1, W_MESSAGE = 2, W_SEND = 3, W_PROBE = 4, W_SENDS = 5, W_SLOTS = 6;
-
-/** Options of {@linkcode ShmTransport}. */
-export interface ShmTransportOptions {
-  /** The job's shared memory. */
-  sab: SharedArrayBuffer;
-  /** This rank. */
-  rank: number;
-  /** Polls before a wait goes to sleep (default: by cores and ranks). */
-  spin?: number;
-  /** `sched_yield` calls before a wait sleeps (default: 2000 when ranks outnumber cores and FFI is allowed, else 0). */
-  yields?: number;
-  /** Tells the launcher that this rank aborts the job (set by the worker bootstrap). */
-  onAbort?: (code: number, message: string) => void;
-  /** Bound of the unexpected queue in payload bytes (default {@linkcode UNEXPECTED_LIMIT_BYTES}). */
-  unexpectedBytes?: number;
-  /** Bound of the unexpected queue in messages (default {@linkcode UNEXPECTED_LIMIT_MESSAGES}). */
-  unexpectedMessages?: number;
-  /** Every rank's heap (heap.ts `createHeaps`); without them `alloc` uses a private heap and no send is single-copy. */
-  heaps?: SharedArrayBuffer[];
-  /** This rank's trace buffer (trace.ts), when the job is traced. */
-  trace?: SharedArrayBuffer;
-}
 
 /** One rank's endpoint on the shared-memory rings. */
 export class ShmTransport implements Transport {

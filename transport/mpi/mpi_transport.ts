@@ -38,9 +38,8 @@ import { MpiCalls } from "./_calls.ts";
 import type { MpiLib } from "./lib.ts";
 import { NativeCollectives } from "./native.ts";
 import { inFlight, MpiWindows } from "./windows.ts";
+import { EAGER_BYTES, type MpiTransportOptions } from "./options.ts";
 
-/** Largest payload sent with `MPI_Send` from the caller's memory (override: `SPMD_MPI_EAGER`). */
-export const EAGER_BYTES = 4000;
 /** Tag of the "this rank has finalized" notice on the control communicator. */
 const T_ENDED = 1;
 const C_FINALIZE = callCode("finalize");
@@ -49,20 +48,6 @@ const C_FINALIZE = callCode("finalize");
 const ABORT_FLUSH_MS = 200;
 
 const SENT: PendingOp = { done: true }; // a send that completed at once (to this rank itself)
-
-/** Options of {@linkcode MpiTransport}. */
-export interface MpiTransportOptions {
-  /** The loaded library. */
-  lib: MpiLib;
-  /** Seconds after which a wait stops the job (0: never). */
-  timeoutSeconds?: number;
-  /** Payload bytes sent with `MPI_Send` from the caller's memory. */
-  eagerBytes?: number;
-  /** Ranks on this node (default: every rank), to tell whether ranks outnumber cores. */
-  localRanks?: number;
-  /** Called (then MPI_Abort) when this rank stops the job. */
-  onAbort?: (code: number, message: string) => void;
-}
 
 /** One rank's endpoint on an MPI library. */
 export class MpiTransport implements Transport {
