@@ -9,7 +9,7 @@
 
 import type { InPlace } from "./constants.ts";
 import * as into from "./_buffer_api.ts";
-import { NonBlocking } from "./_comm_nbc.ts";
+import { NonBlockingInto } from "./_comm_nbc_into.ts";
 import { Coll } from "./collectives/_coll.ts";
 import { type Op, SUM } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
@@ -30,7 +30,7 @@ import type { NumericArray } from "./transport/typed.ts";
  * deepEqual(recv, new Float64Array([comm.size, (comm.size * (comm.size - 1)) / 2]));
  * ```
  */
-export class BufferCollectives extends NonBlocking {
+export class BufferCollectives extends NonBlockingInto {
   #coll: Coll | null = null;
 
   // ---- buffer collectives (mpi4py's Allreduce(sendbuf, recvbuf), ...; the logic is in _buffer_api.ts) ----

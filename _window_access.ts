@@ -1,51 +1,19 @@
-// {@linkcode WindowAccess}: a shared window's segments, epochs and
-// one-sided operations (the local part of `SharedWindow`, window.ts, which
-// adds the collective calls). Epoch rules are MPI's; see window.ts.
+// {@linkcode WindowAccess}: a shared window's one-sided operations (put,
+// get, accumulate, getAccumulate, fetchAndOp, compareAndSwap), on the
+// segments and epochs of `WindowEpochs` (_window_epochs.ts); `SharedWindow`
+// (window.ts) adds the collective calls. Epoch rules are MPI's; see window.ts.
 
 import { describe, SpmdError } from "./errors.ts";
 import { NO_OP, type Op, REPLACE, SUM, toOp } from "./ops.ts";
 import type { NumericArray } from "./transport/typed.ts";
 import type { WindowLocks } from "./_window_sync.ts";
+import { WindowEpochs } from "./_window_epochs.ts";
 import { type AtomicArray, casAtomic, casPlain, isAtomic, rmwAtomic, rmwPlain } from "./_window_rmw.ts";
 
 /**
- * Options of `lock`.
- *
- * @example
- * ```ts
- * import { type LockOptions, world } from "@spmd/spmd";
- * import { equal } from "node:assert/strict";
- *
- * const comm = world();
- * const win = comm.allocateShared(Float64Array, comm.rank === 0 ? 1 : 0); // one counter, on rank 0
- * const exclusive: LockOptions = { exclusive: true };
- * win.lock(0, exclusive); // no other rank holds rank 0's lock meanwhile
- * win.all[0] += 1; // a direct load and store: safe under the exclusive lock
- * win.unlock(0);
- * comm.barrier();
- * win.sync();
- * equal(win.all[0], comm.size);
- * win.free();
- * ```
- */
-export interface LockOptions {
-  /** Take the lock exclusively (MPI_LOCK_EXCLUSIVE); default shared (MPI_LOCK_SHARED). */
-  exclusive?: boolean;
-}
-
-const NONE = 0;
-const SHARED = 1;
-const EXCLUSIVE = 2;
-
-/** Fence states: none; after a fence that no one-sided call followed yet; in an epoch a fence opened. */
-const F_NONE = 0;
-const F_FENCED = 1;
-const F_OPEN = 2;
-
-/**
- * The segments, epochs and one-sided operations of a shared window (the
- * local part of {@linkcode SharedWindow}, which adds the collective calls
- * `fence` and `free`). One-sided calls need an access epoch on their target
+ * The one-sided operations of a shared window (on the segments and epochs
+ * of {@linkcode WindowEpochs}; {@linkcode SharedWindow} adds the collective
+ * calls `fence` and `free`). One-sided calls need an access epoch on their target
  * (`fence`, `lock` or `lockAll`); see the module doc of window.ts.
  *
  * @example
@@ -62,12 +30,7 @@ const F_OPEN = 2;
  * win.free();
  * ```
  */
-export class WindowAccess<A extends NumericArray> {
-  /** The whole window: every rank's segment, contiguous in rank order. */
-  readonly all: A;
-  readonly #starts: readonly number[];
-  readonly #locks: WindowLocks;
-  readonly #rank: number;
+export class WindowAccess<A extends NumericArray> extends WindowEpochs<A> {
   readonly #atomic: boolean;
   readonly #big: boolean;
   /** One element of the window's type: operands are converted through it, as a store into the window would. */
@@ -75,329 +38,15 @@ export class WindowAccess<A extends NumericArray> {
   /** `all`'s buffer and byte offset (accessors of a view over a growable buffer are not free). */
   readonly #buffer: ArrayBufferLike;
   readonly #base: number;
-  /** Lock mode held on each rank (NONE, SHARED, EXCLUSIVE). */
-  readonly #held: Uint8Array;
-  #heldCount = 0;
-  #lockAll = false;
-  #fence = F_NONE;
-  #freed = false;
 
   /** @ignore */
-  constructor(all: A, starts: readonly number[], locks: WindowLocks, rank: number) {
-    this.all = all;
-    this.#starts = starts;
-    this.#locks = locks;
-    this.#rank = rank;
+  constructor(all: A, starts: readonly number[], locks: WindowLocks) {
+    super(all, starts, locks);
     this.#atomic = isAtomic(all);
     this.#big = all instanceof BigInt64Array || all instanceof BigUint64Array;
-    this.#held = new Uint8Array(starts.length - 1);
     this.#one = new (all.constructor as new (n: number) => A)(1);
     this.#buffer = all.buffer;
     this.#base = all.byteOffset;
-  }
-
-  /**
-   * Rank `r`'s segment (MPI_Win_shared_query): a view of `all`, which this
-   * rank may load from and store to directly (within the rules of the
-   * module doc: a fence, a lock or `sync()` orders them with other ranks').
-   *
-   * @param r A rank of the window's communicator.
-   * @returns Rank `r`'s elements, a view of `all` (empty when `r` allocated none).
-   * @throws {SpmdError} `MPI_ERR_RANK` if `r` is not a rank.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, comm.rank + 1); // rank r has r + 1 elements
-   * const last = comm.size - 1;
-   * equal(win.segment(last).length, comm.size);
-   * equal(win.segment(comm.rank).buffer, win.all.buffer); // the same memory, no copy
-   * win.free();
-   * ```
-   */
-  segment(r: number): A {
-    this.#checkRank("segment", r);
-    return this.all.subarray(this.#starts[r], this.#starts[r + 1]) as A;
-  }
-
-  /**
-   * Element offset of rank `r`'s segment in `all` (its segments lie
-   * contiguously, in rank order).
-   *
-   * @param r A rank of the window's communicator.
-   * @returns The index in `all` of rank `r`'s first element.
-   * @throws {SpmdError} `MPI_ERR_RANK` if `r` is not a rank.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Float64Array, 2);
-   * equal(win.offsetOf(comm.rank), 2 * comm.rank);
-   * win.free();
-   * ```
-   */
-  offsetOf(r: number): number {
-    this.#checkRank("offsetOf", r);
-    return this.#starts[r];
-  }
-
-  // ---- passive-target epochs ---------------------------------------------------
-
-  /**
-   * Locks rank `r`'s segment (MPI_Win_lock), opening a passive-target epoch
-   * on it: shared by default, `{ exclusive: true }` for exclusive access.
-   * Waits while another rank holds a lock that excludes this one.
-   *
-   * @param r The rank whose segment to lock.
-   * @param options `{ exclusive: true }` for an exclusive lock (default shared).
-   * @throws {SpmdError} `MPI_ERR_RANK` if `r` is not a rank; `MPI_ERR_ARG` if `options` is not an object or `options.exclusive` is not a boolean; `MPI_ERR_RMA_SYNC` if this rank already locks `r`, a lockAll epoch is open, or a fence epoch is open (one-sided calls since `fence()`); `MPI_ERR_WIN` if the window was freed.
-   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits for the lock.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, 1);
-   * win.lock(comm.rank, { exclusive: true });
-   * win.put([comm.rank + 100], comm.rank, 0);
-   * win.unlock(comm.rank);
-   * comm.barrier();
-   * const next = (comm.rank + 1) % comm.size;
-   * const got = new Int32Array(1);
-   * win.lock(next); // shared
-   * win.get(got, next, 0);
-   * win.unlock(next);
-   * equal(got[0], next + 100);
-   * win.free();
-   * ```
-   */
-  lock(r: number, options: LockOptions = {}): void {
-    this.#live("lock");
-    this.#checkRank("lock", r);
-    if (options === null || typeof options !== "object") {
-      throw new SpmdError(
-        `lock: options must be an object like { exclusive: true }, got ${describe(options)}`,
-        "MPI_ERR_ARG",
-      );
-    }
-    if (options.exclusive !== undefined && typeof options.exclusive !== "boolean") {
-      throw new SpmdError(
-        `lock: options.exclusive must be a boolean, got ${describe(options.exclusive)}`,
-        "MPI_ERR_ARG",
-      );
-    }
-    if (this.#lockAll) throw this.#sync("lock", "a lockAll() epoch is open: unlockAll() first");
-    if (this.#held[r] !== NONE) throw this.#sync("lock", `rank ${r} is locked by this rank already`);
-    if (this.#fence === F_OPEN) throw this.#sync("lock", "a fence epoch is open (one-sided calls since fence())");
-    const exclusive = options.exclusive === true;
-    this.#locks.lock(r, exclusive);
-    this.#held[r] = exclusive ? EXCLUSIVE : SHARED;
-    this.#heldCount++;
-    this.#fence = F_NONE;
-    this.#locks.sync();
-  }
-
-  /**
-   * Unlocks rank `r` (MPI_Win_unlock): the one-sided calls to it are
-   * complete, and visible to the next rank that locks it.
-   *
-   * @param r The rank this rank locked.
-   * @throws {SpmdError} `MPI_ERR_RANK` if `r` is not a rank; `MPI_ERR_RMA_SYNC` if this rank does not lock `r`; `MPI_ERR_WIN` if the window was freed.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal, throws } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, 1);
-   * win.lock(comm.rank);
-   * win.put([7], comm.rank, 0);
-   * win.unlock(comm.rank); // the put is complete
-   * equal(win.local[0], 7);
-   * throws(() => win.unlock(comm.rank), { code: "MPI_ERR_RMA_SYNC" }); // not locked any more
-   * win.free();
-   * ```
-   */
-  unlock(r: number): void {
-    this.#live("unlock");
-    this.#checkRank("unlock", r);
-    if (this.#held[r] === NONE) throw this.#sync("unlock", `rank ${r} is not locked by this rank`);
-    this.#locks.sync();
-    this.#locks.unlock(r, this.#held[r] === EXCLUSIVE);
-    this.#held[r] = NONE;
-    this.#heldCount--;
-  }
-
-  /**
-   * Locks every rank's segment shared (MPI_Win_lock_all), opening a
-   * passive-target epoch on all of them, until `unlockAll()`.
-   *
-   * @throws {SpmdError} `MPI_ERR_RMA_SYNC` if a lockAll or lock epoch is open already, or a fence epoch is open (one-sided calls since `fence()`); `MPI_ERR_WIN` if the window was freed.
-   * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits for a lock.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { deepEqual } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, comm.rank === 0 ? comm.size : 0); // all on rank 0
-   * win.lockAll();
-   * win.put([comm.rank + 1], 0, comm.rank);
-   * win.unlockAll();
-   * comm.barrier();
-   * const seen = new Int32Array(comm.size);
-   * win.lockAll();
-   * win.get(seen, 0, 0);
-   * win.unlockAll();
-   * deepEqual(seen, Int32Array.from({ length: comm.size }, (_, i) => i + 1));
-   * win.free();
-   * ```
-   */
-  lockAll(): void {
-    this.#live("lockAll");
-    if (this.#lockAll) throw this.#sync("lockAll", "a lockAll() epoch is open already");
-    if (this.#heldCount > 0) throw this.#sync("lockAll", "a lock() epoch is open: unlock first");
-    if (this.#fence === F_OPEN) throw this.#sync("lockAll", "a fence epoch is open (one-sided calls since fence())");
-    for (let r = 0; r < this.#held.length; r++) this.#locks.lock(r, false);
-    this.#lockAll = true;
-    this.#fence = F_NONE;
-    this.#locks.sync();
-  }
-
-  /**
-   * Ends a `lockAll()` epoch (MPI_Win_unlock_all): the one-sided calls of
-   * the epoch are complete, and visible to ranks that lock afterwards.
-   *
-   * @throws {SpmdError} `MPI_ERR_RMA_SYNC` if no lockAll epoch is open; `MPI_ERR_WIN` if the window was freed.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal, throws } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, 1);
-   * win.lockAll();
-   * win.put([5], comm.rank, 0);
-   * win.unlockAll(); // the put is complete
-   * equal(win.local[0], 5);
-   * throws(() => win.unlockAll(), { code: "MPI_ERR_RMA_SYNC" }); // no epoch left to end
-   * win.free();
-   * ```
-   */
-  unlockAll(): void {
-    this.#live("unlockAll");
-    if (!this.#lockAll) throw this.#sync("unlockAll", "no lockAll() epoch is open");
-    this.#locks.sync();
-    for (let r = 0; r < this.#held.length; r++) this.#locks.unlock(r, false);
-    this.#lockAll = false;
-  }
-
-  /**
-   * Completes the one-sided calls to rank `r` (MPI_Win_flush), within a
-   * lock or lockAll epoch: a `get`'s array holds its data, and what was
-   * put is visible to ranks that synchronise afterwards.
-   *
-   * @param r The target rank (locked by this rank, or in a lockAll epoch).
-   * @throws {SpmdError} `MPI_ERR_RANK` if `r` is not a rank; `MPI_ERR_RMA_SYNC` if no lock epoch is open on `r`; `MPI_ERR_WIN` if the window was freed.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, comm.rank === 0 ? 1 : 0); // a counter on rank 0
-   * const n = new Int32Array(1);
-   * win.lock(0, { exclusive: true });
-   * win.get(n, 0, 0);
-   * win.flush(0); // the get is complete: n holds the count
-   * win.put([n[0] + 1], 0, 0);
-   * win.unlock(0);
-   * comm.barrier();
-   * win.lock(0);
-   * win.get(n, 0, 0);
-   * win.unlock(0);
-   * equal(n[0], comm.size);
-   * win.free();
-   * ```
-   */
-  flush(r: number): void {
-    this.#live("flush");
-    this.#checkRank("flush", r);
-    if (!this.#lockAll && this.#held[r] === NONE) throw this.#sync("flush", `no lock epoch is open on rank ${r}`);
-    this.#locks.sync();
-  }
-
-  /**
-   * Completes the one-sided calls to every rank (MPI_Win_flush_all), within
-   * a lock or lockAll epoch.
-   *
-   * @throws {SpmdError} `MPI_ERR_RMA_SYNC` if no lock epoch is open; `MPI_ERR_WIN` if the window was freed.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, comm.size); // slot s of every segment is rank s's
-   * win.lockAll();
-   * for (let r = 0; r < comm.size; r++) win.put([10 * comm.rank + r], r, comm.rank);
-   * win.flushAll(); // every put is complete
-   * const back = new Int32Array(1);
-   * for (let r = 0; r < comm.size; r++) {
-   *   win.get(back, r, comm.rank);
-   *   win.flush(r);
-   *   equal(back[0], 10 * comm.rank + r);
-   * }
-   * win.unlockAll();
-   * win.free();
-   * ```
-   */
-  flushAll(): void {
-    this.#live("flushAll");
-    if (!this.#lockAll && this.#heldCount === 0) throw this.#sync("flushAll", "no lock epoch is open");
-    this.#locks.sync();
-  }
-
-  /**
-   * A memory barrier for direct loads and stores of the window
-   * (MPI_Win_sync): stores before it are published, and loads after it see
-   * what other ranks published before a synchronisation with this one (a
-   * barrier, a message).
-   *
-   * @throws {SpmdError} `MPI_ERR_WIN` if the window was freed.
-   *
-   * @example
-   * ```ts
-   * import { world } from "@spmd/spmd";
-   * import { equal } from "node:assert/strict";
-   *
-   * const comm = world();
-   * const win = comm.allocateShared(Int32Array, 1);
-   * win.local[0] = 3 * comm.rank; // a direct store
-   * win.sync(); // publish it
-   * comm.barrier();
-   * win.sync(); // see the others'
-   * const prev = (comm.rank - 1 + comm.size) % comm.size;
-   * equal(win.segment(prev)[0], 3 * prev);
-   * win.free();
-   * ```
-   */
-  sync(): void {
-    this.#live("sync");
-    this.#locks.sync();
   }
 
   // ---- one-sided calls ---------------------------------------------------------
@@ -430,7 +79,7 @@ export class WindowAccess<A extends NumericArray> {
   put(source: A | ArrayLike<number | bigint> | number | bigint, target: number, offset: number): void {
     const src = this.#single(source);
     const at = this.#range("put", src, target, offset);
-    this.#began();
+    this.began();
     (this.all as Float64Array).set(src as ArrayLike<number>, at);
   }
 
@@ -463,7 +112,7 @@ export class WindowAccess<A extends NumericArray> {
    */
   get(dest: A, target: number, offset: number): void {
     const at = this.#range("get", dest, target, offset, true);
-    this.#began();
+    this.began();
     (dest as Float64Array).set(this.all.subarray(at, at + dest.length) as Float64Array);
   }
 
@@ -503,7 +152,7 @@ export class WindowAccess<A extends NumericArray> {
     const src = this.#single(source);
     const at = this.#range("accumulate", src, target, offset);
     const o = this.#op("accumulate", op);
-    this.#began();
+    this.began();
     this.#rmw(src, null, at, target, o);
   }
 
@@ -550,7 +199,7 @@ export class WindowAccess<A extends NumericArray> {
       );
     }
     const o = this.#op("getAccumulate", op);
-    this.#began();
+    this.began();
     this.#rmw(source, result, at, target, o);
   }
 
@@ -583,13 +232,13 @@ export class WindowAccess<A extends NumericArray> {
     const v = this.#scalar("fetchAndOp", "value", value);
     const at = this.#range("fetchAndOp", null, target, offset);
     const o = this.#op("fetchAndOp", op);
-    this.#began();
+    this.began();
     if (this.#atomic) return rmwAtomic(this.all as AtomicArray, at, v, o, this.#one as AtomicArray) as A[number];
-    this.#locks.enter(target);
+    this.locks.enter(target);
     try {
       return rmwPlain(this.all, at, v, o, this.#one) as A[number];
     } finally {
-      this.#locks.leave(target);
+      this.locks.leave(target);
     }
   }
 
@@ -623,72 +272,30 @@ export class WindowAccess<A extends NumericArray> {
     const v = this.#scalar("compareAndSwap", "value", value);
     const c = this.#scalar("compareAndSwap", "compare", compare);
     const at = this.#range("compareAndSwap", null, target, offset);
-    this.#began();
+    this.began();
     if (this.#atomic) return casAtomic(this.all as AtomicArray, at, v, c) as A[number];
-    this.#locks.enter(target);
+    this.locks.enter(target);
     try {
       return casPlain(this.all, at, v, c, this.#one) as A[number];
     } finally {
-      this.#locks.leave(target);
+      this.locks.leave(target);
     }
   }
 
-  // ---- for SharedWindow ----------------------------------------------------------
+  // ---- checks ----------------------------------------------------------------------
 
-  /** @ignore Throws unless a fence may be called now. */
-  protected checkFence(call: string): void {
-    this.#live(call);
-    if (this.#lockAll || this.#heldCount > 0) throw this.#sync(call, "a lock epoch is open: unlock first");
-  }
-
-  /** @ignore A fence completed. */
-  protected fenced(): void {
-    this.#fence = F_FENCED;
-  }
-
-  /** @ignore Throws unless the window may be freed now. */
-  protected checkFree(): void {
-    this.checkFence("free");
-  }
-
-  /** @ignore The window was freed. */
-  protected markFreed(): void {
-    this.#freed = true;
-  }
-
-  // ---- checks --------------------------------------------------------------------
-
-  #live(call: string): void {
-    if (this.#freed) throw new SpmdError(`${call}: the window was freed (win.free())`, "MPI_ERR_WIN");
-  }
-
-  #sync(call: string, why: string): SpmdError {
-    return new SpmdError(`${call}: ${why}`, "MPI_ERR_RMA_SYNC");
-  }
-
-  #checkRank(call: string, r: unknown): void {
-    const n = this.#held.length;
-    if (typeof r !== "number" || !Number.isInteger(r) || r < 0 || r >= n) {
-      throw new SpmdError(`${call}: rank must be an integer in 0..${n - 1}, got ${describe(r)}`, "MPI_ERR_RANK");
-    }
-  }
-
-  /**
-   * Checks a one-sided call's target, epoch, `offset` and buffer (`data`,
-   * or one element when null); returns the element index in `all`.
-   */
   /** A single number (or bigint) as a source of one element, converted for a bigint window; else `v` itself. */
   #single<V>(v: V | number | bigint): V | (number | bigint)[] {
     if (typeof v === "number") return [this.#big && Number.isSafeInteger(v) ? BigInt(v) : v];
     return typeof v === "bigint" ? [v] : v as V;
   }
 
+  /**
+   * Checks a one-sided call's target, epoch, `offset` and buffer (`data`,
+   * or one element when null); returns the element index in `all`.
+   */
   #range(call: string, data: unknown, target: number, offset: number, typedOnly = false): number {
-    this.#live(call);
-    this.#checkRank(call, target);
-    if (!this.#lockAll && this.#held[target] === NONE && this.#fence === F_NONE) {
-      throw this.#sync(call, `no access epoch is open on rank ${target}: call fence(), lock(${target}) or lockAll()`);
-    }
+    const start = this.access(call, target);
     let n = 1;
     if (data !== null) {
       const ctor = this.all.constructor;
@@ -702,7 +309,7 @@ export class WindowAccess<A extends NumericArray> {
       }
       n = (data as ArrayLike<unknown>).length;
     }
-    const len = this.#starts[target + 1] - this.#starts[target];
+    const len = this.lengthOfTarget;
     if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 || offset + n > len) {
       throw new SpmdError(
         `${call}: offset ${describe(offset)} + ${n} element${n === 1 ? "" : "s"} is outside rank ${target}'s segment ` +
@@ -710,12 +317,7 @@ export class WindowAccess<A extends NumericArray> {
         "MPI_ERR_RMA_RANGE",
       );
     }
-    return this.#starts[target] + offset;
-  }
-
-  /** A one-sided call passed its checks: after a fence, the fence's epoch is now open (locks reset it to F_NONE). */
-  #began(): void {
-    if (this.#fence === F_FENCED) this.#fence = F_OPEN;
+    return start + offset;
   }
 
   /** True when `data` is an array of numbers (bigints on a BigInt window), without holes. */
@@ -788,14 +390,14 @@ export class WindowAccess<A extends NumericArray> {
         if (res !== null) res[i] = old as never;
       }
     } else {
-      this.#locks.enter(target);
+      this.locks.enter(target);
       try {
         for (let i = 0; i < n; i++) {
           const old = rmwPlain(all, at + i, src[i], op, one);
           if (res !== null) res[i] = old as never;
         }
       } finally {
-        this.#locks.leave(target);
+        this.locks.leave(target);
       }
     }
     if (res !== result) (result as Float64Array).set(res as Float64Array);

@@ -25,6 +25,31 @@ import { callCode } from "./transport/calls.ts";
 
 const C_LOCK = callCode("lock");
 
+/**
+ * Options of `lock`.
+ *
+ * @example
+ * ```ts
+ * import { type LockOptions, world } from "@spmd/spmd";
+ * import { equal } from "node:assert/strict";
+ *
+ * const comm = world();
+ * const win = comm.allocateShared(Float64Array, comm.rank === 0 ? 1 : 0); // one counter, on rank 0
+ * const exclusive: LockOptions = { exclusive: true };
+ * win.lock(0, exclusive); // no other rank holds rank 0's lock meanwhile
+ * win.all[0] += 1; // a direct load and store: safe under the exclusive lock
+ * win.unlock(0);
+ * comm.barrier();
+ * win.sync();
+ * equal(win.all[0], comm.size);
+ * win.free();
+ * ```
+ */
+export interface LockOptions {
+  /** Take the lock exclusively (MPI_LOCK_EXCLUSIVE); default shared (MPI_LOCK_SHARED). */
+  exclusive?: boolean;
+}
+
 /** Control words before the first lock word. */
 const LOCKS = 16;
 /** Int32 words of a window of `size` ranks' control area. */

@@ -46,11 +46,18 @@ export { Comm, UNDEFINED } from "./comm.ts";
 export type { CartView, DistGraphView } from "./comm.ts";
 export { CartComm, type Cartesian, COMM_TYPE_SHARED, computeDims, type DistGraph, DistGraphComm } from "./topology.ts";
 export { PointToPoint } from "./_comm_p2p.ts";
+export { SyncSends } from "./_comm_ssend.ts";
+export { Probes } from "./_comm_probe.ts";
 export { NonBlocking } from "./_comm_nbc.ts";
+export { NonBlockingInto } from "./_comm_nbc_into.ts";
 export { BufferCollectives } from "./_comm_into.ts";
+export { Collectives } from "./_comm_coll.ts";
+export { VectorCollectives } from "./_comm_vcoll.ts";
 export { Group } from "./group.ts";
 export { SharedWindow, type WindowType } from "./window.ts";
-export { type LockOptions, WindowAccess } from "./_window_access.ts";
+export { WindowEpochs } from "./_window_epochs.ts";
+export type { LockOptions } from "./_window_sync.ts";
+export { WindowAccess } from "./_window_access.ts";
 export { backend, type BackendInfo } from "./backend.ts";
 export {
   BAND,

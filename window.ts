@@ -168,7 +168,7 @@ export class SharedWindow<A extends NumericArray = NumericArray> extends WindowA
 
   /** @ignore Windows are made by `comm.allocateShared`. */
   constructor(comm: WindowComm, all: A, starts: readonly number[], locks: WindowLocks, block: WindowBlock) {
-    super(all, starts, locks, comm.rank);
+    super(all, starts, locks);
     this.#context = comm.context;
     this.#comm = comm.dup();
     this.#block = block;
