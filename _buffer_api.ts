@@ -219,7 +219,7 @@ function shape(a: NumericArray): string {
 
 /** `send` and `recv` (typed arrays) have one element type. */
 function sameType(send: NumericArray, recv: NumericArray): Bad | null {
-  if (typedKind(send) === typedKind(recv)) return null;
+  if (send.constructor === recv.constructor || typedKind(send) === typedKind(recv)) return null;
   return {
     message: `send and recv must have one element type, got ${shape(send)} and ${shape(recv)}`,
     code: "MPI_ERR_TYPE",

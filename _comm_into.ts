@@ -257,8 +257,6 @@ export class BufferCollectives extends NonBlockingInto {
   /** @ignore The communicator's collectives, named for `call` (checks that the communicator is live). */
   collFor(call: string): Coll {
     this.checkLive(call);
-    const c = this.#coll ??= new Coll(this);
-    c.call = call;
-    return c;
+    return (this.#coll ??= new Coll(this)).named(call);
   }
 }

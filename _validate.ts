@@ -141,7 +141,10 @@ export function checkStatus(call: string, status: unknown): void {
  * checks that first).
  */
 export function arrayMisfit(name: string, v: unknown, inPlace: boolean): string | null {
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return detachedWhy(v);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    // A typed array with bytes is attached (a detached one has none): no `.buffer` look-up on the hot path.
+    return (v as Uint8Array).byteLength !== 0 ? null : detachedWhy(v);
+  }
   if (v === IN_PLACE) return `${name} cannot be IN_PLACE in this call, got IN_PLACE`;
   return `${name} must be a typed array${inPlace ? " or IN_PLACE" : ""} (not a DataView), got ${describe(v)}`;
 }

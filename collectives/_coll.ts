@@ -14,7 +14,7 @@ import { SpmdError } from "../errors.ts";
 import { checkInto, isendValue, sendValue, valueOf } from "../_message.ts";
 import { decode, encode } from "../transport/codec.ts";
 import { isTypedKind } from "../transport/typed.ts";
-import { collectiveContext, collectiveTagName } from "../transport/calls.ts";
+import { callCode, type CallName, collectiveContext, collectiveTagName } from "../transport/calls.ts";
 import type { Incoming, NativeCollectives, PendingOp, Transport } from "../transport/transport.ts";
 import type { Slots } from "../transport/slots.ts";
 import type { TraceRecorder } from "../transport/trace.ts";
@@ -41,6 +41,8 @@ export class Coll {
   readonly size: number;
   /** Name of the public call, for errors. */
   call = "";
+  /** Its code (transport/calls.ts), for the slots' headers; set with `call` by `named`. */
+  code = -1;
   /** Tag of the message that the last `recvAccepting` / `recvIntoAny` took (−1 if it could not be read). */
   lastTag = -1;
   /** Context of the communicator's point-to-point traffic. */
@@ -67,6 +69,14 @@ export class Coll {
     this.slots = comm.transport.slots !== null && comm.size === comm.transport.size ? comm.transport.slots : null;
     this.native = comm.transport.native ?? null;
     this.trace = comm.transport.trace ?? null;
+  }
+  /** Names this collective's calls `call` (and looks up its code only when the call changes). */
+  named(call: string): this {
+    if (call !== this.call) {
+      this.call = call;
+      this.code = callCode(call as CallName);
+    }
+    return this;
   }
 
   /** World rank of communicator rank `r`. */

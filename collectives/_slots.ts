@@ -3,7 +3,7 @@
 // rank does after a round in which the ranks' headers disagree.
 
 import type { Slots } from "../transport/slots.ts";
-import { callCode, type CallName, callName } from "../transport/calls.ts";
+import { callName } from "../transport/calls.ts";
 import type { Coll } from "./_coll.ts";
 import { type Bad, Fault, raise, rankList } from "./_fault.ts";
 import type { Op } from "../ops.ts";
@@ -11,11 +11,15 @@ import type { Op } from "../ops.ts";
 /** A 31-bit code for `op` that ranks compare in their slot headers (0 for none). */
 export function opCode(op: Op | null): number {
   if (op === null) return 0;
+  if (op === lastOp) return lastCode; // a program reduces with one op, call after call
   const name = op.name;
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return (h & 0x7fffffff) | 1;
+  lastOp = op;
+  return lastCode = (h & 0x7fffffff) | 1;
 }
+let lastOp: Op | null = null;
+let lastCode = 0;
 
 /** The code a rooted reduction's header carries: its op and its root, both of which must agree. */
 export function rootedCode(op: Op, root: number): number {
@@ -119,7 +123,7 @@ export function bufferRound(
     }
   }
   const ok = bad === null;
-  s.publish(c.context, callCode(c.call as CallName), ok ? kind : 0, ok ? length : 0, code, ok ? 0 : 1);
+  s.publish(c.context, c.code, ok ? kind : 0, ok ? length : 0, code, ok ? 0 : 1);
   s.sync();
   if (!allAgree(c, s)) slotsFail(c, s, value, op, bad, true, block);
 }

@@ -79,9 +79,11 @@ export const CALLS = [
 /** The name of a call in {@linkcode CALLS}. */
 export type CallName = typeof CALLS[number];
 
-/** Code of a call, for `enter`. */
+const CODES: ReadonlyMap<string, number> = new Map(CALLS.map((name, i) => [name, i]));
+
+/** Code of a call, for `enter` (a hash lookup: collectives ask on every call). */
 export function callCode(name: CallName): number {
-  return CALLS.indexOf(name);
+  return CODES.get(name) ?? -1;
 }
 
 /** Name of a call code read back from shared memory ("?" for a code no call has). */

@@ -20,7 +20,7 @@ import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { SpmdError } from "../errors.ts";
 import type { Activity } from "./activity.ts";
 import { KIND_NUMBER, KIND_STRUCTURED } from "./codec.ts";
-import { allocTyped, bytesOf, ELEMENT_BYTES, isTypedKind, KIND_DATAVIEW, typedCtor } from "./typed.ts";
+import { allocTyped, bytesOf, ELEMENT_BYTES, isTypedKind, KIND_DATAVIEW, KIND_TYPED_LAST, typedCtor } from "./typed.ts";
 import { Matcher, Message, moveInto, type RecvOp } from "./matcher.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
 import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
@@ -109,6 +109,45 @@ export class Inbox implements HeapUser {
     this.arrivals++;
     this.#activity.sent();
     this.#activity.received();
+  }
+
+  /**
+   * The common blocking `recvInto` from one sender, without posting a
+   * receive: when nothing could take the frame before this receive (no
+   * posted receive, nothing queued from `src`, no message streaming in from
+   * it), looks at the head of the ring from `src` up to `spins` times; if a
+   * whole typed frame is there that matches and fits `into`, copies it
+   * straight into `into` and returns its message. Else null, having taken
+   * nothing: the caller posts the receive as usual.
+   */
+  direct(into: ArrayBufferView, src: number, tag: number, context: number, spins: number): Message | null {
+    const r = this.#rings[src];
+    if (r === null || this.#cur[src] !== null || !this.matcher.quiet(src)) return null;
+    let avail = r.available();
+    for (let i = 0; avail === 0 && i < spins; i++) avail = r.available();
+    if (avail === 0) return null;
+    r.readHeader(0);
+    const length = r.hLength;
+    const kind = r.hKind;
+    if (
+      r.hContext !== context || (tag !== r.hTag && (tag !== ANY_TAG || r.hTag < 0)) || r.hRdv !== 0 ||
+      kind < 1 || kind > KIND_TYPED_LAST || length > into.byteLength
+    ) return null; // also a synchronous send (its kind carries SYNC, above KIND_TYPED_LAST)
+    const used = HEADER_BYTES + pad8(length);
+    if (avail < used) return null; // still streaming in: the general path takes it piece by piece
+    const m = new Message(src, r.hTag, context, kind, length);
+    m.pair = this.#pairs[src]++;
+    const dst = bytesOf(into);
+    r.readBytes(HEADER_BYTES, dst, 0, length);
+    m.bytes = dst;
+    m.value = into;
+    m.received = length;
+    m.done = true;
+    r.release(used);
+    this.arrivals++;
+    this.#activity.received();
+    wake(this.#ctl, this.#doorbell, src);
+    return m;
   }
 
   /** Removes and returns the oldest matching unexpected message (a rendezvous one is copied in now), or null. */

@@ -190,6 +190,13 @@ export class Matcher {
     return null;
   }
 
+  /** True when no receive is posted and nothing from `source` is queued: its next frame can match only a new receive. */
+  quiet(source: number): boolean {
+    if (this.#ph !== this.#p.length) return false;
+    const sq = this.#by[source];
+    return sq === undefined || sq.head === sq.q.length;
+  }
+
   /** Removes and returns the oldest unexpected message that matches, or null. */
   take(source: number, tag: number, context: number): Message | null {
     if (this.#count === 0) return null;

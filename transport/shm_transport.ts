@@ -42,6 +42,14 @@ const C_FINALIZE = callCode("finalize");
 // W_PROBE a matching message, left in place; W_SENDS every queued send to
 // leave (or to be owed only to ranks that ended); W_SLOTS every rank to
 // publish the current round of the collective slots.
+/**
+ * How many times a blocking `recvInto` from one rank looks at that rank's
+ * ring before it posts a receive and enters the wait loop (which polls every
+ * ring and the background work): a tight poll catches a reply in flight
+ * sooner. Bounded, and skipped when ranks outnumber cores.
+ */
+const DIRECT_SPINS = 2000;
+
 const W_TAKE = 0, W_MATCH = 1, W_MESSAGE = 2, W_SEND = 3, W_PROBE = 4, W_SENDS = 5, W_SLOTS = 6;
 
 /** One rank's endpoint on the shared-memory rings. */
@@ -64,6 +72,8 @@ export class ShmTransport implements Transport {
   readonly #ctl: Int32Array;
   readonly #activity: Activity;
   readonly #waiter: Waiter;
+  /** Polls of the sender's ring a blocking `recvInto` makes before it posts its receive (0 when oversubscribed). */
+  readonly #directSpins: number;
   readonly #out: Outbox;
   readonly #in: Inbox;
   readonly #rdv: Rendezvous;
@@ -104,9 +114,17 @@ export class ShmTransport implements Transport {
     const spin = options.spin ?? (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
     const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
+    this.#directSpins = spin >= DIRECT_SPINS ? DIRECT_SPINS : 0;
     this.#onAbort = options.onAbort;
     this.matching = this.#in.matching(this, this.#open);
-    this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null), () => this.#live());
+    this.slots = new Slots(
+      sab,
+      layout,
+      rank,
+      () => this.#block(W_SLOTS, null),
+      () => this.#live(),
+      this.#directSpins,
+    );
     this.trace = options.trace === undefined ? null : new TraceRecorder(options.trace, layout.size);
     this.#activity.start();
   }
@@ -197,6 +215,13 @@ export class ShmTransport implements Transport {
   /** Blocking receive into a caller's typed array (when the message is typed and fits). */
   recvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming {
     this.#live();
+    if (source >= 0) {
+      const d = this.#in.direct(into, source, tag, context, this.#directSpins);
+      if (d !== null) {
+        this.trace?.recv(d.source, d.pair, d.tag, d.context, d.length);
+        return d;
+      }
+    }
     const op = new RecvOp(source, tag, context, into);
     this.#in.post(op);
     try {

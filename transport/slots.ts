@@ -85,14 +85,23 @@ export class Slots {
   readonly #wait: () => void;
   readonly #live: () => void;
   readonly #doorbell: number;
+  readonly #spins: number;
   #round = 0;
   #next = 0;
 
   /**
    * Views the slots of `layout`; `wait` blocks until {@linkcode Slots.poll}
-   * is true; `live` throws when the endpoint may no longer be used.
+   * is true; `live` throws when the endpoint may no longer be used; `spins`
+   * bounds the tight poll of `sync` before it calls `wait`.
    */
-  constructor(sab: SharedArrayBuffer, layout: ShmLayout, rank: number, wait: () => void, live: () => void) {
+  constructor(
+    sab: SharedArrayBuffer,
+    layout: ShmLayout,
+    rank: number,
+    wait: () => void,
+    live: () => void,
+    spins = 0,
+  ) {
     this.#sab = sab;
     this.rank = rank;
     this.size = layout.size;
@@ -102,6 +111,7 @@ export class Slots {
     this.#wait = wait;
     this.#live = live;
     this.#doorbell = layout.doorbellWord;
+    this.#spins = spins;
   }
 
   /** Word index of rank `r`'s slot for the current round. */
@@ -182,9 +192,15 @@ export class Slots {
     return this.#next;
   }
 
-  /** Waits until every rank has published this round. */
+  /**
+   * Waits until every rank has published this round: a tight poll of the
+   * round words first (up to `spins` times, 0 when ranks outnumber cores),
+   * then the transport's wait loop.
+   */
   sync(): void {
-    if (!this.poll()) this.#wait();
+    if (this.poll()) return;
+    for (let i = 0; i < this.#spins; i++) if (this.poll()) return;
+    this.#wait();
   }
 
   /** True when rank `r`'s header of this round equals this rank's and neither is flagged. */
