@@ -7,7 +7,7 @@
 import { equal, fail } from "node:assert/strict";
 import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { Status } from "../status.ts";
-import { createShm, layoutFor, MIN_RING_BYTES } from "../transport/shm_layout.ts";
+import { createShm, layoutFor } from "../transport/shm_layout.ts";
 import { fillStatus, sendValue, valueOf } from "../_message.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
 import type { PendingOp } from "../transport/transport.ts";
@@ -59,7 +59,8 @@ class Model {
 function runSchedule(seed: number, steps: number): void {
   const rand = rng(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
-  const sab = createShm(layoutFor(3, MIN_RING_BYTES));
+  const layout = layoutFor(3, 1 << 17); // 64 header cells per ring
+  const sab = createShm(layout);
   const eps = [0, 1, 2].map((rank) => new ShmTransport({ sab, rank }));
   const model = new Model();
   const reqs: { op: PendingOp; model: Recv }[] = [];
@@ -70,7 +71,7 @@ function runSchedule(seed: number, steps: number): void {
     const action = rand();
     if (action < 0.45) {
       const src = pick([0, 1, 2]);
-      if (src !== 0 && inRing[src] >= 100) continue; // keep every ring below capacity
+      if (src !== 0 && inRing[src] >= layout.cells) continue; // keep every ring below capacity (a send would block)
       const m: Msg = { id: nextId++, src, tag: pick([0, 1, 2]), ctx: pick([0, 2]) };
       sendValue(eps[src], m.id, 0, m.tag, m.ctx, "send");
       if (src === 0) model.arrive(m); // self-sends arrive at once

@@ -23,7 +23,7 @@ import { KIND_NUMBER, KIND_STRUCTURED } from "./codec.ts";
 import { allocTyped, bytesOf, ELEMENT_BYTES, isTypedKind, KIND_DATAVIEW, KIND_TYPED_LAST, typedCtor } from "./typed.ts";
 import { Matcher, Message, moveInto, type RecvOp } from "./matcher.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
-import { HEADER_BYTES, pad8, type Ring } from "./ring.ts";
+import { pad8, type Ring } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
@@ -123,27 +123,32 @@ export class Inbox implements HeapUser {
   direct(into: ArrayBufferView, src: number, tag: number, context: number, spins: number): Message | null {
     const r = this.#rings[src];
     if (r === null || this.#cur[src] !== null || !this.matcher.quiet(src)) return null;
-    let avail = r.available();
-    for (let i = 0; avail === 0 && i < spins; i++) avail = r.available();
-    if (avail === 0) return null;
-    r.readHeader(0);
+    let there = r.nextHeader();
+    for (let i = 0; !there && i < spins; i++) there = r.nextHeader();
+    if (!there) return null;
     const length = r.hLength;
     const kind = r.hKind;
     if (
       r.hContext !== context || (tag !== r.hTag && (tag !== ANY_TAG || r.hTag < 0)) || r.hRdv !== 0 ||
       kind < 1 || kind > KIND_TYPED_LAST || length > into.byteLength
     ) return null; // also a synchronous send (its kind carries SYNC, above KIND_TYPED_LAST)
-    const used = HEADER_BYTES + pad8(length);
-    if (avail < used) return null; // still streaming in: the general path takes it piece by piece
+    const dst = bytesOf(into);
+    if (r.hInline) {
+      r.readInline(dst, 0, length);
+      r.takeCell();
+    } else {
+      const padded = pad8(length);
+      if (r.available() < padded) return null; // still streaming in: the general path takes it piece by piece
+      r.readBytes(0, dst, 0, length);
+      r.takeCell();
+      r.release(padded);
+    }
     const m = new Message(src, r.hTag, context, kind, length);
     m.pair = this.#pairs[src]++;
-    const dst = bytesOf(into);
-    r.readBytes(HEADER_BYTES, dst, 0, length);
     m.bytes = dst;
     m.value = into;
     m.received = length;
     m.done = true;
-    r.release(used);
     this.arrivals++;
     this.#activity.received();
     wake(this.#ctl, this.#doorbell, src);
@@ -279,24 +284,25 @@ export class Inbox implements HeapUser {
   /** Drains the ring from `src`; true if anything moved. */
   #pull(src: number): boolean {
     const r = this.#rings[src]!;
-    const avail = r.available();
-    if (avail === 0) return false;
-    let used = 0;
-    while (avail > used) {
+    let moved = false;
+    let avail = -1; // published payload bytes in the byte ring, read when first needed
+    let used = 0; // of them, consumed here
+    for (;;) {
       let m = this.#cur[src];
       if (m === null) {
-        r.readHeader(used); // headers are always published whole
+        if (!r.nextHeader()) break;
+        moved = true;
         m = new Message(src, r.hTag, r.hContext, r.hKind & KIND_MASK, r.hLength);
         m.sync = r.hKind > KIND_MASK;
         m.pair = this.#pairs[src]++;
         m.rdv = r.hRdv - 1;
-        used += HEADER_BYTES;
         this.arrivals++;
         const op = this.matcher.arrive(m);
         if (op !== null && m.sync) this.#ack(m);
         if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
         if (m.rdv >= 0) {
           // Header only: the payload is copied from the sender's heap once a receive takes it.
+          r.takeCell();
           if (op !== null) {
             this.#prepare(m, op);
             this.#land(m);
@@ -304,8 +310,20 @@ export class Inbox implements HeapUser {
           continue;
         }
         this.#prepare(m, op);
+        if (r.hInline) {
+          if (m.kind === KIND_NUMBER) m.value = r.inlineF64();
+          else if (m.bytes !== null) r.readInline(m.bytes, 0, m.length);
+          r.takeCell();
+          m.received = m.length;
+          m.done = true;
+          this.#activity.received();
+          continue;
+        }
+        r.takeCell();
         this.#cur[src] = m;
+        avail = -1; // its payload may have been published after the last look
       }
+      if (avail < 0) avail = r.available();
       const padded = pad8(m.length);
       let n = padded - m.received;
       if (n > avail - used) n = avail - used;
@@ -318,6 +336,7 @@ export class Inbox implements HeapUser {
         }
         m.received += n;
         used += n;
+        moved = true;
       }
       if (m.received !== padded) break;
       m.received = m.length;
@@ -325,9 +344,9 @@ export class Inbox implements HeapUser {
       this.#cur[src] = null;
       this.#activity.received();
     }
-    r.release(used);
-    wake(this.#ctl, this.#doorbell, src);
-    return true;
+    if (used > 0) r.release(used);
+    if (moved) wake(this.#ctl, this.#doorbell, src);
+    return moved;
   }
 
   /** Copies a rendezvous message's payload from its sender's heap to where #prepare put it. */

@@ -12,7 +12,6 @@
 
 import type { Activity } from "./activity.ts";
 import type { Ring } from "./ring.ts";
-import { HEADER_BYTES } from "./ring.ts";
 import { type HeapUser, overlaps, RDV_MIN, type Rendezvous, TEST_BOUNCE } from "./rendezvous.ts";
 import type { Leftover, PendingOp } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
@@ -193,10 +192,11 @@ export class Outbox implements HeapUser {
     while (q.length > 0) {
       const op = q[0];
       if (!op.headerDone) {
-        if (r.freeFor(HEADER_BYTES) < HEADER_BYTES) break;
-        r.putHeader(op.bytes.length, op.tag, op.context, op.kind, op.slot + 1);
+        if (!r.hasCell()) break;
+        r.putHeader(op.bytes.length, op.tag, op.context, op.kind, op.slot + 1); // published: the receiver may match it
         op.headerDone = true;
         if (op.slot >= 0) op.offset = op.bytes.length; // the payload stays in the heap
+        wake(this.#ctl, this.#doorbell, dest);
         moved = true;
       }
       for (;;) {
@@ -207,7 +207,6 @@ export class Outbox implements HeapUser {
         moved = true;
       }
       if (op.offset < op.bytes.length) break;
-      r.publish(); // a payload of 0 bytes (or a rendezvous): publishes the header
       if (op.slot < 0) op.done = true; // a rendezvous is done when the receiver has copied it (or it bounced)
       q.shift();
       this.pending--;

@@ -1,47 +1,62 @@
 /**
- * A single-producer single-consumer byte ring in shared memory, and the
- * framing of a message inside it.
+ * A single-producer single-consumer channel in shared memory: a ring of
+ * header cells, and a byte ring for the payloads that do not fit a cell.
  *
- * ## Protocol
- * - The data area has a power-of-two capacity C. `head` counts every byte
- *   the producer has ever published and `tail` every byte the consumer has
- *   ever released, both as u32 that wrap; `head − tail` (mod 2³²) is the
- *   number of unread bytes and never exceeds C.
- * - Only the producer stores `head`; only the consumer stores `tail`. Each
- *   lives in its own cache line. The producer writes bytes first and then
- *   publishes them with `Atomics.store(head)`; the consumer reads `head`
- *   with `Atomics.load` before it reads the bytes, and releases them with
- *   `Atomics.store(tail)` after it has copied them out. Atomics are
- *   sequentially consistent in JavaScript, so these pairs order the plain
- *   data accesses.
- * - Every position the producer publishes is a multiple of 8.
- *
- * ## Framing
- * A message is a 24-byte header followed by its payload padded to 8 bytes:
+ * ## Header cells
+ * Every message has a header cell: `cells` cells of 128 bytes (a power of
+ * two), used in turn. Frame n (counting every frame ever sent, as a u32)
+ * lives in cell n mod `cells`, and its word 0 is its sequence mark
+ * `(n + 1) | 0`, stored last with `Atomics.store`: the consumer polls the
+ * mark of the next cell it expects, so a message costs the consumer one
+ * cache line to notice (no head word in a line of its own to read first).
+ * Word 0 of a cell only ever holds a mark, never payload, so an old frame's
+ * bytes cannot pass for a new frame. A payload of up to
+ * {@linkcode INLINE_MAX} bytes travels inside the cell.
  *
  * ```text
- * word 0  length, low 32 bits      word 3  context id (communicator)
- * word 1  length, high bits        word 4  kind (codec.ts)
- * word 2  tag                      word 5  rendezvous descriptor + 1, or 0
+ * word 0  mark (n + 1), stored last     word 4  context id (communicator)
+ * word 1  length, low 32 bits           word 5  kind (codec.ts)
+ * word 2  length, high bits             word 6  rendezvous descriptor + 1, or 0
+ * word 3  tag                           word 7  1: the payload is in the cell
+ * byte 32..127: the payload, when it is in the cell
  * ```
  *
- * A rendezvous frame (word 5 ≠ 0, `rendezvous.ts`) is a header alone: its
- * length word is the message's length, but the payload stays in the
- * sender's heap and the frame carries none of it.
+ * The consumer counts the cells it has read in `taken`, stored with
+ * `Atomics.store` after it has read a cell; the producer reads it only when
+ * its cached copy says every cell is in use.
  *
- * The producer publishes the header whole (it waits for 24 free bytes), and
- * the payload in chunks as space frees up, so a message may be far larger
- * than the ring: it streams through. Only this file reads or writes the
- * header: producers call `putFrame` (a whole small frame) or `putHeader` +
- * `putPayload` (streaming); consumers call `readHeader`.
+ * ## Byte ring
+ * A payload that is not in its cell streams through the byte ring, in frame
+ * order, padded to 8 bytes, published in pieces as space frees up, so a
+ * message may be far larger than the ring. The data area has a power-of-two
+ * capacity C. `head` counts every byte the producer has ever published and
+ * `tail` every byte the consumer has ever released, both as u32 that wrap;
+ * `head − tail` (mod 2³²) is the number of unread bytes and never exceeds C.
+ * Only the producer stores `head`; only the consumer stores `tail`, each in
+ * its own cache line. A whole small frame (`putFrame`) publishes its payload
+ * before its cell; a streamed one (`putHeader` + `putPayload`) publishes
+ * its cell first, so the receiver matches it at once, and the payload after.
+ * A rendezvous frame (word 6 ≠ 0, `rendezvous.ts`) has no payload here: it
+ * stays in the sender's heap.
+ *
+ * Atomics are sequentially consistent in JavaScript, so each store of a
+ * mark, `head`, `tail` or `taken` orders the plain accesses before it
+ * against the reads after the load that sees it. Only this file reads or
+ * writes a cell.
  *
  * @module
  */
 
-import { RING_CTL_STRIDE, RING_TAIL, ringIndex, type ShmLayout } from "./shm_layout.ts";
+import { CELL_BYTES, RING_CTL_STRIDE, RING_TAIL, ringIndex, type ShmLayout } from "./shm_layout.ts";
 
-/** Bytes of a frame header. */
-export const HEADER_BYTES = 24;
+/** Bytes of a cell before its payload (the header words). */
+export const CELL_HEADER_BYTES = 32;
+/** The largest payload that travels inside its header cell. */
+export const INLINE_MAX = CELL_BYTES - CELL_HEADER_BYTES;
+/** Words of a cell. */
+const CELL_WORDS = CELL_BYTES >> 2;
+/** Offset of `taken` from the tail word (same line: only the consumer writes either). */
+const RING_TAKEN = 1;
 
 /** Rounds up to a multiple of 8. */
 export function pad8(n: number): number {
@@ -59,21 +74,31 @@ export class Ring {
   readonly headWord: number;
   /** Word index of `tail`. */
   readonly tailWord: number;
-  /** The data area as bytes. */
+  /** Word index of `taken` (cells the consumer has read). */
+  readonly takenWord: number;
+  /** The byte ring's data area as bytes. */
   readonly u8: Uint8Array;
-  /** The data area as int32 words. */
-  readonly i32: Int32Array;
-  /** The data area as float64 words. */
+  /** The byte ring's data area as float64 words. */
   readonly f64: Float64Array;
-  /** Capacity in bytes. */
+  /** Capacity of the byte ring in bytes. */
   readonly capacity: number;
   /** capacity − 1. */
   readonly mask: number;
+  /** Number of header cells (a power of two). */
+  readonly cells: number;
+  /** The cells as int32 words, bytes and float64 words. */
+  readonly #cw: Int32Array;
+  readonly #cb: Uint8Array;
+  readonly #cf: Float64Array;
   /** Producer: bytes written (published or not), as u32. */
   head = 0;
   /** Producer: last `tail` seen. Consumer: bytes released, as u32. */
   tail = 0;
-  /** Consumer: payload length of the header read last by `readHeader`. */
+  /** Producer: frames sent, as u32. Consumer: cells read and released (`taken`), as u32. */
+  frames = 0;
+  /** Producer: last `taken` seen. */
+  #takenSeen = 0;
+  /** Consumer: payload length of the header read last by `nextHeader`. */
   hLength = 0;
   /** Consumer: tag of the header read last. */
   hTag = 0;
@@ -81,8 +106,10 @@ export class Ring {
   hContext = 0;
   /** Consumer: kind of the header read last. */
   hKind = 0;
-  /** Consumer: word 5 of the header read last (rendezvous descriptor + 1, or 0). */
+  /** Consumer: word 6 of the header read last (rendezvous descriptor + 1, or 0). */
   hRdv = 0;
+  /** Consumer: true when the payload of the header read last is in its cell. */
+  hInline = false;
 
   /** Views the ring for the ordered pair (src → dst). */
   constructor(
@@ -95,19 +122,37 @@ export class Ring {
     this.ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
     this.headWord = layout.ringCtlWord + i * RING_CTL_STRIDE;
     this.tailWord = this.headWord + RING_TAIL;
+    this.takenWord = this.tailWord + RING_TAKEN;
     const off = layout.ringDataByte + i * layout.ringBytes;
     this.capacity = layout.ringBytes;
     this.mask = layout.ringBytes - 1;
     this.u8 = new Uint8Array(sab, off, this.capacity);
-    this.i32 = new Int32Array(sab, off, this.capacity >> 2);
     this.f64 = new Float64Array(sab, off, this.capacity >> 3);
+    this.cells = layout.cells;
+    const cellOff = layout.cellByte + i * layout.cells * CELL_BYTES;
+    this.#cw = new Int32Array(sab, cellOff, layout.cells * CELL_WORDS);
+    this.#cb = new Uint8Array(sab, cellOff, layout.cells * CELL_BYTES);
+    this.#cf = new Float64Array(sab, cellOff, layout.cells * (CELL_BYTES >> 3));
     this.head = Atomics.load(this.ctl, this.headWord) >>> 0;
     this.tail = Atomics.load(this.ctl, this.tailWord) >>> 0;
+    this.frames = this.#takenSeen = Atomics.load(this.ctl, this.takenWord) >>> 0;
+  }
+
+  /** Word index of the cell of frame `n`. */
+  #cell(n: number): number {
+    return (n & (this.cells - 1)) * CELL_WORDS;
   }
 
   // ---- producer side -------------------------------------------------------
 
-  /** Producer: free bytes, re-reading `tail` only when the cached value says the ring is too full. */
+  /** Producer: true when a header cell is free, re-reading `taken` only when the cached value says none is. */
+  hasCell(): boolean {
+    if (((this.frames - this.#takenSeen) >>> 0) < this.cells) return true;
+    this.#takenSeen = Atomics.load(this.ctl, this.takenWord) >>> 0;
+    return ((this.frames - this.#takenSeen) >>> 0) < this.cells;
+  }
+
+  /** Producer: free bytes in the byte ring, re-reading `tail` only when the cached value says it is too full. */
   freeFor(need: number): number {
     let free = this.capacity - ((this.head - this.tail) >>> 0);
     if (free < need) {
@@ -118,35 +163,68 @@ export class Ring {
   }
 
   /**
-   * Producer: writes and publishes a whole frame (header, payload, padding)
-   * if it fits now; returns false, writing nothing, when it does not.
+   * Producer: writes and publishes a whole frame (its payload in the cell
+   * when it fits there, else first into the byte ring) if it fits now;
+   * returns false, writing nothing, when it does not.
    */
   putFrame(bytes: Uint8Array, tag: number, context: number, kind: number): boolean {
     const len = bytes.length;
-    const need = HEADER_BYTES + pad8(len);
+    if (!this.hasCell()) return false;
+    const c = this.#cell(this.frames);
+    if (len <= INLINE_MAX) {
+      const cb = this.#cb;
+      const at = c * 4 + CELL_HEADER_BYTES;
+      if (len <= 64) { for (let i = 0; i < len; i++) cb[at + i] = bytes[i]; }
+      else cb.set(bytes, at);
+      this.#putCell(c, len, tag, context, kind, 0, 1);
+      return true;
+    }
+    const need = pad8(len);
     if (this.freeFor(need) < need) return false;
-    this.putHeader(len, tag, context, kind);
     this.writeBytes(bytes, 0, len);
     this.alignHead();
     this.publish();
+    this.#putCell(c, len, tag, context, kind, 0, 0);
     return true;
   }
 
-  /** Producer: writes and publishes a frame of one float64 (a number) if it fits now. */
+  /** Producer: writes and publishes a frame of one float64 (a number) if a cell is free. */
   putNumber(x: number, tag: number, context: number, kind: number): boolean {
-    if (this.freeFor(HEADER_BYTES + 8) < HEADER_BYTES + 8) return false;
-    this.putHeader(8, tag, context, kind);
-    this.f64[(this.head & this.mask) >>> 3] = x;
-    this.head = (this.head + 8) >>> 0;
-    this.publish();
+    if (!this.hasCell()) return false;
+    const c = this.#cell(this.frames);
+    this.#cf[(c + (CELL_HEADER_BYTES >> 2)) >> 1] = x;
+    this.#putCell(c, 8, tag, context, kind, 0, 1);
     return true;
   }
 
   /**
-   * Producer: streams one piece of a payload: writes as much of `bytes` from
-   * `offset` as fits, at most `chunk` bytes (pieces are 8-aligned; the end
-   * of the payload is padded), publishes it, and returns the new offset
-   * (unchanged when the ring is full).
+   * Producer: publishes the header cell of a frame whose payload (unless it
+   * is a rendezvous, `rdv` ≠ 0) follows through `putPayload`; the caller
+   * checked `hasCell`.
+   */
+  putHeader(length: number, tag: number, context: number, kind: number, rdv = 0): void {
+    this.#putCell(this.#cell(this.frames), length, tag, context, kind, rdv, 0);
+  }
+
+  /** Producer: fills cell word `c` and publishes it with its mark, last. */
+  #putCell(c: number, length: number, tag: number, context: number, kind: number, rdv: number, inline: number): void {
+    const w = this.#cw;
+    w[c + 1] = length >>> 0;
+    w[c + 2] = length > 0xffffffff ? Math.floor(length / 4294967296) : 0;
+    w[c + 3] = tag;
+    w[c + 4] = context;
+    w[c + 5] = kind;
+    w[c + 6] = rdv;
+    w[c + 7] = inline;
+    this.frames = (this.frames + 1) >>> 0;
+    Atomics.store(w, c, this.frames | 0);
+  }
+
+  /**
+   * Producer: streams one piece of a payload through the byte ring: writes
+   * as much of `bytes` from `offset` as fits, at most `chunk` bytes (pieces
+   * are 8-aligned; the end of the payload is padded), publishes it, and
+   * returns the new offset (unchanged when the ring is full).
    */
   putPayload(bytes: Uint8Array, offset: number, chunk: number): number {
     const left = bytes.length - offset;
@@ -164,26 +242,6 @@ export class Ring {
     }
     this.publish();
     return offset;
-  }
-
-  /** Producer: writes a frame header at `head` (caller checked 24 free bytes); `rdv` is word 5. */
-  putHeader(
-    length: number,
-    tag: number,
-    context: number,
-    kind: number,
-    rdv = 0,
-  ): void {
-    const w = this.i32;
-    const m = this.mask >> 2;
-    const p = this.head >>> 2;
-    w[p & m] = length >>> 0;
-    w[(p + 1) & m] = Math.floor(length / 4294967296);
-    w[(p + 2) & m] = tag;
-    w[(p + 3) & m] = context;
-    w[(p + 4) & m] = kind;
-    w[(p + 5) & m] = rdv;
-    this.head = (this.head + HEADER_BYTES) >>> 0;
   }
 
   /** Producer: copies `n` bytes of `src` from `from` at `head`, wrapping. */
@@ -208,36 +266,61 @@ export class Ring {
     this.head = ((this.head + 7) & ~7) >>> 0; // u32 arithmetic: wraps at 2^32 as head does
   }
 
-  /** Producer: makes everything written so far visible to the consumer. */
+  /** Producer: makes every payload byte written so far visible to the consumer. */
   publish(): void {
     Atomics.store(this.ctl, this.headWord, this.head | 0);
   }
 
   // ---- consumer side -------------------------------------------------------
 
-  /** Consumer: published bytes not yet released. */
+  /**
+   * Consumer: true when the next frame's header cell is published; its
+   * fields are then in `hLength`, `hTag`, `hContext`, `hKind`, `hRdv` and
+   * `hInline` (nothing is consumed: `takeCell` does that).
+   */
+  nextHeader(): boolean {
+    const w = this.#cw;
+    const c = this.#cell(this.frames);
+    if (Atomics.load(w, c) !== ((this.frames + 1) | 0)) return false;
+    this.hLength = (w[c + 1] >>> 0) + (w[c + 2] >>> 0) * 4294967296;
+    this.hTag = w[c + 3];
+    this.hContext = w[c + 4];
+    this.hKind = w[c + 5];
+    this.hRdv = w[c + 6];
+    this.hInline = w[c + 7] === 1;
+    return true;
+  }
+
+  /** Consumer: copies `n` bytes of the payload in the current cell (after `nextHeader`) into `dst` at `to`. */
+  readInline(dst: Uint8Array, to: number, n: number): void {
+    const at = this.#cell(this.frames) * 4 + CELL_HEADER_BYTES;
+    const cb = this.#cb;
+    if (n <= 64) { for (let i = 0; i < n; i++) dst[to + i] = cb[at + i]; }
+    else dst.set(cb.subarray(at, at + n), to);
+  }
+
+  /** Consumer: the float64 payload in the current cell. */
+  inlineF64(): number {
+    return this.#cf[(this.#cell(this.frames) + (CELL_HEADER_BYTES >> 2)) >> 1];
+  }
+
+  /** Consumer: releases the current cell to the producer (after reading what it needs of it). */
+  takeCell(): void {
+    this.frames = (this.frames + 1) >>> 0;
+    Atomics.store(this.ctl, this.takenWord, this.frames | 0);
+  }
+
+  /** Consumer: published payload bytes of the byte ring not yet released. */
   available(): number {
     return (Atomics.load(this.ctl, this.headWord) - this.tail) >>> 0;
   }
 
-  /** Consumer: reads the header of the frame at `tail + offset` into `hLength`, `hTag`, `hContext`, `hKind`. */
-  readHeader(offset: number): void {
-    const w = this.i32;
-    const m = this.mask >> 2;
-    const p = (this.tail + offset) >>> 2;
-    this.hLength = (w[p & m] >>> 0) + (w[(p + 1) & m] >>> 0) * 4294967296;
-    this.hTag = w[(p + 2) & m];
-    this.hContext = w[(p + 3) & m];
-    this.hKind = w[(p + 4) & m];
-    this.hRdv = w[(p + 5) & m];
-  }
-
-  /** Consumer: the float64 at `tail + offset` (8-aligned). */
+  /** Consumer: the float64 at `tail + offset` of the byte ring (8-aligned). */
   readF64(offset: number): number {
     return this.f64[((this.tail + offset) & this.mask) >>> 3];
   }
 
-  /** Consumer: copies `n` bytes at `tail + offset` into `dst` at `to`, wrapping. */
+  /** Consumer: copies `n` bytes at `tail + offset` of the byte ring into `dst` at `to`, wrapping. */
   readBytes(offset: number, dst: Uint8Array, to: number, n: number): void {
     const pos = (this.tail + offset) & this.mask;
     const first = this.capacity - pos;
@@ -253,7 +336,7 @@ export class Ring {
     }
   }
 
-  /** Consumer: releases `n` bytes to the producer. */
+  /** Consumer: releases `n` bytes of the byte ring to the producer. */
   release(n: number): void {
     this.tail = (this.tail + n) >>> 0;
     Atomics.store(this.ctl, this.tailWord, this.tail | 0);
@@ -280,14 +363,17 @@ export interface UnreadFrame {
  */
 export function unreadFrames(sab: SharedArrayBuffer, layout: ShmLayout, src: number, dst: number): UnreadFrame[] {
   const r = new Ring(sab, layout, src, dst);
-  const avail = r.available();
+  let avail = r.available();
   const out: UnreadFrame[] = [];
-  let at = 0;
-  while (avail - at >= HEADER_BYTES) {
-    r.readHeader(at);
-    const next = at + HEADER_BYTES + (r.hRdv !== 0 ? 0 : pad8(r.hLength));
-    out.push({ length: r.hLength, tag: r.hTag, context: r.hContext, whole: next <= avail });
-    at = next;
+  for (let i = 0; i < r.cells && r.nextHeader(); i++) {
+    let whole = true;
+    if (!r.hInline && r.hRdv === 0) {
+      const padded = pad8(r.hLength);
+      whole = padded <= avail;
+      avail = whole ? avail - padded : 0;
+    }
+    out.push({ length: r.hLength, tag: r.hTag, context: r.hContext, whole });
+    r.frames = (r.frames + 1) >>> 0; // a look, not a release: nothing is stored
   }
   return out;
 }

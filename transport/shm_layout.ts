@@ -25,14 +25,18 @@
  *                           by the rank itself: see activity.ts
  *
  * ringCtl                   one 128-byte control block per ring:
- *   word 0       head         bytes ever written by the producer (u32, wraps)
- *   word 16      tail         bytes ever consumed by the consumer (u32, wraps)
+ *   word 0       head         payload bytes ever published by the producer (u32, wraps)
+ *   word 16      tail         payload bytes ever released by the consumer (u32, wraps)
+ *   word 17      taken        header cells ever read by the consumer (u32, wraps)
  *
  * slotWord                  two collective slots per rank (slots.ts), each
  *                           SLOT_STRIDE bytes: a 32-byte header (the round
  *                           number last, so readers see it after the rest)
  *                           and SLOT_DATA_BYTES of data; written only by
  *                           their rank
+ *
+ * cellByte                  size·(size−1) arrays of `cells` header cells of
+ *                           CELL_BYTES each, one per ordered pair (ring.ts)
  *
  * ringData                  size·(size−1) data areas of ringBytes each,
  *                           one per ordered pair (src → dst), src ≠ dst
@@ -88,6 +92,10 @@ export interface ShmLayout {
   readonly ringCtlWord: number;
   /** Word index of rank r's collective slot p (0 or 1) is `slotWord + (2·r + p)·SLOT_STRIDE / 4`. */
   readonly slotWord: number;
+  /** Header cells per ring (a power of two, ring.ts). */
+  readonly cells: number;
+  /** Byte offset of ring i's header cells is `cellByte + cells·CELL_BYTES·i`. */
+  readonly cellByte: number;
   /** Byte offset of ring i's data is `ringDataByte + ringBytes·i`. */
   readonly ringDataByte: number;
   /** Total bytes of the SharedArrayBuffer. */
@@ -102,6 +110,8 @@ export const SLOT_DATA_BYTES = 8192;
 export const SLOT_HEADER_BYTES = 32;
 /** Bytes between consecutive collective slots (header + data, rounded up to a cache line). */
 export const SLOT_STRIDE = SLOT_HEADER_BYTES + SLOT_DATA_BYTES + 32;
+/** Bytes of a ring's header cell (ring.ts): two cache lines, the first holding the header and small payloads. */
+export const CELL_BYTES = 128;
 /** Words between consecutive ring control blocks. */
 export const RING_CTL_STRIDE = 2 * LINE_WORDS;
 /** Offset of the tail word inside a ring control block. */
@@ -120,6 +130,16 @@ export function ringBytesFor(
   let bytes = MIN_RING_BYTES;
   while (bytes * 2 <= max && bytes * 2 * rings <= RING_MEMORY_BOUND) bytes *= 2;
   return bytes;
+}
+
+/**
+ * Header cells of each ring: a sixteenth of the ring's bytes in cells of
+ * {@linkcode CELL_BYTES}, 8 to 64 of them (64 lets a window of 64 small
+ * messages be in flight at once).
+ */
+export function cellsFor(ringBytes: number): number {
+  const n = ringBytes / 16 / CELL_BYTES;
+  return n < 8 ? 8 : n > 64 ? 64 : n;
 }
 
 /** Word index of rank `r`'s activity block (activity.ts). */
@@ -147,7 +167,9 @@ export function layoutFor(
   const ringCtlWord = activityWord + size * RANK_STRIDE;
   const rings = size * (size - 1);
   const slotWord = ringCtlWord + rings * RING_CTL_STRIDE;
-  const ringDataByte = (slotWord + size * 2 * (SLOT_STRIDE >> 2)) * 4;
+  const cells = cellsFor(ringBytes);
+  const cellByte = (slotWord + size * 2 * (SLOT_STRIDE >> 2)) * 4;
+  const ringDataByte = cellByte + rings * cells * CELL_BYTES;
   return {
     size,
     ringBytes,
@@ -155,6 +177,8 @@ export function layoutFor(
     activityWord,
     ringCtlWord,
     slotWord,
+    cells,
+    cellByte,
     ringDataByte,
     totalBytes: ringDataByte + rings * ringBytes,
   };

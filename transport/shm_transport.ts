@@ -31,7 +31,14 @@ import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout }
 import { driveBackground } from "./transport.ts";
 import type { Envelope, Incoming, Leftover, Matching, PendingOp, SharedMemory, Transport } from "./transport.ts";
 import { type ShmTransportOptions, UNEXPECTED_LIMIT_BYTES, UNEXPECTED_LIMIT_MESSAGES } from "./shm_options.ts";
-import { ring as wake, SPIN_DEDICATED, SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
+import {
+  DIRECT_SPINS,
+  ring as wake,
+  SPIN_DEDICATED,
+  SPIN_OVERSUBSCRIBED,
+  Waiter,
+  YIELD_OVERSUBSCRIBED,
+} from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");
 
@@ -42,14 +49,6 @@ const C_FINALIZE = callCode("finalize");
 // W_PROBE a matching message, left in place; W_SENDS every queued send to
 // leave (or to be owed only to ranks that ended); W_SLOTS every rank to
 // publish the current round of the collective slots.
-/**
- * How many times a blocking `recvInto` from one rank looks at that rank's
- * ring before it posts a receive and enters the wait loop (which polls every
- * ring and the background work): a tight poll catches a reply in flight
- * sooner. Bounded, and skipped when ranks outnumber cores.
- */
-const DIRECT_SPINS = 2000;
-
 const W_TAKE = 0, W_MATCH = 1, W_MESSAGE = 2, W_SEND = 3, W_PROBE = 4, W_SENDS = 5, W_SLOTS = 6;
 
 /** One rank's endpoint on the shared-memory rings. */
@@ -117,14 +116,8 @@ export class ShmTransport implements Transport {
     this.#directSpins = spin >= DIRECT_SPINS ? DIRECT_SPINS : 0;
     this.#onAbort = options.onAbort;
     this.matching = this.#in.matching(this, this.#open);
-    this.slots = new Slots(
-      sab,
-      layout,
-      rank,
-      () => this.#block(W_SLOTS, null),
-      () => this.#live(),
-      this.#directSpins,
-    );
+    const spins = this.#directSpins;
+    this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null), () => this.#live(), spins);
     this.trace = options.trace === undefined ? null : new TraceRecorder(options.trace, layout.size);
     this.#activity.start();
   }

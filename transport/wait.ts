@@ -41,6 +41,15 @@ export const SPIN_OVERSUBSCRIBED = 1;
 /** Yields to other threads (libc `sched_yield`) before sleeping, when ranks outnumber cores. */
 export const YIELD_OVERSUBSCRIBED = 2000;
 
+/**
+ * How many times a blocking `recvInto` from one rank looks at that rank's
+ * ring (and the collective slots' `sync` at the round words) before it
+ * posts a receive and enters the wait loop (which polls every ring and the
+ * background work): a tight poll catches a reply in flight sooner.
+ * Bounded, and skipped when ranks outnumber cores.
+ */
+export const DIRECT_SPINS = 2000;
+
 /** Wakes rank `rank` if it is sleeping (or about to). Called by whoever made progress possible for it. */
 export function ring(
   ctl: Int32Array,
