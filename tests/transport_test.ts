@@ -4,9 +4,9 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { Status } from "../status.ts";
 import {
+  CELL_BYTES,
   createShm,
   layoutFor,
-  CELL_BYTES,
   MIN_RING_BYTES,
   RING_MEMORY_BOUND,
   ringBytesFor,
