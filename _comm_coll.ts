@@ -8,7 +8,7 @@
 
 import { nameCall } from "./errors.ts";
 import { BufferCollectives } from "./_comm_into.ts";
-import { callCode, type CallName, collectiveContext } from "./transport/calls.ts";
+import { type CallName, collectiveContext } from "./transport/calls.ts";
 import { checkNotDetached, checkPerRank, checkRoot } from "./_validate.ts";
 import type { Coll } from "./collectives/_coll.ts";
 import { barrier } from "./collectives/barrier/select.ts";
@@ -26,7 +26,7 @@ import { misfit, type OpArg, SUM, toOp } from "./ops.ts";
 export function runCollective<R>(c: BufferCollectives, call: CallName, root: number, body: (c: Coll) => R): R {
   const coll = c.collFor(call);
   const t = c.transport;
-  t.enter(callCode(call), root, -1, collectiveContext(c.context));
+  t.enter(coll.code, root, -1, collectiveContext(c.context));
   try {
     return body(coll);
   } catch (e) {

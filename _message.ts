@@ -23,10 +23,20 @@ export function sendValue(
   if (k !== 0) {
     // A typed array: its own bytes, without the Encoded object.
     checkAttached(call, value as ArrayBufferView);
-    return t.send(k, bytesOf(value as ArrayBufferView), dest, tag, context);
+    return t.send(k, sendBytes(value as ArrayBufferView), dest, tag, context);
   }
   const { kind, bytes } = encode(value, call);
   t.send(kind, bytes, dest, tag, context);
+}
+
+let lastView: ArrayBufferView | null = null;
+let lastBytes: Uint8Array = new Uint8Array(0);
+
+/** The bytes of `v`: a view made once for an array sent again and again (a new view per send is an allocation). */
+function sendBytes(v: ArrayBufferView): Uint8Array {
+  if (v === lastView && lastBytes.byteLength === v.byteLength) return lastBytes;
+  lastView = v;
+  return lastBytes = bytesOf(v);
 }
 
 /** Starts a send of `value`. */

@@ -28,8 +28,9 @@ export function rootedCode(op: Op, root: number): number {
 
 /** True when every rank's header of the round just synced agrees with this rank's (and none is flagged bad). */
 export function allAgree(c: Coll, s: Slots): boolean {
-  for (let r = 0; r < c.size; r++) if (!s.agrees(c.worldRank(r))) return false;
-  return true;
+  const me = c.rank;
+  for (let r = 0; r < c.size; r++) if (r !== me && !s.agrees(c.worldRank(r))) return false;
+  return c.size > 1 || s.agrees(c.worldRank(me)); // alone: only this rank's own flags can fail (agrees checks both)
 }
 
 /**

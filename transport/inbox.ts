@@ -23,7 +23,7 @@ import { KIND_NUMBER, KIND_STRUCTURED } from "./codec.ts";
 import { allocTyped, bytesOf, ELEMENT_BYTES, isTypedKind, KIND_DATAVIEW, KIND_TYPED_LAST, typedCtor } from "./typed.ts";
 import { Matcher, Message, moveInto, type RecvOp } from "./matcher.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
-import { pad8, type Ring } from "./ring.ts";
+import { IN_CELL, IN_RING, pad8, type Ring, STREAMED } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
 import { ring as wake } from "./wait.ts";
@@ -56,6 +56,10 @@ export class Inbox implements HeapUser {
   /** Sends the acknowledgement of a synchronous message that has matched (set by `matching`). */
   #ack: (m: Message) => void = () => {};
   readonly #rdv: Rendezvous | null;
+  /** The record `direct` returns, and the byte view of the array it last received into. */
+  readonly #direct: Message = new Message(0, 0, 0, 0, 0);
+  #into: ArrayBufferView | null = null;
+  #intoBytes: Uint8Array = new Uint8Array(0);
 
   /** The rings from each rank (null for this rank itself), the queue's bound, and the rendezvous side. */
   constructor(
@@ -76,6 +80,7 @@ export class Inbox implements HeapUser {
     this.#ctl = ctl;
     this.#doorbell = doorbellWord;
     this.#activity = activity;
+    this.#direct.done = true;
     this.#limitBytes = limits.bytes;
     this.#limitMessages = limits.messages;
   }
@@ -117,41 +122,56 @@ export class Inbox implements HeapUser {
    * posted receive, nothing queued from `src`, no message streaming in from
    * it), looks at the head of the ring from `src` up to `spins` times; if a
    * whole typed frame is there that matches and fits `into`, copies it
-   * straight into `into` and returns its message. Else null, having taken
-   * nothing: the caller posts the receive as usual.
+   * straight into `into` and returns a record of it (reused by the next
+   * call). Else null, having taken nothing: the caller posts the receive as
+   * usual.
    */
   direct(into: ArrayBufferView, src: number, tag: number, context: number, spins: number): Message | null {
     const r = this.#rings[src];
     if (r === null || this.#cur[src] !== null || !this.matcher.quiet(src)) return null;
     let there = r.nextHeader();
-    for (let i = 0; !there && i < spins; i++) there = r.nextHeader();
-    if (!there) return null;
+    if (!there) {
+      if (r.flush()) wake(this.#ctl, this.#doorbell, src); // what was read lazily, before waiting
+      for (let i = 0; !there && i < spins; i++) there = r.nextHeader();
+      if (!there) return null;
+    }
     const length = r.hLength;
     const kind = r.hKind;
     if (
       r.hContext !== context || (tag !== r.hTag && (tag !== ANY_TAG || r.hTag < 0)) || r.hRdv !== 0 ||
       kind < 1 || kind > KIND_TYPED_LAST || length > into.byteLength
     ) return null; // also a synchronous send (its kind carries SYNC, above KIND_TYPED_LAST)
-    const dst = bytesOf(into);
-    if (r.hInline) {
+    let dst = this.#intoBytes;
+    if (this.#into !== into || dst.byteLength !== into.byteLength) {
+      dst = this.#intoBytes = bytesOf(into); // a view, made once for a buffer received into again and again
+      this.#into = into;
+    }
+    let full: boolean;
+    if (r.hWhere === IN_CELL) {
       r.readInline(dst, 0, length);
-      r.takeCell();
+      full = r.takeLazily(0);
     } else {
       const padded = pad8(length);
-      if (r.available() < padded) return null; // still streaming in: the general path takes it piece by piece
+      // Still streaming in: the general path takes it piece by piece.
+      if (r.hWhere === STREAMED && r.available() < padded) return null;
       r.readBytes(0, dst, 0, length);
-      r.takeCell();
-      r.release(padded);
+      full = r.takeLazily(padded);
     }
-    const m = new Message(src, r.hTag, context, kind, length);
+    // The producer learns of the room lazily: now and then, and before this rank waits (here, #pull).
+    if (full && r.flush()) wake(this.#ctl, this.#doorbell, src);
+    // The record is reused (Transport.recvInto): a message per receive would keep the garbage collector busy.
+    const m = this.#direct;
+    m.source = src;
+    m.tag = r.hTag;
+    m.context = context;
+    m.kind = kind;
+    m.length = length;
     m.pair = this.#pairs[src]++;
     m.bytes = dst;
     m.value = into;
     m.received = length;
-    m.done = true;
     this.arrivals++;
     this.#activity.received();
-    wake(this.#ctl, this.#doorbell, src);
     return m;
   }
 
@@ -310,9 +330,16 @@ export class Inbox implements HeapUser {
           continue;
         }
         this.#prepare(m, op);
-        if (r.hInline) {
+        if (r.hWhere === IN_CELL) {
           if (m.kind === KIND_NUMBER) m.value = r.inlineF64();
           else if (m.bytes !== null) r.readInline(m.bytes, 0, m.length);
+        } else if (r.hWhere === IN_RING) {
+          // Whole in the byte ring (the mark published it): no look at `head`.
+          if (m.kind === KIND_NUMBER) m.value = r.readF64(used);
+          else if (m.bytes !== null) r.readBytes(used, m.bytes, 0, m.length);
+          used += pad8(m.length);
+        }
+        if (r.hWhere !== STREAMED) {
           r.takeCell();
           m.received = m.length;
           m.done = true;
@@ -345,6 +372,7 @@ export class Inbox implements HeapUser {
       this.#activity.received();
     }
     if (used > 0) r.release(used);
+    if (r.flush()) moved = true; // what direct() read lazily
     if (moved) wake(this.#ctl, this.#doorbell, src);
     return moved;
   }

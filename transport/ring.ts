@@ -17,9 +17,14 @@
  * word 0  mark (n + 1), stored last     word 4  context id (communicator)
  * word 1  length, low 32 bits           word 5  kind (codec.ts)
  * word 2  length, high bits             word 6  rendezvous descriptor + 1, or 0
- * word 3  tag                           word 7  1: the payload is in the cell
+ * word 3  tag                           word 7  where the payload is (below)
  * byte 32..127: the payload, when it is in the cell
  * ```
+ *
+ * Word 7 is {@linkcode IN_CELL} (bytes 32..127), {@linkcode IN_RING} (whole
+ * in the byte ring, written before the mark: the consumer reads it without
+ * looking at `head`) or {@linkcode STREAMED} (in the byte ring, published
+ * piece by piece through `head`).
  *
  * The consumer counts the cells it has read in `taken`, stored with
  * `Atomics.store` after it has read a cell; the producer reads it only when
@@ -33,9 +38,13 @@
  * `tail` every byte the consumer has ever released, both as u32 that wrap;
  * `head − tail` (mod 2³²) is the number of unread bytes and never exceeds C.
  * Only the producer stores `head`; only the consumer stores `tail`, each in
- * its own cache line. A whole small frame (`putFrame`) publishes its payload
- * before its cell; a streamed one (`putHeader` + `putPayload`) publishes
- * its cell first, so the receiver matches it at once, and the payload after.
+ * its own cache line. A whole frame (`putFrame`) writes its payload before
+ * its cell and leaves `head` as it was (the mark publishes the payload: the
+ * receiver needs no second line), so `head` may lag the bytes written until
+ * the next streamed payload stores it; `available` counts from `tail` and
+ * is never below 0. A streamed frame (`putHeader` + `putPayload`)
+ * publishes its cell first, so the receiver matches it at once, and the
+ * payload after.
  * A rendezvous frame (word 6 ≠ 0, `rendezvous.ts`) has no payload here: it
  * stays in the sender's heap.
  *
@@ -55,6 +64,12 @@ export const CELL_HEADER_BYTES = 32;
 export const INLINE_MAX = CELL_BYTES - CELL_HEADER_BYTES;
 /** Words of a cell. */
 const CELL_WORDS = CELL_BYTES >> 2;
+/** Word 7 of a cell: the payload is in the cell. */
+export const IN_CELL = 1;
+/** Word 7 of a cell: the payload is whole in the byte ring, published by the cell's mark. */
+export const IN_RING = 2;
+/** Word 7 of a cell: the payload streams through the byte ring, published by `head`. */
+export const STREAMED = 0;
 /** Offset of `taken` from the tail word (same line: only the consumer writes either). */
 const RING_TAKEN = 1;
 
@@ -98,6 +113,9 @@ export class Ring {
   frames = 0;
   /** Producer: last `taken` seen. */
   #takenSeen = 0;
+  /** Consumer: `taken` and `tail` as last stored (`takeLazily` reads ahead of them; `flush` stores). */
+  #takenStored = 0;
+  #tailStored = 0;
   /** Consumer: payload length of the header read last by `nextHeader`. */
   hLength = 0;
   /** Consumer: tag of the header read last. */
@@ -108,8 +126,8 @@ export class Ring {
   hKind = 0;
   /** Consumer: word 6 of the header read last (rendezvous descriptor + 1, or 0). */
   hRdv = 0;
-  /** Consumer: true when the payload of the header read last is in its cell. */
-  hInline = false;
+  /** Consumer: where the payload of the header read last is: IN_CELL, IN_RING or STREAMED. */
+  hWhere = 0;
 
   /** Views the ring for the ordered pair (src → dst). */
   constructor(
@@ -135,7 +153,8 @@ export class Ring {
     this.#cf = new Float64Array(sab, cellOff, layout.cells * (CELL_BYTES >> 3));
     this.head = Atomics.load(this.ctl, this.headWord) >>> 0;
     this.tail = Atomics.load(this.ctl, this.tailWord) >>> 0;
-    this.frames = this.#takenSeen = Atomics.load(this.ctl, this.takenWord) >>> 0;
+    this.frames = this.#takenSeen = this.#takenStored = Atomics.load(this.ctl, this.takenWord) >>> 0;
+    this.#tailStored = this.tail;
   }
 
   /** Word index of the cell of frame `n`. */
@@ -176,15 +195,14 @@ export class Ring {
       const at = c * 4 + CELL_HEADER_BYTES;
       if (len <= 64) { for (let i = 0; i < len; i++) cb[at + i] = bytes[i]; }
       else cb.set(bytes, at);
-      this.#putCell(c, len, tag, context, kind, 0, 1);
+      this.#putCell(c, len, tag, context, kind, 0, IN_CELL);
       return true;
     }
     const need = pad8(len);
     if (this.freeFor(need) < need) return false;
     this.writeBytes(bytes, 0, len);
-    this.alignHead();
-    this.publish();
-    this.#putCell(c, len, tag, context, kind, 0, 0);
+    this.alignHead(); // not published: the mark is
+    this.#putCell(c, len, tag, context, kind, 0, IN_RING);
     return true;
   }
 
@@ -193,7 +211,7 @@ export class Ring {
     if (!this.hasCell()) return false;
     const c = this.#cell(this.frames);
     this.#cf[(c + (CELL_HEADER_BYTES >> 2)) >> 1] = x;
-    this.#putCell(c, 8, tag, context, kind, 0, 1);
+    this.#putCell(c, 8, tag, context, kind, 0, IN_CELL);
     return true;
   }
 
@@ -203,11 +221,11 @@ export class Ring {
    * checked `hasCell`.
    */
   putHeader(length: number, tag: number, context: number, kind: number, rdv = 0): void {
-    this.#putCell(this.#cell(this.frames), length, tag, context, kind, rdv, 0);
+    this.#putCell(this.#cell(this.frames), length, tag, context, kind, rdv, STREAMED);
   }
 
   /** Producer: fills cell word `c` and publishes it with its mark, last. */
-  #putCell(c: number, length: number, tag: number, context: number, kind: number, rdv: number, inline: number): void {
+  #putCell(c: number, length: number, tag: number, context: number, kind: number, rdv: number, where: number): void {
     const w = this.#cw;
     w[c + 1] = length >>> 0;
     w[c + 2] = length > 0xffffffff ? Math.floor(length / 4294967296) : 0;
@@ -215,7 +233,7 @@ export class Ring {
     w[c + 4] = context;
     w[c + 5] = kind;
     w[c + 6] = rdv;
-    w[c + 7] = inline;
+    w[c + 7] = where;
     this.frames = (this.frames + 1) >>> 0;
     Atomics.store(w, c, this.frames | 0);
   }
@@ -276,7 +294,7 @@ export class Ring {
   /**
    * Consumer: true when the next frame's header cell is published; its
    * fields are then in `hLength`, `hTag`, `hContext`, `hKind`, `hRdv` and
-   * `hInline` (nothing is consumed: `takeCell` does that).
+   * `hWhere` (nothing is consumed: `takeCell` does that).
    */
   nextHeader(): boolean {
     const w = this.#cw;
@@ -287,7 +305,7 @@ export class Ring {
     this.hContext = w[c + 4];
     this.hKind = w[c + 5];
     this.hRdv = w[c + 6];
-    this.hInline = w[c + 7] === 1;
+    this.hWhere = w[c + 7];
     return true;
   }
 
@@ -307,12 +325,47 @@ export class Ring {
   /** Consumer: releases the current cell to the producer (after reading what it needs of it). */
   takeCell(): void {
     this.frames = (this.frames + 1) >>> 0;
+    this.#takenStored = this.frames;
     Atomics.store(this.ctl, this.takenWord, this.frames | 0);
   }
 
-  /** Consumer: published payload bytes of the byte ring not yet released. */
+  /**
+   * Consumer: moves past the current cell and `bytes` payload bytes of the
+   * byte ring without telling the producer (two stores saved per message);
+   * returns true when enough is held back that it is time to `flush`. The
+   * consumer must `flush` before it waits, or a producer waiting for room
+   * could wait for ever.
+   */
+  takeLazily(bytes: number): boolean {
+    this.frames = (this.frames + 1) >>> 0;
+    this.tail = (this.tail + bytes) >>> 0;
+    return ((this.frames - this.#takenStored) >>> 0) >= this.cells >> 1 ||
+      ((this.tail - this.#tailStored) >>> 0) >= this.capacity >> 2;
+  }
+
+  /** Consumer: stores `taken` and `tail` where `takeLazily` left them behind; true if it stored anything. */
+  flush(): boolean {
+    let stored = false;
+    if (this.frames !== this.#takenStored) {
+      this.#takenStored = this.frames;
+      Atomics.store(this.ctl, this.takenWord, this.frames | 0);
+      stored = true;
+    }
+    if (this.tail !== this.#tailStored) {
+      this.#tailStored = this.tail;
+      Atomics.store(this.ctl, this.tailWord, this.tail | 0);
+      stored = true;
+    }
+    return stored;
+  }
+
+  /**
+   * Consumer: payload bytes published through `head` and not yet released
+   * (0 while `head` lags behind whole frames already read: see above).
+   */
   available(): number {
-    return (Atomics.load(this.ctl, this.headWord) - this.tail) >>> 0;
+    const n = (Atomics.load(this.ctl, this.headWord) - this.tail) | 0; // the ring is far smaller than 2^31
+    return n > 0 ? n : 0;
   }
 
   /** Consumer: the float64 at `tail + offset` of the byte ring (8-aligned). */
@@ -339,6 +392,7 @@ export class Ring {
   /** Consumer: releases `n` bytes of the byte ring to the producer. */
   release(n: number): void {
     this.tail = (this.tail + n) >>> 0;
+    this.#tailStored = this.tail;
     Atomics.store(this.ctl, this.tailWord, this.tail | 0);
   }
 }
@@ -367,10 +421,10 @@ export function unreadFrames(sab: SharedArrayBuffer, layout: ShmLayout, src: num
   const out: UnreadFrame[] = [];
   for (let i = 0; i < r.cells && r.nextHeader(); i++) {
     let whole = true;
-    if (!r.hInline && r.hRdv === 0) {
+    if (r.hWhere !== IN_CELL && r.hRdv === 0) {
       const padded = pad8(r.hLength);
-      whole = padded <= avail;
-      avail = whole ? avail - padded : 0;
+      if (r.hWhere === STREAMED) whole = padded <= avail;
+      avail = avail > padded ? avail - padded : 0;
     }
     out.push({ length: r.hLength, tag: r.hTag, context: r.hContext, whole });
     r.frames = (r.frames + 1) >>> 0; // a look, not a release: nothing is stored

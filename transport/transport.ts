@@ -259,7 +259,11 @@ export interface Transport {
   isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp;
   /** Blocking receive of the next matching message. */
   recv(source: number, tag: number, context: number): Incoming;
-  /** Blocking receive whose typed-array payload lands in `into` when it is typed and fits (see Incoming). */
+  /**
+   * Blocking receive whose typed-array payload lands in `into` when it is
+   * typed and fits (see Incoming). The record returned may be one the
+   * endpoint reuses: read what you need of it before the next receive.
+   */
   recvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming;
   /** Starts a receive (into `into` when given, as `recvInto`). */
   irecv(source: number, tag: number, context: number, into: ArrayBufferView | null): PendingOp;
