@@ -39,6 +39,16 @@ function sendBytes(v: ArrayBufferView): Uint8Array {
   return lastBytes = bytesOf(v);
 }
 
+/**
+ * Sends `value` through `t.trySend` when it is a typed array with bytes and
+ * goes at once; false (nothing sent) otherwise, for the caller's usual path.
+ */
+export function trySendTyped(t: Transport, value: unknown, dest: number, tag: number, context: number): boolean {
+  const k = typedKind(value);
+  if (k === 0 || (value as ArrayBufferView).byteLength === 0) return false; // (a detached one has no bytes either)
+  return t.trySend!(k, sendBytes(value as ArrayBufferView), dest, tag, context);
+}
+
 /** Starts a send of `value`. */
 export function isendValue(
   t: Transport,

@@ -4,7 +4,7 @@
 
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall } from "./errors.ts";
-import { checkInto, fillStatus, isendValue, sendValue, valueOf } from "./_message.ts";
+import { checkInto, fillStatus, isendValue, sendValue, trySendTyped, valueOf } from "./_message.ts";
 import { Request } from "./request.ts";
 import { Message } from "./mprobe.ts";
 import { Status } from "./status.ts";
@@ -39,6 +39,8 @@ export function send(c: Endpoint, value: unknown, dest: number, tag: number): vo
   checkSendTag("send", tag);
   if (dest === PROC_NULL) return;
   const t = c.transport;
+  // A typed array that goes at once: no record in the activity block (nothing can wait on it).
+  if (t.trySend !== undefined && trySendTyped(t, value, c.worldRank(dest), tag, c.context)) return;
   t.enter(C_SEND, dest, tag, c.context);
   try {
     sendValue(t, value, c.worldRank(dest), tag, c.context, "send");
@@ -79,6 +81,11 @@ export function recvInto(c: Endpoint, buffer: ArrayBufferView, source: number, t
     return st;
   }
   const t = c.transport;
+  const d = t.tryRecvInto?.(buffer, c.worldRank(source), tag, c.context) ?? null; // a short poll: not recorded
+  if (d !== null) {
+    fillStatus(st, d, c); // it is typed and fits: the direct path takes no other
+    return st;
+  }
   t.enter(C_RECV_INTO, source, tag, c.context);
   try {
     const m = t.recvInto(buffer, c.worldRank(source), tag, c.context);

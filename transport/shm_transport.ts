@@ -150,6 +150,12 @@ export class ShmTransport implements Transport {
     this.#block(W_SEND, this.#out.queue(kind, bytes, dest, tag, context, true));
   }
 
+  /** Sends at once to another rank when that needs no wait (Transport.trySend). */
+  trySend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): boolean {
+    if (this.#closed || dest === this.rank || this.trace !== null) return false;
+    return this.#out.tryNow(kind, bytes, dest, tag, context);
+  }
+
   /** Blocking send of a one-float64 message. */
   sendNumber(x: number, kind: number, dest: number, tag: number, context: number): void {
     this.#live();
@@ -203,6 +209,12 @@ export class ShmTransport implements Transport {
     if (!m.done) this.#block(W_MESSAGE, m);
     this.trace?.recv(m.source, m.pair, m.tag, m.context, m.length);
     return m;
+  }
+
+  /** The message from `source` when a direct receive can take it now (Transport.tryRecvInto). */
+  tryRecvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming | null {
+    if (this.#closed || source < 0 || this.trace !== null) return null;
+    return this.#in.direct(into, source, tag, context, this.#directSpins);
   }
 
   /** Blocking receive into a caller's typed array (when the message is typed and fits). */

@@ -257,6 +257,19 @@ export interface Transport {
   sendNumber(x: number, kind: number, dest: number, tag: number, context: number): void;
   /** Starts a send; `bytes` must stay untouched until the op completes. */
   isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp;
+  /**
+   * Optional fast path of `send` to another rank: sends at once and returns
+   * true when that needs no wait (else false, having sent nothing), so that
+   * the caller records the call in the activity block only when it may
+   * block.
+   */
+  trySend?(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): boolean;
+  /**
+   * Optional fast path of `recvInto` from one rank: the matching message
+   * when it can be taken at once (or after a short bounded poll), else null,
+   * having taken nothing. The record may be reused, as `recvInto`'s.
+   */
+  tryRecvInto?(into: ArrayBufferView, source: number, tag: number, context: number): Incoming | null;
   /** Blocking receive of the next matching message. */
   recv(source: number, tag: number, context: number): Incoming;
   /**
