@@ -2,8 +2,26 @@
 // ring (0 → 1) of a 2-rank job with the smallest byte ring (4 KiB) and its
 // 8 header cells, driven from one thread, so that payloads wrap around the
 // byte ring and marks around the cell ring often.
+//
+// Where a payload is (word 7 of its cell, `hWhere`): IN_CELL (≤ 96 bytes,
+// putFrame and putNumber), IN_RING (a larger putFrame: whole in the byte ring,
+// published by the cell's mark alone, so the shared head word is not stored
+// and lags the bytes written), STREAMED (putHeader + putPayload: each piece
+// published by storing head, which then also covers the IN_RING bytes before
+// it). The consumer reads IN_RING payloads at its tail plus what it has used
+// without looking at head, as the inbox does, and `available()` is 0 while head
+// lags behind bytes it has already released.
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { CELL_HEADER_BYTES, INLINE_MAX, pad8, Ring, unreadFrames } from "../transport/ring.ts";
+import {
+  CELL_HEADER_BYTES,
+  IN_CELL,
+  IN_RING,
+  INLINE_MAX,
+  pad8,
+  Ring,
+  STREAMED,
+  unreadFrames,
+} from "../transport/ring.ts";
 import {
   CELL_BYTES,
   createShm,
@@ -76,9 +94,14 @@ function takenWord(r: Ring): number {
   return Atomics.load(r.ctl, r.takenWord) >>> 0;
 }
 
-/** The header fields the consumer read last. */
-function fields(r: Ring): [number, number, number, number, number, boolean] {
-  return [r.hLength, r.hTag, r.hContext, r.hKind, r.hRdv, r.hInline];
+/** The header fields the consumer read last (the last one is where the payload is). */
+function fields(r: Ring): [number, number, number, number, number, number] {
+  return [r.hLength, r.hTag, r.hContext, r.hKind, r.hRdv, r.hWhere];
+}
+
+/** Where putFrame puts a payload of `len` bytes. */
+function whereFor(len: number): number {
+  return len <= INLINE_MAX ? IN_CELL : IN_RING;
 }
 
 /** Offsets of the bytes of `sab` that differ from `before`. */
@@ -104,21 +127,22 @@ interface Frame {
   kind: number;
 }
 
-/** Consumer: reads the whole putFrame frame at the front of the ring, checks it, and takes and releases it. */
+/**
+ * Consumer: reads the whole putFrame frame at the front of the ring, checks it, and takes and releases it. A
+ * byte-ring payload is read at the tail on the strength of its mark alone: `available()` is not looked at.
+ */
 function takeFrame(cons: Ring, want: Frame): void {
   const len = want.bytes.length;
   ok(cons.nextHeader(), "a header is published");
-  deepEqual(fields(cons), [len, want.tag, want.context, want.kind, 0, len <= INLINE_MAX]);
+  deepEqual(fields(cons), [len, want.tag, want.context, want.kind, 0, whereFor(len)]);
   const got = new Uint8Array(len);
-  if (cons.hInline) {
+  if (cons.hWhere === IN_CELL) {
     cons.readInline(got, 0, len);
     cons.takeCell();
   } else {
-    const need = pad8(len);
-    ok(cons.available() >= need, `the whole payload of ${need} bytes is published (available ${cons.available()})`);
     cons.readBytes(0, got, 0, len);
     cons.takeCell();
-    cons.release(need);
+    cons.release(pad8(len));
   }
   deepEqual(got, want.bytes);
 }
@@ -162,9 +186,9 @@ Deno.test("ring: frames of every size 0..96 travel in their cell, leaving the by
       equal(Atomics.load(w, cellOf(prod, n)), (n + 1) | 0, "word 0 is the mark");
       equal(cons.available(), 0, "no byte-ring payload");
       ok(cons.nextHeader());
-      deepEqual(fields(cons), [len, id, -len, 1 + len % 13, 0, true]);
+      deepEqual(fields(cons), [len, id, -len, 1 + len % 13, 0, IN_CELL]);
       ok(cons.nextHeader(), "nextHeader consumes nothing");
-      deepEqual(fields(cons), [len, id, -len, 1 + len % 13, 0, true]);
+      deepEqual(fields(cons), [len, id, -len, 1 + len % 13, 0, IN_CELL]);
       const dst = new Uint8Array(len + 6).fill(0xee);
       cons.readInline(dst, 3, len);
       deepEqual(dst.subarray(3, 3 + len), bytes);
@@ -178,23 +202,30 @@ Deno.test("ring: frames of every size 0..96 travel in their cell, leaving the by
   equal(published(prod), 0);
 });
 
-Deno.test("ring: frames of every size 97..4096 go through the byte ring, wrapping around it intact", () => {
+Deno.test("ring: frames of every size 97..4096 go whole into the byte ring (IN_RING), wrapping around it intact", () => {
   const { prod, cons, w } = pair();
   const cb = new Uint8Array(w.buffer, w.byteOffset, w.length * 4);
   const starts = new Set<number>();
+  let written = 0; // bytes written into the byte ring, padding included
   for (let len = INLINE_MAX + 1; len <= C; len++) {
     starts.add(prod.head & prod.mask);
     const bytes = patterned(len, len);
     const c = cellOf(prod, prod.frames) * 4;
     const cellPayload = cb.slice(c + CELL_HEADER_BYTES, c + CELL_BYTES);
     ok(prod.putFrame(bytes, len, len * 3 - 7, 1 + len % 13), `a frame of ${len} bytes fits an empty ring`);
-    equal(cons.available(), pad8(len), "the payload and its padding are published at once");
-    equal(published(prod) % 8, 0, "published positions are multiples of 8");
+    written += pad8(len);
+    equal(prod.head, written % TWO32, "the producer's head counts the payload and its padding");
+    equal(prod.head % 8, 0, "payloads start and end 8-aligned");
+    equal(published(prod), 0, "head is never stored for an IN_RING payload: the mark publishes it");
+    equal(cons.available(), 0, "nothing is published through head (head lags the bytes written)");
     deepEqual(cb.slice(c + CELL_HEADER_BYTES, c + CELL_BYTES), cellPayload, "the cell's payload area is untouched");
     takeFrame(cons, { bytes, tag: len, context: len * 3 - 7, kind: 1 + len % 13 });
-    equal(cons.available(), 0);
+    equal(cons.tail, written % TWO32);
+    ok(((published(cons) - cons.tail) >>> 0) > C, "the shared head word is behind the tail: head - tail is negative");
+    equal(cons.available(), 0, "and available() is 0, not a huge u32");
   }
   equal(starts.size, C / 8, "every 8-aligned position started a payload");
+  ok(written > 1000 * C, "the byte ring was gone round many times with head never stored");
 });
 
 Deno.test("ring: payloads of short and long copies straddle the end of the byte ring intact", () => {
@@ -206,6 +237,7 @@ Deno.test("ring: payloads of short and long copies straddle the end of the byte 
       const bytes = patterned(len, ++id);
       ok(prod.putFrame(bytes, id, 0, 2));
       ok(cons.nextHeader());
+      deepEqual(fields(cons), [len, id, 0, 2, 0, IN_RING]);
       // Read in two pieces, the second from an offset, as a partial reader does.
       const got = new Uint8Array(len);
       cons.readBytes(0, got, 0, 40);
@@ -226,7 +258,7 @@ Deno.test("ring: putNumber carries one float64 in its cell (-0 and NaN included)
       equal(cons.available(), 0, "the byte ring is not used");
       equal(prod.head, 0);
       ok(cons.nextHeader());
-      deepEqual(fields(cons), [8, 4, 6, 20, 0, true]);
+      deepEqual(fields(cons), [8, 4, 6, 20, 0, IN_CELL]);
       ok(Object.is(cons.inlineF64(), x), `${x}`);
       const raw = new Uint8Array(8);
       cons.readInline(raw, 0, 8);
@@ -294,10 +326,10 @@ Deno.test("ring: putFrame and putNumber refuse, writing nothing, when no cell is
   ok(Object.is(cons.inlineF64(), 2.5));
   cons.takeCell();
 
-  // Byte ring full: four payloads of 1024 bytes fill it exactly.
+  // Byte ring full: four payloads of 1024 bytes fill it exactly (the marks publish them; head is not stored).
   const big = [0, 1, 2, 3].map((i) => patterned(1024, 100 + i));
   big.forEach((f, i) => ok(prod.putFrame(f, 10 + i, 0, 2), `payload ${i} fits`));
-  equal(cons.available(), C);
+  deepEqual([prod.head, published(prod), cons.available()], [C, 0, 0]);
   equal(prod.freeFor(1), 0);
   ok(prod.hasCell(), "cells are free");
   before = new Uint8Array(sab).slice();
@@ -305,7 +337,7 @@ Deno.test("ring: putFrame and putNumber refuse, writing nothing, when no cell is
   equal(prod.putFrame(new Uint8Array(INLINE_MAX + 1), 9, 0, 2), false);
   equal(prod.putFrame(patterned(1000, 9), 9, 0, 2), false);
   deepEqual(changed(sab, before), [], "a refused frame writes no byte");
-  deepEqual([prod.frames, prod.head, published(prod)], [frames, C, C]);
+  deepEqual([prod.frames, prod.head, published(prod)], [frames, C, 0]);
   // In-cell frames do not need the byte ring.
   const tiny = patterned(INLINE_MAX, 7);
   ok(prod.putFrame(tiny, 14, 0, 2));
@@ -323,7 +355,7 @@ Deno.test("ring: putFrame and putNumber refuse, writing nothing, when no cell is
   for (let i = 1; i < 4; i++) takeFrame(cons, { bytes: big[i], tag: 10 + i, context: 0, kind: 2 });
   takeFrame(cons, { bytes: tiny, tag: 14, context: 0, kind: 2 });
   ok(cons.nextHeader());
-  deepEqual(fields(cons), [8, 15, 0, 20, 0, true]);
+  deepEqual(fields(cons), [8, 15, 0, 20, 0, IN_CELL]);
   ok(Object.is(cons.inlineF64(), 4.5));
   cons.takeCell();
   takeFrame(cons, { bytes: next, tag: 16, context: 0, kind: 2 });
@@ -333,8 +365,10 @@ Deno.test("ring: putFrame and putNumber refuse, writing nothing, when no cell is
   equal(prod.putFrame(new Uint8Array(5000), 0, 0, 2), false);
   const full = patterned(C, 5);
   ok(prod.putFrame(full, 5, 0, 2));
-  equal(cons.available(), C);
+  equal(prod.freeFor(1), 0);
+  equal(cons.available(), 0, "head still lags: the payload is published by its mark");
   takeFrame(cons, { bytes: full, tag: 5, context: 0, kind: 2 });
+  equal(published(prod), 0, "head was never stored");
 });
 
 Deno.test("ring: hasCell and freeFor re-read taken and tail only when the cached value says full", () => {
@@ -384,7 +418,7 @@ Deno.test("ring: a 64-bit payload length survives the header", () => {
     deepEqual([w[c + 1] >>> 0, w[c + 2] >>> 0], [len % TWO32, Math.floor(len / TWO32)], "low and high words");
     equal(cons.available(), 0, "a header publishes no payload");
     ok(cons.nextHeader());
-    deepEqual(fields(cons), [len, -1, 2 ** 31 - 1, 3, 77, false]);
+    deepEqual(fields(cons), [len, -1, 2 ** 31 - 1, 3, 77, STREAMED]);
     cons.takeCell();
   }
 });
@@ -408,9 +442,11 @@ Deno.test("ring: pad8 is right for message lengths of 2^31 and more", () => {
 
 /**
  * Streams `bytes` as one frame with putHeader + putPayload while the consumer reads and releases (after every
- * piece when `eager`, else only when the byte ring is full); returns how often the producer found it full.
+ * piece when `eager`, else only when the byte ring is full); returns how often the producer found it full. The
+ * consumer has read every frame before (it reads the stream at its tail): head may lag behind its tail.
  */
 function stream(prod: Ring, cons: Ring, bytes: Uint8Array, chunk: number, tag: number, eager: boolean): number {
+  deepEqual([cons.frames, cons.tail], [prod.frames, prod.head], "the consumer has read every frame before");
   const got = new Uint8Array(bytes.length);
   const padded = pad8(bytes.length);
   let taken = false;
@@ -419,7 +455,7 @@ function stream(prod: Ring, cons: Ring, bytes: Uint8Array, chunk: number, tag: n
   const drain = () => {
     if (!taken) {
       ok(cons.nextHeader());
-      deepEqual(fields(cons), [bytes.length, tag, 7, 2, 0, false]);
+      deepEqual(fields(cons), [bytes.length, tag, 7, 2, 0, STREAMED]);
       cons.takeCell();
       taken = true;
     }
@@ -433,10 +469,11 @@ function stream(prod: Ring, cons: Ring, bytes: Uint8Array, chunk: number, tag: n
   };
   ok(prod.hasCell());
   const before = cons.available();
+  equal(before, 0, "nothing unread");
   prod.putHeader(bytes.length, tag, 7, 2);
-  equal(cons.available(), before, "putHeader publishes no payload");
+  equal(cons.available(), 0, "putHeader publishes no payload");
   ok(cons.nextHeader(), "its cell is published at once");
-  deepEqual(fields(cons), [bytes.length, tag, 7, 2, 0, false]);
+  deepEqual(fields(cons), [bytes.length, tag, 7, 2, 0, STREAMED]);
   if (eager) drain();
   let off = 0;
   const step = guard("streaming");
@@ -454,7 +491,8 @@ function stream(prod: Ring, cons: Ring, bytes: Uint8Array, chunk: number, tag: n
     const piece = next - off;
     ok(piece <= chunk, `a piece of ${piece} bytes is at most the chunk of ${chunk}`);
     equal(published(prod) % 8, 0, "every piece ends 8-aligned");
-    equal(cons.available() - avail, pad8(piece), "the piece is published");
+    equal(published(prod), prod.head, "head is stored: every byte written so far is published");
+    equal(cons.available() - avail, pad8(piece), "the piece is published (and nothing before it is counted)");
     off = next;
     if (eager) drain();
   }
@@ -472,13 +510,17 @@ Deno.test("ring: a payload larger than the byte ring streams through putHeader +
   const runs = [[100_003, 65536], [100_003, 1000], [20_001, 8], [4097, 4096], [C, 4096], [0, 64], [5, 64], [96, 8]];
   for (const [len, chunk] of runs) {
     for (const eager of [false, true]) {
+      const lagging = published(prod);
       const stalls = stream(prod, cons, patterned(len, len), chunk, len, eager);
+      equal(published(prod), len === 0 ? lagging : prod.head, "head is stored by a piece, covering all before it");
       if (len > C && !eager) ok(stalls > 0, "the producer waited for the consumer");
       if (eager && chunk < C) equal(stalls, 0, "an eager reader keeps room");
-      // The next frames start where the padded payload ended.
+      // The next frames start where the padded payload ended; the IN_RING one leaves head where the stream put it.
+      const end = prod.head;
       const after = patterned(333, 1);
       ok(prod.putFrame(after, 1, 2, 3));
       ok(prod.putNumber(0.5, 2, 2, 20));
+      deepEqual([prod.head, published(prod)], [(end + 336) % TWO32, len === 0 ? lagging : end]);
       takeFrame(cons, { bytes: after, tag: 1, context: 2, kind: 3 });
       ok(cons.nextHeader());
       equal(cons.inlineF64(), 0.5);
@@ -510,13 +552,21 @@ Deno.test("ring: head, tail and the frame counter wrap around 2^32 (u32 counters
   // A payload straddling both the u32 wrap and the end of the byte ring.
   moveTo(prod, cons, C - 8);
   ok(prod.head > TWO32 - C, "still before the u32 wrap");
+  equal(published(prod), start, "only IN_RING frames so far: head was never stored");
   const bytes = patterned(300, 3);
   ok(prod.putFrame(bytes, 3, 1, 2));
   ok(prod.head < C, "the head counter wrapped past 2^32");
-  equal(cons.available(), 304);
+  equal(published(prod), start, "the head word did not follow");
+  equal(cons.available(), 0, "nothing is published through head");
   equal(prod.freeFor(1), C - 304);
   takeFrame(cons, { bytes, tag: 3, context: 1, kind: 2 });
   ok(cons.tail < C, "the tail counter wrapped past 2^32");
+  ok(published(cons) >= TWO32 - C, "while the head word has not: it lags behind tail across the wrap");
+  equal(cons.available(), 0, "and available() is 0, not a huge u32");
+  // A stream now stores head past the wrap, covering every IN_RING byte before it.
+  const tail = cons.tail;
+  stream(prod, cons, patterned(5000, 13), 1000, 13, true);
+  equal(published(prod), (tail + 5000) % TWO32);
   equal(cons.available(), 0);
   // All cells in use across the wrap of the frame counter.
   const p = pair(0, TWO32 - 4);
@@ -545,81 +595,167 @@ Deno.test("ring: head, tail and the frame counter wrap around 2^32 (u32 counters
   equal(Atomics.load(q.w, 0), 1);
 });
 
-interface Sent {
-  how: "frame" | "number" | "stream" | "rdv";
+/** A frame as the consumer got it. */
+interface Got {
   length: number;
   bytes: Uint8Array | null;
   tag: number;
   context: number;
   kind: number;
   rdv: number;
-  inline: boolean;
+  /** Where its payload was: IN_CELL, IN_RING or STREAMED. */
+  where: number;
+}
+
+/** What a test checks as a {@linkcode Puller} reads. */
+interface PullCheck {
+  /** A header was read: the frame's index (frames got before it). */
+  header?: (index: number) => void;
+  /** `n` bytes of a byte-ring payload are about to be read at `pos` (bytes since the start of the test, unwrapped). */
+  read?: (where: number, pos: number, n: number) => void;
+  /** `available()` returned `avail` with `tail` at `pos` (unwrapped). */
+  avail?: (avail: number, pos: number) => void;
+}
+
+/**
+ * A consumer that reads as inbox.ts #pull does: an IN_CELL payload from its cell; an IN_RING payload whole at
+ * `used` (the byte-ring bytes this pull has consumed so far) on the strength of its mark alone, without a look at
+ * head; a STREAMED payload piece by piece, `available() - used` bytes at a time, `available()` read (again) once
+ * its header is seen. For a partial reader, `byteLimit` caps `used` for streamed bytes and `frameLimit` the headers
+ * a pull takes; a pull releases what it used at its end.
+ */
+class Puller {
+  readonly got: Got[] = [];
+  /** The streamed frame being read, and its payload bytes (with padding) read so far. */
+  cur: { f: Got; received: number } | null = null;
+  /** Bytes released so far (not wrapped). */
+  released = 0;
+  /** Times available() was called. */
+  availCalls = 0;
+  /** Streamed pieces read in a pull after an IN_RING payload of the same pull (`used` > 0 from it). */
+  afterInRing = 0;
+
+  constructor(readonly cons: Ring, readonly base = 0, readonly check: PullCheck = {}) {}
+
+  pull(byteLimit = Infinity, frameLimit = Infinity): void {
+    const cons = this.cons;
+    const check = this.check;
+    let avail = -1;
+    let used = 0;
+    let headers = 0;
+    let inRing = false;
+    for (;;) {
+      let cur = this.cur;
+      if (cur === null) {
+        if (headers >= frameLimit || !cons.nextHeader()) break;
+        headers++;
+        check.header?.(this.got.length);
+        const f: Got = {
+          length: cons.hLength,
+          bytes: cons.hRdv !== 0 ? null : new Uint8Array(cons.hLength),
+          tag: cons.hTag,
+          context: cons.hContext,
+          kind: cons.hKind,
+          rdv: cons.hRdv,
+          where: cons.hWhere,
+        };
+        if (f.bytes === null) {
+          equal(f.where, STREAMED, "a rendezvous header is put by putHeader");
+          cons.takeCell();
+          this.got.push(f);
+          continue;
+        }
+        if (f.where === IN_CELL) {
+          cons.readInline(f.bytes, 0, f.length);
+          if (f.kind === 20) deepEqual(new Float64Array([cons.inlineF64()]), new Float64Array(f.bytes.buffer));
+          cons.takeCell();
+          this.got.push(f);
+          continue;
+        }
+        if (f.where === IN_RING) {
+          const padded = pad8(f.length);
+          check.read?.(IN_RING, this.base + this.released + used, padded);
+          cons.readBytes(used, f.bytes, 0, f.length);
+          used += padded;
+          inRing = true;
+          cons.takeCell();
+          this.got.push(f);
+          continue;
+        }
+        equal(f.where, STREAMED, "word 7 is IN_CELL, IN_RING or STREAMED");
+        cons.takeCell();
+        cur = this.cur = { f, received: 0 };
+        avail = -1; // its payload may have been published after the last look
+      }
+      if (avail < 0) {
+        avail = cons.available();
+        this.availCalls++;
+        check.avail?.(avail, this.base + this.released);
+      }
+      const padded = pad8(cur.f.length);
+      const n = Math.min(padded - cur.received, avail - used, byteLimit - used);
+      if (n > 0) {
+        check.read?.(STREAMED, this.base + this.released + used, n);
+        const copy = Math.min(n, cur.f.length - cur.received);
+        if (copy > 0) cons.readBytes(used, cur.f.bytes!, cur.received, copy);
+        cur.received += n;
+        used += n;
+        if (inRing) this.afterInRing++;
+      }
+      if (cur.received !== padded) break;
+      this.got.push(cur.f);
+      this.cur = null;
+    }
+    if (used > 0) cons.release(used);
+    this.released += used;
+  }
+}
+
+/** Payload bytes (with padding) read so far of the streamed frame `p` is reading, or -1 when none. */
+function streamed(p: Puller): number {
+  return p.cur === null ? -1 : p.cur.received;
+}
+
+/** The frame a test expects a Puller to get. */
+function expected(
+  bytes: Uint8Array | null,
+  length: number,
+  tag: number,
+  context: number,
+  kind: number,
+  rdv: number,
+  where: number,
+): Got {
+  return { length, bytes, tag, context, kind, rdv, where };
 }
 
 Deno.test("ring: random interleavings of frames, numbers, streams and rendezvous headers against a partial reader", () => {
   for (const [bytes0, frames0] of [[0, 0], [TWO32 - 24_000, TWO32 - 300]]) {
     const { prod, cons } = pair(bytes0, frames0);
     const rand = rng(bytes0 + 17);
-    const sent: Sent[] = [];
-    const got: Sent[] = [];
-    let cur: { f: Sent; received: number } | null = null;
-    let moved = 0;
-    // The consumer takes at most `frameLimit` headers and `byteLimit` payload bytes, as the inbox does.
-    const pull = (byteLimit: number, frameLimit: number) => {
-      let avail = -1;
-      let used = 0;
-      let headers = 0;
-      for (;;) {
-        if (cur === null) {
-          if (headers >= frameLimit || !cons.nextHeader()) break;
-          headers++;
-          const s = sent[got.length];
-          ok(s !== undefined, "a header is published only for a frame sent");
-          equal(cons.hInline, s.inline, `frame ${got.length} in its cell or not`);
-          const f: Sent = {
-            how: s.how,
-            length: cons.hLength,
-            bytes: cons.hRdv !== 0 ? null : new Uint8Array(cons.hLength),
-            tag: cons.hTag,
-            context: cons.hContext,
-            kind: cons.hKind,
-            rdv: cons.hRdv,
-            inline: cons.hInline,
-          };
-          if (f.bytes === null) {
-            cons.takeCell();
-            got.push(f);
-            continue;
-          }
-          if (cons.hInline) {
-            cons.readInline(f.bytes, 0, f.length);
-            if (f.kind === 20) deepEqual(new Float64Array([cons.inlineF64()]), new Float64Array(f.bytes.buffer));
-            cons.takeCell();
-            got.push(f);
-            continue;
-          }
-          if (s.how === "frame") ok(cons.available() - used >= pad8(f.length), "putFrame publishes its payload first");
-          cons.takeCell();
-          cur = { f, received: 0 };
-          avail = -1;
-        }
-        if (avail < 0) avail = cons.available();
-        const padded = pad8(cur.f.length);
-        const n = Math.min(padded - cur.received, avail - used, byteLimit - used);
-        if (n > 0) {
-          const copy = Math.min(n, cur.f.length - cur.received);
-          if (copy > 0) cons.readBytes(used, cur.f.bytes!, cur.received, copy);
-          cur.received += n;
-          used += n;
-        }
-        if (cur.received !== padded) break;
-        got.push(cur.f);
-        cur = null;
-      }
-      if (used > 0) cons.release(used);
-      moved += used;
-    };
-    const randomPull = () => pull(8 * Math.floor(rand() * (C / 8 + 1)), Math.floor(rand() * 10));
+    const sent: Got[] = [];
+    // The producer's bytes written into the byte ring and published through head, counted from bytes0 unwrapped.
+    let written = bytes0;
+    let pub = bytes0;
+    let lagReads = 0; // IN_RING payloads read while head did not cover them
+    let lagLooks = 0; // available() calls while head was behind tail
+    const reader = new Puller(cons, bytes0, {
+      header: (i) => {
+        ok(sent[i] !== undefined, "a header is published only for a frame sent");
+        equal(cons.hWhere, sent[i].where, `frame ${i}: where its payload is`);
+      },
+      read: (where, pos, n) => {
+        if (where === IN_RING) {
+          ok(pos + n <= written, "an IN_RING payload is whole in the ring when its mark is seen");
+          if (pos + n > pub) lagReads++;
+        } else ok(pos + n <= pub, `streamed bytes [${pos}, ${pos + n}) read only once published (head ${pub})`);
+      },
+      avail: (avail, pos) => {
+        equal(avail, Math.max(0, pub - pos), "available() is head − tail, or 0 while head lags behind tail");
+        if (pub < pos) lagLooks++;
+      },
+    });
+    const randomPull = () => reader.pull(8 * Math.floor(rand() * (C / 8 + 1)), Math.floor(rand() * 10));
     const step = guard("the random run", 1_000_000);
     const waitCell = () => {
       while (!prod.hasCell()) {
@@ -627,22 +763,20 @@ Deno.test("ring: random interleavings of frames, numbers, streams and rendezvous
         randomPull();
       }
     };
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 2000; i++) {
       const op = rand();
       if (op < 0.35) {
         const len = rand() < 0.5 ? Math.floor(rand() * (INLINE_MAX + 1)) : INLINE_MAX + 1 + Math.floor(rand() * 1400);
         const bytes = patterned(len, i);
-        const s: Sent = { how: "frame", length: len, bytes, tag: i, context: i & 15, kind: 2, rdv: 0, inline: false };
-        s.inline = len <= INLINE_MAX;
-        sent.push(s);
+        sent.push(expected(bytes, len, i, i & 15, 2, 0, whereFor(len)));
         while (!prod.putFrame(bytes, i, i & 15, 2)) {
           step();
           randomPull();
         }
+        if (len > INLINE_MAX) written += pad8(len);
       } else if (op < 0.5) {
         const x = rand() * 1e6 - 5e5;
-        const bytes = new Uint8Array(new Float64Array([x]).buffer);
-        sent.push({ how: "number", length: 8, bytes, tag: i, context: 1, kind: 20, rdv: 0, inline: true });
+        sent.push(expected(new Uint8Array(new Float64Array([x]).buffer), 8, i, 1, 20, 0, IN_CELL));
         while (!prod.putNumber(x, i, 1, 20)) {
           step();
           randomPull();
@@ -652,41 +786,205 @@ Deno.test("ring: random interleavings of frames, numbers, streams and rendezvous
         const len = Math.floor(rand() * (rand() < 0.25 ? INLINE_MAX + 1 : 9000));
         const bytes = patterned(len, i);
         const chunk = [8, 64, 520, 4096, 65536][Math.floor(rand() * 5)];
-        sent.push({ how: "stream", length: len, bytes, tag: i, context: 2, kind: 5, rdv: 0, inline: false });
+        sent.push(expected(bytes, len, i, 2, 5, 0, STREAMED));
         waitCell();
         prod.putHeader(len, i, 2, 5);
+        equal(published(prod), pub % TWO32, "putHeader stores no head");
+        if (rand() < 0.5) randomPull(); // the receiver may see the header before any of the payload
         let off = 0;
         while (off < len) {
           step();
           const next = prod.putPayload(bytes, off, chunk);
-          if (next === off) randomPull();
+          if (next !== off) {
+            written += next === len ? pad8(len) - off : next - off;
+            pub = written;
+          }
+          if (next === off || rand() < 0.1) randomPull();
           off = next;
         }
       } else {
         const len = Math.floor(rand() * 2 ** 40);
         const rdv = 1 + Math.floor(rand() * 1000);
-        sent.push({ how: "rdv", length: len, bytes: null, tag: i, context: 3, kind: 2, rdv, inline: false });
+        sent.push(expected(null, len, i, 3, 2, rdv, STREAMED));
         waitCell();
         prod.putHeader(len, i, 3, 2, rdv);
       }
+      equal(prod.head, written % TWO32, "the producer's head counts every byte written");
+      equal(published(prod), pub % TWO32, "the head word is stored by streamed pieces only");
       ok(((prod.head - cons.tail) >>> 0) <= C, "never more than the capacity unread");
       ok(((prod.frames - cons.frames) >>> 0) <= prod.cells, "never more than the cells in flight");
       if (rand() < 0.3) randomPull();
     }
-    while (got.length < sent.length) {
+    while (reader.got.length < sent.length) {
       step();
-      pull(C, 100);
+      reader.pull(C, 100);
     }
-    equal(cur, null);
+    equal(reader.cur, null);
     equal(cons.available(), 0);
     equal(cons.nextHeader(), false);
-    equal(got.length, sent.length);
-    for (let i = 0; i < sent.length; i++) deepEqual(got[i], sent[i], `frame ${i} (start ${bytes0}, ${frames0})`);
-    equal(cons.tail, (bytes0 + moved) % TWO32);
+    equal(reader.got.length, sent.length);
+    for (let i = 0; i < sent.length; i++) deepEqual(reader.got[i], sent[i], `frame ${i} (start ${bytes0}, ${frames0})`);
+    equal(reader.released + bytes0, written, "every byte written was released");
+    equal(cons.tail, written % TWO32);
     equal(cons.frames, (frames0 + sent.length) % TWO32);
     equal(takenWord(cons), cons.frames);
-    if (bytes0 !== 0) ok(moved > TWO32 - bytes0, "the byte counters crossed the u32 wrap");
+    ok(lagReads > 20, `IN_RING payloads read while head lagged behind them (${lagReads})`);
+    ok(lagLooks > 20, `available() looked at while head lagged behind tail (${lagLooks})`);
+    ok(reader.afterInRing > 20, `streamed pieces read after IN_RING payloads in the same pull (${reader.afterInRing})`);
+    if (bytes0 !== 0) ok(written > TWO32, "the byte counters crossed the u32 wrap");
     if (frames0 !== 0) ok(sent.length > TWO32 - frames0, "the frame counter crossed the u32 wrap");
+  }
+});
+
+Deno.test("ring: IN_RING payloads are read at the tail without a look at head; available() is 0 while head lags behind tail", () => {
+  for (const base of [0, TWO32 - 1504]) {
+    const { prod, cons } = pair(base);
+    const rand = rng(base + 3);
+    let written = 0; // bytes written into the byte ring (IN_RING payloads and their padding)
+    const want: Got[] = [];
+    const reader = new Puller(cons, base, {
+      read: (where, pos, n) => {
+        equal(where, IN_RING);
+        ok(pos + n <= base + written, "the payload is whole in the ring when its mark is seen");
+      },
+    });
+    for (let round = 0; round < 300; round++) {
+      // Up to a cell ring of frames, mostly IN_RING, as many as fit.
+      for (let k = 0; k < 8; k++) {
+        const len = rand() < 0.8 ? INLINE_MAX + 1 + Math.floor(rand() * 1500) : Math.floor(rand() * (INLINE_MAX + 1));
+        const bytes = patterned(len, want.length);
+        if (!prod.putFrame(bytes, want.length, 1, 2)) break;
+        want.push(expected(bytes, len, want.length, 1, 2, 0, whereFor(len)));
+        if (len > INLINE_MAX) written += pad8(len);
+      }
+      equal(prod.head, (base + written) % TWO32);
+      equal(published(prod), base, "the head word is never stored by IN_RING payloads");
+      equal(cons.available(), 0, "nothing is published through head");
+      // A partial reader: a few headers per pull, the last pull of a round takes the rest.
+      while (reader.got.length < want.length) reader.pull(Infinity, 1 + Math.floor(rand() * 4));
+      deepEqual(reader.got, want);
+      equal(reader.availCalls, 0, "an IN_RING payload is read without available()");
+      equal(cons.tail, (base + written) % TWO32);
+      equal((cons.tail - published(cons)) >>> 0, written, "head lags behind tail by every IN_RING byte");
+      equal(
+        cons.available(),
+        0,
+        `0 with head ${written} bytes behind tail, not ${(published(cons) - cons.tail) >>> 0}`,
+      );
+    }
+    ok(written > 100 * C, "the byte ring went round many times with head never stored");
+    if (base !== 0) ok(cons.tail < base, "tail wrapped past 2^32 while the head word stayed before it");
+  }
+});
+
+Deno.test("ring: a STREAMED payload after IN_RING ones stores a head that covers them; the consumer reads each in its place", () => {
+  for (const base of [0, TWO32 - 2000]) {
+    const { prod, cons } = pair(base);
+    const pubAt = () => base + ((published(prod) - base) >>> 0); // the head word, unwrapped
+    const reader = new Puller(cons, base, {
+      read: (where, pos, n) => {
+        if (where === STREAMED) ok(pos + n <= pubAt(), `streamed bytes [${pos}, ${pos + n}) read once published`);
+      },
+    });
+    const want: Got[] = [];
+    const frame = (len: number) => {
+      const bytes = patterned(len, want.length);
+      ok(prod.putFrame(bytes, want.length, 0, 2), `a frame of ${len} bytes fits`);
+      want.push(expected(bytes, len, want.length, 0, 2, 0, whereFor(len)));
+    };
+    const header = (len: number): Uint8Array => {
+      const bytes = patterned(len, want.length);
+      ok(prod.hasCell());
+      prod.putHeader(len, want.length, 0, 5);
+      want.push(expected(bytes, len, want.length, 0, 5, 0, STREAMED));
+      return bytes;
+    };
+    const piece = (bytes: Uint8Array, off: number, chunk: number) => {
+      const need = Math.min(chunk, pad8(bytes.length - off));
+      ok(prod.freeFor(need) >= need, "room for the piece (freeFor re-reads tail when the cached one is short)");
+      const next = prod.putPayload(bytes, off, chunk);
+      equal(next, Math.min(off + chunk, bytes.length), "the piece fits");
+      equal(published(prod), prod.head, "a piece stores head: every byte written so far");
+      return next;
+    };
+
+    // IN_RING payloads read and released: head lags behind tail.
+    frame(1001);
+    frame(40);
+    frame(2000);
+    reader.pull();
+    deepEqual(reader.got, want);
+    equal(reader.availCalls, 0);
+    deepEqual([published(prod), cons.tail], [base, (base + 3008) % TWO32]);
+    equal(cons.available(), 0, "head behind tail: 0");
+    // A stream's header seen before any of its payload: nothing is read.
+    const s1 = header(5000);
+    reader.pull();
+    deepEqual([streamed(reader), reader.availCalls], [0, 1], "its header is taken, none of its payload");
+    // Its first piece stores head at tail + 1000: the 3008 IN_RING bytes behind tail are counted in it.
+    let off = piece(s1, 0, 1000);
+    equal(published(prod), (base + 3008 + 1000) % TWO32);
+    equal(cons.available(), 1000);
+    reader.pull();
+    equal(streamed(reader), 1000);
+    const step = guard("streaming the rest");
+    while (off < s1.length) {
+      step();
+      off = prod.putPayload(s1, off, 1200); // as much as fits by the producer's cached tail
+      equal(published(prod), prod.head);
+      reader.pull(896); // a partial reader
+    }
+    while (reader.cur !== null) reader.pull();
+    deepEqual(reader.got, want);
+    equal(cons.tail, prod.head);
+
+    // IN_RING payloads left unread when a stream's first piece is published: the stream's bytes are those past them.
+    frame(1001);
+    frame(INLINE_MAX);
+    frame(500);
+    const s2 = header(3000);
+    off = piece(s2, 0, 1000);
+    equal(cons.available(), 1008 + 504 + 1000, "head covers the unread IN_RING payloads and the piece");
+    const after = reader.afterInRing;
+    reader.pull(); // the IN_RING payloads at used 0 and 1008, then available() - used = 1000 bytes of the stream
+    equal(streamed(reader), 1000, "exactly the piece published, not what available() counts");
+    equal(reader.afterInRing, after + 1);
+    off = piece(s2, off, 1000);
+    equal(cons.available(), 1000);
+    reader.pull();
+    equal(streamed(reader), 2000);
+    off = piece(s2, off, 1000);
+    // In one pull: the rest of s2, an IN_RING payload, an in-cell one, a whole stream, and an IN_RING payload
+    // that no head covers.
+    frame(700);
+    frame(10);
+    const s3 = header(300);
+    piece(s3, 0, 4096);
+    frame(200);
+    equal(published(prod), (prod.head - 200) >>> 0, "the last IN_RING payload is not covered by head");
+    reader.pull();
+    equal(reader.cur, null);
+    deepEqual(reader.got, want);
+    equal(cons.tail, prod.head);
+    equal(cons.available(), 0, "head 200 bytes behind tail");
+
+    // IN_RING payloads unread and a stream's header with none of its payload published (head behind them).
+    frame(1500);
+    header(0); // a stream of no bytes is whole at once
+    const s4 = header(800);
+    reader.pull();
+    deepEqual([reader.got.length, streamed(reader)], [want.length - 1, 0], "the stream's bytes are not read");
+    off = piece(s4, 0, 400);
+    equal(cons.available(), 400);
+    reader.pull();
+    equal(streamed(reader), 400);
+    piece(s4, off, 400);
+    reader.pull();
+    equal(reader.cur, null);
+    deepEqual(reader.got, want);
+    deepEqual([cons.tail, published(prod), cons.available()], [prod.head, prod.head, 0]);
+    equal(cons.nextHeader(), false);
+    if (base !== 0) ok(reader.released > TWO32 - base, "the byte counters crossed the u32 wrap");
   }
 });
 
@@ -764,6 +1062,85 @@ Deno.test("ring: unreadFrames lists a full cell ring, and reports a published he
   ]);
 });
 
+Deno.test("ring: unreadFrames counts IN_RING payloads whole, and their bytes, before a partial STREAMED one, head lagging", () => {
+  for (const base of [0, TWO32 - 3000]) {
+    const { sab, layout, prod, cons } = pair(base);
+    const list = () => unreadFrames(sab, layout, 0, 1);
+    const frame = (len: number, tag: number) => ok(prod.putFrame(patterned(len, tag), tag, 0, 2));
+    // Read and released: head lags behind tail.
+    frame(1000, 1);
+    takeFrame(cons, { bytes: patterned(1000, 1), tag: 1, context: 0, kind: 2 });
+    equal(cons.available(), 0);
+    // Unread: an IN_RING payload (no head stored) and a stream's header with none of its payload.
+    frame(500, 2);
+    const s3 = patterned(800, 3);
+    prod.putHeader(800, 3, 0, 2);
+    const f2 = { length: 500, tag: 2, context: 0, whole: true };
+    deepEqual(list(), [f2, { length: 800, tag: 3, context: 0, whole: false }]);
+    // 600 published: head covers the IN_RING payload's 504 bytes and 600 of the stream's.
+    equal(prod.putPayload(s3, 0, 600), 600);
+    equal(cons.available(), 1104);
+    deepEqual(list(), [f2, { length: 800, tag: 3, context: 0, whole: false }]);
+    equal(prod.putPayload(s3, 600, 4096), 800);
+    const f3 = { length: 800, tag: 3, context: 0, whole: true };
+    deepEqual(list(), [f2, f3]);
+    // After the stream: IN_RING payloads no head covers, a stream of no bytes, all whole.
+    frame(2000, 4);
+    prod.putHeader(0, 5, 0, 2);
+    frame(200, 6);
+    const rest = [
+      { length: 2000, tag: 4, context: 0, whole: true },
+      { length: 0, tag: 5, context: 0, whole: true },
+      { length: 200, tag: 6, context: 0, whole: true },
+    ];
+    deepEqual(list(), [f2, f3, ...rest]);
+    // A stream after them with a piece published: head covers them all, and the stream is partial.
+    prod.putHeader(400, 7, 0, 2);
+    equal(prod.putPayload(patterned(400, 7), 0, 200), 200);
+    const f7 = { length: 400, tag: 7, context: 0, whole: false };
+    deepEqual(list(), [f2, f3, ...rest, f7]);
+    // The consumer reads the IN_RING payload and the first stream: the list starts after them.
+    takeFrame(cons, { bytes: patterned(500, 2), tag: 2, context: 0, kind: 2 });
+    ok(cons.nextHeader());
+    cons.takeCell();
+    cons.release(800);
+    deepEqual(list(), [...rest, f7]);
+    // and the frames of 2000 and 0 bytes: the list counts from the tail on.
+    takeFrame(cons, { bytes: patterned(2000, 4), tag: 4, context: 0, kind: 2 });
+    ok(cons.nextHeader());
+    cons.takeCell();
+    deepEqual(list(), [rest[2], f7]);
+    equal(prod.putPayload(patterned(400, 7), 200, 4096), 400);
+    deepEqual(list(), [rest[2], { ...f7, whole: true }]);
+  }
+});
+
+Deno.test({
+  // Ignored until fixed in transport/ring.ts (reported): with only IN_RING payloads for 2^31 bytes, head falls
+  // more than 2^31 behind tail and `(head - tail) | 0` turns positive, so a streamed payload looks published.
+  name: "ring: a stream's header after 2^31 bytes of IN_RING payloads publishes none of its payload",
+  ignore: true,
+  fn() {
+    const { sab, layout, prod, cons } = pair();
+    const bytes = new Uint8Array(C);
+    let sent = 0;
+    while (sent <= 2 ** 31) {
+      ok(prod.putFrame(bytes, 0, 0, 2));
+      ok(cons.nextHeader());
+      cons.takeCell();
+      cons.release(C);
+      sent += C;
+    }
+    ok(prod.hasCell());
+    prod.putHeader(1000, 1, 0, 2);
+    equal(cons.available(), 0, "none of the stream's payload is published");
+    deepEqual(unreadFrames(sab, layout, 0, 1), [{ length: 1000, tag: 1, context: 0, whole: false }]);
+    const reader = new Puller(cons);
+    reader.pull();
+    equal(streamed(reader), 0, "the consumer reads none of it");
+  },
+});
+
 /** Runs `fn`, recording each `Atomics.store` into `sab`: its byte offset, value, and a copy of `sab` just before it. */
 function stores(sab: SharedArrayBuffer, fn: () => void): { at: number; value: number; before: Uint8Array }[] {
   const log: { at: number; value: number; before: Uint8Array }[] = [];
@@ -786,7 +1163,7 @@ function onlyIn(sab: SharedArrayBuffer, before: Uint8Array, from: number, to: nu
   return changed(sab, before).every((o) => o >= from && o < to);
 }
 
-Deno.test("ring: a publish is the last store of what it publishes: a cell's mark after its cell, head after its bytes", () => {
+Deno.test("ring: a publish is the last store of what it publishes: a cell's mark after its cell and IN_RING payload, head after a piece", () => {
   const { sab, prod, cons, w } = pair();
   const markAt = (n: number) => w.byteOffset + cellOf(prod, n) * 4;
   const headAt = prod.headWord * 4;
@@ -801,19 +1178,30 @@ Deno.test("ring: a publish is the last store of what it publishes: a cell's mark
     log = stores(sab, () => ok(prod.putNumber(0.25, 1, 2, 20)));
     deepEqual(log.map((s) => [s.at, s.value]), [[markAt(n), n + 1]]);
     ok(onlyIn(sab, log[0].before, markAt(n), markAt(n) + 4));
-    // Through the byte ring: head once its bytes are written, then the mark, last.
+    // Whole in the byte ring (IN_RING): its payload bytes and its cell, then the mark, the one store: head is not
+    // stored (lap 1 wraps the payload around the end of the byte ring).
     n = prod.frames;
+    const head0 = prod.head;
+    const headWord0 = published(prod);
+    const pre = new Uint8Array(sab).slice();
     log = stores(sab, () => ok(prod.putFrame(patterned(1001, n), 1, 2, 3)));
-    deepEqual(log.map((s) => [s.at, s.value]), [[headAt, prod.head], [markAt(n), n + 1]]);
-    deepEqual(data(log[0].before), data(new Uint8Array(sab)), "the payload was written before head");
-    ok(onlyIn(sab, log[1].before, markAt(n), markAt(n) + 4), "head and the cell were written before the mark");
-    // Streamed: the cell at once, then each piece's head after its bytes.
+    deepEqual(log.map((s) => [s.at, s.value]), [[markAt(n), n + 1]]);
+    deepEqual(data(log[0].before), data(new Uint8Array(sab)), "the payload was written before the mark");
+    ok(onlyIn(sab, log[0].before, markAt(n), markAt(n) + 4), "the cell was written before the mark");
+    const payloadAt = new Set(Array.from({ length: 1001 }, (_, i) => prod.u8.byteOffset + ((head0 + i) & prod.mask)));
+    const cell = (o: number) => o >= markAt(n) && o < markAt(n) + CELL_HEADER_BYTES;
+    deepEqual(changed(sab, pre).filter((o) => !payloadAt.has(o) && !cell(o)), [], "only payload bytes and the cell");
+    ok(changed(sab, pre).some((o) => payloadAt.has(o)), "the payload was written");
+    equal(published(prod), headWord0, "the head word is as it was");
+    equal(prod.head, head0 + 1008, "the producer's own head moved");
+    if (lap === 1) ok((head0 & prod.mask) + 1001 > C, "the payload wrapped");
+    // Streamed: the cell at once, then each piece's head after its bytes; that head covers the IN_RING bytes.
     n = prod.frames;
     log = stores(sab, () => prod.putHeader(3000, 1, 2, 3));
     deepEqual(log.map((s) => [s.at, s.value]), [[markAt(n), n + 1]]);
     ok(onlyIn(sab, log[0].before, markAt(n), markAt(n) + 4));
     log = stores(sab, () => equal(prod.putPayload(patterned(3000, n), 0, 2000), 2000));
-    deepEqual(log.map((s) => [s.at, s.value]), [[headAt, prod.head]]);
+    deepEqual(log.map((s) => [s.at, s.value]), [[headAt, head0 + 1008 + 2000]]);
     ok(onlyIn(sab, log[0].before, headAt, headAt + 4), "the piece was written before head");
     // Refused: no store at all.
     deepEqual(stores(sab, () => equal(prod.putFrame(patterned(2000, 0), 1, 2, 3), false)), []);
@@ -837,12 +1225,91 @@ Deno.test("ring: a publish is the last store of what it publishes: a cell's mark
       deepEqual(log.map((s) => [s.at, s.value]), [[cons.takenWord * 4, m + 1]]);
       ok(onlyIn(sab, log[0].before, cons.takenWord * 4, cons.takenWord * 4 + 4));
     }
+    equal(cons.available(), 1008 + 2000, "head covers the IN_RING payload and the piece");
     log = stores(sab, () => cons.release(1008));
     deepEqual(log.map((s) => [s.at, s.value]), [[cons.tailWord * 4, cons.tail]]);
+    equal(cons.available(), 2000, "once the IN_RING payload is released, the piece");
     equal(prod.putPayload(patterned(3000, n), 2000, 2000), 3000);
     cons.release(3000);
   }
   equal(cons.available(), 0);
+  equal(cons.nextHeader(), false);
+});
+
+Deno.test("ring: takeLazily moves the consumer on without a store; flush, takeCell and release store what it held back", () => {
+  const { sab, prod, cons } = pair();
+  const tailWord = () => Atomics.load(cons.ctl, cons.tailWord) >>> 0;
+  const words = () => [takenWord(cons), tailWord()];
+  const log = (fn: () => void) => stores(sab, fn).map((s) => [s.at, s.value]);
+  // As the inbox's direct receive: the header, the payload (in the cell, or at the tail), then takeLazily.
+  const lazy = (want: Uint8Array | number): boolean => {
+    ok(cons.nextHeader());
+    let bytes = 0;
+    if (typeof want === "number") ok(Object.is(cons.inlineF64(), want));
+    else {
+      const got = new Uint8Array(want.length);
+      if (cons.hWhere === IN_CELL) cons.readInline(got, 0, got.length);
+      else {
+        equal(cons.hWhere, IN_RING);
+        cons.readBytes(0, got, 0, got.length);
+        bytes = pad8(got.length);
+      }
+      deepEqual(got, want);
+    }
+    let full = false;
+    deepEqual(log(() => full = cons.takeLazily(bytes)), [], "takeLazily stores nothing");
+    return full;
+  };
+
+  // Cells: it is time to flush once half of them are held back.
+  for (let i = 0; i < 8; i++) ok(prod.putNumber(i, i, 0, 20));
+  for (let i = 0; i < 3; i++) equal(lazy(i), false, `${i + 1} cells held back`);
+  equal(cons.frames, 3);
+  equal(lazy(3), true, "4 cells (half of 8) held back: time to flush");
+  deepEqual(words(), [0, 0], "nothing stored");
+  equal(prod.hasCell(), false, "the producer does not see the cells taken");
+  deepEqual(log(() => ok(cons.flush())), [[cons.takenWord * 4, 4]], "flush stores taken (tail did not move)");
+  ok(prod.hasCell());
+  deepEqual(log(() => equal(cons.flush(), false)), [], "nothing more to store");
+  for (let i = 4; i < 8; i++) lazy(i);
+  ok(cons.flush());
+
+  // Bytes: it is time to flush once a quarter of the byte ring is held back.
+  const f = [0, 1, 2].map((i) => patterned(500, i)); // 504 bytes each in the ring
+  f.forEach((b, i) => ok(prod.putFrame(b, i, 0, 2)));
+  equal(lazy(f[0]), false);
+  equal(lazy(f[1]), false);
+  equal(lazy(f[2]), true, "1512 bytes (a quarter is 1024) held back");
+  deepEqual([cons.tail, words()], [1512, [8, 0]], "tail moved on here only");
+  equal(prod.freeFor(C), C - 1512, "the producer does not see the room");
+  equal(cons.available(), 0, "available() counts from the consumer's own tail");
+  deepEqual(log(() => ok(cons.flush())), [[cons.takenWord * 4, 11], [cons.tailWord * 4, 1512]]);
+  equal(prod.freeFor(C), C);
+
+  // takeCell and release store what takeLazily held back.
+  ok(prod.putFrame(patterned(200, 3), 3, 0, 2));
+  ok(prod.putFrame(patterned(300, 4), 4, 0, 2));
+  equal(lazy(patterned(200, 3)), false);
+  deepEqual(words(), [11, 1512]);
+  ok(cons.nextHeader());
+  deepEqual(log(() => cons.takeCell()), [[cons.takenWord * 4, 13]], "taken, the lazy cell included");
+  deepEqual(log(() => cons.release(304)), [[cons.tailWord * 4, 1512 + 200 + 304]], "tail, the lazy bytes included");
+  deepEqual(log(() => equal(cons.flush(), false)), [], "nothing left to store");
+
+  // A stream after a payload taken lazily: available() counts from the consumer's tail, not the stored one.
+  ok(prod.putFrame(patterned(1000, 5), 5, 0, 2));
+  equal(lazy(patterned(1000, 5)), false);
+  prod.putHeader(600, 6, 0, 2);
+  equal(prod.putPayload(patterned(600, 6), 0, 4096), 600);
+  ok(cons.nextHeader());
+  deepEqual(fields(cons), [600, 6, 0, 2, 0, STREAMED]);
+  equal(cons.available(), 600, "the stream's bytes only");
+  const got = new Uint8Array(600);
+  cons.readBytes(0, got, 0, 600);
+  deepEqual(got, patterned(600, 6));
+  cons.takeCell();
+  cons.release(600);
+  deepEqual([...words(), cons.available()], [15, prod.head, 0]);
   equal(cons.nextHeader(), false);
 });
 
@@ -860,8 +1327,12 @@ Deno.test("ring: each ordered pair of a 3-rank job has its own cells and byte ri
     const r = new Ring(sab, layout, s, d);
     ok(r.putFrame(patterned(50, id), id, s, d));
     ok(r.putFrame(patterned(300, id + 100), id + 100, s, d));
+    equal(Atomics.load(r.ctl, r.headWord), 0, "an IN_RING payload stores no head");
+    r.putHeader(200, id + 200, s, d);
+    equal(r.putPayload(patterned(200, id + 200), 0, 4096), 200);
+    equal(Atomics.load(r.ctl, r.headWord), 504, "a streamed piece stores head, covering the IN_RING payload");
     for (const o of changed(sab, before)) {
-      const mine = (o >= cells && o < cells + 2 * CELL_BYTES) || (o >= data && o < data + 304) ||
+      const mine = (o >= cells && o < cells + 3 * CELL_BYTES) || (o >= data && o < data + 504) ||
         (o >= head && o < head + 4);
       ok(mine, `byte ${o} written by the ring ${s} → ${d}, outside its own cells, byte ring and head`);
     }
@@ -871,10 +1342,19 @@ Deno.test("ring: each ordered pair of a 3-rank job has its own cells and byte ri
     deepEqual(unreadFrames(sab, layout, s, d), [
       { length: 50, tag: id, context: s, whole: true },
       { length: 300, tag: id + 100, context: s, whole: true },
+      { length: 200, tag: id + 200, context: s, whole: true },
     ]);
     const r = new Ring(sab, layout, s, d);
     takeFrame(r, { bytes: patterned(50, id), tag: id, context: s, kind: d });
     takeFrame(r, { bytes: patterned(300, id + 100), tag: id + 100, context: s, kind: d });
+    ok(r.nextHeader());
+    deepEqual(fields(r), [200, id + 200, s, d, 0, STREAMED]);
+    r.takeCell();
+    equal(r.available(), 200);
+    const got = new Uint8Array(200);
+    r.readBytes(0, got, 0, 200);
+    r.release(200);
+    deepEqual(got, patterned(200, id + 200));
     equal(r.nextHeader(), false);
   }
   // Filling one pair's cells leaves the others free.
@@ -926,7 +1406,7 @@ Deno.test("ring: stale bytes cannot pass for a new frame", () => {
     ok(prod.hasCell());
     prod.putHeader(16, 99, 0, 2);
     ok(cons.nextHeader());
-    deepEqual(fields(cons), [16, 99, 0, 2, 0, false]);
+    deepEqual(fields(cons), [16, 99, 0, 2, 0, STREAMED]);
     cons.takeCell();
     equal(cons.available(), 0, "its payload is not yet there");
     equal(cons.nextHeader(), false);
