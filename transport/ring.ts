@@ -36,7 +36,8 @@
  * message may be far larger than the ring. The data area has a power-of-two
  * capacity C. `head` counts every byte the producer has ever published and
  * `tail` every byte the consumer has ever released, both as u32 that wrap;
- * `head − tail` (mod 2³²) is the number of unread bytes and never exceeds C.
+ * for the producer, `head − tail` (mod 2³²) is the number of bytes written
+ * and not yet released, and never exceeds C.
  * Only the producer stores `head`; only the consumer stores `tail`, each in
  * its own cache line. A whole frame (`putFrame`) writes its payload before
  * its cell and leaves `head` as it was (the mark publishes the payload: the
@@ -221,6 +222,9 @@ export class Ring {
    * checked `hasCell`.
    */
   putHeader(length: number, tag: number, context: number, kind: number, rdv = 0): void {
+    // `head` catches up with the IN_RING payloads before the stream: a consumer reading the stream counts from it
+    // (without this, after 2^31 bytes of IN_RING frames `head − tail` would wrap and look like published bytes).
+    if (rdv === 0) this.publish();
     this.#putCell(this.#cell(this.frames), length, tag, context, kind, rdv, STREAMED);
   }
 
@@ -271,7 +275,7 @@ export class Ring {
       const mask = this.mask;
       for (let i = 0; i < n; i++) u8[(pos + i) & mask] = src[from + i];
     } else if (n <= first) {
-      this.u8.set(src.subarray(from, from + n), pos);
+      this.u8.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), pos); // a view costs ~10 ns
     } else {
       this.u8.set(src.subarray(from, from + first), pos);
       this.u8.set(src.subarray(from + first, from + n), 0);
@@ -364,7 +368,9 @@ export class Ring {
    * (0 while `head` lags behind whole frames already read: see above).
    */
   available(): number {
-    const n = (Atomics.load(this.ctl, this.headWord) - this.tail) | 0; // the ring is far smaller than 2^31
+    // Signed: `head` may lag `tail` (by any amount while only IN_RING frames flow), but once a stream's header is
+    // seen, `head` was stored at or past the stream's start, within C of `tail`.
+    const n = (Atomics.load(this.ctl, this.headWord) - this.tail) | 0;
     return n > 0 ? n : 0;
   }
 

@@ -18,7 +18,8 @@
  * Point-to-point benches use ranks 0 and 1; other ranks only pass through the
  * barriers that separate the steps. Buffers are allocated once per step and
  * reused. After `warmup` untimed iterations and a barrier, rank 0 times
- * `iters` iterations with MPI_Wtime and divides by `iters`.
+ * `iters` iterations with MPI_Wtime in 5 consecutive slices and reports the
+ * median slice's time per iteration (plan.ts).
  *
  * Build and run:
  *   mpicc -O2 -o peer_mpi peer_mpi.c
@@ -286,16 +287,33 @@ static void *alloc(size_t n, const char *bench) {
   return p;
 }
 
-/* Runs warmup untimed iterations of body, a barrier, then iters timed ones; expands to rank 0's seconds. */
-#define TIMED(st, body)                                      \
-  do {                                                       \
-    long long it_;                                           \
-    double t0_;                                              \
-    for (it_ = 0; it_ < (st)->warmup; it_++) { body; }       \
-    MPI_Barrier(MPI_COMM_WORLD);                             \
-    t0_ = MPI_Wtime();                                       \
-    for (it_ = 0; it_ < (st)->iters; it_++) { body; }        \
-    seconds = (MPI_Wtime() - t0_) / (double)(st)->iters;     \
+/* The median of n doubles (sorts them). */
+static double median(double *v, int n) {
+  for (int i = 1; i < n; i++) {
+    double x = v[i];
+    int j = i - 1;
+    while (j >= 0 && v[j] > x) { v[j + 1] = v[j]; j--; }
+    v[j + 1] = x;
+  }
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Runs warmup untimed iterations of body, a barrier, then iters timed ones in SLICES consecutive slices;
+   expands to rank 0's median seconds per iteration over the slices (plan.ts). */
+#define SLICES 5
+#define TIMED(st, body)                                                         \
+  do {                                                                          \
+    long long it_, n_, k_ = (st)->iters < SLICES ? (st)->iters : SLICES;        \
+    double t0_, per_[SLICES];                                                   \
+    for (it_ = 0; it_ < (st)->warmup; it_++) { body; }                          \
+    MPI_Barrier(MPI_COMM_WORLD);                                                \
+    for (long long s_ = 0; s_ < k_; s_++) {                                     \
+      n_ = (st)->iters / k_ + (s_ == k_ - 1 ? (st)->iters % k_ : 0);            \
+      t0_ = MPI_Wtime();                                                        \
+      for (it_ = 0; it_ < n_; it_++) { body; }                                  \
+      per_[s_] = (MPI_Wtime() - t0_) / (double)n_;                              \
+    }                                                                           \
+    seconds = median(per_, (int)k_);                                            \
   } while (0)
 
 static double run_step(const Step *st, int rank, int p) {

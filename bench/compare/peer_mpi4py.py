@@ -18,7 +18,8 @@ is the same as bench/compare/peer_mpi.c's:
 Point-to-point benches use ranks 0 and 1; other ranks only pass through the
 barriers that separate the steps. Buffers are allocated once per step and
 reused. After `warmup` untimed iterations and a barrier, rank 0 times `iters`
-iterations with MPI.Wtime() and divides by `iters`. Only the standard
+iterations with MPI.Wtime() in 5 consecutive slices and reports the median
+slice's time per iteration (plan.ts). Only the standard
 library and mpi4py are needed (no numpy). mpi4py is used with its defaults
 (it initialises MPI with MPI_THREAD_MULTIPLE), as a user would.
 
@@ -81,14 +82,23 @@ def read_plan(path):
 
 
 def timed(body, warmup, iters):
-    """Runs body warmup times, a barrier, then iters times; returns seconds per timed iteration."""
+    """Runs body warmup times, a barrier, then iters times in SLICES slices; returns the median seconds per iteration."""
     for _ in range(warmup):
         body()
     comm.Barrier()
-    t0 = MPI.Wtime()
-    for _ in range(iters):
-        body()
-    return (MPI.Wtime() - t0) / iters
+    k = min(SLICES, iters)
+    per = []
+    for s in range(k):
+        n = iters // k + (iters % k if s == k - 1 else 0)
+        t0 = MPI.Wtime()
+        for _ in range(n):
+            body()
+        per.append((MPI.Wtime() - t0) / n)
+    per.sort()
+    return per[k // 2] if k % 2 else (per[k // 2 - 1] + per[k // 2]) / 2
+
+
+SLICES = 5
 
 
 def idle():

@@ -46,7 +46,7 @@
  */
 
 import type { PmSetup } from "./_pm_rank.ts";
-import { type BenchName, type PlanFile, type Step, type StepResult, WINDOW } from "./plan.ts";
+import { type BenchName, median, type PlanFile, slices, type Step, type StepResult, WINDOW } from "./plan.ts";
 
 /** Rank 0 of a job of plain Web Workers talking by postMessage. */
 export class PmJob {
@@ -204,9 +204,13 @@ export class PmJob {
   async run(step: Step): Promise<number> {
     await this.setup(step.bench, step.size);
     for (let i = 0; i < step.warmup; i++) await this.#iteration();
-    const t0 = performance.now();
-    for (let i = 0; i < step.iters; i++) await this.#iteration();
-    const seconds = (performance.now() - t0) / 1000 / step.iters;
+    const per: number[] = [];
+    for (const n of slices(step.iters)) {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await this.#iteration();
+      per.push((performance.now() - t0) / 1000 / n);
+    }
+    const seconds = median(per);
     return step.bench === "latency" ? seconds / 2 : seconds;
   }
 

@@ -34,7 +34,7 @@
  */
 
 import { type Request, SUM, waitAll, world } from "../../mod.ts";
-import { type PlanFile, type Step, type StepResult, WINDOW } from "./plan.ts";
+import { median, type PlanFile, slices, type Step, type StepResult, WINDOW } from "./plan.ts";
 
 const comm = world();
 const { rank, size } = comm;
@@ -197,12 +197,15 @@ for (const step of plan.steps) {
   comm.barrier();
   run(step, step.warmup, bufs);
   comm.barrier();
-  const t0 = performance.now();
-  run(step, step.iters, bufs);
-  const elapsed = (performance.now() - t0) / 1000;
+  const per: number[] = [];
+  for (const n of slices(step.iters)) {
+    const t0 = performance.now();
+    run(step, n, bufs);
+    per.push((performance.now() - t0) / 1000 / n);
+  }
   comm.barrier();
   release(bufs);
-  const perIter = elapsed / step.iters;
+  const perIter = median(per);
   const seconds = step.bench === "latency" ? perIter / 2 : perIter;
   if (rank === 0) {
     const out: StepResult = { ...step, ranks: size, seconds };

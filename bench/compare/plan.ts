@@ -92,6 +92,30 @@ export const SCALE_RANKS: readonly number[] = [16, 32, 64];
 /** Messages per window in bw and bibw (as OSU). */
 export const WINDOW = 64;
 
+/**
+ * Timed iterations are run in this many consecutive slices, and each peer
+ * reports the median slice's time per iteration: on a 2-core machine a
+ * preemption of a few milliseconds (the hypervisor, a JIT or GC thread)
+ * then spoils one slice instead of the figure. Every peer does the same
+ * (peer_mpi.c, peer_mpi4py.py, peer_postmessage.ts, peer_spmd.ts).
+ */
+export const SLICES = 5;
+
+/** The iteration counts of the slices of `iters` timed iterations (fewer slices when there are fewer iterations). */
+export function slices(iters: number): number[] {
+  const k = Math.min(SLICES, iters);
+  const out: number[] = [];
+  for (let s = 0; s < k; s++) out.push(Math.floor(iters / k) + (s === k - 1 ? iters % k : 0));
+  return out;
+}
+
+/** The median of `xs` (not empty). */
+export function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
 /** How much work: `smoke` checks that everything runs (CI), `full` measures. */
 export type Mode = "smoke" | "full";
 
