@@ -251,6 +251,31 @@ export function opFits(input: unknown, op: Op): Bad | null {
 
 /** allreduceInto, scanInto, exscanInto, and reduceInto on the root: send (or IN_PLACE) and recv alike. */
 export function reductionMisfit(send: unknown, recv: unknown, op: Op): Bad | null {
+  // The arrays and op of the last call that fit: a loop passes the same ones again and again. Their type and
+  // buffer cannot change; their byte length can (detached: 0; a resizable buffer), so it is compared.
+  if (
+    send === fit.send && recv === fit.recv && op === fit.op && (recv as NumericArray).byteLength === fit.bytes &&
+    (send === IN_PLACE || (send as NumericArray).byteLength === fit.bytes) && fit.bytes > 0
+  ) return null;
+  const bad = reductionCheck(send, recv, op);
+  if (bad === null) {
+    fit.send = send;
+    fit.recv = recv;
+    fit.op = op;
+    fit.bytes = (recv as NumericArray).byteLength;
+  }
+  return bad;
+}
+
+const fit: { send: unknown; recv: unknown; op: Op | null; bytes: number } = {
+  send: null,
+  recv: null,
+  op: null,
+  bytes: 0,
+};
+
+/** reductionMisfit's checks. */
+function reductionCheck(send: unknown, recv: unknown, op: Op): Bad | null {
   const r = arrayBad("recv", recv);
   if (r !== null) return r;
   const rv = recv as NumericArray;

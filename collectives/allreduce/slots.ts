@@ -16,7 +16,7 @@
 
 import { KIND_NUMBER } from "../../transport/codec.ts";
 import type { Slots } from "../../transport/slots.ts";
-import { isNumericArray, KIND_FLOAT64, type NumericArray, typedKind } from "../../transport/typed.ts";
+import { KIND_DATAVIEW, KIND_FLOAT64, type NumericArray, typedKind } from "../../transport/typed.ts";
 import type { Coll } from "../_coll.ts";
 import type { Bad } from "../_fault.ts";
 import { allAgree, failedWrite, opCode, rootedCode, slotsFail } from "../_slots.ts";
@@ -54,9 +54,12 @@ export function allreduceSlots(
   } else if (typeof value === "number") {
     kind = KIND_NUMBER;
     length = 8;
-  } else if (isNumericArray(value)) {
-    kind = typedKind(value);
-    length = value.byteLength;
+  } else {
+    const k = typedKind(value); // one look-up: 0 for what is not a typed array
+    if (k !== 0 && k !== KIND_DATAVIEW) {
+      kind = k;
+      length = (value as NumericArray).byteLength;
+    }
   }
   const inSlot = carry && bad === null && builtin && length <= s.capacity &&
     (kind === KIND_NUMBER ? op === SUM || op === PROD || op === MAX || op === MIN : kind !== KIND_OTHER);
@@ -116,7 +119,7 @@ export function reduceTypedSlots(
   const bpe = like.BYTES_PER_ELEMENT;
   const view = s.view(kind) as Float64Array;
   const x = out as Float64Array;
-  const wide32 = out instanceof Int32Array || out instanceof Uint32Array;
+  const wide32 = op === PROD && (out instanceof Int32Array || out instanceof Uint32Array);
   let at = s.dataIndex(c.worldRank(0), bpe);
   for (let i = 0; i < n; i++) x[i] = view[at + i];
   for (let r = 1; r < c.size; r++) {
