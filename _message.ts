@@ -58,6 +58,12 @@ export function isendValue(
   context: number,
   call: string,
 ): PendingOp {
+  const k = typedKind(value);
+  if (k !== 0) {
+    // A typed array: its own bytes (which must stay untouched until the send completes, as in MPI).
+    checkAttached(call, value as ArrayBufferView);
+    return t.isend(k, sendBytes(value as ArrayBufferView), dest, tag, context);
+  }
   const { kind, bytes } = encode(value, call);
   return t.isend(kind, bytes, dest, tag, context);
 }

@@ -72,6 +72,8 @@ export class Request<T = unknown> implements PromiseLike<T> {
   #finished = false;
   #value: T | null = null;
   #status: Status | null = null;
+  /** Completed as a send that had gone: `#status` is made only when asked for. */
+  #sendDone = false;
   #error: unknown = null;
   #promise: Promise<T> | null = null;
 
@@ -172,6 +174,15 @@ export class Request<T = unknown> implements PromiseLike<T> {
     if (!this.#finished) {
       const t = this.#t!;
       const info = this.#info!;
+      const op0 = this.#op!;
+      if (info.send && op0.done && !(op0 instanceof SyncSend) && !(op0 instanceof CollOp)) {
+        // A send that has gone (most do, at once): nothing to wait for or record; its Status is made if asked for.
+        t.wait(op0);
+        this.#finished = true;
+        this.#value = undefined as T;
+        this.#sendDone = true;
+        return this.#result(status);
+      }
       t.enter(
         all ? (info.send ? C_WAITALL_SEND : C_WAITALL) : (info.send ? C_WAIT_SEND : C_WAIT),
         info.peer,
@@ -244,7 +255,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   #result(status?: Status): T {
-    const st = this.#status;
+    const st = this.#sendDone ? this.status : this.#status;
     if (status !== undefined && status !== null && st !== null) {
       status.source = st.source;
       status.tag = st.tag;
@@ -275,6 +286,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * ```
    */
   get status(): Status | null {
+    if (this.#status === null && this.#sendDone) this.#status = new Status();
     return this.#status;
   }
 
