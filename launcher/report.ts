@@ -11,7 +11,7 @@ import { ACT_DONE, ACT_EXITED, ACT_IN_CALL, ACT_STARTING, snapshot } from "../tr
 import { callName, collectiveTagName, commId, isCollectiveContext } from "../transport/calls.ts";
 import type { Leftover } from "../transport/transport.ts";
 import { unclaimed } from "../transport/rendezvous.ts";
-import { unreadFrames } from "../transport/ring.ts";
+import { unreadFrames } from "../transport/unread.ts";
 import { activityBase, type ShmLayout } from "../transport/shm_layout.ts";
 import type { JobResult } from "./result.ts";
 import { SpmdError } from "../errors.ts";

@@ -6,7 +6,7 @@ import { deepEqual, equal, match, ok, rejects, throws } from "node:assert/strict
 import { JobError, spawn, SpmdError } from "../mod.ts";
 import { createHeaps, DESC_SLOTS, Heap, HEAP_ALIGN, HEAP_BASE } from "../transport/heap.ts";
 import { RDV_MIN, TEST_BOUNCE } from "../transport/rendezvous.ts";
-import { unreadFrames } from "../transport/ring.ts";
+import { unreadFrames } from "../transport/unread.ts";
 import { createShm, layoutFor, MIN_RING_BYTES } from "../transport/shm_layout.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
 import type { PendingOp } from "../transport/transport.ts";

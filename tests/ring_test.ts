@@ -12,16 +12,8 @@
 // without looking at head, as the inbox does, and `available()` is 0 while head
 // lags behind bytes it has already released.
 import { deepEqual, equal, ok } from "node:assert/strict";
-import {
-  CELL_HEADER_BYTES,
-  IN_CELL,
-  IN_RING,
-  INLINE_MAX,
-  pad8,
-  Ring,
-  STREAMED,
-  unreadFrames,
-} from "../transport/ring.ts";
+import { CELL_HEADER_BYTES, IN_CELL, IN_RING, INLINE_MAX, pad8, Ring, STREAMED } from "../transport/ring.ts";
+import { unreadFrames } from "../transport/unread.ts";
 import {
   CELL_BYTES,
   createShm,
@@ -510,7 +502,6 @@ Deno.test("ring: a payload larger than the byte ring streams through putHeader +
   const runs = [[100_003, 65536], [100_003, 1000], [20_001, 8], [4097, 4096], [C, 4096], [0, 64], [5, 64], [96, 8]];
   for (const [len, chunk] of runs) {
     for (const eager of [false, true]) {
-      const lagging = published(prod);
       const stalls = stream(prod, cons, patterned(len, len), chunk, len, eager);
       equal(published(prod), prod.head, "head is stored by the header and each piece, covering all before it");
       if (len > C && !eager) ok(stalls > 0, "the producer waited for the consumer");

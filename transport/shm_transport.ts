@@ -17,6 +17,7 @@
  */
 
 import { AbortSignalled, unnamedError } from "../errors.ts";
+import { unusable } from "./_unusable.ts";
 import { Activity, isEnded } from "./activity.ts";
 import { callCode } from "./calls.ts";
 import { Inbox } from "./inbox.ts";
@@ -53,12 +54,9 @@ const W_TAKE = 0, W_MATCH = 1, W_MESSAGE = 2, W_SEND = 3, W_PROBE = 4, W_SENDS =
 
 /** One rank's endpoint on the shared-memory rings. */
 export class ShmTransport implements Transport {
-  /** This rank in the world. */
-  readonly rank: number;
-  /** Number of ranks. */
-  readonly size: number;
-  /** The job's layout. */
-  readonly layout: ShmLayout;
+  /** This rank in the world. */ readonly rank: number;
+  /** Number of ranks. */ readonly size: number;
+  /** The job's layout. */ readonly layout: ShmLayout;
   /** The collective slots (slots.ts); every wait on them runs this transport's wait loop. */
   readonly slots: Slots;
   /** The trace recorder, when the job is traced (user regions write to it too). */
@@ -220,12 +218,10 @@ export class ShmTransport implements Transport {
   /** Blocking receive into a caller's typed array (when the message is typed and fits). */
   recvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming {
     this.#live();
-    if (source >= 0) {
-      const d = this.#in.direct(into, source, tag, context, this.#directSpins);
-      if (d !== null) {
-        this.trace?.recv(d.source, d.pair, d.tag, d.context, d.length);
-        return d;
-      }
+    const d = source >= 0 ? this.#in.direct(into, source, tag, context, this.#directSpins) : null;
+    if (d !== null) {
+      this.trace?.recv(d.source, d.pair, d.tag, d.context, d.length);
+      return d;
     }
     const op = new RecvOp(source, tag, context, into);
     this.#in.post(op);
@@ -446,14 +442,7 @@ export class ShmTransport implements Transport {
   #live(): void {
     if (this.#closed || this.#ctl[H_ENDED] !== 0 || this.#ctl[H_ABORT] !== 0) {
       if (!this.#closed && this.#ctl[H_ENDED] === 0) this.#waiter.checkAbort();
-      throw unnamedError(
-        "the communicator is no longer usable: " +
-          (this.#ctl[H_ENDED] !== 0
-            ? "this rank's job has ended"
-            : `rank ${this.rank} has finalized (its program and all its pending work had finished, or it called ` +
-              `Deno.exit); await every async function that uses spmd before the module's top level returns`),
-        "MPI_ERR_COMM",
-      );
+      throw unusable(this.rank, this.#ctl[H_ENDED] !== 0);
     }
   }
 }
