@@ -322,7 +322,7 @@ export class Inbox implements HeapUser {
         if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
         if (m.rdv >= 0) {
           // Header only: the payload is copied from the sender's heap once a receive takes it.
-          r.takeCell();
+          r.takeLazily(0); // stored by the flush below, once per pull
           if (op !== null) {
             this.#prepare(m, op);
             this.#land(m);
@@ -340,13 +340,13 @@ export class Inbox implements HeapUser {
           used += pad8(m.length);
         }
         if (r.hWhere !== STREAMED) {
-          r.takeCell();
+          r.takeLazily(0);
           m.received = m.length;
           m.done = true;
           this.#activity.received();
           continue;
         }
-        r.takeCell();
+        r.takeLazily(0);
         this.#cur[src] = m;
         avail = -1; // its payload may have been published after the last look
       }
