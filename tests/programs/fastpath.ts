@@ -606,3 +606,34 @@ if (how === "held-wait") {
   comm.barrier();
   win.free();
 }
+
+if (how === "after-abort") {
+  // Rank 2 fails; rank 0 catches the AbortedError of its receive and tries more calls (as a program that cleans
+  // up might): each must throw, as the job is being stopped. Prints each outcome.
+  if (rank === 2) {
+    comm.recv(0, 1);
+    throw new Error("rank 2 fails on purpose");
+  }
+  if (rank === 0) {
+    comm.send(0, 2, 1);
+    try {
+      comm.recv(2, 5);
+    } catch (e) {
+      console.log(`rank 0: recv threw ${(e as Error).name}`);
+    }
+    const calls: [string, () => unknown][] = [
+      ["send(number)", () => comm.send(1, 1, 3)],
+      ["send(Float64Array)", () => comm.send(new Float64Array(1), 1, 3)],
+      ["isend(Float64Array)", () => comm.isend(new Float64Array(1), 1, 3)],
+    ];
+    for (const [what, f] of calls) {
+      try {
+        f();
+        console.log(`rank 0: ${what} after the abort returned`);
+      } catch (e) {
+        console.log(`rank 0: ${what} after the abort threw ${(e as Error).name}`);
+      }
+    }
+  }
+  if (rank === 1) comm.recv(0, 9);
+}
