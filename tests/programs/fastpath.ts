@@ -637,3 +637,42 @@ if (how === "after-abort") {
   }
   if (rank === 1) comm.recv(0, 9);
 }
+
+if (how === "held-rma-poll") {
+  // As "held", but rank 1 waits with spmd calls only: it polls a counter in rank 0's window segment with
+  // lock / get / unlock (passive target), none of which has to wait. Rank 0 sends 31 messages and sets the counter
+  // to 1; rank 1 reads them (from the ring: held back) and polls for 2; rank 0 sends 64 more (cells for them exist
+  // once rank 1's reads are released), then sets the counter to 2.
+  const win = comm.allocateShared(Int32Array, rank === 0 ? 1 : 0);
+  const x = new Float64Array(1);
+  const got = new Int32Array(1);
+  const set = (v: number) => {
+    win.lock(0); // shared, as the reader's: neither ever waits for the other
+    win.put(v, 0, 0);
+    win.unlock(0);
+  };
+  const end = performance.now() + 20000;
+  const poll = (v: number) => {
+    for (;;) {
+      win.lock(0);
+      win.get(got, 0, 0);
+      win.unlock(0);
+      if (got[0] >= v) return;
+      if (performance.now() > end) throw new Error(`rank 0 never set the counter to ${v} (blocked for want of cells)`);
+    }
+  };
+  if (rank === 0) {
+    for (let i = 0; i < 31; i++) comm.send(new Float64Array([i]), 1, 1);
+    set(1);
+    for (let i = 0; i < 64; i++) comm.send(new Float64Array([i]), 1, 3);
+    set(2);
+  } else if (rank === 1) {
+    poll(1);
+    for (let i = 0; i < 31; i++) comm.recvInto(x, 0, 1);
+    equal(hits, 31, "the 31 reads took the direct path (else this case tests nothing)");
+    poll(2);
+    for (let i = 0; i < 64; i++) comm.recvInto(x, 0, 3);
+  }
+  comm.barrier();
+  win.free();
+}
