@@ -177,7 +177,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
       const op0 = this.#op!;
       if (info.send && op0.done && !(op0 instanceof SyncSend) && !(op0 instanceof CollOp)) {
         // A send that has gone (most do, at once): nothing to wait for or record; its Status is made if asked for.
-        t.wait(op0);
+        try {
+          t.wait(op0);
+        } catch (e) {
+          throw nameCall(info.call, e);
+        }
         this.#finished = true;
         this.#value = undefined as T;
         this.#sendDone = true;

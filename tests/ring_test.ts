@@ -334,11 +334,11 @@ Deno.test("ring: putFrame and putNumber refuse, writing nothing, when no cell is
   const tiny = patterned(INLINE_MAX, 7);
   ok(prod.putFrame(tiny, 14, 0, 2));
   ok(prod.putNumber(4.5, 15, 0, 20));
-  // Taking the first payload's cell without releasing its bytes frees no byte.
+  // Taking the first payload's cell frees its bytes: the producer infers them from taken (the consumer stores tail
+  // lazily after IN_RING payloads), exactly 1024, not one byte more.
   ok(cons.nextHeader());
   cons.takeCell();
-  equal(prod.putFrame(new Uint8Array(1024), 9, 0, 2), false);
-  // Released: exactly 1024 bytes fit again, not one byte more.
+  equal(prod.freeFor(1), 1024);
   cons.release(1024);
   equal(prod.putFrame(new Uint8Array(1025), 9, 0, 2), false, "1025 bytes pad to 1032");
   const next = patterned(1017, 104); // pads to 1024
@@ -1228,69 +1228,50 @@ Deno.test("ring: a publish is the last store of what it publishes: a cell's mark
   equal(cons.nextHeader(), false);
 });
 
-Deno.test("ring: takeLazily moves the consumer on without a store; flush, takeCell and release store what it held back", () => {
+Deno.test("ring: passCell and passRing store nothing, flush stores them; the producer infers IN_RING bytes from taken", () => {
   const { sab, prod, cons } = pair();
   const tailWord = () => Atomics.load(cons.ctl, cons.tailWord) >>> 0;
   const words = () => [takenWord(cons), tailWord()];
   const log = (fn: () => void) => stores(sab, fn).map((s) => [s.at, s.value]);
-  // As the inbox's direct receive: the header, the payload (in the cell, or at the tail), then takeLazily.
-  const lazy = (want: Uint8Array | number): boolean => {
-    ok(cons.nextHeader());
-    let bytes = 0;
-    if (typeof want === "number") ok(Object.is(cons.inlineF64(), want));
-    else {
-      const got = new Uint8Array(want.length);
-      if (cons.hWhere === IN_CELL) cons.readInline(got, 0, got.length);
-      else {
-        equal(cons.hWhere, IN_RING);
-        cons.readBytes(0, got, 0, got.length);
-        bytes = pad8(got.length);
-      }
-      deepEqual(got, want);
-    }
-    let full = false;
-    deepEqual(log(() => full = cons.takeLazily(bytes)), [], "takeLazily stores nothing");
-    return full;
-  };
 
-  // Cells: it is time to flush once half of them are held back.
+  // Cells passed over are not room the producer sees until flush stores taken.
   for (let i = 0; i < 8; i++) ok(prod.putNumber(i, i, 0, 20));
-  for (let i = 0; i < 3; i++) equal(lazy(i), false, `${i + 1} cells held back`);
-  equal(cons.frames, 3);
-  equal(lazy(3), true, "4 cells (half of 8) held back: time to flush");
+  equal(prod.hasCell(), false, "all 8 cells used");
+  for (let i = 0; i < 4; i++) {
+    ok(cons.nextHeader());
+    ok(Object.is(cons.inlineF64(), i));
+    deepEqual(log(() => cons.passCell()), [], "passCell stores nothing");
+  }
   deepEqual(words(), [0, 0], "nothing stored");
-  equal(prod.hasCell(), false, "the producer does not see the cells taken");
+  equal(prod.hasCell(), false, "the producer does not see the cells passed");
   deepEqual(log(() => ok(cons.flush())), [[cons.takenWord * 4, 4]], "flush stores taken (tail did not move)");
   ok(prod.hasCell());
   deepEqual(log(() => equal(cons.flush(), false)), [], "nothing more to store");
-  for (let i = 4; i < 8; i++) lazy(i);
-  ok(cons.flush());
+  for (let i = 4; i < 8; i++) {
+    ok(cons.nextHeader());
+    cons.takeCell();
+  }
 
-  // Bytes: it is time to flush once a quarter of the byte ring is held back.
+  // IN_RING payloads passed with passRing: tail is not stored, yet once their cells are taken the producer counts
+  // every byte before the last taken cell's payload end as free.
   const f = [0, 1, 2].map((i) => patterned(500, i)); // 504 bytes each in the ring
   f.forEach((b, i) => ok(prod.putFrame(b, i, 0, 2)));
-  equal(lazy(f[0]), false);
-  equal(lazy(f[1]), false);
-  equal(lazy(f[2]), true, "1512 bytes (a quarter is 1024) held back");
-  deepEqual([cons.tail, words()], [1512, [8, 0]], "tail moved on here only");
-  equal(prod.freeFor(C), C - 1512, "the producer does not see the room");
+  for (let i = 0; i < 3; i++) {
+    ok(cons.nextHeader());
+    equal(cons.hWhere, IN_RING);
+    const got = new Uint8Array(500);
+    cons.readBytes(0, got, 0, 500);
+    deepEqual(got, f[i]);
+    deepEqual(log(() => cons.passRing(504)), [], "passRing stores nothing");
+    if (i < 2) deepEqual(log(() => cons.takeCell()), [[cons.takenWord * 4, 9 + i]], "takeCell stores taken only");
+  }
+  equal(prod.freeFor(C), C - 504, "two cells taken: their payloads are free, the third's not yet");
+  cons.takeCell();
+  equal(prod.freeFor(C), C, "all three taken: all their bytes are free, tail never stored");
+  deepEqual(words(), [11, 0]);
   equal(cons.available(), 0, "available() counts from the consumer's own tail");
-  deepEqual(log(() => ok(cons.flush())), [[cons.takenWord * 4, 11], [cons.tailWord * 4, 1512]]);
-  equal(prod.freeFor(C), C);
 
-  // takeCell and release store what takeLazily held back.
-  ok(prod.putFrame(patterned(200, 3), 3, 0, 2));
-  ok(prod.putFrame(patterned(300, 4), 4, 0, 2));
-  equal(lazy(patterned(200, 3)), false);
-  deepEqual(words(), [11, 1512]);
-  ok(cons.nextHeader());
-  deepEqual(log(() => cons.takeCell()), [[cons.takenWord * 4, 13]], "taken, the lazy cell included");
-  deepEqual(log(() => cons.release(304)), [[cons.tailWord * 4, 1512 + 200 + 304]], "tail, the lazy bytes included");
-  deepEqual(log(() => equal(cons.flush(), false)), [], "nothing left to store");
-
-  // A stream after a payload taken lazily: available() counts from the consumer's tail, not the stored one.
-  ok(prod.putFrame(patterned(1000, 5), 5, 0, 2));
-  equal(lazy(patterned(1000, 5)), false);
+  // A stream: its cell records where its payload starts, so taking the cell frees none of the payload.
   prod.putHeader(600, 6, 0, 2);
   equal(prod.putPayload(patterned(600, 6), 0, 4096), 600);
   ok(cons.nextHeader());
@@ -1300,8 +1281,10 @@ Deno.test("ring: takeLazily moves the consumer on without a store; flush, takeCe
   cons.readBytes(0, got, 0, 600);
   deepEqual(got, patterned(600, 6));
   cons.takeCell();
-  cons.release(600);
-  deepEqual([...words(), cons.available()], [15, prod.head, 0]);
+  equal(prod.freeFor(C), C - 600, "the stream's payload is not free until it is released");
+  deepEqual(log(() => cons.release(600)), [[cons.tailWord * 4, 1512 + 600]], "release stores tail, passed bytes too");
+  equal(prod.freeFor(C), C);
+  deepEqual(log(() => equal(cons.flush(), false)), [], "nothing left to store");
   equal(cons.nextHeader(), false);
 });
 

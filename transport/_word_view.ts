@@ -1,4 +1,4 @@
-// Word views of byte arrays, for copying small payloads a word at a time (ring.ts).
+// Word views of byte arrays, and copying small payloads into and out of ring cells a word at a time (ring.ts).
 
 /** An Int32Array over a byte array's whole words, made once for an array copied again and again. */
 export class WordView {
@@ -12,5 +12,37 @@ export class WordView {
       this.#words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
     }
     return this.#words;
+  }
+
+  /**
+   * Copies `len` bytes of `src` (from its start) to byte `at` (a multiple of
+   * 4) of a cell area seen as bytes `cb` and words `cw`: a word at a time
+   * when `src` is aligned (a byte loop over 64 bytes takes ~26 ns, words ~7,
+   * `set` ~23 with the view it needs). This view caches `src`'s words.
+   */
+  copyIn(cb: Uint8Array, cw: Int32Array, at: number, src: Uint8Array, len: number): void {
+    if (len <= 16 || (src.byteOffset & 3) !== 0) {
+      for (let i = 0; i < len; i++) cb[at + i] = src[i];
+      return;
+    }
+    const words = this.of(src);
+    const n4 = len >> 2;
+    const to = at >> 2;
+    for (let i = 0; i < n4; i++) cw[to + i] = words[i];
+    for (let i = n4 << 2; i < len; i++) cb[at + i] = src[i];
+  }
+
+  /** Copies `n` bytes at byte `at` of the cell area (`cb`, `cw`) to `dst` from byte `to`, as `copyIn`. */
+  copyOut(cb: Uint8Array, cw: Int32Array, at: number, dst: Uint8Array, to: number, n: number): void {
+    if (n <= 16 || ((dst.byteOffset | to) & 3) !== 0) {
+      for (let i = 0; i < n; i++) dst[to + i] = cb[at + i];
+      return;
+    }
+    const words = this.of(dst);
+    const n4 = n >> 2;
+    const from = at >> 2;
+    const t4 = to >> 2;
+    for (let i = 0; i < n4; i++) words[t4 + i] = cw[from + i];
+    for (let i = n4 << 2; i < n; i++) dst[to + i] = cb[at + i];
   }
 }

@@ -60,6 +60,8 @@ export class Inbox implements HeapUser {
   readonly #direct: Message = new Message(0, 0, 0, 0, 0);
   #into: ArrayBufferView | null = null;
   #intoBytes: Uint8Array = new Uint8Array(0);
+  /** Messages `direct` has taken (it wakes their sender every 8th). */
+  #directs = 0;
 
   /** The rings from each rank (null for this rank itself), the queue's bound, and the rendezvous side. */
   constructor(
@@ -131,7 +133,9 @@ export class Inbox implements HeapUser {
     if (r === null || this.#cur[src] !== null || !this.matcher.quiet(src)) return null;
     let there = r.nextHeader();
     if (!there) {
-      if (r.flush()) wake(this.#ctl, this.#doorbell, src); // what was read lazily, before waiting
+      // About to wait: store what was passed lazily and wake the sender if it sleeps for room (see below).
+      r.flush();
+      wake(this.#ctl, this.#doorbell, src);
       for (let i = 0; !there && i < spins; i++) there = r.nextHeader();
       if (!there) return null;
     }
@@ -146,19 +150,19 @@ export class Inbox implements HeapUser {
       dst = this.#intoBytes = bytesOf(into); // a view, made once for a buffer received into again and again
       this.#into = into;
     }
-    let full: boolean;
-    if (r.hWhere === IN_CELL) {
-      r.readInline(dst, 0, length);
-      full = r.takeLazily(0);
-    } else {
+    if (r.hWhere === IN_CELL) r.readInline(dst, 0, length);
+    else {
       const padded = pad8(length);
       // Still streaming in: the general path takes it piece by piece.
       if (r.hWhere === STREAMED && r.available() < padded) return null;
       r.readBytes(0, dst, 0, length);
-      full = r.takeLazily(padded);
+      if (r.hWhere === IN_RING) r.passRing(padded); // the producer infers these bytes from `taken`
+      else r.release(padded);
     }
-    // The producer learns of the room lazily: now and then, and before this rank waits (here, #pull).
-    if (full && r.flush()) wake(this.#ctl, this.#doorbell, src);
+    r.takeCell(); // stored at once: room the sender can use even if this rank goes off to compute
+    // A sender asleep for want of room is woken every 8th message and before this rank waits (above, and the
+    // wait loop's pulls); it also wakes by itself within a millisecond (Waiter: waits for room sleep briefly).
+    if ((++this.#directs & 7) === 0) wake(this.#ctl, this.#doorbell, src);
     // The record is reused (Transport.recvInto): a message per receive would keep the garbage collector busy.
     const m = this.#direct;
     m.source = src;
@@ -322,7 +326,7 @@ export class Inbox implements HeapUser {
         if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;
         if (m.rdv >= 0) {
           // Header only: the payload is copied from the sender's heap once a receive takes it.
-          r.takeLazily(0); // stored by the flush below, once per pull
+          r.passCell(); // stored by the flush below, once per pull
           if (op !== null) {
             this.#prepare(m, op);
             this.#land(m);
@@ -340,13 +344,13 @@ export class Inbox implements HeapUser {
           used += pad8(m.length);
         }
         if (r.hWhere !== STREAMED) {
-          r.takeLazily(0);
+          r.passCell();
           m.received = m.length;
           m.done = true;
           this.#activity.received();
           continue;
         }
-        r.takeLazily(0);
+        r.passCell();
         this.#cur[src] = m;
         avail = -1; // its payload may have been published after the last look
       }
@@ -372,7 +376,7 @@ export class Inbox implements HeapUser {
       this.#activity.received();
     }
     if (used > 0) r.release(used);
-    if (r.flush()) moved = true; // what direct() read lazily
+    if (r.flush()) moved = true; // the cells passed above, and what direct() passed
     if (moved) wake(this.#ctl, this.#doorbell, src);
     return moved;
   }

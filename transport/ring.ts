@@ -117,12 +117,18 @@ export class Ring {
   frames = 0;
   /** Producer: last `taken` seen. */
   #takenSeen = 0;
+  /**
+   * Producer: `head` as it stood when frame n's cell was published, at n mod
+   * 2·cells (a producer that has seen `taken` = t has published no frame past
+   * t − 1 + cells, so entry t − 1 is still frame t − 1's).
+   */
+  readonly #ends: Int32Array;
   /** Word views of the arrays last copied into a cell and out of one. */
   readonly #srcWords: WordView = new WordView();
   readonly #dstWords: WordView = new WordView();
   /** Consumer: views of the byte ring made by `readBytes` (`#view`). */
   readonly #views: (Uint8Array | undefined)[] = [];
-  /** Consumer: `taken` and `tail` as last stored (`takeLazily` reads ahead of them; `flush` stores). */
+  /** Consumer: `taken` and `tail` as last stored (`passCell`/`passRing` move ahead of them; `flush` stores). */
   #takenStored = 0;
   #tailStored = 0;
   /** Consumer: payload length of the header read last by `nextHeader`. */
@@ -164,6 +170,7 @@ export class Ring {
     this.tail = Atomics.load(this.ctl, this.tailWord) >>> 0;
     this.frames = this.#takenSeen = this.#takenStored = Atomics.load(this.ctl, this.takenWord) >>> 0;
     this.#tailStored = this.tail;
+    this.#ends = new Int32Array(2 * layout.cells).fill(this.head | 0);
   }
 
   /** Word index of the cell of frame `n`. */
@@ -185,6 +192,11 @@ export class Ring {
     let free = this.capacity - ((this.head - this.tail) >>> 0);
     if (free < need) {
       this.tail = Atomics.load(this.ctl, this.tailWord) >>> 0;
+      // The consumer stores `tail` lazily after IN_RING payloads (`passRing`): every byte before the position
+      // recorded for the last cell it has taken is read too (`#ends`).
+      const t = Atomics.load(this.ctl, this.takenWord) >>> 0;
+      const end = this.#ends[(t - 1) & (this.#ends.length - 1)] >>> 0;
+      if (((end - this.tail) | 0) > 0) this.tail = end;
       free = this.capacity - ((this.head - this.tail) >>> 0);
     }
     return free;
@@ -200,18 +212,7 @@ export class Ring {
     if (!this.hasCell()) return false;
     const c = this.#cell(this.frames);
     if (len <= INLINE_MAX) {
-      const cb = this.#cb;
-      const at = c * 4 + CELL_HEADER_BYTES;
-      if (len <= 16 || (bytes.byteOffset & 3) !== 0) { for (let i = 0; i < len; i++) cb[at + i] = bytes[i]; }
-      else {
-        // Word by word (a byte loop over 64 bytes takes ~26 ns, words ~7, `set` ~23 with its view).
-        const w = this.#cw;
-        const src = this.#srcWords.of(bytes);
-        const n4 = len >> 2;
-        const to = at >> 2;
-        for (let i = 0; i < n4; i++) w[to + i] = src[i];
-        for (let i = n4 << 2; i < len; i++) cb[at + i] = bytes[i];
-      }
+      this.#srcWords.copyIn(this.#cb, this.#cw, c * 4 + CELL_HEADER_BYTES, bytes, len);
       this.#putCell(c, len, tag, context, kind, 0, IN_CELL);
       return true;
     }
@@ -254,6 +255,9 @@ export class Ring {
     w[c + 5] = kind;
     w[c + 6] = rdv;
     w[c + 7] = where;
+    // Where the byte ring stands when this frame's cell is taken: after its payload (IN_RING, written before the
+    // cell), or before it (a stream's payload follows its cell).
+    this.#ends[this.frames & (this.#ends.length - 1)] = this.head | 0;
     this.frames = (this.frames + 1) >>> 0;
     Atomics.store(w, c, this.frames | 0);
   }
@@ -331,18 +335,7 @@ export class Ring {
 
   /** Consumer: copies `n` bytes of the payload in the current cell (after `nextHeader`) into `dst` at `to`. */
   readInline(dst: Uint8Array, to: number, n: number): void {
-    const at = this.#cell(this.frames) * 4 + CELL_HEADER_BYTES;
-    const cb = this.#cb;
-    if (n <= 16 || ((dst.byteOffset + to) & 3) !== 0) { for (let i = 0; i < n; i++) dst[to + i] = cb[at + i]; }
-    else {
-      const w = this.#cw;
-      const d = this.#dstWords.of(dst);
-      const n4 = n >> 2;
-      const from = at >> 2;
-      const t4 = to >> 2;
-      for (let i = 0; i < n4; i++) d[t4 + i] = w[from + i];
-      for (let i = n4 << 2; i < n; i++) dst[to + i] = cb[at + i];
-    }
+    this.#dstWords.copyOut(this.#cb, this.#cw, this.#cell(this.frames) * 4 + CELL_HEADER_BYTES, dst, to, n);
   }
 
   /** Consumer: the float64 payload in the current cell. */
@@ -358,20 +351,25 @@ export class Ring {
   }
 
   /**
-   * Consumer: moves past the current cell and `bytes` payload bytes of the
-   * byte ring without telling the producer (two stores saved per message);
-   * returns true when enough is held back that it is time to `flush`. The
-   * consumer must `flush` before it waits, or a producer waiting for room
-   * could wait for ever.
+   * Consumer: moves past the current cell without storing `taken`: for a
+   * reader that stores it (`flush`) before it returns, as `Inbox` does at the
+   * end of a pull. (A cell held back past that would be room its producer
+   * cannot use while this rank runs user code.)
    */
-  takeLazily(bytes: number): boolean {
+  passCell(): void {
     this.frames = (this.frames + 1) >>> 0;
-    this.tail = (this.tail + bytes) >>> 0;
-    return ((this.frames - this.#takenStored) >>> 0) >= this.cells >> 1 ||
-      ((this.tail - this.#tailStored) >>> 0) >= this.capacity >> 2;
   }
 
-  /** Consumer: stores `taken` and `tail` where `takeLazily` left them behind; true if it stored anything. */
+  /**
+   * Consumer: moves past the IN_RING payload of the cell just taken, `n`
+   * bytes, without storing `tail`: the producer knows the bytes before a
+   * taken cell's payload end are free (`freeFor`), so no room is hidden.
+   */
+  passRing(n: number): void {
+    this.tail = (this.tail + n) >>> 0;
+  }
+
+  /** Consumer: stores `taken` and `tail` where `passCell`/`passRing` left them behind; true if it stored anything. */
   flush(): boolean {
     let stored = false;
     if (this.frames !== this.#takenStored) {

@@ -57,10 +57,8 @@ export class ShmTransport implements Transport {
   /** This rank in the world. */ readonly rank: number;
   /** Number of ranks. */ readonly size: number;
   /** The job's layout. */ readonly layout: ShmLayout;
-  /** The collective slots (slots.ts); every wait on them runs this transport's wait loop. */
-  readonly slots: Slots;
-  /** The trace recorder, when the job is traced (user regions write to it too). */
-  readonly trace: TraceRecorder | null;
+  /** The collective slots (slots.ts); every wait on them runs this transport's wait loop. */ readonly slots: Slots;
+  /** The trace recorder when the job is traced (user regions write to it too). */ readonly trace: TraceRecorder | null;
   /** Matched probes and cancelled receives (_probe.ts). */ readonly matching: Matching;
   /** The job's heaps, for shared windows (heap_windows.ts). */ readonly shared: SharedMemory;
   /** Nonblocking collectives every wait drives (Transport). */ readonly background: Set<PendingOp> = new Set();
@@ -74,8 +72,7 @@ export class ShmTransport implements Transport {
   readonly #out: Outbox;
   readonly #in: Inbox;
   readonly #rdv: Rendezvous;
-  /** Receives started by `irecv` and not yet waited for to completion. */
-  readonly #open = new Set<RecvOp>();
+  /** Receives started by `irecv` and not yet waited for to completion. */ readonly #open = new Set<RecvOp>();
   readonly #onAbort?: (code: number, message: string) => void;
   // The envelope a W_TAKE / W_PROBE wait looks for, and what it found (waits never nest).
   #wSource = 0;
@@ -150,7 +147,7 @@ export class ShmTransport implements Transport {
 
   /** Sends at once to another rank when that needs no wait (Transport.trySend). */
   trySend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): boolean {
-    if (this.#closed || dest === this.rank || this.trace !== null) return false;
+    if (this.#closed || dest === this.rank || this.trace !== null || this.#stopped()) return false;
     return this.#out.tryNow(kind, bytes, dest, tag, context);
   }
 
@@ -211,7 +208,7 @@ export class ShmTransport implements Transport {
 
   /** The message from `source` when a direct receive can take it now (Transport.tryRecvInto). */
   tryRecvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming | null {
-    if (this.#closed || source < 0 || this.trace !== null) return null;
+    if (this.#closed || source < 0 || this.trace !== null || this.#stopped()) return null;
     return this.#in.direct(into, source, tag, context, this.#directSpins);
   }
 
@@ -316,7 +313,7 @@ export class ShmTransport implements Transport {
   /** Makes progress until what `kind` waits for (on `target`) is there; spins, then sleeps. */
   #block(kind: number, target: unknown): void {
     const w = this.#waiter;
-    w.begin();
+    w.begin(kind === W_SEND || kind === W_SENDS);
     try {
       for (;;) {
         const moved = this.#progress();
@@ -356,11 +353,9 @@ export class ShmTransport implements Transport {
   }
 
   /**
-   * Nothing moved for a whole spin budget: decides whether waiting can ever
-   * end. A wait on a rank that has ended fails (after taking in its last
-   * frames); a finalize owed only to ended ranks is over. True ends the
-   * wait. (Not checked on every poll: reading another rank's activity line
-   * while it writes it would slow both.)
+   * Nothing moved for a whole spin budget: decides whether waiting can ever end. A wait on a rank that has ended
+   * fails (after taking in its last frames); a finalize owed only to ended ranks is over. True ends the wait. (Not
+   * checked on every poll: reading another rank's activity line while it writes it would slow both.)
    */
   #stuck(kind: number, target: unknown): boolean {
     if (kind === W_TAKE || kind === W_MATCH) {
@@ -439,8 +434,13 @@ export class ShmTransport implements Transport {
     this.#closed = true;
   }
 
+  /** True once the job has ended or is being stopped (plain reads of a line nobody writes until then). */
+  #stopped(): boolean {
+    return this.#ctl[H_ENDED] !== 0 || this.#ctl[H_ABORT] !== 0;
+  }
+
   #live(): void {
-    if (this.#closed || this.#ctl[H_ENDED] !== 0 || this.#ctl[H_ABORT] !== 0) {
+    if (this.#closed || this.#stopped()) {
       if (!this.#closed && this.#ctl[H_ENDED] === 0) this.#waiter.checkAbort();
       throw unusable(this.rank, this.#ctl[H_ENDED] !== 0);
     }

@@ -33,6 +33,8 @@ import { H_ABORT, H_ABORT_CODE, H_ABORT_RANK, RANK_STRIDE } from "./shm_layout.t
 
 /** Longest single sleep, in milliseconds. */
 export const SLEEP_MS = 200;
+/** Longest sleep of a wait for room in a ring (Waiter.begin). */
+export const ROOM_SLEEP_MS = 1;
 
 /** Default spin budget (polls) when each rank can have a core to itself. */
 export const SPIN_DEDICATED = 20000;
@@ -75,6 +77,7 @@ export class Waiter {
   #yields = 0;
   #armed = false;
   #armedValue = 0;
+  #sleepMs = SLEEP_MS;
 
   /**
    * A waiter for `rank`'s doorbell in the job's control words, which marks
@@ -96,8 +99,13 @@ export class Waiter {
     this.#yieldLimit = this.#yield === null ? 0 : yieldLimit;
   }
 
-  /** Starts a new wait. */
-  begin(): void {
+  /**
+   * Starts a new wait; `brief` when it waits for room in a ring: a receiver
+   * does not wake its sender after every message it takes (inbox.ts
+   * `direct`), so such a sleep lasts at most {@linkcode ROOM_SLEEP_MS}.
+   */
+  begin(brief = false): void {
+    this.#sleepMs = brief ? ROOM_SLEEP_MS : SLEEP_MS;
     this.#spins = 0;
     this.#yields = 0;
     this.#armed = false;
@@ -129,7 +137,7 @@ export class Waiter {
       this.checkAbort();
       return; // the caller polls once more before we sleep
     }
-    Atomics.wait(ctl, this.#bell, this.#armedValue, SLEEP_MS);
+    Atomics.wait(ctl, this.#bell, this.#armedValue, this.#sleepMs);
     Atomics.store(ctl, this.#bell + 1, 0);
     this.#armed = false;
     this.checkAbort();
