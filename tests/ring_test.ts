@@ -1133,7 +1133,11 @@ Deno.test({
   },
 });
 
+/** True where ring.ts releases a cell with a plain store (x86-64) instead of Atomics.store. */
+const X86 = Deno.build.arch === "x86_64";
+
 /** Runs `fn`, recording each `Atomics.store` into `sab`: its byte offset, value, and a copy of `sab` just before it. */
+
 function stores(sab: SharedArrayBuffer, fn: () => void): { at: number; value: number; before: Uint8Array }[] {
   const log: { at: number; value: number; before: Uint8Array }[] = [];
   const store = Atomics.store;
@@ -1208,14 +1212,17 @@ Deno.test("ring: a publish is the last store of what it publishes: a cell's mark
     deepEqual([log2, changed(sab, before)], [[], []]);
     for (let k = 0; k < 4; k++) {
       const m = cons.frames;
+      const pre2 = new Uint8Array(sab).slice();
       log = stores(sab, () => {
         ok(cons.nextHeader());
         cons.inlineF64();
         cons.readBytes(0, dst, 0, 8);
         cons.takeCell();
       });
-      deepEqual(log.map((s) => [s.at, s.value]), [[cons.takenWord * 4, m + 1]]);
-      ok(onlyIn(sab, log[0].before, cons.takenWord * 4, cons.takenWord * 4 + 4));
+      // takeCell's store of taken, the only store: a plain one on x86-64 (ring.ts, X86), else Atomics.store.
+      deepEqual(log.map((s) => [s.at, s.value]), X86 ? [] : [[cons.takenWord * 4, m + 1]]);
+      equal(takenWord(cons), m + 1);
+      ok(onlyIn(sab, pre2, cons.takenWord * 4, cons.takenWord * 4 + 4));
     }
     equal(cons.available(), 1008 + 2000, "head covers the IN_RING payload and the piece");
     log = stores(sab, () => cons.release(1008));
@@ -1263,7 +1270,10 @@ Deno.test("ring: passCell and passRing store nothing, flush stores them; the pro
     cons.readBytes(0, got, 0, 500);
     deepEqual(got, f[i]);
     deepEqual(log(() => cons.passRing(504)), [], "passRing stores nothing");
-    if (i < 2) deepEqual(log(() => cons.takeCell()), [[cons.takenWord * 4, 9 + i]], "takeCell stores taken only");
+    if (i < 2) {
+      deepEqual(log(() => cons.takeCell()), X86 ? [] : [[cons.takenWord * 4, 9 + i]], "takeCell stores taken only");
+      equal(takenWord(cons), 9 + i);
+    }
   }
   equal(prod.freeFor(C), C - 504, "two cells taken: their payloads are free, the third's not yet");
   cons.takeCell();
