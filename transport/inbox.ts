@@ -60,8 +60,8 @@ export class Inbox implements HeapUser {
   readonly #direct: Message = new Message(0, 0, 0, 0, 0);
   #into: ArrayBufferView | null = null;
   #intoBytes: Uint8Array = new Uint8Array(0);
-  /** Messages `direct` has taken (it wakes their sender every 8th). */
-  #directs = 0;
+  /** Per sender, messages `direct` has taken since the sender was last woken (it is woken at 8, and by a pull). */
+  readonly #unannounced: Int32Array;
 
   /** The rings from each rank (null for this rank itself), the queue's bound, and the rendezvous side. */
   constructor(
@@ -79,6 +79,7 @@ export class Inbox implements HeapUser {
     this.#rings = rings;
     for (let i = 0; i < rings.length; i++) this.#cur.push(null);
     this.#pairs = new Float64Array(rings.length);
+    this.#unannounced = new Int32Array(rings.length);
     this.#ctl = ctl;
     this.#doorbell = doorbellWord;
     this.#activity = activity;
@@ -135,6 +136,7 @@ export class Inbox implements HeapUser {
     if (!there) {
       // About to wait: store what was passed lazily and wake the sender if it sleeps for room (see below).
       r.flush();
+      this.#unannounced[src] = 0;
       wake(this.#ctl, this.#doorbell, src);
       for (let i = 0; !there && i < spins; i++) there = r.nextHeader();
       if (!there) return null;
@@ -160,9 +162,12 @@ export class Inbox implements HeapUser {
       else r.release(padded);
     }
     r.takeCell(); // stored at once: room the sender can use even if this rank goes off to compute
-    // A sender asleep for want of room is woken every 8th message and before this rank waits (above, and the
-    // wait loop's pulls); it also wakes by itself within a millisecond (Waiter: waits for room sleep briefly).
-    if ((++this.#directs & 7) === 0) wake(this.#ctl, this.#doorbell, src);
+    // A sender asleep for want of room is woken every 8th message from it and before this rank waits (above, and
+    // the wait loop's pulls); a wait for room also sleeps at most a millisecond (Waiter).
+    if (++this.#unannounced[src] >= 8) {
+      this.#unannounced[src] = 0;
+      wake(this.#ctl, this.#doorbell, src);
+    }
     // The record is reused (Transport.recvInto): a message per receive would keep the garbage collector busy.
     const m = this.#direct;
     m.source = src;
@@ -377,7 +382,11 @@ export class Inbox implements HeapUser {
     }
     if (used > 0) r.release(used);
     if (r.flush()) moved = true; // the cells passed above, and what direct() passed
-    if (moved) wake(this.#ctl, this.#doorbell, src);
+    if (moved || this.#unannounced[src] !== 0) {
+      // Also a sender asleep for room direct() made without waking it: every wait pulls every ring.
+      this.#unannounced[src] = 0;
+      wake(this.#ctl, this.#doorbell, src);
+    }
     return moved;
   }
 
