@@ -72,6 +72,7 @@ export class Waiter {
   readonly #spinLimit: number;
   readonly #yieldLimit: number;
   readonly #yield: (() => void) | null;
+  readonly #relax: (() => void) | null;
   readonly #activity: Activity;
   #spins = 0;
   #yields = 0;
@@ -96,6 +97,7 @@ export class Waiter {
     this.#spinLimit = spinLimit;
     this.#activity = activity;
     this.#yield = yieldLimit > 0 ? schedYield() : null;
+    this.#relax = schedYield();
     this.#yieldLimit = this.#yield === null ? 0 : yieldLimit;
   }
 
@@ -119,7 +121,12 @@ export class Waiter {
   idle(): void {
     const ctl = this.#ctl;
     if (this.#spins < this.#spinLimit) {
-      if ((++this.#spins & 1023) === 0) this.checkAbort();
+      if ((++this.#spins & 1023) === 0) {
+        this.checkAbort();
+        // Now and then let another thread of this process run: with a rank spinning on each core, V8's compiler
+        // and GC threads would starve, and code would stay unoptimized for a long time.
+        this.#relax?.();
+      }
       return;
     }
     if (this.#yields < this.#yieldLimit) {
