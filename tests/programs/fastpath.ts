@@ -564,8 +564,12 @@ if (how === "held-wait") {
   const win = comm.allocateShared(Int32Array, rank === 0 ? 2 : 0);
   const flag = win.all;
   const x = new Float64Array(1);
+  const end = performance.now() + 20000;
   if (rank === 0) {
     if (kind === "lock") win.lock(0, { exclusive: true });
+    // Only once rank 1 has left allocateShared: a wait there would take the messages into its unexpected queue,
+    // and the reads below would not be direct (word 1: rank 1 is out; nothing spmd on either side until then).
+    while (Atomics.load(flag, 1) < 1) if (performance.now() > end) throw new Error("rank 1 never left allocateShared");
     for (let i = 0; i < 31; i++) comm.send(new Float64Array([i]), 1, 1);
     Atomics.store(flag, 0, 1);
     for (let i = 0; i < 64; i++) comm.send(new Float64Array([i]), 1, 3); // blocks until rank 1 releases cells
@@ -574,7 +578,7 @@ if (how === "held-wait") {
     else if (kind === "ibarrier") comm.ibarrier().wait();
     else comm.send(new Float64Array([-1]), 1, 5); // waitany, await, probe, recv
   } else if (rank === 1) {
-    const end = performance.now() + 20000;
+    Atomics.store(flag, 1, 1);
     while (Atomics.load(flag, 0) < 1) if (performance.now() > end) throw new Error("no flag");
     for (let i = 0; i < 31; i++) {
       comm.recvInto(x, 0, 1);
@@ -643,7 +647,7 @@ if (how === "held-rma-poll") {
   // lock / get / unlock (passive target), none of which has to wait. Rank 0 sends 31 messages and sets the counter
   // to 1; rank 1 reads them (from the ring: held back) and polls for 2; rank 0 sends 64 more (cells for them exist
   // once rank 1's reads are released), then sets the counter to 2.
-  const win = comm.allocateShared(Int32Array, rank === 0 ? 1 : 0);
+  const win = comm.allocateShared(Int32Array, rank === 0 ? 2 : 0);
   const x = new Float64Array(1);
   const got = new Int32Array(1);
   const set = (v: number) => {
@@ -662,11 +666,17 @@ if (how === "held-rma-poll") {
     }
   };
   if (rank === 0) {
+    // Only once rank 1 has left allocateShared (word 1), as in "held-wait": else its wait there could take the
+    // messages into its unexpected queue, and its reads would not be direct.
+    while (Atomics.load(win.all, 1) < 1) {
+      if (performance.now() > end) throw new Error("rank 1 never left allocateShared");
+    }
     for (let i = 0; i < 31; i++) comm.send(new Float64Array([i]), 1, 1);
     set(1);
     for (let i = 0; i < 64; i++) comm.send(new Float64Array([i]), 1, 3);
     set(2);
   } else if (rank === 1) {
+    Atomics.store(win.all, 1, 1);
     poll(1);
     for (let i = 0; i < 31; i++) comm.recvInto(x, 0, 1);
     equal(hits, 31, "the 31 reads took the direct path (else this case tests nothing)");
