@@ -22,7 +22,7 @@ import { type NumericArray, typedKind } from "./transport/typed.ts";
 import type { Coll } from "./collectives/_coll.ts";
 import type { Bad } from "./collectives/_fault.ts";
 import { arrayMisfit, checkRoot, overlaps } from "./_validate.ts";
-import { allreduceInto as allreduceColl } from "./collectives/_into_allreduce.ts";
+import { allreduceInto as allreduceColl, allreduceIntoQuick } from "./collectives/_into_allreduce.ts";
 import { reduceInto as reduceColl } from "./collectives/_into_reduce.ts";
 import { bcastInto as bcastColl } from "./collectives/_into_bcast.ts";
 import { gatherInto as gatherColl, scatterInto as scatterColl } from "./collectives/_into_gather.ts";
@@ -72,6 +72,15 @@ function named(call: string, e: unknown): unknown {
 export function allreduceInto(comm: BufferEndpoint, send: unknown, recv: unknown, op: unknown): void {
   const o = toOp("allreduceInto", op);
   const bad = reductionMisfit(send, recv, o);
+  if (bad === null) {
+    // The common small call: recorded in the activity block only if it must wait (_into_allreduce.ts).
+    const q = comm.collFor("allreduceInto");
+    try {
+      if (allreduceIntoQuick(q, send as SendBuffer, recv as NumericArray, o)) return;
+    } catch (e) {
+      throw named("allreduceInto", e);
+    }
+  }
   const c = enter(comm, "allreduceInto", C_ALLREDUCE, -1);
   try {
     allreduceColl(c, send as SendBuffer, recv as NumericArray, o, bad);

@@ -11,7 +11,7 @@ import { BufferCollectives } from "./_comm_into.ts";
 import { type CallName, collectiveContext } from "./transport/calls.ts";
 import { checkNotDetached, checkPerRank, checkRoot } from "./_validate.ts";
 import type { Coll } from "./collectives/_coll.ts";
-import { barrier } from "./collectives/barrier/select.ts";
+import { barrier, barrierQuick } from "./collectives/barrier/select.ts";
 import { bcast } from "./collectives/bcast/select.ts";
 import { reduce } from "./collectives/reduce/select.ts";
 import { allreduce } from "./collectives/allreduce/select.ts";
@@ -68,6 +68,12 @@ export class Collectives extends BufferCollectives {
    * ```
    */
   barrier(): void {
+    const c = this.collFor("barrier");
+    try {
+      if (barrierQuick(c)) return; // the common case, recorded in the activity block only if it waits
+    } catch (e) {
+      throw nameCall("barrier", e);
+    }
     runCollective(this, "barrier", -1, barrier);
   }
 

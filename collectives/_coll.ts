@@ -79,6 +79,20 @@ export class Coll {
     return this;
   }
 
+  /**
+   * Records this call (`call`, rooted at `root` or −1) in the rank's
+   * activity block, as the public call does on entry: for a fast path that
+   * begins unrecorded and finds it must wait. Pair with {@linkcode Coll.leave}.
+   */
+  enter(root: number): void {
+    this.#t.enter(this.code, root, -1, this.#ctx);
+  }
+
+  /** Ends what {@linkcode Coll.enter} recorded. */
+  leave(): void {
+    this.#t.leave();
+  }
+
   /** World rank of communicator rank `r`. */
   worldRank(r: number): number {
     return this.#comm.worldRank(r);

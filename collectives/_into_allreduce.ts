@@ -32,7 +32,7 @@ import { lastRun, ran } from "./_forced.ts";
 import type { Op } from "../ops.ts";
 import { combineInto } from "../ops.ts";
 import { isAllreduceTag, T_ALLREDUCE, T_ALLREDUCE_HEADER, T_ALLREDUCE_TYPED } from "../transport/calls.ts";
-import { allreduceSlots, NOT_IN_SLOT } from "./allreduce/slots.ts";
+import { allreduceSlots, allreduceSlotsQuick, NOT_IN_SLOT } from "./allreduce/slots.ts";
 import { allreduceNative } from "./allreduce/native.ts";
 import { NOT_NATIVE, served } from "./_native.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
@@ -103,6 +103,23 @@ export function allreduceInto(
   ringInto(c, recv, op, f);
   if (op.family === "user") settle(c, f, input(send, recv), op);
   else if (f.failed) raise(c, f, input(send, recv), op, true);
+}
+
+/**
+ * The common case of {@linkcode allreduceInto}, tried before the call is
+ * recorded: arguments that fit (`send` and `recv` checked by the caller), a
+ * small typed array and a built-in op on a communicator with slots, no
+ * trace, no algorithm forced but the slots. True when done; false, having
+ * done nothing, for the general path.
+ */
+export function allreduceIntoQuick(c: Coll, send: NumericArray | typeof IN_PLACE, recv: NumericArray, op: Op): boolean {
+  const s = c.slots;
+  if (s === null || c.size === 1 || c.trace !== null) return false;
+  const force = forced(c.call);
+  if (force !== null && force !== "slots") return false;
+  if (!allreduceSlotsQuick(c, s, send === IN_PLACE ? recv : send, op, recv)) return false;
+  if (lastRun.allreduce !== "slots") lastRun.allreduce = "slots";
+  return true;
 }
 
 /** What this rank passed, for the error that every rank throws. */

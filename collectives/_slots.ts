@@ -72,6 +72,24 @@ export function slotsFail(
   raise(c, new Fault(bad), value, op, strict, null, shape);
 }
 
+/**
+ * Ends a round that a fast path began before its call was recorded in the
+ * activity block: polls tightly; records the call (rooted at −1) only when
+ * it must wait, or fail; throws as {@linkcode slotsFail} when the ranks'
+ * headers disagree.
+ */
+export function endUnrecorded(c: Coll, s: Slots, value: unknown, op: Op | null, strict: boolean): void {
+  const there = s.spin();
+  if (there && allAgree(c, s)) return;
+  c.enter(-1); // a wait or a failure shows in the activity block (the deadlock monitor reads it)
+  try {
+    if (!there) s.wait();
+    if (!allAgree(c, s)) slotsFail(c, s, value, op, null, strict);
+  } finally {
+    c.leave();
+  }
+}
+
 /** This rank's input error when writing its contribution into its slot threw `e`. */
 export function failedWrite(e: unknown): Bad {
   return { message: `writing this rank's data into shared memory threw ${e}`, code: "MPI_ERR_OTHER" };

@@ -69,6 +69,16 @@ Deno.test("deadlock: mismatched collectives are named as such", async () => {
   });
 });
 
+Deno.test("deadlock: a rank waiting in a collective's fast path is reported in that call", async () => {
+  // barrier and a small allreduceInto begin unrecorded on the slots (collectives/_slots.ts endUnrecorded).
+  await fails("deadlock.ts", 3, ["quick"], (e) => {
+    match(e.message, /^spmd: deadlock: every rank still running is blocked/);
+    match(e.message, /rank 0: blocked in barrier/);
+    match(e.message, /rank 1: blocked in allreduceInto/);
+    match(e.message, /rank 2: blocked in recv\(source=0, tag=5/);
+  });
+});
+
 Deno.test("mismatched collectives that do not block are caught when the ranks end", async () => {
   await fails("deadlock.ts", 2, ["left-over"], (e) => {
     // Each rank holds the other's message; whichever finalizes first reports.

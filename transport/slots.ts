@@ -34,7 +34,7 @@
 
 import { type ShmLayout, SLOT_DATA_BYTES, SLOT_HEADER_BYTES, SLOT_STRIDE } from "./shm_layout.ts";
 import { ELEMENT_BYTES, typedCtor } from "./typed.ts";
-import { ring as wake } from "./wait.ts";
+import { ringAfterStore as wake } from "./wait.ts";
 
 const STRIDE_WORDS = SLOT_STRIDE >> 2;
 /** Header word: context. */
@@ -199,8 +199,22 @@ export class Slots {
    * then the transport's wait loop.
    */
   sync(): void {
-    if (this.poll()) return;
-    for (let i = 0; i < this.#spins; i++) if (this.poll()) return;
+    if (!this.spin()) this.#wait();
+  }
+
+  /**
+   * Polls the round words tightly, up to `spins` times (0 when ranks
+   * outnumber cores); true once every rank has published this round. A
+   * caller that gets false waits with {@linkcode Slots.wait}.
+   */
+  spin(): boolean {
+    if (this.poll()) return true;
+    for (let i = 0; i < this.#spins; i++) if (this.poll()) return true;
+    return false;
+  }
+
+  /** Waits in the transport's wait loop until every rank has published this round. */
+  wait(): void {
     this.#wait();
   }
 

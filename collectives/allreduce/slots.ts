@@ -19,7 +19,7 @@ import type { Slots } from "../../transport/slots.ts";
 import { KIND_DATAVIEW, KIND_FLOAT64, type NumericArray, typedKind } from "../../transport/typed.ts";
 import type { Coll } from "../_coll.ts";
 import type { Bad } from "../_fault.ts";
-import { allAgree, failedWrite, opCode, rootedCode, slotsFail } from "../_slots.ts";
+import { allAgree, endUnrecorded, failedWrite, opCode, rootedCode, slotsFail } from "../_slots.ts";
 import { combineInto, MAX, MIN, type Op, PROD, SUM } from "../../ops.ts";
 
 /** Returned when the value does not travel in a slot: the ranks agree, and a message algorithm runs next. */
@@ -91,6 +91,33 @@ export function allreduceSlots(
   const out = into ?? new (v.constructor as new (n: number) => NumericArray)(v.length);
   reduceTypedSlots(c, s, op, v, out, kind);
   return out;
+}
+
+/**
+ * The common small allreduce on the slots, begun before the call is
+ * recorded in the activity block (as a send that goes at once is not): one
+ * round for `value` (a typed array of at most the slot's capacity, checked
+ * by the caller as fit) reduced with `op` (a built-in op, not MAXLOC or
+ * MINLOC) into `into`. The round is recorded only if this rank must wait
+ * for it past the tight poll. Returns false, having done nothing, when the
+ * call is not of that kind.
+ */
+export function allreduceSlotsQuick(c: Coll, s: Slots, value: NumericArray, op: Op, into: NumericArray): boolean {
+  const family = op.family;
+  const kind = typedKind(value);
+  const length = value.byteLength;
+  if (family === "user" || family === "loc" || kind === KIND_DATAVIEW || length > s.capacity) return false;
+  s.begin();
+  const view = s.view(kind) as Float64Array;
+  const v = value as Float64Array;
+  const at = s.dataIndex(s.rank, v.BYTES_PER_ELEMENT);
+  const n = v.length;
+  if (n <= 16) { for (let i = 0; i < n; i++) view[at + i] = v[i]; }
+  else view.set(v, at);
+  s.publish(c.context, c.code, kind, length, opCode(op), 0);
+  endUnrecorded(c, s, value, op, true);
+  reduceTypedSlots(c, s, op, v, into, kind);
+  return true;
 }
 
 function reduceNumbers(c: Coll, s: Slots, op: Op): number {

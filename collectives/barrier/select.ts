@@ -10,9 +10,9 @@
  */
 
 import type { Coll } from "../_coll.ts";
-import { forcedBy, ran } from "../_forced.ts";
+import { forcedBy, lastRun, ran } from "../_forced.ts";
 import { barrierDissemination } from "./dissemination.ts";
-import { barrierSlots } from "./slots.ts";
+import { barrierSlots, barrierSlotsQuick } from "./slots.ts";
 import { barrierNative } from "./native.ts";
 
 const forced = forcedBy("barrier", ["dissemination", "native", "slots"]);
@@ -30,4 +30,20 @@ export function barrier(c: Coll): void {
   }
   ran(c, "barrier", "dissemination");
   barrierDissemination(c);
+}
+
+/**
+ * The barrier on the slots before the call is recorded (recorded only if
+ * this rank must wait): true when done; false, having done nothing, when
+ * the communicator has no slots, the job is traced or another algorithm is
+ * forced.
+ */
+export function barrierQuick(c: Coll): boolean {
+  const s = c.slots;
+  if (s === null || c.trace !== null) return false;
+  const force = forced(c.call);
+  if (force !== null && force !== "slots") return false;
+  barrierSlotsQuick(c, s);
+  if (lastRun.barrier !== "slots") lastRun.barrier = "slots";
+  return true;
 }

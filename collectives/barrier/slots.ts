@@ -10,7 +10,7 @@
 import { callCode } from "../../transport/calls.ts";
 import type { Slots } from "../../transport/slots.ts";
 import type { Coll } from "../_coll.ts";
-import { allAgree, slotsFail } from "../_slots.ts";
+import { allAgree, endUnrecorded, slotsFail } from "../_slots.ts";
 
 const C_BARRIER = callCode("barrier");
 
@@ -20,4 +20,11 @@ export function barrierSlots(c: Coll, s: Slots): void {
   s.publish(c.context, C_BARRIER, 0, 0, 0, 0);
   s.sync();
   if (!allAgree(c, s)) slotsFail(c, s, undefined, null, null, false);
+}
+
+/** {@linkcode barrierSlots} begun before the call is recorded: recorded only if this rank must wait (or fail). */
+export function barrierSlotsQuick(c: Coll, s: Slots): void {
+  s.begin();
+  s.publish(c.context, C_BARRIER, 0, 0, 0, 0);
+  endUnrecorded(c, s, undefined, null, false);
 }
