@@ -9,7 +9,9 @@ import { Comm } from "../comm.ts";
 import { startJob } from "../launcher/job.ts";
 import { cli } from "./_util.ts";
 import { snapshot } from "../transport/activity.ts";
-import { activityBase, attachShm } from "../transport/shm_layout.ts";
+import { activityBase, attachShm, createShm, layoutFor, MIN_RING_BYTES } from "../transport/shm_layout.ts";
+import { ShmTransport } from "../transport/shm_transport.ts";
+import { typedKind } from "../transport/typed.ts";
 
 const PROGRAM = new URL("./programs/fastpath.ts", import.meta.url);
 
@@ -61,4 +63,23 @@ Deno.test("after an abort, a typed send throws as a number's does", async () => 
   const r = await cli(["-n", "3", "--timeout", "30", "tests/programs/fastpath.ts", "after-abort"]);
   match(r.stdout, /rank 0: send\(number\) after the abort threw AbortedError/); // holds
   match(r.stdout, /rank 0: send\(Float64Array\) after the abort threw AbortedError/); // fails: "returned"
+});
+
+Deno.test("a receiver that always finds its message there does not stall its sender after 2 GiB", () => {
+  // The direct receive passes ring bytes without storing `tail` (its sender infers them from the cells taken) and
+  // stores it only when it is about to wait: one that never waits left `tail` at 0, and once 2^31 bytes had gone
+  // through, the sender's signed comparison of positions turned around and it found no room, ever (a hang).
+  const sab = createShm(layoutFor(2, MIN_RING_BYTES));
+  const a = new ShmTransport({ sab, rank: 0, spin: 4 });
+  const b = new ShmTransport({ sab, rank: 1, spin: 4 });
+  const msg = new Uint8Array(MIN_RING_BYTES / 2); // whole in the ring, two at a time
+  const into = new Uint8Array(msg.length);
+  const kind = typedKind(msg);
+  const n = 2 ** 31 / msg.length + 4096;
+  for (let i = 0; i < n; i++) {
+    msg[i & 1023] = i & 255;
+    if (!a.trySend!(kind, msg, 1, 5, 0)) throw new Error(`send ${i} (byte ${i * msg.length}) found no room`);
+    b.recvInto(into, 0, 5, 0); // there: taken directly, without a wait
+    if (into[i & 1023] !== (i & 255)) throw new Error(`message ${i} arrived wrong`);
+  }
 });

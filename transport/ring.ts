@@ -371,12 +371,14 @@ export class Ring {
   }
 
   /**
-   * Consumer: moves past the IN_RING payload of the cell just taken, `n`
-   * bytes, without storing `tail`: the producer knows the bytes before a
-   * taken cell's payload end are free (`freeFor`), so no room is hidden.
+   * Consumer: moves past the IN_RING payload of the cell just taken, `n` bytes, without storing `tail`: the
+   * producer knows the bytes before a taken cell's payload end are free (`freeFor`), so no room is hidden.
    */
   passRing(n: number): void {
     this.tail = (this.tail + n) >>> 0;
+    // Stored a ring behind even by a reader that never waits (nor flushes): the producer compares positions as
+    // signed 32-bit distances, which a `tail` stored 2^31 bytes behind turns around (its sender hung after 2 GiB).
+    if (((this.tail - this.#tailStored) >>> 0) >= this.capacity) this.release(0);
   }
 
   /** Consumer: stores `taken` and `tail` where `passCell`/`passRing` left them behind; true if it stored anything. */
@@ -428,10 +430,8 @@ export class Ring {
   }
 
   /**
-   * Consumer: a view of bytes [pos, pos + n) of the byte ring, kept for the
-   * next time a frame of that length lies there (a new view costs ~10 ns, a
-   * tenth of a 1 KiB message's latency; a program sends the same sizes again
-   * and again, so the positions repeat).
+   * Consumer: a view of bytes [pos, pos + n) of the byte ring, kept for the next time a frame of that length lies
+   * there (a new view costs ~10 ns; a program sends the same sizes again and again, so the positions repeat).
    */
   #view(pos: number, n: number): Uint8Array {
     const i = (pos >>> 10) & (VIEW_SLOTS - 1);
