@@ -155,11 +155,15 @@ export class Inbox implements HeapUser {
     if (r.hWhere === IN_CELL) r.readInline(dst, 0, length);
     else {
       const padded = pad8(length);
-      // Still streaming in: the general path takes it piece by piece.
-      if (r.hWhere === STREAMED && r.available() < padded) return null;
-      r.readBytes(0, dst, 0, length);
-      if (r.hWhere === IN_RING) r.passRing(padded); // the producer infers these bytes from `taken`
-      else r.release(padded);
+      if (r.hWhere === IN_RING) {
+        const skip = r.skipAt(0, length);
+        r.readBytes(skip, dst, 0, length);
+        r.passRing(skip + padded); // the producer infers these bytes from `taken`
+      } else {
+        if (r.available() < padded) return null; // still streaming in: the general path takes it piece by piece
+        r.readBytes(0, dst, 0, length);
+        r.release(padded);
+      }
     }
     r.takeCell(); // stored at once: room the sender can use even if this rank goes off to compute
     // A sender asleep for want of room is woken every 8th message from it and before this rank waits (above, and
@@ -344,6 +348,7 @@ export class Inbox implements HeapUser {
           else if (m.bytes !== null) r.readInline(m.bytes, 0, m.length);
         } else if (r.hWhere === IN_RING) {
           // Whole in the byte ring (the mark published it): no look at `head`.
+          used += r.skipAt(used, m.length);
           if (m.kind === KIND_NUMBER) m.value = r.readF64(used);
           else if (m.bytes !== null) r.readBytes(used, m.bytes, 0, m.length);
           used += pad8(m.length);

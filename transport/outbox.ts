@@ -14,7 +14,7 @@ import type { Activity } from "./activity.ts";
 import type { Ring } from "./ring.ts";
 import { type HeapUser, overlaps, RDV_MIN, type Rendezvous, TEST_BOUNCE } from "./rendezvous.ts";
 import type { Leftover, PendingOp } from "./transport.ts";
-import { ring as wake } from "./wait.ts";
+import { ringAfterStore as wakeAfterStore } from "./wait.ts";
 
 /** Largest piece published at once while streaming, so the receiver can copy out while the sender copies in. */
 export const CHUNK = 64 * 1024;
@@ -181,7 +181,7 @@ export class Outbox implements HeapUser {
 
   #sent(dest: number): void {
     this.#activity.sent();
-    wake(this.#ctl, this.#doorbell, dest);
+    wakeAfterStore(this.#ctl, this.#doorbell, dest); // the frame's mark was just published with Atomics.store
   }
 
   /** Streams the queue to `dest`; true if anything moved. */
@@ -196,14 +196,14 @@ export class Outbox implements HeapUser {
         r.putHeader(op.bytes.length, op.tag, op.context, op.kind, op.slot + 1); // published: the receiver may match it
         op.headerDone = true;
         if (op.slot >= 0) op.offset = op.bytes.length; // the payload stays in the heap
-        wake(this.#ctl, this.#doorbell, dest);
+        wakeAfterStore(this.#ctl, this.#doorbell, dest); // (the cell's mark was stored with Atomics.store)
         moved = true;
       }
       for (;;) {
         const next = r.putPayload(op.bytes, op.offset, CHUNK);
         if (next === op.offset) break;
         op.offset = next;
-        wake(this.#ctl, this.#doorbell, dest);
+        wakeAfterStore(this.#ctl, this.#doorbell, dest); // (`head` was stored with Atomics.store)
         moved = true;
       }
       if (op.offset < op.bytes.length) break;

@@ -30,33 +30,31 @@
  * read a cell; the producer reads it only when its cache says all are used.
  *
  * ## Byte ring
- * A payload that is not in its cell streams through the byte ring, in frame
- * order, padded to 8 bytes, published in pieces as space frees up, so a
- * message may be far larger than the ring. The data area has a power-of-two
- * capacity C. `head` counts every byte the producer has ever published and
- * `tail` every byte the consumer has ever released, both as u32 that wrap;
- * for the producer, `head − tail` (mod 2³²) is the number of bytes written
- * and not yet released, and never exceeds C.
- * Only the producer stores `head`; only the consumer stores `tail`, each in
- * its own cache line. A whole frame (`putFrame`) writes its payload before
- * its cell and leaves `head` as it was (the mark publishes the payload: the
- * receiver needs no second line), so `head` may lag the bytes written until
- * the next streamed payload stores it; `available` counts from `tail` and
- * is never below 0. A streamed frame (`putHeader` + `putPayload`)
- * publishes its cell first, so the receiver matches it at once, and the
- * payload after.
- * A rendezvous frame (word 6 ≠ 0, `rendezvous.ts`) has no payload here: it
- * stays in the sender's heap.
+ * A payload that is not in its cell goes through the byte ring, in frame
+ * order, padded to 8 bytes. The data area has a power-of-two capacity C;
+ * `head` counts every byte the producer has written (only it stores it) and
+ * `tail` every byte the consumer has released (only it stores it), both u32
+ * that wrap, each in its own cache line; `head − tail` never exceeds C.
+ * - A whole frame (`putFrame`) writes its payload, then its cell (IN_RING):
+ *   the mark publishes the payload and `head` is left as it was, so `head`
+ *   may lag until the next stream stores it (`available` never goes below
+ *   0). A payload that would wrap starts the ring over instead, when that
+ *   leaves it room (`skipFor`): payloads then lie at the same positions
+ *   cycle after cycle.
+ * - A streamed frame (`putHeader` + `putPayload`) publishes its cell first,
+ *   so the receiver matches it at once, and then the payload in pieces
+ *   through `head` as space frees up: a message may be far larger than C.
+ * - A rendezvous frame (word 6 ≠ 0, `rendezvous.ts`) has no payload here.
  *
  * Atomics are sequentially consistent in JavaScript, so each store of a
  * mark, `head`, `tail` or `taken` orders the plain accesses before it
- * against the reads after the load that sees it (`taken` on x86-64 is a
- * plain store, ordered by the hardware: see X86). Only this file reads or
- * writes a cell.
+ * against the reads after the load that sees it (`taken` is a plain store
+ * on x86-64: see X86). Only this file reads or writes a cell.
  *
  * @module
  */
 
+import { RingReader } from "./_ring_reader.ts";
 import { WordView } from "./_word_view.ts";
 import { CELL_BYTES, RING_CTL_STRIDE, RING_TAIL, ringIndex, type ShmLayout } from "./shm_layout.ts";
 
@@ -81,10 +79,19 @@ export const STREAMED = 0;
  */
 const X86 = Deno.build.arch === "x86_64";
 
-/** Views of the byte ring a consumer keeps, one per KiB of position (mod this many). */
-const VIEW_SLOTS = 1024;
 /** Offset of `taken` from the tail word (same line: only the consumer writes either). */
 const RING_TAKEN = 1;
+
+/**
+ * Bytes an IN_RING payload of `need` (padded) bytes at ring position `pos`
+ * skips to start at position 0 instead of wrapping, when it would wrap and
+ * the skip leaves it room: whole payloads then lie at the same positions
+ * cycle after cycle (so the consumer's views of them are reused, and a
+ * payload is never copied in two pieces). Producer and consumer both apply it.
+ */
+function skipFor(pos: number, need: number, capacity: number): number {
+  return pos + need > capacity && need <= pos ? capacity - pos : 0;
+}
 
 /** Rounds up to a multiple of 8. */
 export function pad8(n: number): number {
@@ -135,8 +142,8 @@ export class Ring {
   /** Word views of the arrays last copied into a cell and out of one. */
   readonly #srcWords: WordView = new WordView();
   readonly #dstWords: WordView = new WordView();
-  /** Consumer: views of the byte ring made by `readBytes` (`#view`). */
-  readonly #views: (Uint8Array | undefined)[] = [];
+  /** Consumer: the copies out of the byte ring (`readBytes`). */
+  readonly #reader: RingReader;
   /** Consumer: `taken` and `tail` as last stored (`passCell`/`passRing` move ahead of them; `flush` stores). */
   #takenStored = 0;
   #tailStored = 0;
@@ -169,6 +176,7 @@ export class Ring {
     this.capacity = layout.ringBytes;
     this.mask = layout.ringBytes - 1;
     this.u8 = new Uint8Array(sab, off, this.capacity);
+    this.#reader = new RingReader(this.u8);
     this.f64 = new Float64Array(sab, off, this.capacity >> 3);
     this.cells = layout.cells;
     const cellOff = layout.cellByte + i * layout.cells * CELL_BYTES;
@@ -226,7 +234,9 @@ export class Ring {
       return true;
     }
     const need = pad8(len);
-    if (this.freeFor(need) < need) return false;
+    const skip = skipFor(this.head & this.mask, need, this.capacity);
+    if (this.freeFor(skip + need) < skip + need) return false;
+    this.head = (this.head + skip) >>> 0; // the bytes skipped are neither written nor read
     this.writeBytes(bytes, 0, len);
     this.alignHead(); // not published: the mark is
     this.#putCell(c, len, tag, context, kind, 0, IN_RING);
@@ -408,6 +418,14 @@ export class Ring {
     return n > 0 ? n : 0;
   }
 
+  /**
+   * Consumer: the bytes the IN_RING payload of `length` bytes whose frame
+   * starts `offset` bytes past `tail` skips before it starts (see `skipFor`).
+   */
+  skipAt(offset: number, length: number): number {
+    return skipFor((this.tail + offset) & this.mask, pad8(length), this.capacity);
+  }
+
   /** Consumer: the float64 at `tail + offset` of the byte ring (8-aligned). */
   readF64(offset: number): number {
     return this.f64[((this.tail + offset) & this.mask) >>> 3];
@@ -415,29 +433,7 @@ export class Ring {
 
   /** Consumer: copies `n` bytes at `tail + offset` of the byte ring into `dst` at `to`, wrapping. */
   readBytes(offset: number, dst: Uint8Array, to: number, n: number): void {
-    const pos = (this.tail + offset) & this.mask;
-    const first = this.capacity - pos;
-    if (n <= 64) {
-      const u8 = this.u8;
-      const mask = this.mask;
-      for (let i = 0; i < n; i++) dst[to + i] = u8[(pos + i) & mask];
-    } else if (n <= first) {
-      dst.set(this.#view(pos, n), to);
-    } else {
-      dst.set(this.u8.subarray(pos, this.capacity), to);
-      dst.set(this.u8.subarray(0, n - first), to + first);
-    }
-  }
-
-  /**
-   * Consumer: a view of bytes [pos, pos + n) of the byte ring, kept for the next time a frame of that length lies
-   * there (a new view costs ~10 ns; a program sends the same sizes again and again, so the positions repeat).
-   */
-  #view(pos: number, n: number): Uint8Array {
-    const i = (pos >>> 10) & (VIEW_SLOTS - 1);
-    const v = this.#views[i];
-    if (v !== undefined && v.length === n && v.byteOffset === this.u8.byteOffset + pos) return v;
-    return this.#views[i] = this.u8.subarray(pos, pos + n);
+    this.#reader.copy((this.tail + offset) & this.mask, dst, to, n);
   }
 
   /** Consumer: releases `n` bytes of the byte ring to the producer. */

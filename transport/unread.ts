@@ -25,13 +25,15 @@ export interface UnreadFrame {
 export function unreadFrames(sab: SharedArrayBuffer, layout: ShmLayout, src: number, dst: number): UnreadFrame[] {
   const r = new Ring(sab, layout, src, dst);
   let avail = r.available();
+  let at = 0; // bytes past `tail` where the next payload in the byte ring starts
   const out: UnreadFrame[] = [];
   for (let i = 0; i < r.cells && r.nextHeader(); i++) {
     let whole = true;
     if (r.hWhere !== IN_CELL && r.hRdv === 0) {
-      const padded = pad8(r.hLength);
+      const padded = (r.hWhere === STREAMED ? 0 : r.skipAt(at, r.hLength)) + pad8(r.hLength);
       if (r.hWhere === STREAMED) whole = padded <= avail;
       avail = avail > padded ? avail - padded : 0;
+      at += padded;
     }
     out.push({ length: r.hLength, tag: r.hTag, context: r.hContext, whole });
     r.frames = (r.frames + 1) >>> 0; // a look, not a release: nothing is stored

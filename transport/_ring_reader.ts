@@ -1,0 +1,45 @@
+// The consumer's copies out of a ring's byte ring (ring.ts), with the views of it they keep.
+
+/**
+ * Copies bytes out of a byte ring of `capacity` bytes (a power of two) seen
+ * as `u8`, keeping the views it makes: a new view costs ~10 ns and an
+ * allocation, and whole payloads lie at the same positions cycle after
+ * cycle (ring.ts `skipFor`), so a program that sends the same sizes again and
+ * again reads through the same views.
+ */
+export class RingReader {
+  readonly #u8: Uint8Array;
+  readonly #capacity: number;
+  /** Views by position / 64 (payloads read through a view are more than 64 bytes long), made when first needed. */
+  #views: (Uint8Array | undefined)[] | null = null;
+
+  /** A reader of the byte ring `u8` (its whole length is the ring). */
+  constructor(u8: Uint8Array) {
+    this.#u8 = u8;
+    this.#capacity = u8.length;
+  }
+
+  /** Copies `n` bytes at position `pos` of the ring into `dst` at `to`, wrapping. */
+  copy(pos: number, dst: Uint8Array, to: number, n: number): void {
+    const u8 = this.#u8;
+    const first = this.#capacity - pos;
+    if (n <= 64) {
+      const mask = this.#capacity - 1;
+      for (let i = 0; i < n; i++) dst[to + i] = u8[(pos + i) & mask];
+    } else if (n <= first) {
+      dst.set(this.#view(pos, n), to);
+    } else {
+      dst.set(u8.subarray(pos, this.#capacity), to);
+      dst.set(u8.subarray(0, n - first), to + first);
+    }
+  }
+
+  /** A view of bytes [pos, pos + n) of the ring, kept for the next payload of that length there. */
+  #view(pos: number, n: number): Uint8Array {
+    const views = this.#views ??= new Array(this.#capacity >>> 6);
+    const i = pos >>> 6;
+    const v = views[i];
+    if (v !== undefined && v.length === n && v.byteOffset === this.#u8.byteOffset + pos) return v;
+    return views[i] = this.#u8.subarray(pos, pos + n);
+  }
+}
