@@ -5,6 +5,9 @@
 // in-cell frames, numbers, IN_RING frames, streams larger than the byte ring and rendezvous headers, with
 // the u32 counters starting just below 2^32. After every producer step the bytes it has written never run
 // more than the capacity ahead of the bytes the consumer has actually read, and every payload arrives intact.
+// An IN_RING payload that would wrap starts at position 0 instead when it fits before its position (ring.ts
+// skipFor): the bytes it skips count as written by the producer and as read once the consumer passes them
+// (`skipAt`), and the sizes are such that payloads both skip and, too large to skip, wrap.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { IN_CELL, IN_RING, INLINE_MAX, pad8, Ring, STREAMED } from "../transport/ring.ts";
 import { CELL_BYTES, createShm, layoutFor, MIN_RING_BYTES, ringIndex } from "../transport/shm_layout.ts";
@@ -26,6 +29,11 @@ function patterned(n: number, id: number): Uint8Array {
   const u8 = new Uint8Array(n);
   fillPattern(u8, id);
   return u8;
+}
+
+/** The bytes an IN_RING payload of `need` (padded) bytes at ring position `pos` skips (the rule of ring.ts skipFor). */
+function skipOf(pos: number, need: number): number {
+  return pos + need > C && need <= pos ? C - pos : 0;
 }
 
 /** Producer and consumer views of ring 0 → 1 whose byte counters start at `bytes` and frame counter at `frames`. */
@@ -60,6 +68,9 @@ for (const [bytes0, frames0, seed] of [[0, 0, 1], [TWO32 - 9_000, TWO32 - 37, 2]
     let directs = 0;
     let pulls = 0;
     let inferred = 0;
+    let skips = 0; // IN_RING payloads the producer started at 0 (by the model)
+    let wraps = 0; // IN_RING payloads the producer wrapped around the end (by the model)
+    let passedSkips = 0; // skips the consumer passed (by skipAt)
 
     const header = (): Frame => ({
       length: cons.hLength,
@@ -78,13 +89,19 @@ for (const [bytes0, frames0, seed] of [[0, 0, 1], [TWO32 - 9_000, TWO32 - 37, 2]
       if (cons.hRdv !== 0) return;
       const f = header();
       if (f.where === IN_CELL) cons.readInline(f.bytes!, 0, f.length);
-      else {
+      else if (f.where === IN_RING) {
         const padded = pad8(f.length);
-        if (f.where === STREAMED && cons.available() < padded) return;
+        const skip = cons.skipAt(0, f.length);
+        if (skip > 0) passedSkips++;
+        cons.readBytes(skip, f.bytes!, 0, f.length);
+        read += skip + padded;
+        cons.passRing(skip + padded);
+      } else {
+        const padded = pad8(f.length);
+        if (cons.available() < padded) return;
         cons.readBytes(0, f.bytes!, 0, f.length);
         read += padded;
-        if (f.where === IN_RING) cons.passRing(padded);
-        else cons.release(padded);
+        cons.release(padded);
       }
       cons.takeCell();
       got.push(f);
@@ -108,9 +125,12 @@ for (const [bytes0, frames0, seed] of [[0, 0, 1], [TWO32 - 9_000, TWO32 - 37, 2]
           }
           if (f.where === IN_CELL) cons.readInline(f.bytes, 0, f.length);
           else if (f.where === IN_RING) {
+            const skip = cons.skipAt(used, f.length);
+            if (skip > 0) passedSkips++;
+            used += skip;
             cons.readBytes(used, f.bytes, 0, f.length);
             used += pad8(f.length);
-            read += pad8(f.length);
+            read += skip + pad8(f.length);
           }
           cons.passCell();
           if (f.where !== STREAMED) {
@@ -161,15 +181,22 @@ for (const [bytes0, frames0, seed] of [[0, 0, 1], [TWO32 - 9_000, TWO32 - 37, 2]
           : INLINE_MAX + 1 + Math.floor(rand() * (C - 96));
         const bytes = patterned(len, i);
         sent.push({ length: len, tag: i, where: len <= INLINE_MAX ? IN_CELL : IN_RING, rdv: 0, bytes });
+        const pos = written % C;
+        const skip = len > INLINE_MAX ? skipOf(pos, pad8(len)) : 0;
         for (;;) {
-          const stale = ((prod.head - tailWord()) >>> 0) + pad8(len) > C;
+          const stale = ((prod.head - tailWord()) >>> 0) + skip + pad8(len) > C;
           if (prod.putFrame(bytes, i, 1, 2)) {
             if (len > INLINE_MAX && stale) inferred++;
             break;
           }
           step();
         }
-        if (len > INLINE_MAX) written += pad8(len);
+        if (len > INLINE_MAX) {
+          if (skip > 0) skips++;
+          else if (pos + pad8(len) > C) wraps++;
+          written += skip + pad8(len);
+        }
+        equal(prod.head, written % TWO32, `frame ${i}: the producer's head counts the bytes skipped and the payload`);
         safe(`frame ${i}`);
       } else if (op < 0.55) {
         const x = i + 0.5;
@@ -208,5 +235,8 @@ for (const [bytes0, frames0, seed] of [[0, 0, 1], [TWO32 - 9_000, TWO32 - 37, 2]
     equal(cons.tail, written % TWO32);
     ok(directs > 500 && pulls > 500, `both kinds of take ran (${directs} direct, ${pulls} pulls)`);
     ok(inferred > 50, `IN_RING frames placed on the strength of taken alone (${inferred})`);
+    equal(passedSkips, skips, "the consumer skipped where the producer did");
+    ok(skips > 100, `IN_RING payloads started the ring over (${skips})`);
+    ok(wraps > 100, `IN_RING payloads too large to start it over wrapped (${wraps})`);
   });
 }

@@ -11,6 +11,13 @@
 // it). The consumer reads IN_RING payloads at its tail plus what it has used
 // without looking at head, as the inbox does, and `available()` is 0 while head
 // lags behind bytes it has already released.
+//
+// An IN_RING payload that would wrap around the end of the byte ring starts at
+// position 0 instead when it fits before its old position (ring.ts skipFor:
+// need <= pos); the bytes it skips are neither written nor read but count as
+// used, by the producer's head and by what the consumer passes or releases
+// (`Ring.skipAt` gives the consumer the same skip). One that does not fit
+// there (need > pos) still wraps, as streamed payloads always do.
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { CELL_HEADER_BYTES, IN_CELL, IN_RING, INLINE_MAX, pad8, Ring, STREAMED } from "../transport/ring.ts";
 import { unreadFrames } from "../transport/unread.ts";
@@ -91,6 +98,14 @@ function fields(r: Ring): [number, number, number, number, number, number] {
   return [r.hLength, r.hTag, r.hContext, r.hKind, r.hRdv, r.hWhere];
 }
 
+/**
+ * The bytes an IN_RING payload of `need` (padded) bytes at ring position `pos` skips, as the tests expect them:
+ * to position 0 when it would wrap and the skip leaves it room (need <= pos), else none (ring.ts skipFor).
+ */
+function skipOf(pos: number, need: number): number {
+  return pos + need > C && need <= pos ? C - pos : 0;
+}
+
 /** Where putFrame puts a payload of `len` bytes. */
 function whereFor(len: number): number {
   return len <= INLINE_MAX ? IN_CELL : IN_RING;
@@ -120,23 +135,28 @@ interface Frame {
 }
 
 /**
- * Consumer: reads the whole putFrame frame at the front of the ring, checks it, and takes and releases it. A
- * byte-ring payload is read at the tail on the strength of its mark alone: `available()` is not looked at.
+ * Consumer: reads the whole putFrame frame at the front of the ring, checks it, and takes and releases it
+ * (with the bytes it skipped); returns the skip. A byte-ring payload is read at the tail plus its skip on the
+ * strength of its mark alone: `available()` is not looked at.
  */
-function takeFrame(cons: Ring, want: Frame): void {
+function takeFrame(cons: Ring, want: Frame): number {
   const len = want.bytes.length;
   ok(cons.nextHeader(), "a header is published");
   deepEqual(fields(cons), [len, want.tag, want.context, want.kind, 0, whereFor(len)]);
   const got = new Uint8Array(len);
+  let skip = 0;
   if (cons.hWhere === IN_CELL) {
     cons.readInline(got, 0, len);
     cons.takeCell();
   } else {
-    cons.readBytes(0, got, 0, len);
+    skip = cons.skipAt(0, len);
+    equal(skip, skipOf(cons.tail & cons.mask, pad8(len)), "skipAt applies the rule at the tail");
+    cons.readBytes(skip, got, 0, len);
     cons.takeCell();
-    cons.release(pad8(len));
+    cons.release(skip + pad8(len));
   }
   deepEqual(got, want.bytes);
+  return skip;
 }
 
 /** Producer and consumer: moves the byte ring's position to `p` (mod capacity) with filler frames read at once. */
@@ -144,11 +164,28 @@ function moveTo(prod: Ring, cons: Ring, p: number): void {
   const step = guard(`moving to ${p}`, 10);
   for (;;) {
     step();
-    const d = (p - (prod.head & prod.mask) + C) % C;
+    const pos = prod.head & prod.mask;
+    const d = (p - pos + C) % C;
     if (d === 0) return;
-    const filler = new Uint8Array(d > INLINE_MAX ? d : 1000);
-    ok(prod.putFrame(filler, -1, -1, 2));
-    takeFrame(cons, { bytes: filler, tag: -1, context: -1, kind: 2 });
+    const n = pos + d <= C ? d : C - pos; // to `p`, or to the end of the ring: a filler that neither wraps nor skips
+    const filler = new Uint8Array(n);
+    if (n > INLINE_MAX) {
+      ok(prod.putFrame(filler, -1, -1, 2));
+      takeFrame(cons, { bytes: filler, tag: -1, context: -1, kind: 2 });
+      continue;
+    }
+    // Too short to go into the byte ring whole: streamed (which stores head).
+    ok(prod.hasCell());
+    prod.putHeader(n, -1, -1, 2);
+    for (let off = 0, k = 0; off < n; k++) {
+      ok(k < 3, "the filler fits");
+      off = prod.putPayload(filler, off, C);
+    }
+    ok(cons.nextHeader());
+    deepEqual(fields(cons), [n, -1, -1, 2, 0, STREAMED]);
+    equal(cons.available(), n);
+    cons.takeCell();
+    cons.release(n);
   }
 }
 
@@ -194,50 +231,297 @@ Deno.test("ring: frames of every size 0..96 travel in their cell, leaving the by
   equal(published(prod), 0);
 });
 
-Deno.test("ring: frames of every size 97..4096 go whole into the byte ring (IN_RING), wrapping around it intact", () => {
+Deno.test("ring: frames of every size 97..4096 go whole into the byte ring (IN_RING), skipping to its start or wrapping around it intact", () => {
   const { prod, cons, w } = pair();
   const cb = new Uint8Array(w.buffer, w.byteOffset, w.length * 4);
   const starts = new Set<number>();
-  let written = 0; // bytes written into the byte ring, padding included
+  let written = 0; // bytes of the byte ring used: payloads, their padding and the bytes skipped
+  let skips = 0;
+  let wraps = 0;
   for (let len = INLINE_MAX + 1; len <= C; len++) {
-    starts.add(prod.head & prod.mask);
+    const pos = prod.head & prod.mask;
+    const need = pad8(len);
+    const skip = skipOf(pos, need);
+    const start = (pos + skip) & prod.mask;
+    starts.add(start);
+    if (skip > 0) skips++;
+    else if (pos + need > C) wraps++;
     const bytes = patterned(len, len);
     const c = cellOf(prod, prod.frames) * 4;
     const cellPayload = cb.slice(c + CELL_HEADER_BYTES, c + CELL_BYTES);
+    const ring = prod.u8.slice();
     ok(prod.putFrame(bytes, len, len * 3 - 7, 1 + len % 13), `a frame of ${len} bytes fits an empty ring`);
-    written += pad8(len);
-    equal(prod.head, written % TWO32, "the producer's head counts the payload and its padding");
+    written += skip + need;
+    equal(prod.head, written % TWO32, "the producer's head counts the bytes skipped, the payload and its padding");
     equal(prod.head % 8, 0, "payloads start and end 8-aligned");
     equal(published(prod), 0, "head is never stored for an IN_RING payload: the mark publishes it");
     equal(cons.available(), 0, "nothing is published through head (head lags the bytes written)");
     deepEqual(cb.slice(c + CELL_HEADER_BYTES, c + CELL_BYTES), cellPayload, "the cell's payload area is untouched");
-    takeFrame(cons, { bytes, tag: len, context: len * 3 - 7, kind: 1 + len % 13 });
+    const at = new Uint8Array(len);
+    for (let i = 0; i < len; i++) at[i] = prod.u8[(start + i) & prod.mask];
+    deepEqual(at, bytes, `${len} bytes: the payload lies whole at ${start} (from ${pos}, skipping ${skip})`);
+    deepEqual(prod.u8.subarray(pos, pos + skip), ring.subarray(pos, pos + skip), "the bytes skipped are untouched");
+    equal(takeFrame(cons, { bytes, tag: len, context: len * 3 - 7, kind: 1 + len % 13 }), skip, "the same skip");
     equal(cons.tail, written % TWO32);
     ok(((published(cons) - cons.tail) >>> 0) > C, "the shared head word is behind the tail: head - tail is negative");
     equal(cons.available(), 0, "and available() is 0, not a huge u32");
   }
-  equal(starts.size, C / 8, "every 8-aligned position started a payload");
+  ok(skips > 100, `payloads that would have wrapped started the ring over (${skips})`);
+  ok(wraps > 100, `payloads too large to fit before their old position wrapped (${wraps})`);
+  ok(starts.size > C / 16, `payloads started at many positions (${starts.size})`);
   ok(written > 1000 * C, "the byte ring was gone round many times with head never stored");
 });
 
 Deno.test("ring: payloads of short and long copies straddle the end of the byte ring intact", () => {
   const { prod, cons } = pair();
   let id = 0;
+  let straddles = 0; // streamed payloads across the end
+  let skips = 0; // IN_RING payloads started at 0
+  let wrapped = 0; // IN_RING payloads across the end
+  // Read in two pieces, the second from an offset, as a partial reader does.
+  const read = (from: number, len: number, what: string) => {
+    const got = new Uint8Array(len);
+    cons.readBytes(from, got, 0, 40);
+    cons.readBytes(from + 40, got, 40, len - 40);
+    equal(checkPattern(got, id), -1, what);
+  };
   for (let at = 3896; at < C; at += 8) {
-    for (const len of [97, 100, 200, 1001, 4000]) {
+    for (const len of [41, 60, 97, 100, 200, 1001, 4000, C - 8, C]) {
+      // Streamed: the payload wraps, whatever its length.
       moveTo(prod, cons, at);
-      const bytes = patterned(len, ++id);
+      let bytes = patterned(len, ++id);
+      ok(prod.hasCell());
+      prod.putHeader(len, id, 0, 2);
+      // Pieces as the producer's cached tail allows (it re-reads tail only when that says full): all of it fits.
+      for (let off = 0, k = 0; off < len; k++) {
+        ok(k < 3, "the empty ring takes the payload");
+        off = prod.putPayload(bytes, off, 65536);
+      }
+      ok(cons.nextHeader());
+      deepEqual(fields(cons), [len, id, 0, 2, 0, STREAMED]);
+      equal(cons.available(), pad8(len));
+      if (at + len > C) straddles++;
+      read(0, len, `${len} streamed bytes at ${at}`);
+      cons.takeCell();
+      cons.release(pad8(len));
+      if (len <= INLINE_MAX) continue;
+      // Whole (IN_RING): starts the ring over when it fits before `at`, else wraps as a stream does.
+      moveTo(prod, cons, at);
+      bytes = patterned(len, ++id);
       ok(prod.putFrame(bytes, id, 0, 2));
       ok(cons.nextHeader());
       deepEqual(fields(cons), [len, id, 0, 2, 0, IN_RING]);
-      // Read in two pieces, the second from an offset, as a partial reader does.
-      const got = new Uint8Array(len);
-      cons.readBytes(0, got, 0, 40);
-      cons.readBytes(40, got, 40, len - 40);
-      equal(checkPattern(got, id), -1, `${len} bytes at ${at}`);
+      const skip = cons.skipAt(0, len);
+      const wraps = at + pad8(len) > C;
+      equal(
+        skip,
+        wraps && pad8(len) <= at ? C - at : 0,
+        `${len} bytes at ${at}: to 0 when it would wrap and fits there`,
+      );
+      if (skip > 0) skips++;
+      else if (wraps) wrapped++;
+      read(skip, len, `${len} bytes at ${at}, skipping ${skip}`);
       cons.takeCell();
-      cons.release(pad8(len));
+      cons.release(skip + pad8(len));
     }
+  }
+  deepEqual([skips, wrapped, straddles], [86, 62, 160], "IN_RING payloads skipped and wrapped, streamed ones wrapped");
+});
+
+/** Byte offsets of `sab` that hold the bytes [from, from + n) of the byte ring of `r`, wrapping. */
+function ringBytes(r: Ring, from: number, n: number): Set<number> {
+  return new Set(Array.from({ length: n }, (_, i) => r.u8.byteOffset + ((from + i) & r.mask)));
+}
+
+Deno.test("ring: an IN_RING payload that would wrap starts at position 0 when it fits before its position; skipAt finds it", () => {
+  for (const base of [0, TWO32 - C]) {
+    const { sab, prod, cons, w } = pair(base);
+    moveTo(prod, cons, 3000);
+    const head = prod.head;
+    equal(cons.tail, head, "everything before is read");
+    const cellAt = w.byteOffset + cellOf(prod, prod.frames) * 4;
+    const bytes = patterned(1500, 1); // 1504 bytes with padding: 3000 + 1504 > C, and 1504 <= 3000
+    const before = new Uint8Array(sab).slice();
+    ok(prod.putFrame(bytes, 7, 0, 2));
+    equal(prod.head, (head + (C - 3000) + 1504) >>> 0, "head jumps the 1096 bytes to the end, then the payload");
+    equal(prod.head & prod.mask, 1504);
+    if (base !== 0) equal(prod.head, 1504, "the skip took head to 2^32 exactly");
+    deepEqual(prod.u8.slice(0, 1500), bytes, "the payload lies at position 0");
+    const payload = ringBytes(prod, 0, 1500);
+    const cell = (o: number) => o >= cellAt && o < cellAt + CELL_HEADER_BYTES;
+    deepEqual(
+      changed(sab, before).filter((o) => !payload.has(o) && !cell(o)),
+      [],
+      "only the payload at 0 and its cell",
+    );
+    const end = prod.u8.byteOffset + C;
+    deepEqual(before.subarray(end - 1096, end), prod.u8.subarray(C - 1096), "the bytes from 3000 to the end untouched");
+    equal(published(prod), base, "head is not stored: the mark publishes the payload");
+    equal(prod.freeFor(C), C - 1096 - 1504, "the bytes skipped are used until the payload is read");
+    // The consumer applies the same rule at its tail.
+    ok(cons.nextHeader());
+    deepEqual(fields(cons), [1500, 7, 0, 2, 0, IN_RING]);
+    equal(cons.skipAt(0, 1500), 1096);
+    equal(cons.skipAt(1096, 1500), 0, "at position 0 there is nothing to skip");
+    const got = new Uint8Array(1500);
+    cons.readBytes(1096, got, 0, 700);
+    cons.readBytes(1096 + 700, got, 700, 800);
+    deepEqual(got, bytes);
+    cons.takeCell();
+    equal(prod.freeFor(C), C, "taking its cell frees the payload and the bytes skipped (inferred from taken)");
+    cons.passRing(1096 + 1504);
+    equal(cons.tail, prod.head, "the consumer passed the skip and the payload: it is where the producer is");
+    // The next payload follows at 1504, the bytes skipped stay untouched.
+    const next = patterned(2000, 2);
+    ok(prod.putFrame(next, 8, 0, 2));
+    equal(prod.head & prod.mask, 1504 + 2000);
+    equal(takeFrame(cons, { bytes: next, tag: 8, context: 0, kind: 2 }), 0);
+  }
+});
+
+Deno.test("ring: an IN_RING payload too large to fit before its position still wraps around the end, and reads intact", () => {
+  for (const base of [0, TWO32 - C]) {
+    const { sab, prod, cons, w } = pair(base);
+    moveTo(prod, cons, 1000);
+    const head = prod.head;
+    const cellAt = w.byteOffset + cellOf(prod, prod.frames) * 4;
+    const bytes = patterned(3500, 3); // 3504 bytes with padding: 1000 + 3504 > C, and 3504 > 1000
+    const before = new Uint8Array(sab).slice();
+    ok(prod.putFrame(bytes, 9, 0, 2));
+    equal(prod.head, (head + 3504) >>> 0, "no skip: head counts the payload alone");
+    deepEqual(prod.u8.slice(1000, C), bytes.subarray(0, C - 1000), "from 1000 to the end of the ring");
+    deepEqual(prod.u8.slice(0, 3500 - (C - 1000)), bytes.subarray(C - 1000), "and on from position 0");
+    const payload = ringBytes(prod, 1000, 3500);
+    const cell = (o: number) => o >= cellAt && o < cellAt + CELL_HEADER_BYTES;
+    deepEqual(changed(sab, before).filter((o) => !payload.has(o) && !cell(o)), [], "only the payload and its cell");
+    equal(prod.freeFor(C), C - 3504);
+    ok(cons.nextHeader());
+    deepEqual(fields(cons), [3500, 9, 0, 2, 0, IN_RING]);
+    equal(cons.skipAt(0, 3500), 0);
+    const got = new Uint8Array(3500);
+    cons.readBytes(0, got, 0, 3500); // one copy across the end
+    deepEqual(got, bytes);
+    got.fill(0);
+    cons.readBytes(0, got, 0, 3090); // pieces ending just before, at and just after the end
+    cons.readBytes(3090, got, 3090, 6);
+    cons.readBytes(3096, got, 3096, 4);
+    cons.readBytes(3100, got, 3100, 400);
+    deepEqual(got, bytes);
+    cons.takeCell();
+    cons.release(3504);
+    equal(cons.tail, prod.head);
+  }
+});
+
+Deno.test("ring: the skip rule at its edges, producer and consumer alike", () => {
+  const { prod, cons } = pair();
+  // [position, padded length, bytes skipped]
+  const cases = [
+    [0, C, 0], // the whole ring from 0
+    [2048, 2048, 0], // ends exactly at the end of the ring: no wrap, no skip
+    [3000, 1096, 0], // the same
+    [3000, 1104, 1096], // one word past the end: fits before 3000, so it starts at 0
+    [3000, 3000, 1096], // as long as its position: starts at 0 and ends where the skipped bytes begin
+    [3000, 3008, 0], // one word longer than its position: wraps
+    [4088, 104, 8], // the smallest IN_RING payload at the last word
+    [8, C, 0], // the whole ring, from 8: wraps
+    [104, 4000, 0], // wraps
+    [4000, 104, 96],
+  ];
+  let id = 0;
+  for (const [at, need, skip] of cases) {
+    for (const len of [need - 7, need]) {
+      if (len <= INLINE_MAX) continue;
+      moveTo(prod, cons, at);
+      const head = prod.head;
+      const bytes = patterned(len, ++id);
+      ok(prod.putFrame(bytes, id, 0, 2), `${len} bytes at ${at} fit the empty ring`);
+      equal(prod.head, head + skip + need, `${len} bytes at ${at}: ${skip} skipped`);
+      const where = new Uint8Array(len);
+      for (let i = 0; i < len; i++) where[i] = prod.u8[(at + skip + i) & prod.mask];
+      deepEqual(where, bytes, `${len} bytes at ${at}: the payload lies at ${(at + skip) & prod.mask}`);
+      equal(cons.skipAt(0, len), skip);
+      equal(takeFrame(cons, { bytes, tag: id, context: 0, kind: 2 }), skip);
+      equal(cons.tail, prod.head);
+    }
+  }
+});
+
+Deno.test("ring: an IN_RING payload that skips needs room for the skip too; refused, it writes nothing until the consumer frees it", () => {
+  for (const base of [0, TWO32 - 2000]) {
+    const { sab, prod, cons } = pair(base);
+    moveTo(prod, cons, 1000);
+    // Unread: 504 bytes at 1000 and 2000 at 1504, up to 3504.
+    const a = patterned(504, 1);
+    const b = patterned(2000, 2);
+    ok(prod.putFrame(a, 1, 0, 2));
+    ok(prod.putFrame(b, 2, 0, 2));
+    equal(prod.head & prod.mask, 3504);
+    // 1504 bytes at 3504 would wrap, and fit before it: they need the 592 to the end as well, 2096 in all. 1592
+    // are free: enough for the payload alone, not for the skip and the payload.
+    const c = patterned(1500, 3);
+    equal(prod.freeFor(C), C - 2504);
+    ok(prod.freeFor(C) >= pad8(c.length), "the payload alone would fit");
+    let before = new Uint8Array(sab).slice();
+    const head = prod.head;
+    const frames = prod.frames;
+    equal(prod.putFrame(c, 3, 0, 2), false, "no room for the skip and the payload");
+    deepEqual(changed(sab, before), [], "a refused frame writes nothing");
+    deepEqual([prod.head, prod.frames, published(prod)], [head, frames, base]);
+    // The consumer reads the first: exactly enough room now (2096 free).
+    equal(takeFrame(cons, { bytes: a, tag: 1, context: 0, kind: 2 }), 0);
+    equal(prod.freeFor(C), 592 + 1504);
+    before = new Uint8Array(sab).slice();
+    ok(prod.putFrame(c, 3, 0, 2), "it fits once the consumer has released enough");
+    equal(prod.head, (head + 592 + 1504) >>> 0);
+    equal(prod.freeFor(1), 0, "the ring is full: the second payload, the skip and the third");
+    ok(changed(sab, before).every((o) => o < prod.u8.byteOffset + 1500 || o >= prod.u8.byteOffset + C));
+    // The unread payload between them is intact; the consumer finds the third at 0.
+    equal(takeFrame(cons, { bytes: b, tag: 2, context: 0, kind: 2 }), 0);
+    equal(takeFrame(cons, { bytes: c, tag: 3, context: 0, kind: 2 }), 592);
+    equal(cons.tail, prod.head);
+    equal(prod.freeFor(C), C);
+  }
+});
+
+Deno.test("ring: unreadFrames counts the bytes an IN_RING payload skips before a partial STREAMED one", () => {
+  for (const base of [0, TWO32 - 2048]) {
+    const { sab, layout, prod, cons } = pair(base);
+    const list = () => unreadFrames(sab, layout, 0, 1);
+    moveTo(prod, cons, 2048);
+    // A whole stream of 400 bytes (2048..2448), then 1800 bytes that skip 1648 to start at 0 (the rule at 2448,
+    // 400 bytes past the tail: at the tail itself they would not wrap), then a stream with 200 of its 400 bytes.
+    prod.putHeader(400, 1, 0, 2);
+    equal(prod.putPayload(patterned(400, 1), 0, 4096), 400);
+    ok(prod.putFrame(patterned(1800, 2), 2, 0, 2));
+    equal(prod.head & prod.mask, 1800);
+    prod.putHeader(400, 3, 0, 2);
+    equal(prod.putPayload(patterned(400, 3), 0, 200), 200);
+    equal(cons.available(), 400 + 1648 + 1800 + 200);
+    ok(cons.available() - 400 - 1800 >= 400, "counted without the skip, the last stream would look whole");
+    ok(cons.skipAt(0, 1800) === 0 && cons.skipAt(400, 1800) === 1648, "the skip is the one 400 bytes past the tail");
+    const f1 = { length: 400, tag: 1, context: 0, whole: true };
+    const f2 = { length: 1800, tag: 2, context: 0, whole: true };
+    deepEqual(list(), [f1, f2, { length: 400, tag: 3, context: 0, whole: false }]);
+    // The consumer takes the first stream: the list counts from its tail, where the skip is at offset 0.
+    ok(cons.nextHeader());
+    cons.takeCell();
+    cons.release(400);
+    deepEqual(list(), [f2, { length: 400, tag: 3, context: 0, whole: false }]);
+    for (let off = 200, k = 0; off < 400; k++) {
+      ok(k < 3, "the rest fits");
+      off = prod.putPayload(patterned(400, 3), off, 4096);
+    }
+    deepEqual(list(), [f2, { length: 400, tag: 3, context: 0, whole: true }]);
+    equal(takeFrame(cons, { bytes: patterned(1800, 2), tag: 2, context: 0, kind: 2 }), 1648);
+    deepEqual(list(), [{ length: 400, tag: 3, context: 0, whole: true }]);
+    ok(cons.nextHeader());
+    const got = new Uint8Array(400);
+    cons.readBytes(0, got, 0, 400);
+    deepEqual(got, patterned(400, 3));
+    cons.takeCell();
+    cons.release(400);
+    deepEqual(list(), []);
   }
 });
 
@@ -500,19 +784,23 @@ function stream(prod: Ring, cons: Ring, bytes: Uint8Array, chunk: number, tag: n
 Deno.test("ring: a payload larger than the byte ring streams through putHeader + putPayload, eager and lazy reader", () => {
   const { prod, cons } = pair();
   const runs = [[100_003, 65536], [100_003, 1000], [20_001, 8], [4097, 4096], [C, 4096], [0, 64], [5, 64], [96, 8]];
+  let skips = 0;
   for (const [len, chunk] of runs) {
     for (const eager of [false, true]) {
       const stalls = stream(prod, cons, patterned(len, len), chunk, len, eager);
       equal(published(prod), prod.head, "head is stored by the header and each piece, covering all before it");
       if (len > C && !eager) ok(stalls > 0, "the producer waited for the consumer");
       if (eager && chunk < C) equal(stalls, 0, "an eager reader keeps room");
-      // The next frames start where the padded payload ended; the IN_RING one leaves head where the stream put it.
+      // The next frames start where the padded payload ended (the IN_RING one at 0 if it would wrap); the IN_RING
+      // one leaves the head word where the stream put it.
       const end = prod.head;
+      const skip = skipOf(end & prod.mask, 336);
+      if (skip > 0) skips++;
       const after = patterned(333, 1);
       ok(prod.putFrame(after, 1, 2, 3));
       ok(prod.putNumber(0.5, 2, 2, 20));
-      deepEqual([prod.head, published(prod)], [(end + 336) % TWO32, end]);
-      takeFrame(cons, { bytes: after, tag: 1, context: 2, kind: 3 });
+      deepEqual([prod.head, published(prod)], [(end + skip + 336) % TWO32, end]);
+      equal(takeFrame(cons, { bytes: after, tag: 1, context: 2, kind: 3 }), skip);
       ok(cons.nextHeader());
       equal(cons.inlineF64(), 0.5);
       cons.takeCell();
@@ -520,6 +808,7 @@ Deno.test("ring: a payload larger than the byte ring streams through putHeader +
       equal(cons.nextHeader(), false);
     }
   }
+  equal(skips, 1, "one frame after a stream started the ring over");
 });
 
 Deno.test("ring: head, tail and the frame counter wrap around 2^32 (u32 counters), framing and room stay right", () => {
@@ -540,18 +829,20 @@ Deno.test("ring: head, tail and the frame counter wrap around 2^32 (u32 counters
     equal(takenWord(cons), (n + 1) % TWO32);
   }
   equal(prod.frames, 15, "the frame counter wrapped");
-  // A payload straddling both the u32 wrap and the end of the byte ring.
-  moveTo(prod, cons, C - 8);
-  ok(prod.head > TWO32 - C, "still before the u32 wrap");
+  // A payload straddling both the u32 wrap and the end of the byte ring (too large to fit before its position, so
+  // it wraps rather than starting the ring over).
+  ok((prod.head & prod.mask) < 2000);
+  moveTo(prod, cons, 2000);
+  equal(prod.head, TWO32 - C + 2000, "still before the u32 wrap");
   equal(published(prod), start, "only IN_RING frames so far: head was never stored");
-  const bytes = patterned(300, 3);
+  const bytes = patterned(3000, 3);
   ok(prod.putFrame(bytes, 3, 1, 2));
-  ok(prod.head < C, "the head counter wrapped past 2^32");
+  equal(prod.head, 2000 + 3000 - C, "the head counter wrapped past 2^32");
   equal(published(prod), start, "the head word did not follow");
   equal(cons.available(), 0, "nothing is published through head");
-  equal(prod.freeFor(1), C - 304);
-  takeFrame(cons, { bytes, tag: 3, context: 1, kind: 2 });
-  ok(cons.tail < C, "the tail counter wrapped past 2^32");
+  equal(prod.freeFor(1), C - 3000);
+  equal(takeFrame(cons, { bytes, tag: 3, context: 1, kind: 2 }), 0, "read where it was written, across the end");
+  equal(cons.tail, 2000 + 3000 - C, "the tail counter wrapped past 2^32");
   ok(published(cons) >= TWO32 - C, "while the head word has not: it lags behind tail across the wrap");
   equal(cons.available(), 0, "and available() is 0, not a huge u32");
   // A stream now stores head past the wrap, covering every IN_RING byte before it.
@@ -559,6 +850,19 @@ Deno.test("ring: head, tail and the frame counter wrap around 2^32 (u32 counters
   stream(prod, cons, patterned(5000, 13), 1000, 13, true);
   equal(published(prod), (tail + 5000) % TWO32);
   equal(cons.available(), 0);
+  // A payload that fits before its position, just short of the end of the byte ring and of 2^32, skips to 0: the
+  // skip takes head exactly to 2^32 (0 as a u32), and the skipped bytes count as used until the payload is read.
+  const s = pair(start);
+  moveTo(s.prod, s.cons, C - 8);
+  equal(s.prod.head, TWO32 - 8);
+  const small = patterned(300, 4);
+  ok(s.prod.putFrame(small, 4, 1, 2));
+  equal(s.prod.head, 304, "8 bytes skipped to 2^32, then the payload");
+  equal(s.prod.freeFor(1), C - 312, "the skipped bytes are not free");
+  equal(checkPattern(s.prod.u8.slice(0, 300), 4), -1, "the payload lies at 0");
+  equal(takeFrame(s.cons, { bytes: small, tag: 4, context: 1, kind: 2 }), 8);
+  equal(s.cons.tail, 304, "the tail counter passed the skip and wrapped past 2^32");
+  equal(s.prod.freeFor(C), C);
   // All cells in use across the wrap of the frame counter.
   const p = pair(0, TWO32 - 4);
   for (let i = 0; i < 8; i++) ok(p.prod.putNumber(i, i, 0, 20));
@@ -610,8 +914,8 @@ interface PullCheck {
 
 /**
  * A consumer that reads as inbox.ts #pull does: an IN_CELL payload from its cell; an IN_RING payload whole at
- * `used` (the byte-ring bytes this pull has consumed so far) on the strength of its mark alone, without a look at
- * head; a STREAMED payload piece by piece, `available() - used` bytes at a time, `available()` read (again) once
+ * `used` (the byte-ring bytes this pull has consumed so far) plus its skip (`skipAt(used, length)`, counted in
+ * `used`), on the strength of its mark alone, without a look at head; a STREAMED payload piece by piece, `available() - used` bytes at a time, `available()` read (again) once
  * its header is seen. For a partial reader, `byteLimit` caps `used` for streamed bytes and `frameLimit` the headers
  * a pull takes; a pull releases what it used at its end.
  */
@@ -625,6 +929,9 @@ class Puller {
   availCalls = 0;
   /** Streamed pieces read in a pull after an IN_RING payload of the same pull (`used` > 0 from it). */
   afterInRing = 0;
+  /** IN_RING payloads that started the ring over, and the bytes they skipped. */
+  skips = 0;
+  skipped = 0;
 
   constructor(readonly cons: Ring, readonly base = 0, readonly check: PullCheck = {}) {}
 
@@ -665,6 +972,12 @@ class Puller {
         }
         if (f.where === IN_RING) {
           const padded = pad8(f.length);
+          const skip = cons.skipAt(used, f.length);
+          if (skip > 0) {
+            this.skips++;
+            this.skipped += skip;
+          }
+          used += skip;
           check.read?.(IN_RING, this.base + this.released + used, padded);
           cons.readBytes(used, f.bytes, 0, f.length);
           used += padded;
@@ -730,6 +1043,8 @@ Deno.test("ring: random interleavings of frames, numbers, streams and rendezvous
     let pub = bytes0;
     let lagReads = 0; // IN_RING payloads read while head did not cover them
     let lagLooks = 0; // available() calls while head was behind tail
+    let skips = 0; // IN_RING payloads the producer started at 0 instead of wrapping, by the model
+    let wraps = 0; // IN_RING payloads read across the end of the byte ring
     const reader = new Puller(cons, bytes0, {
       header: (i) => {
         ok(sent[i] !== undefined, "a header is published only for a frame sent");
@@ -739,6 +1054,10 @@ Deno.test("ring: random interleavings of frames, numbers, streams and rendezvous
         if (where === IN_RING) {
           ok(pos + n <= written, "an IN_RING payload is whole in the ring when its mark is seen");
           if (pos + n > pub) lagReads++;
+          if (pos % C + n > C) {
+            ok(n > pos % C, `an IN_RING payload at ${pos % C} wraps only when it does not fit before it (${n} bytes)`);
+            wraps++;
+          }
         } else ok(pos + n <= pub, `streamed bytes [${pos}, ${pos + n}) read only once published (head ${pub})`);
       },
       avail: (avail, pos) => {
@@ -757,14 +1076,21 @@ Deno.test("ring: random interleavings of frames, numbers, streams and rendezvous
     for (let i = 0; i < 2000; i++) {
       const op = rand();
       if (op < 0.35) {
-        const len = rand() < 0.5 ? Math.floor(rand() * (INLINE_MAX + 1)) : INLINE_MAX + 1 + Math.floor(rand() * 1400);
+        const len = rand() < 0.5
+          ? Math.floor(rand() * (INLINE_MAX + 1))
+          : INLINE_MAX + 1 + Math.floor(rand() * (rand() < 0.8 ? 1400 : C - INLINE_MAX));
         const bytes = patterned(len, i);
         sent.push(expected(bytes, len, i, i & 15, 2, 0, whereFor(len)));
         while (!prod.putFrame(bytes, i, i & 15, 2)) {
           step();
           randomPull();
         }
-        if (len > INLINE_MAX) written += pad8(len);
+        if (len > INLINE_MAX) {
+          // Starts the ring over if it would wrap and fits before its position: the skipped bytes count as written.
+          const skip = skipOf(written % C, pad8(len));
+          if (skip > 0) skips++;
+          written += skip + pad8(len);
+        }
       } else if (op < 0.5) {
         const x = rand() * 1e6 - 5e5;
         sent.push(expected(new Uint8Array(new Float64Array([x]).buffer), 8, i, 1, 20, 0, IN_CELL));
@@ -824,6 +1150,9 @@ Deno.test("ring: random interleavings of frames, numbers, streams and rendezvous
     // A reader looks at available() only for a stream, whose header stored head at or past the stream's start.
     equal(lagLooks, 0, "available() is never looked at while head lags behind tail");
     ok(reader.afterInRing > 20, `streamed pieces read after IN_RING payloads in the same pull (${reader.afterInRing})`);
+    equal(reader.skips, skips, "the reader skipped where the producer did");
+    ok(skips > 40, `IN_RING payloads started the ring over (${skips})`);
+    ok(wraps > 5, `IN_RING payloads too large to start it over wrapped (${wraps})`);
     if (bytes0 !== 0) ok(written > TWO32, "the byte counters crossed the u32 wrap");
     if (frames0 !== 0) ok(sent.length > TWO32 - frames0, "the frame counter crossed the u32 wrap");
   }
@@ -833,7 +1162,8 @@ Deno.test("ring: IN_RING payloads are read at the tail without a look at head; a
   for (const base of [0, TWO32 - 1504]) {
     const { prod, cons } = pair(base);
     const rand = rng(base + 3);
-    let written = 0; // bytes written into the byte ring (IN_RING payloads and their padding)
+    let written = 0; // bytes of the byte ring used (IN_RING payloads, their padding and the bytes they skipped)
+    let skips = 0;
     const want: Got[] = [];
     const reader = new Puller(cons, base, {
       read: (where, pos, n) => {
@@ -848,7 +1178,11 @@ Deno.test("ring: IN_RING payloads are read at the tail without a look at head; a
         const bytes = patterned(len, want.length);
         if (!prod.putFrame(bytes, want.length, 1, 2)) break;
         want.push(expected(bytes, len, want.length, 1, 2, 0, whereFor(len)));
-        if (len > INLINE_MAX) written += pad8(len);
+        if (len > INLINE_MAX) {
+          const skip = skipOf((base + written) % C, pad8(len));
+          if (skip > 0) skips++;
+          written += skip + pad8(len);
+        }
       }
       equal(prod.head, (base + written) % TWO32);
       equal(published(prod), base, "the head word is never stored by IN_RING payloads");
@@ -867,6 +1201,8 @@ Deno.test("ring: IN_RING payloads are read at the tail without a look at head; a
     }
     ok(written > 100 * C, "the byte ring went round many times with head never stored");
     if (base !== 0) ok(cons.tail < base, "tail wrapped past 2^32 while the head word stayed before it");
+    equal(reader.skips, skips, "the reader skipped where the producer did");
+    ok(skips > 100, `IN_RING payloads started the ring over (${skips})`);
   }
 });
 
@@ -880,10 +1216,18 @@ Deno.test("ring: a STREAMED payload after IN_RING ones stores a head that covers
       },
     });
     const want: Got[] = [];
-    const frame = (len: number) => {
+    let skips = 0;
+    // Puts a frame; returns the bytes of the byte ring it uses (the bytes it skips, its payload and padding).
+    const frame = (len: number): number => {
       const bytes = patterned(len, want.length);
+      const head = prod.head;
       ok(prod.putFrame(bytes, want.length, 0, 2), `a frame of ${len} bytes fits`);
       want.push(expected(bytes, len, want.length, 0, 2, 0, whereFor(len)));
+      if (len <= INLINE_MAX) return 0;
+      const skip = skipOf(head & prod.mask, pad8(len));
+      if (skip > 0) skips++;
+      equal(prod.head, (head + skip + pad8(len)) >>> 0, "the producer's head counts the skip and the payload");
+      return skip + pad8(len);
     };
     const header = (len: number): Uint8Array => {
       const bytes = patterned(len, want.length);
@@ -902,21 +1246,19 @@ Deno.test("ring: a STREAMED payload after IN_RING ones stores a head that covers
     };
 
     // IN_RING payloads read and released: head lags behind tail.
-    frame(1001);
-    frame(40);
-    frame(2000);
+    const first = frame(1001) + frame(40) + frame(2000);
     reader.pull();
     deepEqual(reader.got, want);
     equal(reader.availCalls, 0);
-    deepEqual([published(prod), cons.tail], [base, (base + 3008) % TWO32]);
+    deepEqual([published(prod), cons.tail], [base, (base + first) % TWO32]);
     equal(cons.available(), 0, "head behind tail: 0");
     // A stream's header seen before any of its payload: nothing is read.
     const s1 = header(5000);
     reader.pull();
     deepEqual([streamed(reader), reader.availCalls], [0, 1], "its header is taken, none of its payload");
-    // Its first piece stores head at tail + 1000: the 3008 IN_RING bytes behind tail are counted in it.
+    // Its first piece stores head at tail + 1000: the IN_RING bytes behind tail are counted in it.
     let off = piece(s1, 0, 1000);
-    equal(published(prod), (base + 3008 + 1000) % TWO32);
+    equal(published(prod), (base + first + 1000) % TWO32);
     equal(cons.available(), 1000);
     reader.pull();
     equal(streamed(reader), 1000);
@@ -932,14 +1274,12 @@ Deno.test("ring: a STREAMED payload after IN_RING ones stores a head that covers
     equal(cons.tail, prod.head);
 
     // IN_RING payloads left unread when a stream's first piece is published: the stream's bytes are those past them.
-    frame(1001);
-    frame(INLINE_MAX);
-    frame(500);
+    const unread = frame(1001) + frame(INLINE_MAX) + frame(500);
     const s2 = header(3000);
     off = piece(s2, 0, 1000);
-    equal(cons.available(), 1008 + 504 + 1000, "head covers the unread IN_RING payloads and the piece");
+    equal(cons.available(), unread + 1000, "head covers the unread IN_RING payloads (and skips) and the piece");
     const after = reader.afterInRing;
-    reader.pull(); // the IN_RING payloads at used 0 and 1008, then available() - used = 1000 bytes of the stream
+    reader.pull(); // the IN_RING payloads (each past its skip), then available() - used = 1000 bytes of the stream
     equal(streamed(reader), 1000, "exactly the piece published, not what available() counts");
     equal(reader.afterInRing, after + 1);
     off = piece(s2, off, 1000);
@@ -953,13 +1293,13 @@ Deno.test("ring: a STREAMED payload after IN_RING ones stores a head that covers
     frame(10);
     const s3 = header(300);
     piece(s3, 0, 4096);
-    frame(200);
-    equal(published(prod), (prod.head - 200) >>> 0, "the last IN_RING payload is not covered by head");
+    const last = frame(200);
+    equal(published(prod), (prod.head - last) >>> 0, "the last IN_RING payload is not covered by head");
     reader.pull();
     equal(reader.cur, null);
     deepEqual(reader.got, want);
     equal(cons.tail, prod.head);
-    equal(cons.available(), 0, "head 200 bytes behind tail");
+    equal(cons.available(), 0, `head ${last} bytes behind tail`);
 
     // IN_RING payloads unread and a stream's header with none of its payload published (head behind them).
     frame(1500);
@@ -978,6 +1318,8 @@ Deno.test("ring: a STREAMED payload after IN_RING ones stores a head that covers
     deepEqual([cons.tail, published(prod), cons.available()], [prod.head, prod.head, 0]);
     equal(cons.nextHeader(), false);
     if (base !== 0) ok(reader.released > TWO32 - base, "the byte counters crossed the u32 wrap");
+    equal(reader.skips, skips, "the reader skipped where the producer did");
+    ok(skips > 0, "IN_RING payloads started the ring over");
   }
 });
 
@@ -1055,7 +1397,7 @@ Deno.test("ring: unreadFrames lists a full cell ring, and reports a published he
   ]);
 });
 
-Deno.test("ring: unreadFrames counts IN_RING payloads whole, and their bytes, before a partial STREAMED one, head lagging", () => {
+Deno.test("ring: unreadFrames counts IN_RING payloads whole, and their bytes and skips, before a partial STREAMED one, head lagging", () => {
   for (const base of [0, TWO32 - 3000]) {
     const { sab, layout, prod, cons } = pair(base);
     const list = () => unreadFrames(sab, layout, 0, 1);
@@ -1077,12 +1419,16 @@ Deno.test("ring: unreadFrames counts IN_RING payloads whole, and their bytes, be
     equal(prod.putPayload(s3, 600, 4096), 800);
     const f3 = { length: 800, tag: 3, context: 0, whole: true };
     deepEqual(list(), [f2, f3]);
-    // After the stream: IN_RING payloads no head covers, a stream of no bytes, all whole.
-    frame(2000, 4);
+    // After the stream: IN_RING payloads no head covers, a stream of no bytes, all whole. From base 2^32 − 3000 the
+    // first starts the ring over (696 bytes skipped), so that the partial stream after them is counted partial only
+    // if those bytes are counted too.
+    const skip4 = skipOf(prod.head & prod.mask, 1000);
+    equal(skip4, base === 0 ? 0 : 696);
+    frame(1000, 4);
     prod.putHeader(0, 5, 0, 2);
     frame(200, 6);
     const rest = [
-      { length: 2000, tag: 4, context: 0, whole: true },
+      { length: 1000, tag: 4, context: 0, whole: true },
       { length: 0, tag: 5, context: 0, whole: true },
       { length: 200, tag: 6, context: 0, whole: true },
     ];
@@ -1098,8 +1444,8 @@ Deno.test("ring: unreadFrames counts IN_RING payloads whole, and their bytes, be
     cons.takeCell();
     cons.release(800);
     deepEqual(list(), [...rest, f7]);
-    // and the frames of 2000 and 0 bytes: the list counts from the tail on.
-    takeFrame(cons, { bytes: patterned(2000, 4), tag: 4, context: 0, kind: 2 });
+    // and the frames of 1000 and 0 bytes: the list counts from the tail on.
+    equal(takeFrame(cons, { bytes: patterned(1000, 4), tag: 4, context: 0, kind: 2 }), skip4);
     ok(cons.nextHeader());
     cons.takeCell();
     deepEqual(list(), [rest[2], f7]);
@@ -1164,7 +1510,16 @@ Deno.test("ring: a publish is the last store of what it publishes: a cell's mark
   const markAt = (n: number) => w.byteOffset + cellOf(prod, n) * 4;
   const headAt = prod.headWord * 4;
   const data = (u8: Uint8Array) => u8.slice(prod.u8.byteOffset, prod.u8.byteOffset + C);
-  for (let lap = 0; lap < 2; lap++) {
+  // Per lap: an IN_RING payload that fits where it is (lap 0), starts the ring over (lap 1: 1008 bytes at 4008), or
+  // wraps around its end (lap 2: 3608 bytes at 600); then a stream and the piece of it published at first.
+  const laps = [
+    { len: 1001, skip: 0, stream: 3000, first: 2000 },
+    { len: 1001, skip: C - 4008, stream: 3688, first: 2000 },
+    { len: 3601, skip: 0, stream: 3000, first: 400 },
+  ];
+  for (let lap = 0; lap < laps.length; lap++) {
+    const { len, skip, stream, first } = laps[lap];
+    const need = pad8(len);
     // In a cell: one store, its mark, after everything else.
     let n = prod.frames;
     let log = stores(sab, () => ok(prod.putFrame(patterned(INLINE_MAX, n), 1, 2, 3)));
@@ -1175,29 +1530,33 @@ Deno.test("ring: a publish is the last store of what it publishes: a cell's mark
     deepEqual(log.map((s) => [s.at, s.value]), [[markAt(n), n + 1]]);
     ok(onlyIn(sab, log[0].before, markAt(n), markAt(n) + 4));
     // Whole in the byte ring (IN_RING): its payload bytes and its cell, then the mark, the one store: head is not
-    // stored (lap 1 wraps the payload around the end of the byte ring).
+    // stored. Nothing is written in the bytes it skips.
     n = prod.frames;
     const head0 = prod.head;
     const headWord0 = published(prod);
+    equal(skipOf(head0 & prod.mask, need), skip);
     const pre = new Uint8Array(sab).slice();
-    log = stores(sab, () => ok(prod.putFrame(patterned(1001, n), 1, 2, 3)));
+    log = stores(sab, () => ok(prod.putFrame(patterned(len, n), 1, 2, 3)));
     deepEqual(log.map((s) => [s.at, s.value]), [[markAt(n), n + 1]]);
     deepEqual(data(log[0].before), data(new Uint8Array(sab)), "the payload was written before the mark");
     ok(onlyIn(sab, log[0].before, markAt(n), markAt(n) + 4), "the cell was written before the mark");
-    const payloadAt = new Set(Array.from({ length: 1001 }, (_, i) => prod.u8.byteOffset + ((head0 + i) & prod.mask)));
+    const payloadAt = new Set(
+      Array.from({ length: len }, (_, i) => prod.u8.byteOffset + ((head0 + skip + i) & prod.mask)),
+    );
     const cell = (o: number) => o >= markAt(n) && o < markAt(n) + CELL_HEADER_BYTES;
     deepEqual(changed(sab, pre).filter((o) => !payloadAt.has(o) && !cell(o)), [], "only payload bytes and the cell");
     ok(changed(sab, pre).some((o) => payloadAt.has(o)), "the payload was written");
     equal(published(prod), headWord0, "the head word is as it was");
-    equal(prod.head, head0 + 1008, "the producer's own head moved");
-    if (lap === 1) ok((head0 & prod.mask) + 1001 > C, "the payload wrapped");
+    equal(prod.head, head0 + skip + need, "the producer's own head moved, past the bytes skipped");
+    if (lap === 2) ok((head0 & prod.mask) + len > C, "the payload wrapped");
     // Streamed: the cell at once, then each piece's head after its bytes; that head covers the IN_RING bytes.
     n = prod.frames;
-    log = stores(sab, () => prod.putHeader(3000, 1, 2, 3));
-    deepEqual(log.map((s) => [s.at, s.value]), [[headAt, head0 + 1008], [markAt(n), n + 1]]);
+    const end = head0 + skip + need;
+    log = stores(sab, () => prod.putHeader(stream, 1, 2, 3));
+    deepEqual(log.map((s) => [s.at, s.value]), [[headAt, end], [markAt(n), n + 1]]);
     ok(onlyIn(sab, log[1].before, markAt(n), markAt(n) + 4), "head, then the cell, then the mark");
-    log = stores(sab, () => equal(prod.putPayload(patterned(3000, n), 0, 2000), 2000));
-    deepEqual(log.map((s) => [s.at, s.value]), [[headAt, head0 + 1008 + 2000]]);
+    log = stores(sab, () => equal(prod.putPayload(patterned(stream, n), 0, first), first));
+    deepEqual(log.map((s) => [s.at, s.value]), [[headAt, end + first]]);
     ok(onlyIn(sab, log[0].before, headAt, headAt + 4), "the piece was written before head");
     // Refused: no store at all.
     deepEqual(stores(sab, () => equal(prod.putFrame(patterned(2000, 0), 1, 2, 3), false)), []);
@@ -1224,12 +1583,15 @@ Deno.test("ring: a publish is the last store of what it publishes: a cell's mark
       equal(takenWord(cons), m + 1);
       ok(onlyIn(sab, pre2, cons.takenWord * 4, cons.takenWord * 4 + 4));
     }
-    equal(cons.available(), 1008 + 2000, "head covers the IN_RING payload and the piece");
-    log = stores(sab, () => cons.release(1008));
+    equal(cons.available(), skip + need + first, "head covers the IN_RING payload (and its skip) and the piece");
+    log = stores(sab, () => cons.release(skip + need));
     deepEqual(log.map((s) => [s.at, s.value]), [[cons.tailWord * 4, cons.tail]]);
-    equal(cons.available(), 2000, "once the IN_RING payload is released, the piece");
-    equal(prod.putPayload(patterned(3000, n), 2000, 2000), 3000);
-    cons.release(3000);
+    equal(cons.available(), first, "once the IN_RING payload is released, the piece");
+    for (let off = first, k = 0; off < stream; k++) {
+      ok(k < 3);
+      off = prod.putPayload(patterned(stream, n), off, 2000);
+    }
+    cons.release(stream);
   }
   equal(cons.available(), 0);
   equal(cons.nextHeader(), false);
