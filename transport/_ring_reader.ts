@@ -2,7 +2,7 @@
 
 /**
  * Copies bytes out of a byte ring of `capacity` bytes (a power of two) seen
- * as `u8`, keeping the views it makes: a new view costs ~10 ns and an
+ * as `u8`, keeping views it makes: a new view costs ~10 ns and an
  * allocation, and whole payloads lie at the same positions cycle after
  * cycle (ring.ts `skipFor`), so a program that sends the same sizes again and
  * again reads through the same views.
@@ -12,6 +12,8 @@ export class RingReader {
   readonly #capacity: number;
   /** Views by position / 64 (payloads read through a view are more than 64 bytes long), made when first needed. */
   #views: (Uint8Array | undefined)[] | null = null;
+  /** The length of the payload last read at each position / 64 without a kept view. */
+  #seen: Int32Array | null = null;
 
   /** A reader of the byte ring `u8` (its whole length is the ring). */
   constructor(u8: Uint8Array) {
@@ -34,12 +36,24 @@ export class RingReader {
     }
   }
 
-  /** A view of bytes [pos, pos + n) of the ring, kept for the next payload of that length there. */
+  /**
+   * A view of bytes [pos, pos + n) of the ring, kept once a payload of that
+   * length has lain there twice: sizes that recur are read through kept
+   * views, and sizes that vary keep none (one per 64 bytes of ring would be
+   * ~1.8 MB for a 1 MiB ring).
+   */
   #view(pos: number, n: number): Uint8Array {
     const views = this.#views ??= new Array(this.#capacity >>> 6);
     const i = pos >>> 6;
     const v = views[i];
     if (v !== undefined && v.length === n && v.byteOffset === this.#u8.byteOffset + pos) return v;
-    return views[i] = this.#u8.subarray(pos, pos + n);
+    const seen = this.#seen ??= new Int32Array(this.#capacity >>> 6);
+    const nv = this.#u8.subarray(pos, pos + n);
+    if (seen[i] === n) views[i] = nv;
+    else {
+      seen[i] = n;
+      views[i] = undefined; // a view of another length is let go
+    }
+    return nv;
   }
 }
