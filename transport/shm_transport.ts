@@ -34,6 +34,7 @@ import type { Envelope, Incoming, Leftover, Matching, PendingOp, SharedMemory, T
 import { type ShmTransportOptions, UNEXPECTED_LIMIT_BYTES, UNEXPECTED_LIMIT_MESSAGES } from "./shm_options.ts";
 import {
   DIRECT_SPINS,
+  DIRECT_SPINS_OVERSUBSCRIBED,
   ring as wake,
   SPIN_DEDICATED,
   SPIN_OVERSUBSCRIBED,
@@ -108,10 +109,10 @@ export class ShmTransport implements Transport {
     const spin = options.spin ?? (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
     const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
-    this.#directSpins = spin >= DIRECT_SPINS ? DIRECT_SPINS : 0;
+    this.#directSpins = spin >= DIRECT_SPINS ? DIRECT_SPINS : DIRECT_SPINS_OVERSUBSCRIBED;
     this.#onAbort = options.onAbort;
     this.matching = this.#in.matching(this, this.#open);
-    const spins = this.#directSpins;
+    const spins = spin >= DIRECT_SPINS ? DIRECT_SPINS : 0;
     this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null), () => this.#live(), spins);
     this.trace = options.trace === undefined ? null : new TraceRecorder(options.trace, layout.size);
     this.#activity.start();
