@@ -43,6 +43,7 @@ import {
   type StepResult,
 } from "./plan.ts";
 import { findSystems, probe, PYTHON, ROOT, type System } from "./peers.ts";
+import { placement } from "./_placement.ts";
 import { renderTable, writeResults } from "./report.ts";
 
 const { values: opts } = parseArgs({
@@ -101,6 +102,8 @@ for (const s of systems) {
 
 /** Every step result of every system, all repeats. */
 const runs: { system: string; result: StepResult }[] = [];
+/** A flag ping-pong between two threads before and after each system's 2-rank job, µs one way (_placement.ts). */
+const placements: { system: string; before: number; after: number }[] = [];
 /** Failures of whole jobs, by system. */
 const failures: { system: string; ranks: number; error: string }[] = [];
 
@@ -108,7 +111,14 @@ const failures: { system: string; ranks: number; error: string }[] = [];
 async function runJob(system: System, ranks: number, steps: Step[], what: string): Promise<void> {
   const j0 = performance.now();
   console.error(`compare: ${system.name}: ${what}, ${ranks} ranks`);
+  // Where the machine put two threads just before and after (it changes from minute to minute): see _placement.ts.
+  const before = ranks === 2 ? await placement() : 0;
   await runRepeats(system, ranks, steps);
+  if (ranks === 2) {
+    const after = await placement();
+    placements.push({ system: system.name, before, after });
+    console.error(`compare: ${system.name}: placement ${before.toFixed(3)} -> ${after.toFixed(3)} us one way`);
+  }
   console.error(`compare: ${system.name}: ${ranks} ranks took ${((performance.now() - j0) / 1000).toFixed(1)} s`);
 }
 
@@ -230,6 +240,7 @@ const report = {
   failures,
   startup,
   scatter,
+  placements,
 };
 console.log(renderTable(report));
 const files = await writeResults(report, opts.out!);

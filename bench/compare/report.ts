@@ -21,6 +21,7 @@ import {
   type StepResult,
 } from "./plan.ts";
 import { bytesLabel, type Chart, type Series, svgDocument } from "./svg.ts";
+import { placementName } from "./_placement.ts";
 
 /** Everything one compare run measured. */
 export interface CompareReport {
@@ -32,6 +33,8 @@ export interface CompareReport {
   failures: { system: string; ranks: number; error: string }[];
   startup: { system: string; ranks: number; seconds: number[] }[];
   scatter: { ranks: number; seconds: number[] }[];
+  /** A flag ping-pong between two threads before and after each system's 2-rank jobs, µs one way (_placement.ts). */
+  placements?: { system: string; before: number; after: number }[];
 }
 
 const SYSTEMS = ["spmd", "spmd alloc", "postMessage", "mpi4py", "spmd MPI", "C MPI"] as const;
@@ -41,6 +44,37 @@ const PEERS: readonly string[] = ["postMessage", "mpi4py", "C MPI"];
 const MPI_PEERS: readonly string[] = ["mpi4py", "C MPI"];
 /** Latency sizes of the 2-rank job: P2P_SIZES and PINGPONG_SIZES. */
 const LATENCY_SIZES: readonly number[] = [...new Set([...P2P_SIZES, ...PINGPONG_SIZES])].sort((a, b) => a - b);
+
+/**
+ * Where the machine put two threads around each system's 2-rank jobs, and a
+ * warning when the systems did not all run in the same placement (their
+ * 2-rank figures then compare placements as much as systems).
+ */
+function placementLines(r: CompareReport): string[] {
+  const ps = r.placements ?? [];
+  if (ps.length === 0) return [];
+  const bySystem = new Map<string, string[]>();
+  for (const p of ps) {
+    const l = bySystem.get(p.system) ?? [];
+    l.push(`${p.before.toFixed(3)} → ${p.after.toFixed(3)}`);
+    bySystem.set(p.system, l);
+  }
+  const kinds = new Set(ps.flatMap((p) => [placementName(p.before), placementName(p.after)]));
+  const out = [
+    "",
+    "Placement: a flag ping-pong between two threads before → after each system's 2-rank jobs, µs one way (~0.05 " +
+    "when the two virtual cores share a cache, ~0.3 when not; it changes from minute to minute): " +
+    [...bySystem].map(([s, l]) => `${s} ${l.join(", ")}`).join("; ") + ".",
+  ];
+  if (kinds.size > 1) {
+    out.push(
+      "",
+      "**The 2-rank jobs did not all run in the same placement: at 2 ranks, compare only systems whose placement " +
+        "figures match.**",
+    );
+  }
+  return out;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -159,6 +193,7 @@ export function renderTable(r: CompareReport): string {
       r.systems.map((s) => s.missing === null ? s.version : `${s.name} not installed (${s.missing})`).join("; ")
     }`,
   );
+  lines.push(...placementLines(r));
   lines.push(
     "",
     "Point-to-point, 2 ranks: latency is one way (half the round trip); bandwidths are MB/s (10^6 B/s). " +
