@@ -9,7 +9,7 @@
  * @module
  */
 
-/** Median one-way time, in µs, of a flag ping-pong between two threads (the lowest of 3 slices of `rounds`). */
+/** One-way time, in µs, of a flag ping-pong between two threads: the lowest of 3 slices of `rounds` round trips. */
 export async function placement(rounds = 100000): Promise<number> {
   const sab = new SharedArrayBuffer(256);
   const url = new URL("./_placement_worker.ts", import.meta.url);
@@ -27,7 +27,7 @@ export async function placement(rounds = 100000): Promise<number> {
   }
 }
 
-/** "fast" below 0.15 µs one way (the two threads share a cache), else "slow". */
+/** "shared cache" below 0.15 µs one way, else "no shared cache". */
 export function placementName(us: number): string {
   return us < 0.15 ? "shared cache" : "no shared cache";
 }

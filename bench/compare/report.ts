@@ -14,6 +14,7 @@ import {
   COLL_SIZES,
   COLLECTIVES,
   figure,
+  median,
   P2P_SIZES,
   PINGPONG_RANKS,
   PINGPONG_SIZES,
@@ -74,12 +75,6 @@ function placementLines(r: CompareReport): string[] {
     );
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Median figure (µs or MB/s) per system and measurement key `bench size ranks`. */

@@ -68,15 +68,7 @@ export function allreduceSlots(
     try {
       if (kind === KIND_NUMBER) {
         (s.view(KIND_FLOAT64) as Float64Array)[s.dataIndex(s.rank, 8)] = value as number;
-      } else {
-        const v = value as Float64Array;
-        const view = s.view(kind) as Float64Array;
-        const at = s.dataIndex(s.rank, v.BYTES_PER_ELEMENT);
-        const n = v.length;
-        if (n <= 16) { for (let i = 0; i < n; i++) view[at + i] = v[i]; }
-        // `set` is a builtin call: ~10 ns
-        else view.set(v, at);
-      }
+      } else writeTyped(s, value as NumericArray, kind);
     } catch (e) {
       bad = failedWrite(e); // still publish (flagged), so that every rank stays in step and fails alike
     }
@@ -108,16 +100,22 @@ export function allreduceSlotsQuick(c: Coll, s: Slots, value: NumericArray, op: 
   const length = value.byteLength;
   if (family === "user" || family === "loc" || kind === KIND_DATAVIEW || length > s.capacity) return false;
   s.begin();
-  const view = s.view(kind) as Float64Array;
+  writeTyped(s, value, kind);
+  s.publish(c.context, c.code, kind, length, opCode(op), 0);
+  endUnrecorded(c, s, value, op, true);
+  reduceTypedSlots(c, s, op, value, into, kind);
+  return true;
+}
+
+/** Writes typed array `value` (of kind `kind`) into this rank's slot of the round begun. */
+function writeTyped(s: Slots, value: NumericArray, kind: number): void {
   const v = value as Float64Array;
+  const view = s.view(kind) as Float64Array;
   const at = s.dataIndex(s.rank, v.BYTES_PER_ELEMENT);
   const n = v.length;
   if (n <= 16) { for (let i = 0; i < n; i++) view[at + i] = v[i]; }
+  // `set` is a builtin call: ~10 ns
   else view.set(v, at);
-  s.publish(c.context, c.code, kind, length, opCode(op), 0);
-  endUnrecorded(c, s, value, op, true);
-  reduceTypedSlots(c, s, op, v, into, kind);
-  return true;
 }
 
 function reduceNumbers(c: Coll, s: Slots, op: Op): number {
