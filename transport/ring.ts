@@ -54,7 +54,9 @@
  * @module
  */
 
+import type { Memcpy } from "./_memcpy.ts";
 import { RingReader } from "./_ring_reader.ts";
+import { RingWriter } from "./_ring_writer.ts";
 import { WordView } from "./_word_view.ts";
 import { CELL_BYTES, RING_CTL_STRIDE, RING_TAIL, ringIndex, type ShmLayout } from "./shm_layout.ts";
 
@@ -142,7 +144,8 @@ export class Ring {
   /** Word views of the arrays last copied into a cell and out of one. */
   readonly #srcWords: WordView = new WordView();
   readonly #dstWords: WordView = new WordView();
-  /** Consumer: the copies out of the byte ring (`readBytes`). */
+  /** The copies into the byte ring (producer, `writeBytes`) and out of it (consumer, `readBytes`). */
+  readonly #writer: RingWriter;
   readonly #reader: RingReader;
   /** Consumer: `taken` and `tail` as last stored (`passCell`/`passRing` move ahead of them; `flush` stores). */
   #takenStored = 0;
@@ -160,12 +163,13 @@ export class Ring {
   /** Consumer: where the payload of the header read last is: IN_CELL, IN_RING or STREAMED. */
   hWhere = 0;
 
-  /** Views the ring for the ordered pair (src → dst). */
+  /** Views the ring for the ordered pair (src → dst); payloads over 64 bytes are copied by `memcpy` when given. */
   constructor(
     sab: SharedArrayBuffer,
     layout: ShmLayout,
     src: number,
     dst: number,
+    memcpy: Memcpy | null = null,
   ) {
     const i = ringIndex(layout.size, src, dst);
     this.ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
@@ -176,7 +180,8 @@ export class Ring {
     this.capacity = layout.ringBytes;
     this.mask = layout.ringBytes - 1;
     this.u8 = new Uint8Array(sab, off, this.capacity);
-    this.#reader = new RingReader(this.u8);
+    this.#writer = new RingWriter(this.u8, memcpy);
+    this.#reader = new RingReader(this.u8, memcpy);
     this.f64 = new Float64Array(sab, off, this.capacity >> 3);
     this.cells = layout.cells;
     const cellOff = layout.cellByte + i * layout.cells * CELL_BYTES;
@@ -307,18 +312,7 @@ export class Ring {
 
   /** Producer: copies `n` bytes of `src` from `from` at `head`, wrapping. */
   writeBytes(src: Uint8Array, from: number, n: number): void {
-    const pos = this.head & this.mask;
-    const first = this.capacity - pos;
-    if (n <= 64) {
-      const u8 = this.u8;
-      const mask = this.mask;
-      for (let i = 0; i < n; i++) u8[(pos + i) & mask] = src[from + i];
-    } else if (n <= first) {
-      this.u8.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), pos); // a view costs ~10 ns
-    } else {
-      this.u8.set(src.subarray(from, from + first), pos);
-      this.u8.set(src.subarray(from + first, from + n), 0);
-    }
+    this.#writer.copy(this.head & this.mask, src, from, n);
     this.head = (this.head + n) >>> 0;
   }
 

@@ -7,31 +7,17 @@
  * @module
  */
 
-const LIBC = ["libc.so.6", "libc.dylib", "/usr/lib/libSystem.B.dylib"];
-
-function load(): (() => void) | null {
-  try {
-    if (typeof Deno.dlopen !== "function") return null;
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
-  } catch {
-    return null;
-  }
-  for (const path of LIBC) {
-    try {
-      const lib = Deno.dlopen(path, { sched_yield: { parameters: [], result: "i32" } });
-      const f = lib.symbols.sched_yield;
-      return () => {
-        f();
-      };
-    } catch { /* try the next name */ }
-  }
-  return null;
-}
+import { libc } from "./_libc.ts";
 
 let loaded: (() => void) | null | undefined;
 
 /** libc's `sched_yield`, or null where it is not available. */
 export function schedYield(): (() => void) | null {
-  if (loaded === undefined) loaded = load();
+  if (loaded === undefined) {
+    const f = libc()?.sched_yield;
+    loaded = f === undefined ? null : () => {
+      f();
+    };
+  }
   return loaded;
 }

@@ -191,7 +191,9 @@ export function ringIndex(size: number, src: number, dst: number): number {
 
 /** Allocates and initialises the shared memory of a job. */
 export function createShm(layout: ShmLayout): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(layout.totalBytes);
+  const sab = Deno.env.get("PLAINSAB")
+    ? new SharedArrayBuffer(layout.totalBytes)
+    : new SharedArrayBuffer(layout.totalBytes, { maxByteLength: layout.totalBytes });
   const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
   words[0] = MAGIC;
   words[H_SIZE] = layout.size;

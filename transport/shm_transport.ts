@@ -17,6 +17,7 @@
  */
 
 import { AbortSignalled, unnamedError } from "../errors.ts";
+import { Memcpy } from "./_memcpy.ts";
 import { unusable } from "./_unusable.ts";
 import { Activity, isEnded } from "./activity.ts";
 import { callCode } from "./calls.ts";
@@ -68,8 +69,7 @@ export class ShmTransport implements Transport {
   readonly #ctl: Int32Array;
   readonly #activity: Activity;
   readonly #waiter: Waiter;
-  /** Polls of the sender's ring a blocking `recvInto` makes before it posts its receive (0 when oversubscribed). */
-  readonly #directSpins: number;
+  /** Polls of the sender's ring before a blocking `recvInto` posts its receive. */ readonly #directSpins: number;
   readonly #out: Outbox;
   readonly #in: Inbox;
   readonly #rdv: Rendezvous;
@@ -92,11 +92,11 @@ export class ShmTransport implements Transport {
     this.#sab = sab;
     this.#ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
     this.#activity = new Activity(this.#ctl, activityBase(layout, rank), H_ABORT);
-    const outRings: (Ring | null)[] = [];
-    const inRings: (Ring | null)[] = [];
+    const outRings: (Ring | null)[] = [], inRings: (Ring | null)[] = [];
+    const memcpy = options.memcpy === false ? null : Memcpy.load();
     for (let p = 0; p < layout.size; p++) {
-      outRings.push(p === rank ? null : new Ring(sab, layout, rank, p));
-      inRings.push(p === rank ? null : new Ring(sab, layout, p, rank));
+      outRings.push(p === rank ? null : new Ring(sab, layout, rank, p, memcpy));
+      inRings.push(p === rank ? null : new Ring(sab, layout, p, rank, memcpy));
     }
     const rdv = this.#rdv = new Rendezvous(options.heaps ?? null, rank, this.#ctl, layout.doorbellWord);
     this.shared = new HeapWindows(rdv);

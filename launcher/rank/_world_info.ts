@@ -76,6 +76,18 @@ export function worldTransport(): Transport {
     unexpectedBytes: info.unexpectedBytes,
     trace: info.trace,
     onAbort: info.onAbort,
+    memcpy: envSays("SPMD_MEMCPY") !== "0",
   });
   return info.transport;
+}
+
+/** An environment variable, or undefined where it is unset or cannot be read (no env permission: never a prompt). */
+function envSays(name: string): string | undefined {
+  try {
+    return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
+      ? Deno.env.get(name)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
