@@ -81,7 +81,7 @@ export function recvInto(c: Endpoint, buffer: ArrayBufferView, source: number, t
     return st;
   }
   const t = c.transport;
-  const d = t.tryRecvInto?.(buffer, c.worldRank(source), tag, c.context) ?? null; // there now: not recorded
+  const d = t.tryRecvInto?.(buffer, c.worldRank(source), tag, c.context) ?? null; // there now or within a short poll: not recorded
   if (d !== null) {
     fillStatus(st, d, c); // it is typed and fits: the direct path takes no other
     return st;

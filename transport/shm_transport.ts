@@ -207,10 +207,10 @@ export class ShmTransport implements Transport {
     return m;
   }
 
-  /** The message from `source` when a direct receive can take it now, with no poll (Transport.tryRecvInto). */
+  /** The message from `source` when a direct receive takes it within its bounded poll (Transport.tryRecvInto). */
   tryRecvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming | null {
     if (this.#closed || source < 0 || this.trace !== null || this.#stopped()) return null;
-    return this.#in.direct(into, source, tag, context, 0); // the bounded poll is recvInto's, once the call is recorded
+    return this.#in.direct(into, source, tag, context, this.#directSpins);
   }
 
   /** Blocking receive into a caller's typed array (when the message is typed and fits). */

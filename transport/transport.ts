@@ -266,9 +266,10 @@ export interface Transport {
   trySend?(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): boolean;
   /**
    * Optional fast path of `recvInto` from one rank: the matching message
-   * when it can be taken at once, without waiting, else null, having taken
-   * nothing (the caller then records the call and waits in `recvInto`). The
-   * record may be reused, as `recvInto`'s.
+   * when it can be taken at once or within a short poll (microseconds: a
+   * wait that short is not recorded in the activity block), else null,
+   * having taken nothing (the caller then records the call and waits in
+   * `recvInto`). The record may be reused, as `recvInto`'s.
    */
   tryRecvInto?(into: ArrayBufferView, source: number, tag: number, context: number): Incoming | null;
   /** Blocking receive of the next matching message. */
