@@ -1,8 +1,8 @@
-// ring_test.ts again, with the rings copying every payload over 64 bytes by libc's memcpy through FFI
+// ring_test.ts again, with the rings copying every payload of 256 bytes or more by libc's memcpy through FFI
 // (transport/_memcpy.ts) instead of `set`; then checks that they did, and the pointer caches behind those copies.
-import { equal, notEqual, ok } from "node:assert/strict";
+import { deepEqual, equal, notEqual, ok, throws } from "node:assert/strict";
 import { MEMCPY } from "./ring_test.ts?memcpy";
-import { Memcpy, MEMCPY_ANY } from "../transport/_memcpy.ts";
+import { Memcpy, MEMCPY_ANY, MEMCPY_MIN } from "../transport/_memcpy.ts";
 import { RingReader } from "../transport/_ring_reader.ts";
 import { RingWriter } from "../transport/_ring_writer.ts";
 import { checkPattern, fillPattern, rng } from "./_util.ts";
@@ -101,4 +101,55 @@ Deno.test("memcpy: pointers to different positions and arrays are different; a v
   equal(BigInt(v(m.at(a, 100))) - BigInt(v(m.of(a))), 100n);
   equal(BigInt(v(m.of(a.subarray(200)))) - BigInt(v(m.of(a))), 200n);
   notEqual(v(m.of(new Uint8Array(1000))), v(m.of(a)));
+});
+
+Deno.test("memcpy: a destination that shrank or was detached after its message was matched is not copied into past its end: set throws", () => {
+  const m = Memcpy.load(true)!;
+  const { u8, guard } = ringOf(16384);
+  const r = new RingReader(u8, m);
+  fillPattern(u8, 9);
+  for (const n of [MEMCPY_MIN, 1000, MEMCPY_ANY, 12000]) {
+    const buf = new ArrayBuffer(n, { maxByteLength: n });
+    const tracking = new Uint8Array(buf);
+    r.copy(64, tracking, 0, n);
+    deepEqual(tracking, u8.slice(64, 64 + n), `${n} bytes, whole`);
+    buf.resize(n - 8); // a receive buffer shrunk between the pieces of a streamed message
+    const before = m.copies;
+    throws(() => r.copy(64, tracking, 0, n), RangeError, `${n} bytes into ${n - 8}`);
+    throws(() => r.copy(64, tracking, 8, n - 8), RangeError, `${n - 8} bytes at 8 into ${n - 8}`);
+    const moved = new Uint8Array(buf.transfer()); // detached
+    throws(() => r.copy(64, tracking, 0, n - 8), TypeError);
+    equal(m.copies, before, "none of them by memcpy");
+    equal(moved.length, n - 8);
+  }
+  for (let i = 0; i < guard.length; i++) equal(guard[i], 0);
+});
+
+Deno.test("memcpy: payloads under MEMCPY_MIN bytes are copied by set, whatever the arrays; a source shorter than the copy is not read past its end", () => {
+  const m = Memcpy.load(true)!;
+  const { u8 } = ringOf(16384);
+  const w = new RingWriter(u8, m), r = new RingReader(u8, m);
+  const before = m.copies;
+  for (let n = 1; n < MEMCPY_MIN; n++) {
+    const src = new Uint8Array(n);
+    fillPattern(src, n);
+    const dst = new Uint8Array(n);
+    w.copy(n * 32, src, 0, n);
+    r.copy(n * 32, dst, 0, n);
+    equal(checkPattern(dst, n), -1);
+  }
+  equal(m.copies, before, "no copy under MEMCPY_MIN went through memcpy (small typed arrays live on V8's heap)");
+  const short = new Uint8Array(MEMCPY_MIN);
+  const ring = u8.slice();
+  w.copy(0, short, 0, MEMCPY_MIN + 8); // asked for more than the array has: set copies what there is, memcpy nothing
+  equal(m.copies, before);
+  deepEqual(u8.subarray(MEMCPY_MIN), ring.subarray(MEMCPY_MIN), "nothing past the array's bytes was written");
+});
+
+Deno.test("memcpy: pointers of arrays up to 64 KiB are kept, larger arrays' are taken for each copy (a kept array stays alive)", () => {
+  const m = Memcpy.load()!;
+  const small = new Uint8Array(65536), big = new Uint8Array(65537);
+  ok(m.of(small) === m.of(small), "the same pointer object, kept");
+  ok(m.of(big) !== m.of(big), "a new pointer object each time");
+  equal(Deno.UnsafePointer.value(m.of(big)), Deno.UnsafePointer.value(m.of(big)), "to the same address");
 });

@@ -14,6 +14,13 @@ import { type Libc, libc } from "./_libc.ts";
 export type Pointer = Deno.PointerObject;
 
 /**
+ * Payloads shorter than this are copied by `set`: through the API, 2 ranks
+ * one way, memcpy gained nothing at 128 and 256 bytes and 7-13 ns at 512.
+ * It also keeps every array memcpy touches off V8's heap, where the garbage
+ * collector moves typed arrays of up to 64 bytes.
+ */
+export const MEMCPY_MIN = 256;
+/**
  * Payloads at least this long are copied by memcpy even when a pointer must
  * be made for the copy (~40 ns: a ring position seen for the first time, an
  * offset into an array); shorter ones then take `set`.
@@ -21,10 +28,16 @@ export type Pointer = Deno.PointerObject;
 export const MEMCPY_ANY = 4096;
 /** Arrays whose pointers a `Memcpy` keeps (the last ones copied from or into). */
 const KEPT = 4;
+/** Arrays longer than this are not kept (their address is taken for each copy, ~20 ns): a kept array stays alive. */
+const KEPT_MAX_BYTES = 65536;
 
 /**
  * libc's memcpy, with the pointers of the last few arrays it copied kept.
- * One per rank, shared by its rings: at most {@linkcode KEPT} arrays are held.
+ * One per rank, shared by its rings: at most {@linkcode KEPT} arrays of up
+ * to {@linkcode KEPT_MAX_BYTES} are held. memcpy checks no bounds: its
+ * callers check each copy against the array's length at the time of the
+ * copy (an array may shrink or be detached between the pieces of a
+ * message), and leave a copy that does not fit to `set`, which throws.
  */
 export class Memcpy {
   readonly #copy: Libc["memcpy"];
@@ -72,8 +85,9 @@ export class Memcpy {
    * resized array has another length, so its kept pointer is not reused.
    */
   of(a: Uint8Array): Pointer {
-    const arrays = this.#arrays;
     const len = a.byteLength;
+    if (len > KEPT_MAX_BYTES) return this.address(a);
+    const arrays = this.#arrays;
     for (let i = 0; i < KEPT; i++) {
       if (arrays[i] === a) {
         if (this.#lengths[i] === len) return this.#pointers[i]!;
@@ -113,16 +127,20 @@ export class Memcpy {
 export class RingPointers {
   readonly #u8: Uint8Array;
   readonly #memcpy: Memcpy;
-  /** Kept pointers by position / 64 (payloads copied by memcpy are over 64 bytes long, so one starts per 64). */
+  /**
+   * Kept pointers by position / 256: a payload copied by memcpy is at least
+   * {@linkcode MEMCPY_MIN} (256) bytes long, so one starts per 256 bytes.
+   * 12 bytes a slot: 48 KiB for a 1 MiB ring (and the pointers made).
+   */
   readonly #kept: (Pointer | null)[];
-  /** By position / 64: position + 1 of the kept pointer, or −(position + 1) of a position seen once, or 0. */
+  /** By position / 256: position + 1 of the kept pointer, or −(position + 1) of a position seen once, or 0. */
   readonly #at: Int32Array;
 
   /** Pointers into the ring `u8` (its whole length is the ring), made by `memcpy`. */
   constructor(u8: Uint8Array, memcpy: Memcpy) {
     this.#u8 = u8;
     this.#memcpy = memcpy;
-    const slots = u8.length >>> 6;
+    const slots = Math.ceil(u8.length / 256);
     this.#kept = new Array(slots).fill(null);
     this.#at = new Int32Array(slots);
   }
@@ -133,7 +151,7 @@ export class RingPointers {
    * {@linkcode MEMCPY_ANY}, else null (the caller copies with `set`).
    */
   at(pos: number, n: number): Pointer | null {
-    const i = pos >>> 6;
+    const i = pos >>> 8;
     return this.#at[i] === pos + 1 ? this.#kept[i] : this.#make(i, pos, n);
   }
 

@@ -1,14 +1,15 @@
 // The consumer's copies out of a ring's byte ring (ring.ts), with the views of it and pointers into it they keep.
 
-import { type Memcpy, MEMCPY_ANY, RingPointers } from "./_memcpy.ts";
+import { type Memcpy, MEMCPY_ANY, MEMCPY_MIN, RingPointers } from "./_memcpy.ts";
 
 /**
  * Copies bytes out of a byte ring of `capacity` bytes (a power of two) seen
  * as `u8`, keeping views it makes: a new view costs ~10 ns and an
  * allocation, and whole payloads lie at the same positions cycle after
  * cycle (ring.ts `skipFor`), so a program that sends the same sizes again and
- * again reads through the same views. Where FFI is allowed, payloads over
- * 64 bytes are copied by libc's memcpy instead (_memcpy.ts).
+ * again reads through the same views. Where FFI is allowed, payloads of
+ * MEMCPY_MIN (256) bytes or more are copied by libc's memcpy instead
+ * (_memcpy.ts).
  */
 export class RingReader {
   readonly #u8: Uint8Array;
@@ -46,7 +47,8 @@ export class RingReader {
   /** Copies `n` bytes at `pos` into `dst` at `to` by memcpy when that is cheap here; false when not copied. */
   #byMemcpy(pos: number, dst: Uint8Array, to: number, n: number): boolean {
     const m = this.#memcpy;
-    if (m === null || n <= 64 || (to !== 0 && n < MEMCPY_ANY)) return false;
+    // The bounds memcpy does not check: `dst` may have shrunk or been detached since the message was matched.
+    if (m === null || n < MEMCPY_MIN || (to !== 0 && n < MEMCPY_ANY) || to + n > dst.byteLength) return false;
     const src = (this.#pointers ??= new RingPointers(this.#u8, m)).at(pos, n);
     if (src === null) return false;
     m.copy(m.at(dst, to), src, n);

@@ -1,10 +1,10 @@
 // The producer's copies into a ring's byte ring (ring.ts), with the pointers into it they keep.
 
-import { type Memcpy, MEMCPY_ANY, RingPointers } from "./_memcpy.ts";
+import { type Memcpy, MEMCPY_ANY, MEMCPY_MIN, RingPointers } from "./_memcpy.ts";
 
 /**
  * Copies bytes into a byte ring of `capacity` bytes (a power of two) seen as
- * `u8`: payloads over 64 bytes by libc's memcpy where FFI is allowed
+ * `u8`: payloads of MEMCPY_MIN (256) bytes or more by libc's memcpy where FFI is allowed
  * (_memcpy.ts), else by `set`.
  */
 export class RingWriter {
@@ -41,7 +41,8 @@ export class RingWriter {
   /** Copies `n` bytes of `src` from `from` to `pos` by memcpy when that is cheap here; false when not copied. */
   #byMemcpy(pos: number, src: Uint8Array, from: number, n: number): boolean {
     const m = this.#memcpy;
-    if (m === null || n <= 64 || (from !== 0 && n < MEMCPY_ANY)) return false;
+    // The bounds memcpy does not check (`set` throws instead).
+    if (m === null || n < MEMCPY_MIN || (from !== 0 && n < MEMCPY_ANY) || from + n > src.byteLength) return false;
     const dst = (this.#pointers ??= new RingPointers(this.#u8, m)).at(pos, n);
     if (dst === null) return false;
     m.copy(dst, m.at(src, from), n);

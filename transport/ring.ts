@@ -163,7 +163,7 @@ export class Ring {
   /** Consumer: where the payload of the header read last is: IN_CELL, IN_RING or STREAMED. */
   hWhere = 0;
 
-  /** Views the ring for the ordered pair (src → dst); payloads over 64 bytes are copied by `memcpy` when given. */
+  /** Views the ring for the ordered pair (src → dst); payloads of 256 bytes or more are copied by `memcpy` when given. */
   constructor(
     sab: SharedArrayBuffer,
     layout: ShmLayout,

@@ -34,7 +34,7 @@ export interface ShmTransportOptions {
   unexpectedMessages?: number;
   /** Every rank's heap (heap.ts `createHeaps`); without them `alloc` uses a private heap and no send is single-copy. */
   heaps?: SharedArrayBuffer[];
-  /** Copy payloads over 64 bytes by libc's memcpy through FFI (default: true, where FFI is allowed; _memcpy.ts). */
+  /** Copy payloads of 256 bytes or more by libc's memcpy through FFI (default: true, where FFI is allowed; _memcpy.ts). */
   memcpy?: boolean;
   /** This rank's trace buffer (trace.ts), when the job is traced. */
   trace?: SharedArrayBuffer;
