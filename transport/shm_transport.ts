@@ -70,6 +70,7 @@ export class ShmTransport implements Transport {
   readonly #activity: Activity;
   readonly #waiter: Waiter;
   /** Polls of the sender's ring before a blocking `recvInto` posts its receive. */ readonly #directSpins: number;
+  /** Polls of `tryRecvInto`, before the call is recorded (none when oversubscribed). */ readonly #trySpins: number;
   readonly #out: Outbox;
   readonly #in: Inbox;
   readonly #rdv: Rendezvous;
@@ -109,10 +110,10 @@ export class ShmTransport implements Transport {
     const spin = options.spin ?? (layout.size <= cores ? SPIN_DEDICATED : SPIN_OVERSUBSCRIBED);
     const yields = options.yields ?? (layout.size > cores ? YIELD_OVERSUBSCRIBED : 0);
     this.#waiter = new Waiter(this.#ctl, layout.doorbellWord, rank, spin, this.#activity, yields);
-    this.#directSpins = spin >= DIRECT_SPINS ? DIRECT_SPINS : DIRECT_SPINS_OVERSUBSCRIBED;
+    const spins = this.#trySpins = spin >= DIRECT_SPINS ? DIRECT_SPINS : 0; // the slots' polls too
+    this.#directSpins = spins > 0 ? spins : DIRECT_SPINS_OVERSUBSCRIBED;
     this.#onAbort = options.onAbort;
     this.matching = this.#in.matching(this, this.#open);
-    const spins = spin >= DIRECT_SPINS ? DIRECT_SPINS : 0;
     this.slots = new Slots(sab, layout, rank, () => this.#block(W_SLOTS, null), () => this.#live(), spins);
     this.trace = options.trace === undefined ? null : new TraceRecorder(options.trace, layout.size);
     this.#activity.start();
@@ -210,7 +211,7 @@ export class ShmTransport implements Transport {
   /** The message from `source` when a direct receive takes it within its bounded poll (Transport.tryRecvInto). */
   tryRecvInto(into: ArrayBufferView, source: number, tag: number, context: number): Incoming | null {
     if (this.#closed || source < 0 || this.trace !== null || this.#stopped()) return null;
-    return this.#in.direct(into, source, tag, context, this.#directSpins);
+    return this.#in.direct(into, source, tag, context, this.#trySpins);
   }
 
   /** Blocking receive into a caller's typed array (when the message is typed and fits). */
@@ -408,10 +409,9 @@ export class ShmTransport implements Transport {
   }
 
   /**
-   * Completes every pending send whose receiver is still running, then
-   * closes this endpoint. Returns what will never be received: messages
-   * that arrived here and no receive took, receives started and never
-   * waited for, and this rank's sends to ranks that have ended.
+   * Completes every pending send whose receiver is still running, then closes this endpoint. Returns what will never
+   * be received: messages that arrived here and no receive took, receives started and never waited for, and this
+   * rank's sends to ranks that have ended.
    */
   finalize(exit = false): Leftover[] {
     if (this.#closed) return [];
