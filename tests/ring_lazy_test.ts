@@ -9,12 +9,15 @@
 // skipFor): the bytes it skips count as written by the producer and as read once the consumer passes them
 // (`skipAt`), and the sizes are such that payloads both skip and, too large to skip, wrap.
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { IN_CELL, IN_RING, INLINE_MAX, pad8, Ring, STREAMED } from "../transport/ring.ts";
-import { CELL_BYTES, createShm, layoutFor, MIN_RING_BYTES, ringIndex } from "../transport/shm_layout.ts";
+import { CELL_HEADER_BYTES, IN_CELL, IN_RING, pad8, Ring, STREAMED } from "../transport/ring.ts";
+import { createShm, layoutFor, MIN_RING_BYTES, ringIndex } from "../transport/shm_layout.ts";
 import { fillPattern, rng } from "./_util.ts";
 
 const C = MIN_RING_BYTES;
 const TWO32 = 4294967296;
+/** 128-byte cells (payloads up to 96 bytes in the cell), the size these tests were written for (ring_test.ts). */
+const CELL_BYTES = 128;
+const INLINE_MAX = CELL_BYTES - CELL_HEADER_BYTES;
 const CELL_WORDS = CELL_BYTES >> 2;
 
 interface Frame {
@@ -38,7 +41,7 @@ function skipOf(pos: number, need: number): number {
 
 /** Producer and consumer views of ring 0 → 1 whose byte counters start at `bytes` and frame counter at `frames`. */
 function pair(bytes: number, frames: number): { prod: Ring; cons: Ring } {
-  const layout = layoutFor(2, C);
+  const layout = layoutFor(2, C, CELL_BYTES);
   const sab = createShm(layout);
   const w = new Int32Array(
     sab,

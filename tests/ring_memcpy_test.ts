@@ -2,7 +2,9 @@
 // (transport/_memcpy.ts) instead of `set`; then checks that they did, and the pointer caches behind those copies.
 import { deepEqual, equal, notEqual, ok, throws } from "node:assert/strict";
 import { MEMCPY } from "./ring_test.ts?memcpy";
-import { Memcpy, MEMCPY_ANY, MEMCPY_MIN } from "../transport/_memcpy.ts";
+import { Memcpy, MEMCPY_ANY, MEMCPY_IN_CELL, MEMCPY_MIN } from "../transport/_memcpy.ts";
+import { CELL_HEADER_BYTES, IN_CELL, INLINE_MAX, Ring } from "../transport/ring.ts";
+import { CELL_BYTES, createShm, layoutFor } from "../transport/shm_layout.ts";
 import { RingReader } from "../transport/_ring_reader.ts";
 import { RingWriter } from "../transport/_ring_writer.ts";
 import { checkPattern, fillPattern, rng } from "./_util.ts";
@@ -152,4 +154,30 @@ Deno.test("memcpy: pointers of arrays up to 64 KiB are kept, larger arrays' are 
   ok(m.of(small) === m.of(small), "the same pointer object, kept");
   ok(m.of(big) !== m.of(big), "a new pointer object each time");
   equal(Deno.UnsafePointer.value(m.of(big)), Deno.UnsafePointer.value(m.of(big)), "to the same address");
+});
+
+Deno.test("memcpy: with the default cells, payloads of every size up to INLINE_MAX travel in their cell intact, by memcpy and by words", () => {
+  const layout = layoutFor(2);
+  equal(INLINE_MAX, CELL_BYTES - CELL_HEADER_BYTES);
+  for (const m of [Memcpy.load(), null]) {
+    const sab = createShm(layout);
+    const prod = new Ring(sab, layout, 0, 1, m), cons = new Ring(sab, layout, 0, 1, m);
+    equal(prod.inlineMax, INLINE_MAX);
+    const before = m?.copies ?? 0;
+    for (let len = 1; len <= INLINE_MAX; len++) {
+      const bytes = new Uint8Array(len);
+      fillPattern(bytes, len);
+      ok(prod.putFrame(bytes, len, 0, 2));
+      ok(cons.nextHeader());
+      deepEqual([cons.hLength, cons.hWhere], [len, IN_CELL]);
+      const got = new Uint8Array(len + 3).fill(0xee);
+      cons.readInline(got, 0, len);
+      equal(checkPattern(got.subarray(0, len), len), -1, `${len} bytes`);
+      deepEqual([...got.subarray(len)], [0xee, 0xee, 0xee], "nothing past the payload");
+      cons.takeCell();
+    }
+    if (m !== null) {
+      equal(m.copies - before, 2 * (INLINE_MAX - MEMCPY_IN_CELL + 1), "from MEMCPY_IN_CELL bytes, by memcpy");
+    }
+  }
 });

@@ -19,10 +19,9 @@
 // (`Ring.skipAt` gives the consumer the same skip). One that does not fit
 // there (need > pos) still wraps, as streamed payloads always do.
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { CELL_HEADER_BYTES, IN_CELL, IN_RING, INLINE_MAX, pad8, Ring, STREAMED } from "../transport/ring.ts";
+import { CELL_HEADER_BYTES, IN_CELL, IN_RING, pad8, Ring, STREAMED } from "../transport/ring.ts";
 import { unreadFrames } from "../transport/unread.ts";
 import {
-  CELL_BYTES,
   createShm,
   layoutFor,
   MIN_RING_BYTES,
@@ -35,7 +34,7 @@ import { Memcpy } from "../transport/_memcpy.ts";
 
 /**
  * These tests run twice: as this file (payloads copied by `set`), and imported by ring_memcpy_test.ts as
- * "./ring_test.ts?memcpy", where the rings copy every payload over 64 bytes by libc's memcpy (_memcpy.ts), made
+ * "./ring_test.ts?memcpy", where the rings copy payloads by libc's memcpy (_memcpy.ts), made
  * eager so that a ring position gets its pointer at its first use.
  */
 export const MEMCPY: Memcpy | null = new URL(import.meta.url).search === "?memcpy" ? Memcpy.load(true) : null;
@@ -43,6 +42,12 @@ const RING = MEMCPY === null ? "ring" : "ring (memcpy)";
 
 const C = MIN_RING_BYTES;
 const TWO32 = 4294967296;
+/**
+ * These tests lay the rings out with 128-byte cells (payloads up to 96 bytes in the cell), the size they were written
+ * for; jobs use shm_layout.ts's CELL_BYTES, and every other test runs with that.
+ */
+const CELL_BYTES = 128;
+const INLINE_MAX = CELL_BYTES - CELL_HEADER_BYTES;
 const CELL_WORDS = CELL_BYTES >> 2;
 
 interface Pair {
@@ -65,7 +70,7 @@ function cellsAt(layout: ShmLayout, src: number, dst: number): number {
  * bytes and frames had passed.
  */
 function pair(bytes = 0, frames = 0): Pair {
-  const layout = layoutFor(2, C);
+  const layout = layoutFor(2, C, CELL_BYTES);
   const sab = createShm(layout);
   const w = new Int32Array(sab, cellsAt(layout, 0, 1), layout.cells * CELL_WORDS);
   const r = new Ring(sab, layout, 0, 1, MEMCPY);
@@ -1738,7 +1743,7 @@ Deno.test(
 );
 
 Deno.test(RING + ": each ordered pair of a 3-rank job has its own cells and byte ring", () => {
-  const layout = layoutFor(3, C);
+  const layout = layoutFor(3, C, CELL_BYTES);
   const sab = createShm(layout);
   const pairs = [[0, 1], [0, 2], [1, 0], [1, 2], [2, 0], [2, 1]];
   for (const [s, d] of pairs) {

@@ -72,11 +72,11 @@ Deno.test("ring size shrinks with the rank count and memory stays bounded", () =
   for (const n of [2, 4, 8, 16, 32, 64, 128]) {
     const bytes = ringBytesFor(n);
     ok(bytes <= prev);
-    // Rings within their bound, their header cells (a sixteenth of a ring, at least 8 cells), plus one line per rank
+    // Rings within their bound, their header cells (an eighth of a ring, at least 8 cells), plus one line per rank
     // for doorbells and activity and two collective slots per rank.
     const layout = layoutFor(n);
     const cells = n * (n - 1) * layout.cells * CELL_BYTES;
-    ok(layout.cells * CELL_BYTES <= Math.max(bytes / 16, 8 * CELL_BYTES), `${n} ranks: ${layout.cells} cells`);
+    ok(layout.cells * CELL_BYTES <= Math.max(bytes / 8, 8 * CELL_BYTES), `${n} ranks: ${layout.cells} cells`);
     const bound = RING_MEMORY_BOUND + cells + 64 * 1024 + n * (128 + 2 * SLOT_STRIDE);
     ok(layoutFor(n).totalBytes <= bound, `${n} ranks: ${layoutFor(n).totalBytes}`);
     prev = bytes;

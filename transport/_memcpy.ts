@@ -21,6 +21,14 @@ export type Pointer = Deno.PointerObject;
  */
 export const MEMCPY_MIN = 256;
 /**
+ * Payloads in a header cell (ring.ts) of at least this many bytes are
+ * copied by memcpy: a cell's pointer is kept per cell, found at once. (65:
+ * no array of 64 bytes or less, which V8 may keep on its moving heap.)
+ * Through the API, 2 ranks one way: 128 B 0.13-0.15 us in the byte ring,
+ * 0.109-0.117 in a cell; 256 B 0.13-0.145 against 0.113-0.136.
+ */
+export const MEMCPY_IN_CELL = 65;
+/**
  * Payloads at least this long are copied by memcpy even when a pointer must
  * be made for the copy (~40 ns: a ring position seen for the first time, an
  * offset into an array); shorter ones then take `set`.

@@ -3,7 +3,7 @@
  * header cells, and a byte ring for the payloads that do not fit a cell.
  *
  * ## Header cells
- * Every message has a header cell: `cells` cells of 128 bytes (a power of
+ * Every message has a header cell: `cells` cells of 512 bytes (a power of
  * two), used in turn. Frame n (counting every frame ever sent, as a u32)
  * lives in cell n mod `cells`, and its word 0 is its sequence mark
  * `(n + 1) | 0`, stored last with `Atomics.store`: the consumer polls the
@@ -11,17 +11,18 @@
  * cache line to notice (no head word in a line of its own to read first).
  * Word 0 of a cell only ever holds a mark, never payload, so an old frame's
  * bytes cannot pass for a new frame. A payload of up to
- * {@linkcode INLINE_MAX} bytes travels inside the cell.
+ * {@linkcode INLINE_MAX} (480) bytes travels inside the cell, copied by
+ * memcpy from 65 bytes where FFI is allowed (_memcpy.ts).
  *
  * ```text
  * word 0  mark (n + 1), stored last     word 4  context id (communicator)
  * word 1  length, low 32 bits           word 5  kind (codec.ts)
  * word 2  length, high bits             word 6  rendezvous descriptor + 1, or 0
  * word 3  tag                           word 7  where the payload is (below)
- * byte 32..127: the payload, when it is in the cell
+ * byte 32..511: the payload, when it is in the cell
  * ```
  *
- * Word 7 is {@linkcode IN_CELL} (bytes 32..127), {@linkcode IN_RING} (whole
+ * Word 7 is {@linkcode IN_CELL} (bytes 32..511), {@linkcode IN_RING} (whole
  * in the byte ring, written before the mark: the consumer reads it without
  * looking at `head`) or {@linkcode STREAMED} (in the byte ring, published
  * piece by piece through `head`).
@@ -35,26 +36,22 @@
  * `head` counts every byte the producer has written (only it stores it) and
  * `tail` every byte the consumer has released (only it stores it), both u32
  * that wrap, each in its own cache line; `head − tail` never exceeds C.
- * - A whole frame (`putFrame`) writes its payload, then its cell (IN_RING):
- *   the mark publishes the payload and `head` is left as it was, so `head`
- *   may lag until the next stream stores it (`available` never goes below
- *   0). A payload that would wrap starts the ring over instead, when that
- *   leaves it room (`skipFor`): payloads then lie at the same positions
- *   cycle after cycle.
- * - A streamed frame (`putHeader` + `putPayload`) publishes its cell first,
- *   so the receiver matches it at once, and then the payload in pieces
- *   through `head` as space frees up: a message may be far larger than C.
+ * - A whole frame (`putFrame`) writes its payload, then its cell (IN_RING): the mark publishes the payload and `head`
+ *   is left as it was, so `head` may lag until the next stream stores it (`available` never goes below 0). A payload
+ *   that would wrap starts the ring over instead, when that leaves it room (`skipFor`): payloads then lie at the same
+ *   positions cycle after cycle.
+ * - A streamed frame (`putHeader` + `putPayload`) publishes its cell first, so the receiver matches it at once, and
+ *   then the payload in pieces through `head` as space frees up: a message may be far larger than C.
  * - A rendezvous frame (word 6 ≠ 0, `rendezvous.ts`) has no payload here.
  *
- * Atomics are sequentially consistent in JavaScript, so each store of a
- * mark, `head`, `tail` or `taken` orders the plain accesses before it
- * against the reads after the load that sees it (`taken` is a plain store
- * on x86-64: see X86). Only this file reads or writes a cell.
+ * Atomics are sequentially consistent in JavaScript, so each store of a mark, `head`, `tail` or `taken` orders the
+ * plain accesses before it against the reads after the load that sees it (`taken` is a plain store on x86-64: see X86).
+ * Only this file reads or writes a cell.
  *
  * @module
  */
 
-import type { Memcpy } from "./_memcpy.ts";
+import { type Memcpy, MEMCPY_IN_CELL, type Pointer } from "./_memcpy.ts";
 import { RingReader } from "./_ring_reader.ts";
 import { RingWriter } from "./_ring_writer.ts";
 import { WordView } from "./_word_view.ts";
@@ -62,10 +59,8 @@ import { CELL_BYTES, RING_CTL_STRIDE, RING_TAIL, ringIndex, type ShmLayout } fro
 
 /** Bytes of a cell before its payload (the header words). */
 export const CELL_HEADER_BYTES = 32;
-/** The largest payload that travels inside its header cell. */
+/** The largest payload that travels inside its header cell, with cells of the default size (`Ring.inlineMax`). */
 export const INLINE_MAX = CELL_BYTES - CELL_HEADER_BYTES;
-/** Words of a cell. */
-const CELL_WORDS = CELL_BYTES >> 2;
 /** Word 7 of a cell: the payload is in the cell. */
 export const IN_CELL = 1;
 /** Word 7 of a cell: the payload is whole in the byte ring, published by the cell's mark. */
@@ -85,11 +80,9 @@ const X86 = Deno.build.arch === "x86_64";
 const RING_TAKEN = 1;
 
 /**
- * Bytes an IN_RING payload of `need` (padded) bytes at ring position `pos`
- * skips to start at position 0 instead of wrapping, when it would wrap and
- * the skip leaves it room: whole payloads then lie at the same positions
- * cycle after cycle (so the consumer's views of them are reused, and a
- * payload is never copied in two pieces). Producer and consumer both apply it.
+ * Bytes an IN_RING payload of `need` (padded) bytes at ring position `pos` skips to start at position 0 instead of
+ * wrapping, when it would wrap and the skip leaves it room: whole payloads then lie at the same positions cycle after
+ * cycle (their views and pointers are reused; none is copied in two pieces). Producer and consumer both apply it.
  */
 function skipFor(pos: number, need: number, capacity: number): number {
   return pos + need > capacity && need <= pos ? capacity - pos : 0;
@@ -123,6 +116,9 @@ export class Ring {
   readonly mask: number;
   /** Number of header cells (a power of two). */
   readonly cells: number;
+  /** The largest payload that travels in its cell (cell bytes − {@linkcode CELL_HEADER_BYTES}). */ readonly inlineMax:
+    number;
+  readonly #cellWords: number;
   /** The cells as int32 words, bytes and float64 words. */
   readonly #cw: Int32Array;
   readonly #cb: Uint8Array;
@@ -147,23 +143,20 @@ export class Ring {
   /** The copies into the byte ring (producer, `writeBytes`) and out of it (consumer, `readBytes`). */
   readonly #writer: RingWriter;
   readonly #reader: RingReader;
+  /** memcpy (null: the copies are JavaScript's), and the addresses of the cells' payloads, made when first used. */
+  readonly #memcpy: Memcpy | null;
+  #cellPtrs: (Pointer | null)[] | null = null;
   /** Consumer: `taken` and `tail` as last stored (`passCell`/`passRing` move ahead of them; `flush` stores). */
   #takenStored = 0;
   #tailStored = 0;
-  /** Consumer: payload length of the header read last by `nextHeader`. */
-  hLength = 0;
-  /** Consumer: tag of the header read last. */
-  hTag = 0;
-  /** Consumer: context of the header read last. */
-  hContext = 0;
-  /** Consumer: kind of the header read last. */
-  hKind = 0;
-  /** Consumer: word 6 of the header read last (rendezvous descriptor + 1, or 0). */
-  hRdv = 0;
-  /** Consumer: where the payload of the header read last is: IN_CELL, IN_RING or STREAMED. */
-  hWhere = 0;
+  /** Consumer: payload length of the header read last by `nextHeader`. */ hLength = 0;
+  /** Consumer: tag of the header read last. */ hTag = 0;
+  /** Consumer: context of the header read last. */ hContext = 0;
+  /** Consumer: kind of the header read last. */ hKind = 0;
+  /** Consumer: word 6 of the header read last (rendezvous descriptor + 1, or 0). */ hRdv = 0;
+  /** Consumer: where the payload of the header read last is: IN_CELL, IN_RING or STREAMED. */ hWhere = 0;
 
-  /** Views the ring for the ordered pair (src → dst); payloads of 256 bytes or more are copied by `memcpy` when given. */
+  /** Views the ring for the ordered pair (src → dst); longer payloads are copied by `memcpy` when given (_memcpy.ts). */
   constructor(
     sab: SharedArrayBuffer,
     layout: ShmLayout,
@@ -171,6 +164,7 @@ export class Ring {
     dst: number,
     memcpy: Memcpy | null = null,
   ) {
+    this.#memcpy = memcpy;
     const i = ringIndex(layout.size, src, dst);
     this.ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
     this.headWord = layout.ringCtlWord + i * RING_CTL_STRIDE;
@@ -184,10 +178,13 @@ export class Ring {
     this.#reader = new RingReader(this.u8, memcpy);
     this.f64 = new Float64Array(sab, off, this.capacity >> 3);
     this.cells = layout.cells;
-    const cellOff = layout.cellByte + i * layout.cells * CELL_BYTES;
-    this.#cw = new Int32Array(sab, cellOff, layout.cells * CELL_WORDS);
-    this.#cb = new Uint8Array(sab, cellOff, layout.cells * CELL_BYTES);
-    this.#cf = new Float64Array(sab, cellOff, layout.cells * (CELL_BYTES >> 3));
+    const cellBytes = layout.cellBytes;
+    this.inlineMax = cellBytes - CELL_HEADER_BYTES;
+    this.#cellWords = cellBytes >> 2;
+    const cellOff = layout.cellByte + i * layout.cells * cellBytes;
+    this.#cw = new Int32Array(sab, cellOff, layout.cells * this.#cellWords);
+    this.#cb = new Uint8Array(sab, cellOff, layout.cells * cellBytes);
+    this.#cf = new Float64Array(sab, cellOff, layout.cells * (cellBytes >> 3));
     this.head = Atomics.load(this.ctl, this.headWord) >>> 0;
     this.tail = Atomics.load(this.ctl, this.tailWord) >>> 0;
     this.frames = this.#takenSeen = this.#takenStored = Atomics.load(this.ctl, this.takenWord) >>> 0;
@@ -197,7 +194,7 @@ export class Ring {
 
   /** Word index of the cell of frame `n`. */
   #cell(n: number): number {
-    return (n & (this.cells - 1)) * CELL_WORDS;
+    return (n & (this.cells - 1)) * this.#cellWords;
   }
 
   // ---- producer side -------------------------------------------------------
@@ -233,8 +230,10 @@ export class Ring {
     const len = bytes.length;
     if (!this.hasCell()) return false;
     const c = this.#cell(this.frames);
-    if (len <= INLINE_MAX) {
-      this.#srcWords.copyIn(this.#cb, this.#cw, c * 4 + CELL_HEADER_BYTES, bytes, len);
+    if (len <= this.inlineMax) {
+      const m = this.#memcpy;
+      if (m !== null && len >= MEMCPY_IN_CELL) m.copy(this.#cellPtr(c), m.of(bytes), len);
+      else this.#srcWords.copyIn(this.#cb, this.#cw, c * 4 + CELL_HEADER_BYTES, bytes, len);
       this.#putCell(c, len, tag, context, kind, 0, IN_CELL);
       return true;
     }
@@ -348,7 +347,17 @@ export class Ring {
 
   /** Consumer: copies `n` bytes of the payload in the current cell (after `nextHeader`) into `dst` at `to`. */
   readInline(dst: Uint8Array, to: number, n: number): void {
-    this.#dstWords.copyOut(this.#cb, this.#cw, this.#cell(this.frames) * 4 + CELL_HEADER_BYTES, dst, to, n);
+    const m = this.#memcpy;
+    const c = this.#cell(this.frames);
+    if (m !== null && n >= MEMCPY_IN_CELL && to === 0 && n <= dst.byteLength) m.copy(m.of(dst), this.#cellPtr(c), n);
+    else this.#dstWords.copyOut(this.#cb, this.#cw, c * 4 + CELL_HEADER_BYTES, dst, to, n);
+  }
+
+  /** The address of the payload of the cell at word `c`, made at its first use. */
+  #cellPtr(c: number): Pointer {
+    const ptrs = this.#cellPtrs ??= new Array(this.cells).fill(null);
+    const i = c / this.#cellWords;
+    return ptrs[i] ??= this.#memcpy!.address(this.#cb.subarray(c * 4 + CELL_HEADER_BYTES));
   }
 
   /** Consumer: the float64 payload in the current cell. */
