@@ -174,3 +174,42 @@ export class RingPointers {
     return p;
   }
 }
+
+/**
+ * memcpy copies into and out of one byte ring (_ring_writer.ts, _ring_reader.ts), where they are cheap: payloads of
+ * {@linkcode MEMCPY_MIN} bytes or more, at a kept ring position (or {@linkcode MEMCPY_ANY} bytes or more), within
+ * the array's bounds as they are now. Each method returns false, having copied nothing, where the caller should copy
+ * with `set` instead (which throws where the array is too short).
+ */
+export class RingCopies {
+  readonly #u8: Uint8Array;
+  readonly #memcpy: Memcpy;
+  #pointers: RingPointers | null = null; // made when first needed: most rings of a large job never carry one
+
+  /** Copies into and out of the ring `u8` (its whole length is the ring) by `memcpy`. */
+  constructor(u8: Uint8Array, memcpy: Memcpy) {
+    this.#u8 = u8;
+    this.#memcpy = memcpy;
+  }
+
+  /** Copies `n` bytes of `src` from `from` to ring position `pos`; false when not copied. */
+  toRing(pos: number, src: Uint8Array, from: number, n: number): boolean {
+    if (n < MEMCPY_MIN || (from !== 0 && n < MEMCPY_ANY) || from + n > src.byteLength) return false;
+    const dst = (this.#pointers ??= new RingPointers(this.#u8, this.#memcpy)).at(pos, n);
+    if (dst === null) return false;
+    this.#memcpy.copy(dst, this.#memcpy.at(src, from), n);
+    return true;
+  }
+
+  /**
+   * Copies `n` bytes at ring position `pos` into `dst` at `to`; false when not copied (as where `dst` has shrunk or
+   * been detached since its message was matched).
+   */
+  fromRing(pos: number, dst: Uint8Array, to: number, n: number): boolean {
+    if (n < MEMCPY_MIN || (to !== 0 && n < MEMCPY_ANY) || to + n > dst.byteLength) return false;
+    const src = (this.#pointers ??= new RingPointers(this.#u8, this.#memcpy)).at(pos, n);
+    if (src === null) return false;
+    this.#memcpy.copy(this.#memcpy.at(dst, to), src, n);
+    return true;
+  }
+}

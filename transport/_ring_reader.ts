@@ -1,6 +1,6 @@
 // The consumer's copies out of a ring's byte ring (ring.ts), with the views of it and pointers into it they keep.
 
-import { type Memcpy, MEMCPY_ANY, MEMCPY_MIN, RingPointers } from "./_memcpy.ts";
+import { type Memcpy, RingCopies } from "./_memcpy.ts";
 
 /**
  * Copies bytes out of a byte ring of `capacity` bytes (a power of two) seen
@@ -18,15 +18,14 @@ export class RingReader {
   #views: (Uint8Array | undefined)[] | null = null;
   /** The length of the payload last read at each position / 64 without a kept view. */
   #seen: Int32Array | null = null;
-  /** memcpy, and the ring positions it copies from; null: `set` copies. */
-  readonly #memcpy: Memcpy | null;
-  #pointers: RingPointers | null = null; // made when first needed: most rings of a large job never carry one
+  /** The copies by memcpy; null: `set` copies. */
+  readonly #fast: RingCopies | null;
 
   /** A reader of the byte ring `u8` (its whole length is the ring), copying by `memcpy` when given. */
   constructor(u8: Uint8Array, memcpy: Memcpy | null = null) {
     this.#u8 = u8;
     this.#capacity = u8.length;
-    this.#memcpy = memcpy;
+    this.#fast = memcpy === null ? null : new RingCopies(u8, memcpy);
   }
 
   /** Copies `n` bytes at position `pos` of the ring into `dst` at `to`, wrapping. */
@@ -37,22 +36,11 @@ export class RingReader {
       const mask = this.#capacity - 1;
       for (let i = 0; i < n; i++) dst[to + i] = u8[(pos + i) & mask];
     } else if (n <= first) {
-      if (!this.#byMemcpy(pos, dst, to, n)) dst.set(this.#view(pos, n), to);
+      if (!this.#fast?.fromRing(pos, dst, to, n)) dst.set(this.#view(pos, n), to);
     } else {
-      if (!this.#byMemcpy(pos, dst, to, first)) dst.set(u8.subarray(pos, this.#capacity), to);
-      if (!this.#byMemcpy(0, dst, to + first, n - first)) dst.set(u8.subarray(0, n - first), to + first);
+      if (!this.#fast?.fromRing(pos, dst, to, first)) dst.set(u8.subarray(pos, this.#capacity), to);
+      if (!this.#fast?.fromRing(0, dst, to + first, n - first)) dst.set(u8.subarray(0, n - first), to + first);
     }
-  }
-
-  /** Copies `n` bytes at `pos` into `dst` at `to` by memcpy when that is cheap here; false when not copied. */
-  #byMemcpy(pos: number, dst: Uint8Array, to: number, n: number): boolean {
-    const m = this.#memcpy;
-    // The bounds memcpy does not check: `dst` may have shrunk or been detached since the message was matched.
-    if (m === null || n < MEMCPY_MIN || (to !== 0 && n < MEMCPY_ANY) || to + n > dst.byteLength) return false;
-    const src = (this.#pointers ??= new RingPointers(this.#u8, m)).at(pos, n);
-    if (src === null) return false;
-    m.copy(m.at(dst, to), src, n);
-    return true;
   }
 
   /**
