@@ -170,7 +170,7 @@ export function startJob(options: JobOptions, call = "startJob"): Job {
   const epoch = performance.timeOrigin + performance.now();
   const records = options.trace === true ? TRACE_RECORDS_DEFAULT : options.trace || 0;
   const traceBufs = records > 0 ? Array.from({ length: size }, () => createTraceBuffer(records, epoch)) : [];
-  const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  const words = new Int32Array(sab, 0, layout.ctlWords);
   const href = (m: string | URL) => m instanceof URL ? m.href : m;
   /** Each rank's module and Deno.args. */
   const programs: { module: string; args: string[] }[] = [];

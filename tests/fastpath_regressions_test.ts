@@ -33,7 +33,7 @@ async function hostJob(n: number) {
   const host = new Comm({ transport: job.host!, context: 0 });
   // Until rank 1 has sent them all (read from its activity block; the rings are left alone).
   const layout = attachShm(job.sab);
-  const words = new Int32Array(job.sab, 0, layout.ringDataByte >> 2);
+  const words = new Int32Array(job.sab, 0, layout.ctlWords);
   while (snapshot(words, activityBase(layout, 1)).sent < n) await new Promise((r) => setTimeout(r, 2));
   return { job, host };
 }

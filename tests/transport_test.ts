@@ -1,16 +1,18 @@
 // The ring framing and the matcher, driven from one thread: two endpoints
 // of a 2-rank job with the smallest ring, so frames wrap around often.
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { ANY_SOURCE, ANY_TAG } from "../constants.ts";
 import { Status } from "../status.ts";
 import {
   CELL_BYTES,
   createShm,
   layoutFor,
+  MAX_RANKS,
   MIN_RING_BYTES,
   RING_MEMORY_BOUND,
   ringBytesFor,
   SLOT_STRIDE,
+  SMALL_CELL_BYTES,
 } from "../transport/shm_layout.ts";
 import { ShmTransport } from "../transport/shm_transport.ts";
 import { Comm } from "../comm.ts";
@@ -72,17 +74,27 @@ Deno.test("ring size shrinks with the rank count and memory stays bounded", () =
   for (const n of [2, 4, 8, 16, 32, 64, 128]) {
     const bytes = ringBytesFor(n);
     ok(bytes <= prev);
-    // Rings within their bound, their header cells (an eighth of a ring, at least 8 cells), plus one line per rank
-    // for doorbells and activity and two collective slots per rank.
+    // Rings within their bound, their header cells (an eighth of a ring of 16 KiB or more; 8 small cells in smaller
+    // ones), plus one line per rank for doorbells and activity and two collective slots per rank.
     const layout = layoutFor(n);
-    const cells = n * (n - 1) * layout.cells * CELL_BYTES;
-    ok(layout.cells * CELL_BYTES <= Math.max(bytes / 8, 8 * CELL_BYTES), `${n} ranks: ${layout.cells} cells`);
+    equal(layout.cellBytes, bytes >= 65536 ? CELL_BYTES : SMALL_CELL_BYTES);
+    const cells = n * (n - 1) * layout.cells * layout.cellBytes;
+    ok(
+      layout.cells * layout.cellBytes <= Math.max(bytes / 8, 8 * SMALL_CELL_BYTES),
+      `${n} ranks: ${layout.cells} cells`,
+    );
     const bound = RING_MEMORY_BOUND + cells + 64 * 1024 + n * (128 + 2 * SLOT_STRIDE);
     ok(layoutFor(n).totalBytes <= bound, `${n} ranks: ${layoutFor(n).totalBytes}`);
     prev = bytes;
   }
   equal(ringBytesFor(2), 1024 * 1024);
   equal(ringBytesFor(64), 64 * 1024);
+  // The control words (everything before the cells) stay addressable by an Int32Array at the largest job.
+  const big = layoutFor(MAX_RANKS);
+  ok(big.cellByte < 2 ** 31 && big.ctlWords === big.cellByte / 4, `${MAX_RANKS} ranks: cells at ${big.cellByte}`);
+  for (const [ring, cell] of [[NaN, 512], [4096.5, 512], [2 ** 31, 512], [65536, NaN], [65536, 256.5], [65536, 64]]) {
+    throws(() => layoutFor(2, ring, cell), RangeError, `ringBytes ${ring}, cellBytes ${cell}`);
+  }
 });
 
 Deno.test("matcher: posted receives match in order; wildcards; contexts are separate", () => {

@@ -35,7 +35,7 @@ interface Job {
 function job(size = 3): Job {
   const layout = layoutFor(size, MIN_RING_BYTES);
   const sab = createShm(layout);
-  const ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  const ctl = new Int32Array(sab, 0, layout.ctlWords);
   const word = (r: number) => layout.doorbellWord + r * RANK_STRIDE;
   return {
     sab,

@@ -3,15 +3,15 @@
  * header cells, and a byte ring for the payloads that do not fit a cell.
  *
  * ## Header cells
- * Every message has a header cell: `cells` cells of 512 bytes (a power of
- * two), used in turn. Frame n (counting every frame ever sent, as a u32)
+ * Every message has a header cell: `cells` cells of 512 bytes (128 in rings
+ * under 64 KiB: shm_layout.ts), used in turn. Frame n (counting every frame ever sent, as a u32)
  * lives in cell n mod `cells`, and its word 0 is its sequence mark
  * `(n + 1) | 0`, stored last with `Atomics.store`: the consumer polls the
  * mark of the next cell it expects, so a message costs the consumer one
  * cache line to notice (no head word in a line of its own to read first).
  * Word 0 of a cell only ever holds a mark, never payload, so an old frame's
  * bytes cannot pass for a new frame. A payload of up to
- * {@linkcode INLINE_MAX} (480) bytes travels inside the cell, copied by
+ * `inlineMax` (480; {@linkcode INLINE_MAX}) bytes travels inside the cell, copied by
  * memcpy from 65 bytes where FFI is allowed (_memcpy.ts).
  *
  * ```text
@@ -19,10 +19,10 @@
  * word 1  length, low 32 bits           word 5  kind (codec.ts)
  * word 2  length, high bits             word 6  rendezvous descriptor + 1, or 0
  * word 3  tag                           word 7  where the payload is (below)
- * byte 32..511: the payload, when it is in the cell
+ * byte 32..: the payload, when it is in the cell
  * ```
  *
- * Word 7 is {@linkcode IN_CELL} (bytes 32..511), {@linkcode IN_RING} (whole
+ * Word 7 is {@linkcode IN_CELL} (bytes 32..), {@linkcode IN_RING} (whole
  * in the byte ring, written before the mark: the consumer reads it without
  * looking at `head`) or {@linkcode STREAMED} (in the byte ring, published
  * piece by piece through `head`).
@@ -166,7 +166,7 @@ export class Ring {
   ) {
     this.#memcpy = memcpy;
     const i = ringIndex(layout.size, src, dst);
-    this.ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+    this.ctl = new Int32Array(sab, 0, layout.ctlWords);
     this.headWord = layout.ringCtlWord + i * RING_CTL_STRIDE;
     this.tailWord = this.headWord + RING_TAIL;
     this.takenWord = this.tailWord + RING_TAKEN;

@@ -101,6 +101,8 @@ export interface ShmLayout {
   readonly cellBytes: number;
   /** Byte offset of ring i's header cells is `cellByte + cells·cellBytes·i`. */
   readonly cellByte: number;
+  /** Words before the cells (header, doorbells, activity, ring control words, slots): the control view's length. */
+  readonly ctlWords: number;
   /** Byte offset of ring i's data is `ringDataByte + ringBytes·i`. */
   readonly ringDataByte: number;
   /** Total bytes of the SharedArrayBuffer. */
@@ -116,14 +118,17 @@ export const SLOT_HEADER_BYTES = 32;
 /** Bytes between consecutive collective slots (header + data, rounded up to a cache line). */
 export const SLOT_STRIDE = SLOT_HEADER_BYTES + SLOT_DATA_BYTES + 32;
 /**
- * Bytes of a ring's header cell (ring.ts): eight cache lines, the first
- * holding the header, the rest payloads of up to 480 bytes. A payload in the
- * cell is noticed and read in one run of lines, where one in the byte ring
- * is a second place to fetch: with 128-byte cells (96-byte payloads), 256 B
- * one way took 0.13-0.145 us, with 512-byte ones 0.113-0.136 (C Open MPI
- * 0.113-0.117).
+ * Bytes of a ring's header cell (ring.ts) in rings of 64 KiB or more (jobs
+ * of up to 64 ranks): eight cache lines, the first holding the header, the
+ * rest payloads of up to 480 bytes. A payload in the cell is noticed and
+ * read in one run of lines, where one in the byte ring is a second place to
+ * fetch: with 128-byte cells (96-byte payloads), 256 B one way took
+ * 0.13-0.145 us, with 512-byte ones 0.113-0.136 (C Open MPI 0.113-0.117).
+ * Smaller rings have cells of {@linkcode SMALL_CELL_BYTES} (cellBytesFor).
  */
 export const CELL_BYTES = 512;
+/** Bytes of a header cell in rings under 64 KiB (more than 64 ranks), where 512-byte cells would outweigh the ring. */
+export const SMALL_CELL_BYTES = 128;
 /** Words between consecutive ring control blocks. */
 export const RING_CTL_STRIDE = 2 * LINE_WORDS;
 /** Offset of the tail word inside a ring control block. */
@@ -145,13 +150,19 @@ export function ringBytesFor(
 }
 
 /**
- * Header cells of each ring: one per 4 KiB of the ring's bytes (cells of
- * {@linkcode CELL_BYTES} take an eighth of it), 8 to 64 of them (64 lets a
- * window of 64 small messages be in flight at once).
+ * Header cells of each ring: one per 4 KiB of the ring's bytes, 8 to 64 of
+ * them (64 lets a window of 64 small messages be in flight at once). With
+ * the cells of cellBytesFor they take at most an eighth of a ring of 16 KiB
+ * or more.
  */
 export function cellsFor(ringBytes: number): number {
   const n = ringBytes / 4096;
   return n < 8 ? 8 : n > 64 ? 64 : n;
+}
+
+/** Bytes of a header cell for rings of `ringBytes`: {@linkcode CELL_BYTES}, or {@linkcode SMALL_CELL_BYTES} under 64 KiB. */
+export function cellBytesFor(ringBytes: number): number {
+  return ringBytes >= 65536 ? CELL_BYTES : SMALL_CELL_BYTES;
 }
 
 /** Word index of rank `r`'s activity block (activity.ts). */
@@ -163,19 +174,22 @@ export function activityBase(layout: ShmLayout, r: number): number {
 export function layoutFor(
   size: number,
   ringBytes: number = ringBytesFor(size),
-  cellBytes: number = CELL_BYTES,
+  cellBytes: number = cellBytesFor(ringBytes),
 ): ShmLayout {
   if (!Number.isInteger(size) || size < 1 || size > MAX_RANKS) {
     throw new RangeError(
       `layoutFor: size must be an integer in 1..${MAX_RANKS}, got ${size}`,
     );
   }
-  if (ringBytes < MIN_RING_BYTES || (ringBytes & (ringBytes - 1)) !== 0) {
+  if (
+    !Number.isInteger(ringBytes) || ringBytes < MIN_RING_BYTES || ringBytes > 2 ** 30 ||
+    (ringBytes & (ringBytes - 1)) !== 0
+  ) {
     throw new RangeError(
-      `layoutFor: ringBytes must be a power of two ≥ ${MIN_RING_BYTES}, got ${ringBytes}`,
+      `layoutFor: ringBytes must be a power of two in ${MIN_RING_BYTES}..2^30, got ${ringBytes}`,
     );
   }
-  if (cellBytes < 128 || cellBytes > 4096 || (cellBytes & (cellBytes - 1)) !== 0) {
+  if (!Number.isInteger(cellBytes) || cellBytes < 128 || cellBytes > 4096 || (cellBytes & (cellBytes - 1)) !== 0) {
     throw new RangeError(`layoutFor: cellBytes must be a power of two in 128..4096, got ${cellBytes}`);
   }
   const doorbellWord = LINE_WORDS;
@@ -196,6 +210,7 @@ export function layoutFor(
     cells,
     cellBytes,
     cellByte,
+    ctlWords: cellByte / 4,
     ringDataByte,
     totalBytes: ringDataByte + rings * ringBytes,
   };
@@ -212,7 +227,7 @@ export function createShm(layout: ShmLayout): SharedArrayBuffer {
   // puts it (16 bytes past a page for large ones), which would shift every "cache line" of this map by 16 bytes. In-cell
   // payloads of 17-32 and 81-96 bytes then took one more line each (88 B one way 0.140-0.148 us against 0.111-0.121).
   const sab = new SharedArrayBuffer(layout.totalBytes, { maxByteLength: layout.totalBytes });
-  const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  const words = new Int32Array(sab, 0, layout.ctlWords);
   words[0] = MAGIC;
   words[H_SIZE] = layout.size;
   words[H_RING_BYTES] = layout.ringBytes;
@@ -243,7 +258,7 @@ export function raiseAbort(
   rank: number,
 ): boolean {
   const layout = attachShm(sab);
-  const words = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  const words = new Int32Array(sab, 0, layout.ctlWords);
   const first = Atomics.compareExchange(words, H_ABORT, 0, 1) === 0;
   if (first) {
     Atomics.store(words, H_ABORT_CODE, code);

@@ -91,7 +91,7 @@ export class ShmTransport implements Transport {
     this.rank = rank;
     this.size = layout.size;
     this.#sab = sab;
-    this.#ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+    this.#ctl = new Int32Array(sab, 0, layout.ctlWords);
     this.#activity = new Activity(this.#ctl, activityBase(layout, rank), H_ABORT);
     const outRings: (Ring | null)[] = [], inRings: (Ring | null)[] = [];
     const memcpy = options.memcpy === false ? null : Memcpy.load();

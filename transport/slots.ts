@@ -105,7 +105,7 @@ export class Slots {
     this.#sab = sab;
     this.rank = rank;
     this.size = layout.size;
-    this.#ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+    this.#ctl = new Int32Array(sab, 0, layout.ctlWords);
     this.#base = layout.slotWord;
     this.#headF64 = new Float64Array(sab, layout.slotWord * 4, (layout.size * 2 * SLOT_STRIDE) >> 3);
     this.#wait = wait;

@@ -130,18 +130,18 @@ async function runJob(system: System, ranks: number, steps: Step[], what: string
   const j0 = performance.now();
   console.error(`compare: ${system.name}: ${what}, ${ranks} ranks`);
   for (let t = 1;; t++) {
-    const mark = runs.length;
+    const mark = runs.length, failed = failures.length;
     const before = ranks === 2 ? await placement() : 0;
     await runRepeats(system, ranks, steps);
     if (ranks !== 2) break;
     const after = await placement();
     console.error(`compare: ${system.name}: placement ${before.toFixed(3)} -> ${after.toFixed(3)} us one way`);
     const got = placementName(before) === placementName(after) ? placementName(before) : "changing";
-    const want = ref ? undefined : refPlacement.get(what);
-    if ((got === (want ?? got) && got !== "changing") || t === PLACEMENT_TRIES) {
+    const want = ref ? undefined : refPlacement.get(what); // none where the reference's placement changed
+    if ((got === (want ?? got) && got !== "changing") || t === PLACEMENT_TRIES || failures.length > failed) {
       placements.push({ system: system.name, before, after });
-      if (ref) refPlacement.set(what, got);
-      break;
+      if (ref && got !== "changing") refPlacement.set(what, got);
+      break; // a job that failed is not tried again
     }
     console.error(`compare: ${system.name}: ran with ${got}, not ${want ?? "one placement"}: again`);
     runs.splice(mark); // the last try counts

@@ -9,7 +9,29 @@ import { checkPattern, fillPattern, rng } from "../_util.ts";
 const comm = world();
 const N = Number(Deno.args[0] ?? 3000);
 const rand = rng(5);
-const SIZES = [0, 8, 64, 65, 96, 97, 100, 255, 1000, 1024, 4095, 4096, 4097, 20_000, 65_536, 65_537, 300_000];
+const SIZES = [
+  0,
+  8,
+  64,
+  65,
+  96,
+  97,
+  100,
+  255,
+  256,
+  479,
+  480,
+  481,
+  512,
+  1000,
+  1024,
+  4095,
+  4096,
+  4097,
+  20_000,
+  65_536,
+  300_000,
+];
 const sizes: number[] = [];
 for (let i = 0; i < N; i++) {
   sizes.push(i % 2 === 0 ? SIZES[i % SIZES.length] : Math.floor(Math.exp(rand() * Math.log(300_001))) - 1);

@@ -196,14 +196,19 @@ if (how === "order") {
     deepEqual([...v], [10, 11, 12, 0]);
   });
 
-  // 8. Sizes around the cell and loop limits (64, 96, 97 bytes), zero, and many more messages than cells.
+  // 8. Sizes around the cell and loop limits (64, 96, 97, 255, 256, 480, 481 bytes: the default cells hold 480 since
+  // 2026-11-27, the ring tests use 128-byte ones), zero, and many more messages than cells.
   await batch(() => {
-    for (const n of [0, 1, 63, 64, 65, 95, 96, 97, 98, 128, 1000, 4096, 65536, 65537]) {
+    for (
+      const n of [0, 1, 63, 64, 65, 95, 96, 97, 98, 128, 255, 256, 479, 480, 481, 488, 512, 1000, 4096, 65536, 65537]
+    ) {
       comm.send(new Uint8Array(n).map((_, i) => (i * 7 + n) & 255), 1, 71);
     }
   }, () => {
     const x = new Uint8Array(70000);
-    for (const n of [0, 1, 63, 64, 65, 95, 96, 97, 98, 128, 1000, 4096, 65536, 65537]) {
+    for (
+      const n of [0, 1, 63, 64, 65, 95, 96, 97, 98, 128, 255, 256, 479, 480, 481, 488, 512, 1000, 4096, 65536, 65537]
+    ) {
       const st = comm.recvInto(x, 0, 71);
       equal(st.bytes, n);
       for (let i = 0; i < n; i++) if (x[i] !== ((i * 7 + n) & 255)) throw new Error(`size ${n}: byte ${i} wrong`);
@@ -394,7 +399,7 @@ if (how === "random") {
   const ROUNDS = Number(Deno.args[1] ?? 200);
   const SEED = Number(Deno.args[2] ?? 7);
   const size = comm.size;
-  const SIZES = [0, 1, 8, 16, 63, 64, 65, 96, 97, 104, 200, 1024, 4096, 65536, 65544, 200000];
+  const SIZES = [0, 1, 8, 16, 63, 64, 65, 96, 97, 104, 200, 256, 479, 480, 481, 512, 1024, 4096, 65536, 65544, 200000];
   type Msg = { s: number; d: number; i: number; tag: number; bytes: number };
   const fill = (m: Msg, round: number): number => (round * 131 + m.s * 31 + m.d * 17 + m.i * 7) & 255;
   const bufU8 = new Uint8Array(200008);
@@ -502,7 +507,7 @@ if (how === "stream") {
   // other tag first (the head then waits in the unexpected queue). Every byte and status is checked.
   const N = Number(Deno.args[1] ?? 20000);
   const r = rng(99);
-  const SIZES = [0, 8, 24, 64, 65, 96, 97, 128, 1000, 5000, 70000];
+  const SIZES = [0, 8, 24, 64, 65, 96, 97, 128, 480, 481, 1000, 5000, 70000];
   const plan = Array.from({ length: N }, (_, i) => ({
     i,
     tag: r() < 0.5 ? 0 : 1,

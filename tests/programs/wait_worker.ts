@@ -28,7 +28,7 @@ scope.onmessage = (ev) => {
   const { sab, rank, rounds } = ev.data;
   const state = new Int32Array(ev.data.state);
   const layout = attachShm(sab);
-  const ctl = new Int32Array(sab, 0, layout.ringDataByte >> 2);
+  const ctl = new Int32Array(sab, 0, layout.ctlWords);
   const waiter = new Waiter(ctl, layout.doorbellWord, rank, 0, new Activity(ctl, activityBase(layout, rank), H_ABORT));
   try {
     for (let round = 1; round <= rounds; round++) {
