@@ -18,6 +18,7 @@
 // unset: no error, and no permission prompt.
 
 import { SpmdError } from "../errors.ts";
+import { readEnv } from "../transport/_env.ts";
 
 /**
  * The algorithm each operation last ran on this rank, by operation (folder)
@@ -38,15 +39,7 @@ export function ran(c: { readonly trace: { algorithm(name: string): void } | nul
 /** The algorithms of each operation whose selector is loaded, by operation (folder) name. */
 export const algorithms: Record<string, readonly string[]> = {};
 
-/** The value of environment variable `name`, or undefined when it is unset or this rank may not read it. */
-export function readEnv(name: string): string | undefined {
-  try {
-    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") return undefined;
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
+export { readEnv };
 
 /**
  * The algorithm that `value` (of variable `variable`) names among `choices`:

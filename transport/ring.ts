@@ -116,8 +116,8 @@ export class Ring {
   readonly mask: number;
   /** Number of header cells (a power of two). */
   readonly cells: number;
-  /** The largest payload that travels in its cell (cell bytes − {@linkcode CELL_HEADER_BYTES}). */ readonly inlineMax:
-    number;
+  /** The largest payload that travels in its cell (cell bytes − {@linkcode CELL_HEADER_BYTES}). */
+  readonly inlineMax: number;
   readonly #cellWords: number;
   /** The cells as int32 words, bytes and float64 words. */
   readonly #cw: Int32Array;

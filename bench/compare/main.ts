@@ -24,7 +24,8 @@
  * reference's same job (_placement.ts: the two virtual cores sharing a
  * cache or not, which changes from minute to minute) is run again, up to 3
  * times in all; where all the others ended in another placement than the
- * reference, the reference's job runs again at the end, up to 3 times. Columns of systems that are not installed say so.
+ * reference, the reference's job runs again at the end, up to 3 times.
+ * Columns of systems that are not installed say so.
  * The 4- and 8-rank jobs start with a ping-pong between ranks 0 and 1 (the
  * other ranks wait in the barrier), then the collectives.
  * Also measured: collectives at 16, 32 and 64 ranks (oversubscribed), the
@@ -122,6 +123,11 @@ const PLACEMENT_TRIES = 3;
 /** Systems whose 2-rank figures the placement moves (postMessage's are tens of µs, spmd MPI's FFI-bound: not rerun). */
 const PLACEMENT_BOUND = new Set(["spmd", "spmd alloc", "mpi4py", "C MPI"]);
 
+/** The name of a job in `runs` and `placements`. */
+function jobKey(ranks: number, what: string): string {
+  return `${ranks} ${what}`;
+}
+
 /**
  * Runs one job `repeat` times (`what` for the progress line on stderr). A
  * 2-rank job is bracketed by placement probes (it changes from minute to
@@ -138,7 +144,7 @@ async function runJob(
   target?: string,
 ): Promise<string> {
   const j0 = performance.now();
-  const job = `${ranks} ${what}`;
+  const job = jobKey(ranks, what);
   let got = "";
   console.error(`compare: ${system.name}: ${what}, ${ranks} ranks`);
   for (let t = 1;; t++) {
@@ -238,11 +244,11 @@ for (const [what, { steps, got }] of twoRank) {
   const [p] = others;
   if (others.size !== 1 || p === "changing" || p === got.get(reference)) continue;
   console.error(`compare: ${reference.name}: ${what} ran with ${got.get(reference)}, the others with ${p}: again`);
-  const job = `2 ${what}`;
-  const old = { runs: runs.filter((r) => r.system === reference.name && r.job === job) };
-  for (let i = runs.length - 1; i >= 0; i--) if (old.runs.includes(runs[i])) runs.splice(i, 1);
-  for (let i = placements.length - 1; i >= 0; i--) {
-    if (placements[i].system === reference.name && placements[i].job === job) placements.splice(i, 1);
+  const job = jobKey(2, what);
+  for (const list of [runs, placements]) {
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].system === reference.name && list[i].job === job) list.splice(i, 1);
+    }
   }
   await runJob(reference, 2, steps, what, false, p);
 }

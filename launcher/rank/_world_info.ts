@@ -8,6 +8,7 @@ import { createShm, layoutFor } from "../../transport/shm_layout.ts";
 import { createHeaps } from "../../transport/heap.ts";
 import type { Transport } from "../../transport/transport.ts";
 import { startedByMpi } from "../../transport/mpi/detect.ts";
+import { readEnv } from "../../transport/_env.ts";
 import { mpiWorldTransport } from "./_mpi_rank.ts";
 
 /** Key of the rank handle on globalThis. */
@@ -76,18 +77,7 @@ export function worldTransport(): Transport {
     unexpectedBytes: info.unexpectedBytes,
     trace: info.trace,
     onAbort: info.onAbort,
-    memcpy: envSays("SPMD_MEMCPY") !== "0",
+    memcpy: readEnv("SPMD_MEMCPY") !== "0",
   });
   return info.transport;
-}
-
-/** An environment variable, or undefined where it is unset or cannot be read (no env permission: never a prompt). */
-function envSays(name: string): string | undefined {
-  try {
-    return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
-      ? Deno.env.get(name)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
