@@ -165,20 +165,23 @@ export class PointToPoint {
 
   /**
    * Receives a typed-array message into `buffer` (its bytes are copied in;
-   * the message may be shorter). Returns the message's {@linkcode Status}.
-   * A larger message throws `TruncateError` and is consumed.
+   * the message may be shorter). Returns the message's {@linkcode Status}:
+   * `status` when one is given (filled in, as mpi4py's `Recv(buf, source,
+   * tag, status)`; a loop that passes one allocates nothing per message),
+   * else a new one. A larger message throws `TruncateError` and is consumed.
    *
    * @param buffer The typed array (or DataView) to receive into.
    * @param source The sending rank, `ANY_SOURCE` (default) or `PROC_NULL`.
    * @param tag The tag to match, or `ANY_TAG` (default).
+   * @param status A Status to fill in and return (optional).
    * @returns The message's status (`count(Type)` gives its length).
    * @throws {TruncateError} `MPI_ERR_TRUNCATE` if the message is larger than `buffer` (it is consumed).
-   * @throws {SpmdError} `MPI_ERR_BUFFER` if `buffer` is not a typed array or DataView; `MPI_ERR_TYPE` if the message is not a typed array (it is consumed); `MPI_ERR_RANK`, `MPI_ERR_TAG` for a bad source or tag; `MPI_ERR_COMM` if the communicator was freed.
+   * @throws {SpmdError} `MPI_ERR_BUFFER` if `buffer` is not a typed array or DataView; `MPI_ERR_TYPE` if the message is not a typed array (it is consumed); `MPI_ERR_RANK`, `MPI_ERR_TAG` for a bad source or tag; `MPI_ERR_ARG` if `status` is not a Status; `MPI_ERR_COMM` if the communicator was freed.
    * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
    *
    * @example
    * ```ts
-   * import { world } from "@spmd/spmd";
+   * import { Status, world } from "@spmd/spmd";
    * import { deepEqual, equal } from "node:assert/strict";
    *
    * const comm = world();
@@ -187,11 +190,16 @@ export class PointToPoint {
    * const st = comm.recvInto(buf, comm.rank, 1);
    * equal(st.count(Float64Array), 3);
    * deepEqual(buf, new Float64Array([1, 2, 3, 0]));
+   *
+   * const status = new Status(); // filled by every receive that is given it
+   * comm.send(new Float64Array([4]), comm.rank, 2);
+   * equal(comm.recvInto(buf, comm.rank, 2, status), status);
+   * equal(status.count(Float64Array), 1);
    * ```
    */
-  recvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG): Status {
+  recvInto(buffer: ArrayBufferView, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Status {
     this.checkLive("recvInto");
-    return p2p.recvInto(this, buffer, source, tag);
+    return p2p.recvInto(this, buffer, source, tag, status);
   }
 
   /**

@@ -70,22 +70,42 @@ export function recv(c: Endpoint, source: number, tag: number, status: Status | 
   }
 }
 
-/** Blocking receive into `buffer`; returns the Status. */
-export function recvInto(c: Endpoint, buffer: ArrayBufferView, source: number, tag: number): Status {
+/** Blocking receive into `buffer`; returns `status`, filled, or a new Status when none is given. */
+export function recvInto(
+  c: Endpoint,
+  buffer: ArrayBufferView,
+  source: number,
+  tag: number,
+  status: Status | null | undefined,
+): Status {
   checkBuffer("recvInto", buffer);
   checkSource("recvInto", source, c.size);
   checkRecvTag("recvInto", tag);
-  const st = new Status();
+  if (status !== undefined && status !== null) checkStatus("recvInto", status);
+  // There now or within a short poll: not recorded. Kept small, so that V8 inlines it into the caller's loop, where
+  // it drops the new Status of a caller that does not use it (the Status must not reach a call it cannot inline:
+  // recvIntoWait makes its own).
+  const d = source === PROC_NULL ? null : c.transport.tryRecvInto?.(buffer, c.worldRank(source), tag, c.context);
+  if (d === null || d === undefined) return recvIntoWait(c, buffer, source, tag, status);
+  const st = status ?? new Status(); // a Status given is filled: nothing is allocated per call
+  fillStatus(st, d, c); // it is typed and fits: the direct path takes no other
+  return st;
+}
+
+/** recvInto past its direct path: PROC_NULL, or a receive that waits (and is recorded). */
+function recvIntoWait(
+  c: Endpoint,
+  buffer: ArrayBufferView,
+  source: number,
+  tag: number,
+  status: Status | null | undefined,
+): Status {
+  const st = status ?? new Status();
   if (source === PROC_NULL) {
     procNull(st);
     return st;
   }
   const t = c.transport;
-  const d = t.tryRecvInto?.(buffer, c.worldRank(source), tag, c.context) ?? null; // there now or within a short poll: not recorded
-  if (d !== null) {
-    fillStatus(st, d, c); // it is typed and fits: the direct path takes no other
-    return st;
-  }
   t.enter(C_RECV_INTO, source, tag, c.context);
   try {
     const m = t.recvInto(buffer, c.worldRank(source), tag, c.context);

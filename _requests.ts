@@ -80,7 +80,8 @@ class AnyDone implements PendingOp {
     this.#t = t;
   }
   get done(): boolean {
-    const check = (++this.#reads & 7) === 0 && this.#t.hopeless !== undefined && performance.now() >= this.#next;
+    const check = (this.#reads = (this.#reads + 1) & 7) === 0 && this.#t.hopeless !== undefined &&
+      performance.now() >= this.#next;
     if (check) this.#next = performance.now() + 100;
     let active = 0;
     let lost = 0;

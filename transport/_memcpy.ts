@@ -82,7 +82,7 @@ export class Memcpy {
       this.#bigN = BigInt(n); // a conversion costs a few ns and an allocation: sizes recur
     }
     this.#copy(dst, src, this.#bigN);
-    this.copies++;
+    this.copies = (this.copies + 1) | 0;
   }
 
   /**

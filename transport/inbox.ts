@@ -40,8 +40,11 @@ export class Inbox implements HeapUser {
   /** Messages whose header has arrived, ever (changes when something new can match). */
   arrivals = 0;
   readonly #rank: number;
-  /** Messages taken in from each sender so far (numbers them, for a trace). */
-  readonly #pairs: Float64Array;
+  /**
+   * Messages taken in from each sender so far (numbers them, for a trace). Small integers in a plain array: a
+   * Float64Array's loads are doubles, which made `Message.pair` a boxed double field.
+   */
+  readonly #pairs: number[];
   readonly #rings: (Ring | null)[];
   readonly #cur: (Message | null)[] = [];
   readonly #ctl: Int32Array;
@@ -78,7 +81,7 @@ export class Inbox implements HeapUser {
     rdv?.watch(this);
     this.#rings = rings;
     for (let i = 0; i < rings.length; i++) this.#cur.push(null);
-    this.#pairs = new Float64Array(rings.length);
+    this.#pairs = new Array<number>(rings.length).fill(0);
     this.#unannounced = new Int32Array(rings.length);
     this.#ctl = ctl;
     this.#doorbell = doorbellWord;
@@ -114,7 +117,7 @@ export class Inbox implements HeapUser {
     else if (m.bytes !== null) m.bytes.set(bytes);
     m.received = m.length;
     m.done = true;
-    this.arrivals++;
+    this.arrivals = (this.arrivals + 1) | 0;
     this.#activity.sent();
     this.#activity.received();
   }
@@ -183,7 +186,7 @@ export class Inbox implements HeapUser {
     m.bytes = dst;
     m.value = into;
     m.received = length;
-    this.arrivals++;
+    this.arrivals = (this.arrivals + 1) | 0;
     this.#activity.received();
     return m;
   }
@@ -329,7 +332,7 @@ export class Inbox implements HeapUser {
         m.sync = r.hKind > KIND_MASK;
         m.pair = this.#pairs[src]++;
         m.rdv = r.hRdv - 1;
-        this.arrivals++;
+        this.arrivals = (this.arrivals + 1) | 0;
         const op = this.matcher.arrive(m);
         if (op !== null && m.sync) this.#ack(m);
         if (op === null && this.#overflow === null && this.#overBound()) this.#overflow = m;

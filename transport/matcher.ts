@@ -166,7 +166,7 @@ export class Matcher {
   unexpectedList(): Message[] {
     const all: Message[] = [];
     for (const sq of this.#by) if (sq !== undefined) { for (let i = sq.head; i < sq.q.length; i++) all.push(sq.q[i]!); }
-    return all.sort((a, b) => a.seq - b.seq);
+    return all.sort((a, b) => (a.seq - b.seq) | 0);
   }
 
   /** A message header arrived: returns the posted receive it matches (removed), or null after queueing it. */
@@ -181,7 +181,8 @@ export class Matcher {
         return r;
       }
     }
-    m.seq = this.#seq++;
+    m.seq = this.#seq;
+    this.#seq = (this.#seq + 1) | 0; // int32, wrapping: compared as distances
     let sq = this.#by[m.source];
     if (sq === undefined) sq = this.#by[m.source] = new SourceQueue();
     sq.q.push(m);
@@ -239,11 +240,11 @@ export class Matcher {
       return sq;
     }
     let best: SourceQueue | null = null;
-    let bestSeq = Infinity;
+    let bestSeq = 0;
     for (const sq of this.#by) {
       if (sq === undefined || sq.head === sq.q.length) continue;
       const i = sq.first(tag, context);
-      if (i >= 0 && sq.q[i]!.seq < bestSeq) {
+      if (i >= 0 && (best === null || ((sq.q[i]!.seq - bestSeq) | 0) < 0)) {
         best = sq;
         bestSeq = sq.q[i]!.seq;
         this.#at = i;

@@ -248,7 +248,8 @@ export class Rendezvous {
       moved = true;
     }
     const b = this.#blocking;
-    if (b !== null && (b.done || ((++this.#polls & 15) === 0 && performance.now() > this.#deadline))) {
+    this.#polls = (this.#polls + 1) & 15; // every 16th poll looks at the clock
+    if (b !== null && (b.done || (this.#polls === 0 && performance.now() > this.#deadline))) {
       this.#blocking = null;
       if (!b.done && this.settle(b)) moved = true;
     }

@@ -123,11 +123,13 @@ export class Ring {
   readonly #cw: Int32Array;
   readonly #cb: Uint8Array;
   readonly #cf: Float64Array;
-  /** Producer: bytes written (published or not), as u32. */
+  // These counters wrap at 2^32 as int32 (`| 0`, differences too): as u32 they left V8's small integers at 2^31 (2 GiB
+  // through a ring), and every Ring got double fields: all ring code deoptimized, then ran slower for good.
+  /** Producer: bytes written (published or not), as int32. */
   head = 0;
-  /** Producer: last `tail` seen. Consumer: bytes released, as u32. */
+  /** Producer: last `tail` seen. Consumer: bytes released, as int32. */
   tail = 0;
-  /** Producer: frames sent, as u32. Consumer: cells read and released (`taken`), as u32. */
+  /** Producer: frames sent, as int32. Consumer: cells read and released (`taken`), as int32. */
   frames = 0;
   /** Producer: last `taken` seen. */
   #takenSeen = 0;
@@ -185,11 +187,11 @@ export class Ring {
     this.#cw = new Int32Array(sab, cellOff, layout.cells * this.#cellWords);
     this.#cb = new Uint8Array(sab, cellOff, layout.cells * cellBytes);
     this.#cf = new Float64Array(sab, cellOff, layout.cells * (cellBytes >> 3));
-    this.head = Atomics.load(this.ctl, this.headWord) >>> 0;
-    this.tail = Atomics.load(this.ctl, this.tailWord) >>> 0;
-    this.frames = this.#takenSeen = this.#takenStored = Atomics.load(this.ctl, this.takenWord) >>> 0;
+    this.head = Atomics.load(this.ctl, this.headWord);
+    this.tail = Atomics.load(this.ctl, this.tailWord);
+    this.frames = this.#takenSeen = this.#takenStored = Atomics.load(this.ctl, this.takenWord);
     this.#tailStored = this.tail;
-    this.#ends = new Int32Array(2 * layout.cells).fill(this.head | 0);
+    this.#ends = new Int32Array(2 * layout.cells).fill(this.head);
   }
 
   /** Word index of the cell of frame `n`. */
@@ -201,22 +203,22 @@ export class Ring {
 
   /** Producer: true when a header cell is free, re-reading `taken` only when the cached value says none is. */
   hasCell(): boolean {
-    if (((this.frames - this.#takenSeen) >>> 0) < this.cells) return true;
-    this.#takenSeen = Atomics.load(this.ctl, this.takenWord) >>> 0;
-    return ((this.frames - this.#takenSeen) >>> 0) < this.cells;
+    if (((this.frames - this.#takenSeen) | 0) < this.cells) return true;
+    this.#takenSeen = Atomics.load(this.ctl, this.takenWord);
+    return ((this.frames - this.#takenSeen) | 0) < this.cells;
   }
 
   /** Producer: free bytes in the byte ring, re-reading `tail` only when the cached value says it is too full. */
   freeFor(need: number): number {
-    let free = this.capacity - ((this.head - this.tail) >>> 0);
+    let free = this.capacity - ((this.head - this.tail) | 0);
     if (free < need) {
-      this.tail = Atomics.load(this.ctl, this.tailWord) >>> 0;
+      this.tail = Atomics.load(this.ctl, this.tailWord);
       // The consumer stores `tail` lazily after IN_RING payloads (`passRing`): every byte before the position
       // recorded for the last cell it has taken is read too (`#ends`).
-      const t = Atomics.load(this.ctl, this.takenWord) >>> 0;
-      const end = this.#ends[(t - 1) & (this.#ends.length - 1)] >>> 0;
+      const t = Atomics.load(this.ctl, this.takenWord);
+      const end = this.#ends[(t - 1) & (this.#ends.length - 1)];
       if (((end - this.tail) | 0) > 0) this.tail = end;
-      free = this.capacity - ((this.head - this.tail) >>> 0);
+      free = this.capacity - ((this.head - this.tail) | 0);
     }
     return free;
   }
@@ -240,7 +242,7 @@ export class Ring {
     const need = pad8(len);
     const skip = skipFor(this.head & this.mask, need, this.capacity);
     if (this.freeFor(skip + need) < skip + need) return false;
-    this.head = (this.head + skip) >>> 0; // the bytes skipped are neither written nor read
+    this.head = (this.head + skip) | 0; // the bytes skipped are neither written nor read
     this.writeBytes(bytes, 0, len);
     this.alignHead(); // not published: the mark is
     this.#putCell(c, len, tag, context, kind, 0, IN_RING);
@@ -280,9 +282,9 @@ export class Ring {
     w[c + 7] = where;
     // Where the byte ring stands when this frame's cell is taken: after its payload (IN_RING, written before the
     // cell), or before it (a stream's payload follows its cell).
-    this.#ends[this.frames & (this.#ends.length - 1)] = this.head | 0;
-    this.frames = (this.frames + 1) >>> 0;
-    Atomics.store(w, c, this.frames | 0);
+    this.#ends[this.frames & (this.#ends.length - 1)] = this.head;
+    this.frames = (this.frames + 1) | 0;
+    Atomics.store(w, c, this.frames);
   }
 
   /**
@@ -312,12 +314,12 @@ export class Ring {
   /** Producer: copies `n` bytes of `src` from `from` at `head`, wrapping. */
   writeBytes(src: Uint8Array, from: number, n: number): void {
     this.#writer.copy(this.head & this.mask, src, from, n);
-    this.head = (this.head + n) >>> 0;
+    this.head = (this.head + n) | 0;
   }
 
   /** Producer: rounds `head` up to a multiple of 8 (the pad bytes are not written). */
   alignHead(): void {
-    this.head = ((this.head + 7) & ~7) >>> 0; // u32 arithmetic: wraps at 2^32 as head does
+    this.head = (this.head + 7) & ~7; // int32 arithmetic: wraps at 2^32 as head does
   }
 
   /** Producer: makes every payload byte written so far visible to the consumer. */
@@ -336,7 +338,9 @@ export class Ring {
     const w = this.#cw;
     const c = this.#cell(this.frames);
     if (Atomics.load(w, c) !== ((this.frames + 1) | 0)) return false;
-    this.hLength = (w[c + 1] >>> 0) + (w[c + 2] >>> 0) * 4294967296;
+    // A length under 2^31 stays a small integer (with a double in the sum, Message and Status got boxed double fields).
+    const hi = w[c + 2];
+    this.hLength = hi === 0 ? w[c + 1] >>> 0 : (w[c + 1] >>> 0) + (hi >>> 0) * 4294967296;
     this.hTag = w[c + 3];
     this.hContext = w[c + 4];
     this.hKind = w[c + 5];
@@ -367,7 +371,7 @@ export class Ring {
 
   /** Consumer: releases the current cell to the producer (after reading what it needs of it). */
   takeCell(): void {
-    this.frames = (this.frames + 1) >>> 0;
+    this.frames = (this.frames + 1) | 0;
     this.#takenStored = this.frames;
     if (X86) this.ctl[this.takenWord] = this.frames | 0; // see X86
     else Atomics.store(this.ctl, this.takenWord, this.frames | 0);
@@ -380,7 +384,7 @@ export class Ring {
    * cannot use while this rank runs user code.)
    */
   passCell(): void {
-    this.frames = (this.frames + 1) >>> 0;
+    this.frames = (this.frames + 1) | 0;
   }
 
   /**
@@ -388,10 +392,10 @@ export class Ring {
    * producer knows the bytes before a taken cell's payload end are free (`freeFor`), so no room is hidden.
    */
   passRing(n: number): void {
-    this.tail = (this.tail + n) >>> 0;
+    this.tail = (this.tail + n) | 0;
     // Stored a ring behind even by a reader that never waits (nor flushes): the producer compares positions as
     // signed 32-bit distances, which a `tail` stored 2^31 bytes behind turns around (its sender hung after 2 GiB).
-    if (((this.tail - this.#tailStored) >>> 0) >= this.capacity) this.release(0);
+    if (((this.tail - this.#tailStored) | 0) >= this.capacity) this.release(0);
   }
 
   /** Consumer: stores `taken` and `tail` where `passCell`/`passRing` left them behind; true if it stored anything. */
@@ -410,10 +414,7 @@ export class Ring {
     return stored;
   }
 
-  /**
-   * Consumer: payload bytes published through `head` and not yet released
-   * (0 while `head` lags behind whole frames already read: see above).
-   */
+  /** Consumer: payload bytes published through `head` and not yet released (0 while `head` lags: see below). */
   available(): number {
     // Signed: `head` may lag `tail` (by any amount while only IN_RING frames flow), but once a stream's header is
     // seen, `head` was stored at or past the stream's start, within C of `tail`.
@@ -421,10 +422,7 @@ export class Ring {
     return n > 0 ? n : 0;
   }
 
-  /**
-   * Consumer: the bytes the IN_RING payload of `length` bytes whose frame
-   * starts `offset` bytes past `tail` skips before it starts (see `skipFor`).
-   */
+  /** Consumer: bytes skipped before an IN_RING payload of `length` whose frame is `offset` past `tail` (`skipFor`). */
   skipAt(offset: number, length: number): number {
     return skipFor((this.tail + offset) & this.mask, pad8(length), this.capacity);
   }
@@ -441,7 +439,7 @@ export class Ring {
 
   /** Consumer: releases `n` bytes of the byte ring to the producer. */
   release(n: number): void {
-    this.tail = (this.tail + n) >>> 0;
+    this.tail = (this.tail + n) | 0;
     this.#tailStored = this.tail;
     Atomics.store(this.ctl, this.tailWord, this.tail | 0);
   }

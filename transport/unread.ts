@@ -36,7 +36,7 @@ export function unreadFrames(sab: SharedArrayBuffer, layout: ShmLayout, src: num
       at += padded;
     }
     out.push({ length: r.hLength, tag: r.hTag, context: r.hContext, whole });
-    r.frames = (r.frames + 1) >>> 0; // a look, not a release: nothing is stored
+    r.frames = (r.frames + 1) | 0; // a look, not a release: nothing is stored
   }
   return out;
 }

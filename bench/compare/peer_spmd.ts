@@ -10,7 +10,8 @@
  * ```
  *
  * Point-to-point (ranks 0 and 1; the others go straight to the barrier that
- * ends the step): `send` + `recvInto` of a `Uint8Array`, a send buffer and a
+ * ends the step): `send` + `recvInto` of a `Uint8Array` (given one `Status`
+ * to fill, as C's peer gives `MPI_STATUS_IGNORE`), a send buffer and a
  * receive buffer of S bytes as in the C peer; `isend` / `irecvInto` +
  * `waitAll` for the windows (bw: 64 sends of one buffer, 64 receives into
  * one buffer, then a 4-byte acknowledgement). By default the buffers are
@@ -33,7 +34,7 @@
  * @module
  */
 
-import { type Request, SUM, waitAll, world } from "../../mod.ts";
+import { type Request, Status, SUM, waitAll, world } from "../../mod.ts";
 import { type BenchName, median, type PlanFile, slices, type Step, type StepResult, WINDOW } from "./plan.ts";
 
 const comm = world();
@@ -119,15 +120,18 @@ function release(bufs: Bufs): void {
 // bw and bibw steps had run through it, against 0.089-0.094 and 0.171-0.173 without them.
 type Loop = (n: number, b: Bufs) => void;
 
+/** The Status every blocking receive fills (as C's `MPI_Recv` fills one, or ignores it): no allocation per call. */
+const status = new Status();
+
 function latency(n: number, { s, r }: Bufs): void {
   if (rank === 0) {
     for (let i = 0; i < n; i++) {
       comm.send(s, 1, 1);
-      comm.recvInto(r!, 1, 1);
+      comm.recvInto(r!, 1, 1, status);
     }
   } else if (rank === 1) {
     for (let i = 0; i < n; i++) {
-      comm.recvInto(r!, 0, 1);
+      comm.recvInto(r!, 0, 1, status);
       comm.send(s, 0, 1);
     }
   }
@@ -138,7 +142,7 @@ function bw(n: number, { s, r, ack, reqs }: Bufs): void {
     for (let i = 0; i < n; i++) {
       for (let w = 0; w < WINDOW; w++) reqs[w] = comm.isend(s, 1, 2);
       waitAll(reqs);
-      comm.recvInto(ack, 1, 3);
+      comm.recvInto(ack, 1, 3, status);
     }
   } else if (rank === 1) {
     for (let i = 0; i < n; i++) {

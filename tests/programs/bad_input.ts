@@ -44,6 +44,7 @@ bad(
   /^recvInto: buffer must be a typed array or DataView, got \[ 1, 2 \]/,
 );
 bad(() => comm.recv(0, 0, {} as Status), /^recv: status must be a Status/);
+bad(() => comm.recvInto(new Uint8Array(1), 0, 0, {} as Status), /^recvInto: status must be a Status, got \{\}/);
 bad(() => comm.abort(300), /^abort: code must be an integer in 0\.\.255, got 300/);
 // recvInto: too small a buffer is MPI_ERR_TRUNCATE and the message is consumed.
 const me = comm.rank;

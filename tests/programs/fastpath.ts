@@ -2,7 +2,7 @@
 // never enter the wait loop, lazy release of ring cells). Deno.args[0] picks
 // the case; each throws on a wrong answer.
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { ANY_SOURCE, ANY_TAG, SpmdError, Status, waitAny, world } from "../../mod.ts";
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, SpmdError, Status, waitAny, world } from "../../mod.ts";
 import { rng } from "../_util.ts";
 
 const comm = world();
@@ -118,6 +118,28 @@ if (how === "order") {
     const s3 = comm.recvInto(x, 0, ANY_TAG);
     deepEqual([s1.tag, s1.bytes, s2.tag, s2.bytes, s3.tag, s3.bytes], [21, 3, 22, 8, 23, 0]);
     deepEqual([...new Int32Array(x.buffer, 0, 2)], [7, 8]);
+  });
+
+  // 3b. A Status given to recvInto is the one filled and returned, on the direct path, with a receive posted before
+  // it (the direct path then steps aside), from this rank itself, and from PROC_NULL.
+  await batch(() => {
+    comm.send(new Uint8Array([1, 2, 3]), 1, 24);
+    comm.send(new Int32Array([7, 8]), 1, 25);
+    comm.send(new Uint8Array(5), 1, 27);
+  }, () => {
+    const x = new Uint8Array(16);
+    const given = new Status();
+    equal(comm.recvInto(x, 0, 24, given), given);
+    deepEqual([given.source, given.tag, given.bytes], [0, 24, 3]);
+    const r = comm.irecvInto(new Uint8Array(16), 0, 27);
+    equal(comm.recvInto(x, 0, ANY_TAG, given), given);
+    deepEqual([given.source, given.tag, given.bytes], [0, 25, 8]);
+    r.wait();
+    comm.send(new Float64Array([9]), 1, 26);
+    equal(comm.recvInto(x, ANY_SOURCE, 26, given), given);
+    deepEqual([given.source, given.tag, given.bytes], [1, 26, 8]);
+    equal(comm.recvInto(x, PROC_NULL, 0, given), given);
+    deepEqual([given.source, given.tag, given.bytes], [PROC_NULL, ANY_TAG, 0]);
   });
 
   // 4. Not a typed array / too large: fails by name, consumed; the next message is the next one.
