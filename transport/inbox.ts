@@ -26,7 +26,7 @@ import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.t
 import { IN_CELL, IN_RING, pad8, type Ring, STREAMED } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
 import type { Leftover } from "./transport.ts";
-import { ring as wake } from "./wait.ts";
+import { relaxSometimes, ring as wake } from "./wait.ts";
 
 /** Bytes of one slab of small unexpected payloads. */
 const SLAB_BYTES = 64 * 1024;
@@ -141,6 +141,7 @@ export class Inbox implements HeapUser {
       r.flush();
       this.#unannounced[src] = 0;
       wake(this.#ctl, this.#doorbell, src);
+      relaxSometimes();
       for (let i = 0; !there && i < spins; i++) there = r.nextHeader();
       if (!there) return null;
     }

@@ -34,7 +34,7 @@
 
 import { type ShmLayout, SLOT_DATA_BYTES, SLOT_HEADER_BYTES, SLOT_STRIDE } from "./shm_layout.ts";
 import { ELEMENT_BYTES, typedCtor } from "./typed.ts";
-import { ringAfterStore as wake } from "./wait.ts";
+import { relaxSometimes, ringAfterStore as wake } from "./wait.ts";
 
 const STRIDE_WORDS = SLOT_STRIDE >> 2;
 /** Header word: context. */
@@ -209,6 +209,7 @@ export class Slots {
    */
   spin(): boolean {
     if (this.poll()) return true;
+    relaxSometimes();
     for (let i = 0; i < this.#spins; i++) if (this.poll()) return true;
     return false;
   }

@@ -24,7 +24,9 @@
  * reference's same job (_placement.ts: the two virtual cores sharing a
  * cache or not, which changes from minute to minute) is run again, up to 3
  * times in all; where all the others ended in another placement than the
- * reference, the reference's job runs again at the end, up to 3 times.
+ * reference, the reference's job runs again at the end, up to 3 times. So
+ * are the 4- and 8-rank jobs (their small collectives move with the
+ * placement too: a 4-rank barrier 1.75 µs in one, 2.9 in the other).
  * Columns of systems that are not installed say so.
  * The 4- and 8-rank jobs start with a ping-pong between ranks 0 and 1 (the
  * other ranks wait in the barrier), then the collectives.
@@ -52,20 +54,48 @@ import { findSystems, probe, PYTHON, ROOT, type System } from "./peers.ts";
 import { placement, placementName } from "./_placement.ts";
 import { renderTable, writeResults } from "./report.ts";
 
-const { values: opts } = parseArgs({
-  args: Deno.args,
-  options: {
-    mode: { type: "string", default: "full" },
-    repeat: { type: "string" },
-    systems: { type: "string" },
-    out: { type: "string", default: join(ROOT, "bench", "results") },
-    "no-scale": { type: "boolean", default: false },
-    "no-startup": { type: "boolean", default: false },
-    "no-scatter": { type: "boolean", default: false },
-    ranks: { type: "string" },
-    only: { type: "string" },
-  },
-});
+const USAGE = `usage: deno task compare [options]
+
+  --mode full|smoke     full (default: about 15-25 minutes on 2 cores) or smoke (tiny counts: everything runs)
+  --systems LIST        columns to run, separated by commas: spmd, spmd alloc, postMessage, mpi4py, spmd MPI, C MPI
+  --ranks LIST          keep the jobs of these rank counts (2 = the point-to-point job; 4, 8; 16, 32, 64)
+  --only LIST           keep these steps: bench or bench:bytes (latency:8,bw:1048576,allreduce:8,barrier)
+  --repeat N            runs of each job; each figure is the median (default: 3 in full mode, 1 in smoke)
+  --out DIR             where compare.json and the SVG plots go (default: bench/results)
+  --no-scale            skip the collectives at 16, 32 and 64 ranks
+  --no-startup          skip the start-up times
+  --no-scatter          skip the scatter example's speedup
+  -h, --help            this text
+
+Environment: SPMD_COMPARE_MPI=mpich|openmpi picks the MPI of the C peer (default: the one mpi4py uses, else Open MPI, else MPICH).`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        help: { type: "boolean", short: "h", default: false },
+        mode: { type: "string", default: "full" },
+        repeat: { type: "string" },
+        systems: { type: "string" },
+        out: { type: "string", default: join(ROOT, "bench", "results") },
+        "no-scale": { type: "boolean", default: false },
+        "no-startup": { type: "boolean", default: false },
+        "no-scatter": { type: "boolean", default: false },
+        ranks: { type: "string" },
+        only: { type: "string" },
+      },
+    });
+  } catch (e) {
+    console.error(`compare: ${e instanceof Error ? e.message : e}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+}
+const { values: opts } = parseOptions();
+if (opts.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 const mode = opts.mode as Mode;
 if (mode !== "smoke" && mode !== "full") throw new Error(`compare: --mode must be smoke or full, got "${opts.mode}"`);
 const repeat = Number(opts.repeat ?? (mode === "full" ? 3 : 1));
@@ -114,14 +144,18 @@ const placements: { system: string; before: number; after: number; job: string }
 const failures: { system: string; ranks: number; error: string }[] = [];
 
 /**
- * The placement each 2-rank job of the reference system ran in ("shared cache", "no shared cache"), by what it
- * measured: a 2-rank job of another system that ran in another placement is run again (see runJob).
+ * The placement each placed job (2, 4 or 8 ranks) of the reference system ran in ("shared cache", "no shared
+ * cache"), by job key: a job of another system that ran in another placement is run again (see runJob).
  */
 const refPlacement = new Map<string, string>();
-/** Tries of a 2-rank job to run in the reference's placement. */
+/** Tries of a job to run in the reference's placement. */
 const PLACEMENT_TRIES = 3;
-/** Systems whose 2-rank figures the placement moves (postMessage's are tens of µs, spmd MPI's FFI-bound: not rerun). */
+/** Systems whose figures the placement moves (postMessage's are tens of µs, spmd MPI's FFI-bound: not rerun). */
 const PLACEMENT_BOUND = new Set(["spmd", "spmd alloc", "mpi4py", "C MPI"]);
+/** Jobs of these rank counts are placed: bracketed by placement probes and run again in another placement. */
+function placed(ranks: number): boolean {
+  return ranks <= Math.max(...COLL_RANKS, ...PINGPONG_RANKS);
+}
 
 /** The name of a job in `runs` and `placements`. */
 function jobKey(ranks: number, what: string): string {
@@ -130,10 +164,11 @@ function jobKey(ranks: number, what: string): string {
 
 /**
  * Runs one job `repeat` times (`what` for the progress line on stderr). A
- * 2-rank job is bracketed by placement probes (it changes from minute to
- * minute: _placement.ts); when its placement is not the one the reference
- * system's same job ran in (or changed during the job), it is run again, up
- * to {@linkcode PLACEMENT_TRIES} times in all, and the last try counts.
+ * job of 2 to 8 ranks is bracketed by placement probes (it changes from
+ * minute to minute: _placement.ts); when its placement is not the one the
+ * reference system's same job ran in (or changed during the job), it is run
+ * again, up to {@linkcode PLACEMENT_TRIES} times in all, and the last try
+ * counts.
  */
 async function runJob(
   system: System,
@@ -149,17 +184,17 @@ async function runJob(
   console.error(`compare: ${system.name}: ${what}, ${ranks} ranks`);
   for (let t = 1;; t++) {
     const mark = runs.length, failed = failures.length;
-    const before = ranks === 2 ? await placement() : 0;
+    const before = placed(ranks) ? await placement() : 0;
     await runRepeats(system, ranks, steps, job);
-    if (ranks !== 2) break;
+    if (!placed(ranks)) break;
     const after = await placement();
     console.error(`compare: ${system.name}: placement ${before.toFixed(3)} -> ${after.toFixed(3)} us one way`);
     got = placementName(before) === placementName(after) ? placementName(before) : "changing";
-    const want = target ?? (ref ? undefined : refPlacement.get(what)); // none where the reference's placement changed
+    const want = target ?? (ref ? undefined : refPlacement.get(job)); // none where the reference's placement changed
     const done = (got === (want ?? got) && got !== "changing") || !PLACEMENT_BOUND.has(system.name);
     if (done || t === PLACEMENT_TRIES || failures.length > failed) {
       placements.push({ system: system.name, before, after, job });
-      if (ref && got !== "changing") refPlacement.set(what, got);
+      if (ref && got !== "changing") refPlacement.set(job, got);
       break; // a job that failed is not tried again
     }
     console.error(`compare: ${system.name}: ran with ${got}, not ${want ?? "one placement"}: again`);
@@ -207,14 +242,15 @@ async function runRepeats(system: System, ranks: number, steps: Step[], job: str
 const live = systems.filter((s) => s.missing === null);
 // The reference (C MPI where it runs) goes first, so that the others' 2-rank jobs can be run in its placement.
 const reference = live.find((s) => s.name === "C MPI") ?? live[0];
-/** The 2-rank jobs (their steps), and the placement each system's ran in at last. */
-const twoRank = new Map<string, { steps: Step[]; got: Map<System, string> }>();
+/** The placed jobs (ranks, what, steps) by job key, and the placement each system's ran in at last. */
+const tracked = new Map<string, { ranks: number; what: string; steps: Step[]; got: Map<System, string> }>();
 async function runTracked(s: System, ranks: number, steps: Step[], what: string, ref: boolean): Promise<void> {
   const got = await runJob(s, ranks, steps, what, ref);
-  if (ranks !== 2) return;
-  const t = twoRank.get(what) ?? { steps, got: new Map<System, string>() };
+  if (!placed(ranks)) return;
+  const key = jobKey(ranks, what);
+  const t = tracked.get(key) ?? { ranks, what, steps, got: new Map<System, string>() };
   t.got.set(s, got);
-  twoRank.set(what, t);
+  tracked.set(key, t);
 }
 for (const s of [reference, ...live.filter((x) => x !== reference)]) {
   if (s === undefined) break;
@@ -236,21 +272,20 @@ for (const s of [reference, ...live.filter((x) => x !== reference)]) {
   }
 }
 
-// Where every other system's 2-rank job ended in one placement and the reference's in another (the placement can
+// Where every other system's placed job ended in one placement and the reference's in another (the placement can
 // change for minutes), the reference's job runs again, up to 3 times, to land in theirs; its last try counts.
-for (const [what, { steps, got }] of twoRank) {
+for (const [job, { ranks, what, steps, got }] of tracked) {
   if (reference === undefined || !got.has(reference)) continue;
   const others = new Set([...got].filter(([s]) => s !== reference && PLACEMENT_BOUND.has(s.name)).map(([, p]) => p));
   const [p] = others;
   if (others.size !== 1 || p === "changing" || p === got.get(reference)) continue;
   console.error(`compare: ${reference.name}: ${what} ran with ${got.get(reference)}, the others with ${p}: again`);
-  const job = jobKey(2, what);
   for (const list of [runs, placements]) {
     for (let i = list.length - 1; i >= 0; i--) {
       if (list[i].system === reference.name && list[i].job === job) list.splice(i, 1);
     }
   }
-  await runJob(reference, 2, steps, what, false, p);
+  await runJob(reference, ranks, steps, what, false, p);
 }
 
 /** Wall seconds of each start-up run, by system and ranks. */

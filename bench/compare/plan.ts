@@ -101,6 +101,15 @@ export const WINDOW = 64;
  */
 export const SLICES = 5;
 
+/**
+ * Timed iterations of a latency or collective step of up to 4 KiB (full
+ * mode): 20,000 round trips of 0.2 µs are 4 ms, five slices of 0.8 ms,
+ * where one scheduler tick or one compile of a JIT-compiled runtime's code
+ * is a slice's double. 100,000 are 20 ms for spmd and C, 0.2 s for mpi4py
+ * (postMessage's peer keeps to 20,000: 6 s a step is enough of them).
+ */
+export const SMALL_ITERS = 100000;
+
 /** The iteration counts of the slices of `iters` timed iterations (fewer slices when there are fewer iterations). */
 export function slices(iters: number): number[] {
   const k = Math.min(SLICES, iters);
@@ -121,7 +130,8 @@ export type Mode = "smoke" | "full";
 
 /**
  * Timed iterations for a message of `bytes` bytes (fewer for large ones),
- * by mode: about 20 MB moved per step, at most 20,000 iterations (1,000
+ * by mode: {@linkcode SMALL_ITERS} for latency and collectives of up to
+ * 4 KiB; else about 20 MB moved per step, at most 20,000 iterations (1,000
  * windows for bw/bibw), at least 20 (100 for latency: a 1 MiB round trip
  * takes tens of µs, and 20 of them are too short a time to measure on a
  * noisy machine); fewer when ranks outnumber cores.
@@ -131,8 +141,8 @@ export function itersFor(mode: Mode, bench: BenchName, bytes: number, ranks: num
   const window = bench === "bw" || bench === "bibw" ? WINDOW : 1;
   if (mode === "smoke") return window > 1 && bytes >= 1 << 20 ? 1 : 3;
   const volume = Math.max(bytes, 8) * window * Math.max(1, ranks / 2);
-  let n = Math.round(20e6 / volume);
-  const cap = window > 1 ? 1000 : 20000;
+  let n = window === 1 && bytes <= 4096 ? SMALL_ITERS : Math.round(20e6 / volume);
+  const cap = window > 1 ? 1000 : SMALL_ITERS;
   if (n > cap) n = cap;
   const least = bench === "latency" ? 100 : 20;
   if (n < least) n = least;
@@ -142,14 +152,17 @@ export function itersFor(mode: Mode, bench: BenchName, bytes: number, ranks: num
 
 /**
  * Untimed iterations before the timed ones: as many as the timed ones, up to
- * 20,000, and at least a fifth of them (a JIT-compiled runtime — Deno, and
- * Python's interpreter caches — needs tens of thousands of calls to settle:
- * measured here, spmd's first 20,000 allreduces of 8 B took 0.7–2 µs each
- * and later ones 0.22–0.29 µs; the same count is given to every system).
+ * {@linkcode SMALL_ITERS}, and at least a fifth of them (a JIT-compiled
+ * runtime — Deno, and Python's interpreter caches — needs tens of thousands
+ * of calls to settle: measured here, spmd's first 20,000 allreduces of 8 B
+ * took 0.7–2 µs each and later ones 0.22–0.29 µs; and after another step,
+ * spmd's 8 B ping-pong ran its first 40,000 round trips at 0.16–0.5 µs one
+ * way, then 0.085–0.10, while V8 compiled the code again for it; the same
+ * count is given to every system).
  */
 export function warmupFor(mode: Mode, iters: number): number {
   if (mode === "smoke") return 1;
-  return Math.max(Math.round(iters / 5), Math.min(iters, 20000));
+  return Math.max(Math.round(iters / 5), Math.min(iters, SMALL_ITERS));
 }
 
 /** The point-to-point steps (a 2-rank job): every bench at P2P_SIZES, and latency at PINGPONG_SIZES too. */

@@ -34,8 +34,8 @@ export interface CompareReport {
   failures: { system: string; ranks: number; error: string }[];
   startup: { system: string; ranks: number; seconds: number[] }[];
   scatter: { ranks: number; seconds: number[] }[];
-  /** A flag ping-pong between two threads before and after each system's 2-rank jobs, µs one way (_placement.ts). */
-  placements?: { system: string; before: number; after: number }[];
+  /** A flag ping-pong between two threads before and after each system's jobs of 2-8 ranks, µs one way (_placement.ts). */
+  placements?: { system: string; before: number; after: number; job?: string }[];
 }
 
 const SYSTEMS = ["spmd", "spmd alloc", "postMessage", "mpi4py", "spmd MPI", "C MPI"] as const;
@@ -47,31 +47,34 @@ const MPI_PEERS: readonly string[] = ["mpi4py", "C MPI"];
 const LATENCY_SIZES: readonly number[] = [...new Set([...P2P_SIZES, ...PINGPONG_SIZES])].sort((a, b) => a - b);
 
 /**
- * Where the machine put two threads around each system's 2-rank jobs, and a
- * warning when the systems did not all run in the same placement (their
- * 2-rank figures then compare placements as much as systems).
+ * Where the machine put two threads around each system's jobs of 2 to 8
+ * ranks, and a warning when a job's systems did not all run in the same
+ * placement (their figures then compare placements as much as systems).
  */
 function placementLines(r: CompareReport): string[] {
   const ps = r.placements ?? [];
   if (ps.length === 0) return [];
-  const bySystem = new Map<string, string[]>();
-  for (const p of ps) {
-    const l = bySystem.get(p.system) ?? [];
-    l.push(`${p.before.toFixed(3)} → ${p.after.toFixed(3)}`);
-    bySystem.set(p.system, l);
+  const byJob = new Map<string, string[]>();
+  const mixed: string[] = [];
+  for (const job of new Set(ps.map((p) => p.job ?? ""))) {
+    const these = ps.filter((p) => (p.job ?? "") === job);
+    const ranks = job === "" ? "" : `${job.split(" ")[0]} ranks: `;
+    byJob.set(job, these.map((p) => `${ranks}${p.system} ${p.before.toFixed(3)} → ${p.after.toFixed(3)}`));
+    if (new Set(these.flatMap((p) => [placementName(p.before), placementName(p.after)])).size > 1) {
+      mixed.push(job === "" ? "some" : `the ${job.split(" ")[0]}-rank`);
+    }
   }
-  const kinds = new Set(ps.flatMap((p) => [placementName(p.before), placementName(p.after)]));
   const out = [
     "",
-    "Placement: a flag ping-pong between two threads before → after each system's 2-rank jobs, µs one way (~0.05 " +
-    "when the two virtual cores share a cache, ~0.3 when not; it changes from minute to minute): " +
-    [...bySystem].map(([s, l]) => `${s} ${l.join(", ")}`).join("; ") + ".",
+    "Placement: a flag ping-pong between two threads before → after each system's jobs of 2 to 8 ranks, µs one way " +
+    "(~0.05 when the two virtual cores share a cache, ~0.3 when not; it changes from minute to minute): " +
+    [...byJob.values()].map((l) => l.join(", ")).join("; ") + ".",
   ];
-  if (kinds.size > 1) {
+  if (mixed.length > 0) {
     out.push(
       "",
-      "**The 2-rank jobs did not all run in the same placement: at 2 ranks, compare only systems whose placement " +
-        "figures match.**",
+      `**${mixed.join(", ")} jobs did not all run in the same placement: there, compare only systems whose ` +
+        "placement figures match.**",
     );
   }
   return out;
