@@ -105,10 +105,15 @@ export function checkInto(m: Incoming, into: ArrayBufferView, call: string, comm
   }
 }
 
-/** Fills `status` from a message's envelope, with the source mapped to a rank of `comm`. */
+/**
+ * Fills `status` from a message's envelope, with the source mapped to a rank of `comm`; clears its `error` and
+ * `cancelled` (a Status is reused, receive after receive).
+ */
 export function fillStatus(status: Status | null | undefined, m: Envelope, comm: LocalRanks): void {
   if (status === null || status === undefined) return;
   status.source = comm.localRank(m.source);
   status.tag = m.tag;
   status.bytes = m.length;
+  status.error = null;
+  status.cancelled = false;
 }

@@ -109,8 +109,8 @@ function recvIntoWait(
   t.enter(C_RECV_INTO, source, tag, c.context);
   try {
     const m = t.recvInto(buffer, c.worldRank(source), tag, c.context);
+    fillStatus(st, m, c); // before the check: a message that does not fit is described, as a request's wait does
     checkInto(m, buffer, "recvInto", c);
-    fillStatus(st, m, c);
     return st;
   } catch (e) {
     throw nameCall("recvInto", e);
@@ -283,6 +283,8 @@ function procNull(status: Status | null | undefined): null {
     status.source = PROC_NULL;
     status.tag = ANY_TAG;
     status.bytes = 0;
+    status.error = null;
+    status.cancelled = false;
   }
   return null;
 }

@@ -41,8 +41,9 @@ export class Inbox implements HeapUser {
   arrivals = 0;
   readonly #rank: number;
   /**
-   * Messages taken in from each sender so far (numbers them, for a trace). Small integers in a plain array: a
-   * Float64Array's loads are doubles, which made `Message.pair` a boxed double field.
+   * Messages taken in from each sender so far, as int32 (numbers them, for a trace, wrapping as the sender's
+   * count does: trace.ts). Small integers in a plain array: a Float64Array's loads are doubles, which made
+   * `Message.pair` a boxed double field (and so would a count past 2^31).
    */
   readonly #pairs: number[];
   readonly #rings: (Ring | null)[];
@@ -105,7 +106,8 @@ export class Inbox implements HeapUser {
   arriveSelf(kind: number, bytes: Uint8Array, tag: number, context: number): void {
     const m = new Message(this.#rank, tag, context, kind & KIND_MASK, bytes.length);
     m.sync = kind > KIND_MASK;
-    m.pair = this.#pairs[this.#rank]++;
+    m.pair = this.#pairs[this.#rank];
+    this.#pairs[this.#rank] = (m.pair + 1) | 0;
     const op = this.matcher.arrive(m);
     if (op !== null && m.sync) this.#ack(m);
     if (op === null && this.#overBound()) {
@@ -183,7 +185,8 @@ export class Inbox implements HeapUser {
     m.context = context;
     m.kind = kind;
     m.length = length;
-    m.pair = this.#pairs[src]++;
+    m.pair = this.#pairs[src];
+    this.#pairs[src] = (m.pair + 1) | 0;
     m.bytes = dst;
     m.value = into;
     m.received = length;
@@ -331,7 +334,8 @@ export class Inbox implements HeapUser {
         moved = true;
         m = new Message(src, r.hTag, r.hContext, r.hKind & KIND_MASK, r.hLength);
         m.sync = r.hKind > KIND_MASK;
-        m.pair = this.#pairs[src]++;
+        m.pair = this.#pairs[src];
+        this.#pairs[src] = (m.pair + 1) | 0;
         m.rdv = r.hRdv - 1;
         this.arrivals = (this.arrivals + 1) | 0;
         const op = this.matcher.arrive(m);

@@ -4,7 +4,7 @@
  *
  * ## Header cells
  * Every message has a header cell: `cells` cells of 512 bytes (128 in rings
- * under 64 KiB: shm_layout.ts), used in turn. Frame n (counting every frame ever sent, as a u32)
+ * under 64 KiB: shm_layout.ts), used in turn. Frame n (counting every frame ever sent, as an int32)
  * lives in cell n mod `cells`, and its word 0 is its sequence mark
  * `(n + 1) | 0`, stored last with `Atomics.store`: the consumer polls the
  * mark of the next cell it expects, so a message costs the consumer one
@@ -34,8 +34,8 @@
  * A payload that is not in its cell goes through the byte ring, in frame
  * order, padded to 8 bytes. The data area has a power-of-two capacity C;
  * `head` counts every byte the producer has written (only it stores it) and
- * `tail` every byte the consumer has released (only it stores it), both u32
- * that wrap, each in its own cache line; `head − tail` never exceeds C.
+ * `tail` every byte the consumer has released (only it stores it), both
+ * int32 that wrap at 2^32, each in its own cache line; `head − tail` never exceeds C.
  * - A whole frame (`putFrame`) writes its payload, then its cell (IN_RING): the mark publishes the payload and `head`
  *   is left as it was, so `head` may lag until the next stream stores it (`available` never goes below 0). A payload
  *   that would wrap starts the ring over instead, when that leaves it room (`skipFor`): payloads then lie at the same

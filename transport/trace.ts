@@ -116,7 +116,7 @@ export class TraceRecorder {
   readonly #regionName = new Int32Array(MAX_DEPTH);
   #regions = 0;
   // Messages sent to each rank / taken from each rank so far (flow numbers).
-  readonly #sentTo: Float64Array;
+  readonly #sentTo: Int32Array;
 
   /** The writer of `sab` (made by {@linkcode createTraceBuffer}) for a job of `size` ranks. */
   constructor(sab: SharedArrayBuffer, size: number) {
@@ -129,7 +129,7 @@ export class TraceRecorder {
     this.#clock = monoMicros();
     const fromEpoch = (performance.timeOrigin - epoch + performance.now()) * 1000;
     this.#offset = this.#clock === null ? performance.timeOrigin - epoch : fromEpoch - this.#clock();
-    this.#sentTo = new Float64Array(size);
+    this.#sentTo = new Int32Array(size); // wraps at 2^31 as the receiver's count does (inbox.ts #pairs)
   }
 
   /** µs since the job's epoch. */
@@ -201,7 +201,8 @@ export class TraceRecorder {
 
   /** A message to world rank `dest` leaves; returns its flow number. */
   send(dest: number, tag: number, context: number, bytes: number): void {
-    const seq = this.#sentTo[dest]++;
+    const seq = this.#sentTo[dest];
+    this.#sentTo[dest] = (seq + 1) | 0;
     const t = this.now();
     this.#record(T_SEND, t, t, dest, seq, tag, context, bytes);
     this.bytes(bytes);

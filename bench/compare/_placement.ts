@@ -27,6 +27,12 @@ export async function placement(rounds = 100000): Promise<number> {
   }
 }
 
+/**
+ * Systems whose figures the placement moves, and whose jobs are run again to match the reference's placement
+ * (postMessage's are tens of µs, spmd MPI's FFI-bound: not rerun, nor counted when a report warns of a mix).
+ */
+export const PLACEMENT_BOUND: ReadonlySet<string> = new Set(["spmd", "spmd alloc", "mpi4py", "C MPI"]);
+
 /** "shared cache" below 0.15 µs one way, else "no shared cache". */
 export function placementName(us: number): string {
   return us < 0.15 ? "shared cache" : "no shared cache";

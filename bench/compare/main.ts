@@ -7,7 +7,7 @@
  * library (its difference from C MPI is the cost of spmd's layers and FFI).
  *
  * ```sh
- * deno task compare                      # full: about 10-20 minutes on 2 cores
+ * deno task compare                      # full: about 20-25 minutes on 2 cores
  * deno task compare --mode smoke         # tiny counts: checks that everything runs
  * deno task compare --systems spmd,C\ MPI --repeat 5 --out /tmp/results
  * SPMD_COMPARE_MPI=mpich deno task compare --systems "spmd,spmd MPI,C MPI" --ranks 2 \
@@ -51,12 +51,12 @@ import {
   type StepResult,
 } from "./plan.ts";
 import { findSystems, probe, PYTHON, ROOT, type System } from "./peers.ts";
-import { placement, placementName } from "./_placement.ts";
+import { placement, PLACEMENT_BOUND, placementName } from "./_placement.ts";
 import { renderTable, writeResults } from "./report.ts";
 
 const USAGE = `usage: deno task compare [options]
 
-  --mode full|smoke     full (default: about 15-25 minutes on 2 cores) or smoke (tiny counts: everything runs)
+  --mode full|smoke     full (default: about 20-25 minutes on 2 cores) or smoke (tiny counts: everything runs)
   --systems LIST        columns to run, separated by commas: spmd, spmd alloc, postMessage, mpi4py, spmd MPI, C MPI
   --ranks LIST          keep the jobs of these rank counts (2 = the point-to-point job; 4, 8; 16, 32, 64)
   --only LIST           keep these steps: bench or bench:bytes (latency:8,bw:1048576,allreduce:8,barrier)
@@ -96,19 +96,24 @@ if (opts.help) {
   console.log(USAGE);
   Deno.exit(0);
 }
+/** Stops with `message` and the usage (exit status 2), as for an unknown option. */
+function usageError(message: string): never {
+  console.error(`compare: ${message}\n\n${USAGE}`);
+  Deno.exit(2);
+}
 const mode = opts.mode as Mode;
-if (mode !== "smoke" && mode !== "full") throw new Error(`compare: --mode must be smoke or full, got "${opts.mode}"`);
+if (mode !== "smoke" && mode !== "full") usageError(`--mode must be smoke or full, got "${opts.mode}"`);
 const repeat = Number(opts.repeat ?? (mode === "full" ? 3 : 1));
-if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`compare: --repeat must be a positive integer`);
+if (!Number.isInteger(repeat) || repeat < 1) usageError(`--repeat must be a positive integer, got "${opts.repeat}"`);
 const JOB_TIMEOUT_MS = mode === "full" ? 600_000 : 180_000;
 const onlyRanks = opts.ranks?.split(",").map((r) => Number(r.trim()));
 if (onlyRanks?.some((n) => !Number.isInteger(n) || n < 1)) {
-  throw new Error(`compare: --ranks must be rank counts separated by commas, got "${opts.ranks}"`);
+  usageError(`--ranks must be rank counts separated by commas, got "${opts.ranks}"`);
 }
 const only = opts.only?.split(",").map((item) => {
   const [bench, size, extra] = item.trim().split(":");
   if (bench === "" || extra !== undefined || (size !== undefined && !/^\d+$/.test(size))) {
-    throw new Error(`compare: --only takes bench or bench:bytes items separated by commas, got "${item}"`);
+    usageError(`--only takes bench or bench:bytes items separated by commas, got "${item}"`);
   }
   return { bench, size: size === undefined ? undefined : Number(size) };
 });
@@ -125,10 +130,9 @@ const all = await findSystems(work);
 const wanted = opts.systems?.split(",").map((s) => s.trim());
 const unknown = wanted?.filter((w) => !all.some((s) => s.name === w)) ?? [];
 if (unknown.length > 0) {
-  throw new Error(
-    `compare: unknown system(s) ${unknown.map((u) => `"${u}"`).join(", ")}; known: ${
-      all.map((s) => s.name).join(", ")
-    }`,
+  Deno.removeSync(work, { recursive: true });
+  usageError(
+    `unknown system(s) ${unknown.map((u) => `"${u}"`).join(", ")}; known: ${all.map((s) => s.name).join(", ")}`,
   );
 }
 const systems = wanted ? all.filter((s) => wanted.includes(s.name)) : all;
@@ -138,7 +142,7 @@ for (const s of systems) {
 
 /** Every step result of every system, all repeats. */
 const runs: { system: string; result: StepResult; job: string }[] = [];
-/** A flag ping-pong between two threads before and after each system's 2-rank job, µs one way (_placement.ts). */
+/** A flag ping-pong between two threads before and after each system's jobs of 2-8 ranks, µs one way (_placement.ts). */
 const placements: { system: string; before: number; after: number; job: string }[] = [];
 /** Failures of whole jobs, by system. */
 const failures: { system: string; ranks: number; error: string }[] = [];
@@ -150,11 +154,12 @@ const failures: { system: string; ranks: number; error: string }[] = [];
 const refPlacement = new Map<string, string>();
 /** Tries of a job to run in the reference's placement. */
 const PLACEMENT_TRIES = 3;
-/** Systems whose figures the placement moves (postMessage's are tens of µs, spmd MPI's FFI-bound: not rerun). */
-const PLACEMENT_BOUND = new Set(["spmd", "spmd alloc", "mpi4py", "C MPI"]);
-/** Jobs of these rank counts are placed: bracketed by placement probes and run again in another placement. */
+/**
+ * Jobs of these rank counts are placed, in full mode: bracketed by placement probes and run again in another
+ * placement (smoke mode's figures mean nothing: it only checks that everything runs).
+ */
 function placed(ranks: number): boolean {
-  return ranks <= Math.max(...COLL_RANKS, ...PINGPONG_RANKS);
+  return mode === "full" && ranks <= Math.max(...COLL_RANKS, ...PINGPONG_RANKS);
 }
 
 /** The name of a job in `runs` and `placements`. */

@@ -22,7 +22,7 @@ import {
   type StepResult,
 } from "./plan.ts";
 import { bytesLabel, type Chart, type Series, svgDocument } from "./svg.ts";
-import { placementName } from "./_placement.ts";
+import { PLACEMENT_BOUND, placementName } from "./_placement.ts";
 
 /** Everything one compare run measured. */
 export interface CompareReport {
@@ -54,26 +54,28 @@ const LATENCY_SIZES: readonly number[] = [...new Set([...P2P_SIZES, ...PINGPONG_
 function placementLines(r: CompareReport): string[] {
   const ps = r.placements ?? [];
   if (ps.length === 0) return [];
-  const byJob = new Map<string, string[]>();
+  const jobs: string[] = [];
   const mixed: string[] = [];
   for (const job of new Set(ps.map((p) => p.job ?? ""))) {
     const these = ps.filter((p) => (p.job ?? "") === job);
-    const ranks = job === "" ? "" : `${job.split(" ")[0]} ranks: `;
-    byJob.set(job, these.map((p) => `${ranks}${p.system} ${p.before.toFixed(3)} → ${p.after.toFixed(3)}`));
-    if (new Set(these.flatMap((p) => [placementName(p.before), placementName(p.after)])).size > 1) {
-      mixed.push(job === "" ? "some" : `the ${job.split(" ")[0]}-rank`);
+    const space = job.indexOf(" ");
+    const label = job === "" ? "" : `${job.slice(0, space)} ranks, ${job.slice(space + 1)}: `;
+    jobs.push(label + these.map((p) => `${p.system} ${p.before.toFixed(3)} → ${p.after.toFixed(3)}`).join(", "));
+    const bound = these.filter((p) => PLACEMENT_BOUND.has(p.system));
+    if (new Set(bound.flatMap((p) => [placementName(p.before), placementName(p.after)])).size > 1) {
+      mixed.push(job === "" ? "some jobs" : `${job.slice(0, space)} ranks, ${job.slice(space + 1)}`);
     }
   }
   const out = [
     "",
     "Placement: a flag ping-pong between two threads before → after each system's jobs of 2 to 8 ranks, µs one way " +
     "(~0.05 when the two virtual cores share a cache, ~0.3 when not; it changes from minute to minute): " +
-    [...byJob.values()].map((l) => l.join(", ")).join("; ") + ".",
+    jobs.join("; ") + ".",
   ];
   if (mixed.length > 0) {
     out.push(
       "",
-      `**${mixed.join(", ")} jobs did not all run in the same placement: there, compare only systems whose ` +
+      `**Not every system ran in the same placement in: ${mixed.join("; ")}. There, compare only systems whose ` +
         "placement figures match.**",
     );
   }

@@ -2,7 +2,7 @@
 // never enter the wait loop, lazy release of ring cells). Deno.args[0] picks
 // the case; each throws on a wrong answer.
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { ANY_SOURCE, ANY_TAG, PROC_NULL, SpmdError, Status, waitAny, world } from "../../mod.ts";
+import { ANY_SOURCE, ANY_TAG, PROC_NULL, SpmdError, Status, TruncateError, waitAny, world } from "../../mod.ts";
 import { rng } from "../_util.ts";
 
 const comm = world();
@@ -126,11 +126,14 @@ if (how === "order") {
     comm.send(new Uint8Array([1, 2, 3]), 1, 24);
     comm.send(new Int32Array([7, 8]), 1, 25);
     comm.send(new Uint8Array(5), 1, 27);
+    comm.send(new Float64Array(2), 1, 28);
   }, () => {
     const x = new Uint8Array(16);
     const given = new Status();
+    given.cancelled = true; // as a Status that served a cancelled request before: a receive clears it
+    given.error = new Error("an earlier request's");
     equal(comm.recvInto(x, 0, 24, given), given);
-    deepEqual([given.source, given.tag, given.bytes], [0, 24, 3]);
+    deepEqual([given.source, given.tag, given.bytes, given.cancelled, given.error], [0, 24, 3, false, null]);
     const r = comm.irecvInto(new Uint8Array(16), 0, 27);
     equal(comm.recvInto(x, 0, ANY_TAG, given), given);
     deepEqual([given.source, given.tag, given.bytes], [0, 25, 8]);
@@ -140,6 +143,9 @@ if (how === "order") {
     deepEqual([given.source, given.tag, given.bytes], [1, 26, 8]);
     equal(comm.recvInto(x, PROC_NULL, 0, given), given);
     deepEqual([given.source, given.tag, given.bytes], [PROC_NULL, ANY_TAG, 0]);
+    // A message that does not fit is consumed, and the given Status describes it (as a request's wait does).
+    throws(() => comm.recvInto(new Float64Array(1), 0, 28, given), (e: unknown) => e instanceof TruncateError);
+    deepEqual([given.source, given.tag, given.bytes], [0, 28, 16]);
   });
 
   // 4. Not a typed array / too large: fails by name, consumed; the next message is the next one.
