@@ -185,7 +185,14 @@ export class Slots {
     // (This rank's own word is known: Atomics.load is a call, not an instruction, in V8.)
     while (r < n && (r === this.rank || Atomics.load(w, this.#slot(r)) === round)) r++;
     this.#next = r;
-    return r === n;
+    if (r !== n) return false;
+    // Every rank has published this round, so each has read the slots of the round before: this rank's slot for the
+    // next round is free now. A store into its header (rewritten by the next `publish` before the round word) takes
+    // the slot's cache line back from the readers while the caller computes, not when it publishes. Where the two
+    // cores share no cache, a 2-rank allreduceInto of 8 B went from 0.42-0.44 to 0.36-0.39 us (and a barrier with a
+    // little work between calls from 0.41 to 0.35); where they do, it costs 5-7 ns.
+    w[this.#base + (2 * this.rank + ((round + 1) & 1)) * STRIDE_WORDS + S_CONTEXT] = 0;
+    return true;
   }
 
   /** The first rank that has not yet published this round (valid while `poll` is false). */
