@@ -81,7 +81,7 @@ export function recvInto(
   checkBuffer("recvInto", buffer);
   checkSource("recvInto", source, c.size);
   checkRecvTag("recvInto", tag);
-  if (status !== undefined && status !== null) checkStatus("recvInto", status);
+  checkStatus("recvInto", status);
   // There now or within a short poll: not recorded. Kept small, so that V8 inlines it into the caller's loop, where
   // it drops the new Status of a caller that does not use it (the Status must not reach a call it cannot inline:
   // recvIntoWait makes its own).

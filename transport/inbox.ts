@@ -106,8 +106,7 @@ export class Inbox implements HeapUser {
   arriveSelf(kind: number, bytes: Uint8Array, tag: number, context: number): void {
     const m = new Message(this.#rank, tag, context, kind & KIND_MASK, bytes.length);
     m.sync = kind > KIND_MASK;
-    m.pair = this.#pairs[this.#rank];
-    this.#pairs[this.#rank] = (m.pair + 1) | 0;
+    m.pair = this.#pairFrom(this.#rank);
     const op = this.matcher.arrive(m);
     if (op !== null && m.sync) this.#ack(m);
     if (op === null && this.#overBound()) {
@@ -122,6 +121,13 @@ export class Inbox implements HeapUser {
     this.arrivals = (this.arrivals + 1) | 0;
     this.#activity.sent();
     this.#activity.received();
+  }
+
+  /** The number of the next message from `src` (int32, wrapping as the sender's trace count does). */
+  #pairFrom(src: number): number {
+    const p = this.#pairs[src];
+    this.#pairs[src] = (p + 1) | 0;
+    return p;
   }
 
   /**
@@ -185,8 +191,7 @@ export class Inbox implements HeapUser {
     m.context = context;
     m.kind = kind;
     m.length = length;
-    m.pair = this.#pairs[src];
-    this.#pairs[src] = (m.pair + 1) | 0;
+    m.pair = this.#pairFrom(src);
     m.bytes = dst;
     m.value = into;
     m.received = length;
@@ -334,8 +339,7 @@ export class Inbox implements HeapUser {
         moved = true;
         m = new Message(src, r.hTag, r.hContext, r.hKind & KIND_MASK, r.hLength);
         m.sync = r.hKind > KIND_MASK;
-        m.pair = this.#pairs[src];
-        this.#pairs[src] = (m.pair + 1) | 0;
+        m.pair = this.#pairFrom(src);
         m.rdv = r.hRdv - 1;
         this.arrivals = (this.arrivals + 1) | 0;
         const op = this.matcher.arrive(m);

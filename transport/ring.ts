@@ -324,7 +324,7 @@ export class Ring {
 
   /** Producer: makes every payload byte written so far visible to the consumer. */
   publish(): void {
-    Atomics.store(this.ctl, this.headWord, this.head | 0);
+    Atomics.store(this.ctl, this.headWord, this.head);
   }
 
   // ---- consumer side -------------------------------------------------------
@@ -373,8 +373,8 @@ export class Ring {
   takeCell(): void {
     this.frames = (this.frames + 1) | 0;
     this.#takenStored = this.frames;
-    if (X86) this.ctl[this.takenWord] = this.frames | 0; // see X86
-    else Atomics.store(this.ctl, this.takenWord, this.frames | 0);
+    if (X86) this.ctl[this.takenWord] = this.frames; // see X86
+    else Atomics.store(this.ctl, this.takenWord, this.frames);
   }
 
   /**
@@ -403,12 +403,12 @@ export class Ring {
     let stored = false;
     if (this.frames !== this.#takenStored) {
       this.#takenStored = this.frames;
-      Atomics.store(this.ctl, this.takenWord, this.frames | 0);
+      Atomics.store(this.ctl, this.takenWord, this.frames);
       stored = true;
     }
     if (this.tail !== this.#tailStored) {
       this.#tailStored = this.tail;
-      Atomics.store(this.ctl, this.tailWord, this.tail | 0);
+      Atomics.store(this.ctl, this.tailWord, this.tail);
       stored = true;
     }
     return stored;
@@ -441,6 +441,6 @@ export class Ring {
   release(n: number): void {
     this.tail = (this.tail + n) | 0;
     this.#tailStored = this.tail;
-    Atomics.store(this.ctl, this.tailWord, this.tail | 0);
+    Atomics.store(this.ctl, this.tailWord, this.tail);
   }
 }

@@ -70,7 +70,6 @@ export const DIRECT_SPINS_OVERSUBSCRIBED = 300;
  */
 export const RELAX_EVERY = 2048;
 let relaxCount = 0;
-let relaxYield: (() => void) | null | undefined;
 
 /**
  * Called by a fast path about to poll: every {@linkcode RELAX_EVERY}-th
@@ -84,9 +83,7 @@ let relaxYield: (() => void) | null | undefined;
  */
 export function relaxSometimes(): void {
   relaxCount = (relaxCount + 1) & (RELAX_EVERY - 1);
-  if (relaxCount !== 0) return;
-  if (relaxYield === undefined) relaxYield = schedYield();
-  relaxYield?.();
+  if (relaxCount === 0) schedYield()?.(); // loaded once per thread (sched_yield.ts)
 }
 
 /** Wakes rank `rank` if it is sleeping (or about to). Called by whoever made progress possible for it. */
