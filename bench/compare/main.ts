@@ -19,14 +19,16 @@
  * a few rows at full counts.
  *
  * Each job is run `--repeat` times (3 in full mode) and the median of each
- * figure is shown. The reference system (C MPI where it runs) goes first; a
- * 2-rank job of another system that ran in another placement than the
- * reference's same job (_placement.ts: the two virtual cores sharing a
- * cache or not, which changes from minute to minute) is run again, up to 3
- * times in all; where all the others ended in another placement than the
- * reference, the reference's job runs again at the end, up to 3 times. So
- * are the 4- and 8-rank jobs (their small collectives move with the
- * placement too: a 4-rank barrier 1.75 µs in one, 2.9 in the other).
+ * figure is shown. The reference system (C MPI where it runs) goes first.
+ * In full mode each repeat of a job of 2, 4 or 8 ranks is bracketed by
+ * placement probes (_placement.ts: the two virtual cores sharing a cache or
+ * not, which changes from minute to minute, sometimes within a job); a
+ * repeat that ran in another placement than the reference's same job (or
+ * than the reference's first repeat), or across a change, is run again, up
+ * to 3 times in all. Where all the others ended in another placement than
+ * the reference, the reference's job runs again at the end in theirs. (The
+ * small collectives move with the placement too: a 4-rank barrier 1.75 µs
+ * in one, 2.9 in the other.)
  * Columns of systems that are not installed say so.
  * The 4- and 8-rank jobs start with a ping-pong between ranks 0 and 1 (the
  * other ranks wait in the barrier), then the collectives.
@@ -142,7 +144,7 @@ for (const s of systems) {
 
 /** Every step result of every system, all repeats. */
 const runs: { system: string; result: StepResult; job: string }[] = [];
-/** A flag ping-pong between two threads before and after each system's jobs of 2-8 ranks, µs one way (_placement.ts). */
+/** A flag ping-pong between two threads before and after each repeat of each system's jobs of 2-8 ranks, µs one way. */
 const placements: { system: string; before: number; after: number; job: string }[] = [];
 /** Failures of whole jobs, by system. */
 const failures: { system: string; ranks: number; error: string }[] = [];
@@ -152,7 +154,7 @@ const failures: { system: string; ranks: number; error: string }[] = [];
  * cache"), by job key: a job of another system that ran in another placement is run again (see runJob).
  */
 const refPlacement = new Map<string, string>();
-/** Tries of a job to run in the reference's placement. */
+/** Tries of each repeat of a placed job to run in the reference's placement. */
 const PLACEMENT_TRIES = 3;
 /**
  * Jobs of these rank counts are placed, in full mode: bracketed by placement probes and run again in another
@@ -168,12 +170,16 @@ function jobKey(ranks: number, what: string): string {
 }
 
 /**
- * Runs one job `repeat` times (`what` for the progress line on stderr). A
- * job of 2 to 8 ranks is bracketed by placement probes (it changes from
- * minute to minute: _placement.ts); when its placement is not the one the
- * reference system's same job ran in (or changed during the job), it is run
- * again, up to {@linkcode PLACEMENT_TRIES} times in all, and the last try
- * counts.
+ * Runs one job `repeat` times (`what` for the progress line on stderr). In
+ * full mode each repeat of a job of 2 to 8 ranks is bracketed by placement
+ * probes (the placement changes from minute to minute, and can change in the
+ * middle of a job: _placement.ts; one probe serves as the after of a repeat
+ * and the before of the next). A repeat that ran in another placement than
+ * the one the reference system's same job ran in (or than this job's first
+ * repeat, for the reference), or whose placement changed, is run again, up
+ * to {@linkcode PLACEMENT_TRIES} times in all, and its last try counts.
+ * Returns the placement the job's kept repeats ran in, "changing" where they
+ * did not all run in one, "" for a job that is not placed.
  */
 async function runJob(
   system: System,
@@ -185,63 +191,66 @@ async function runJob(
 ): Promise<string> {
   const j0 = performance.now();
   const job = jobKey(ranks, what);
-  let got = "";
   console.error(`compare: ${system.name}: ${what}, ${ranks} ranks`);
-  for (let t = 1;; t++) {
-    const mark = runs.length, failed = failures.length;
-    const before = placed(ranks) ? await placement() : 0;
-    await runRepeats(system, ranks, steps, job);
-    if (!placed(ranks)) break;
-    const after = await placement();
-    console.error(`compare: ${system.name}: placement ${before.toFixed(3)} -> ${after.toFixed(3)} us one way`);
-    got = placementName(before) === placementName(after) ? placementName(before) : "changing";
-    const want = target ?? (ref ? undefined : refPlacement.get(job)); // none where the reference's placement changed
-    const done = (got === (want ?? got) && got !== "changing") || !PLACEMENT_BOUND.has(system.name);
-    if (done || t === PLACEMENT_TRIES || failures.length > failed) {
-      placements.push({ system: system.name, before, after, job });
-      if (ref && got !== "changing") refPlacement.set(job, got);
-      break; // a job that failed is not tried again
+  const plan = join(work, `plan-${ranks}.json`);
+  Deno.writeTextFileSync(plan, JSON.stringify({ ranks, steps }));
+  const bound = PLACEMENT_BOUND.has(system.name);
+  let want = target ?? (ref ? undefined : refPlacement.get(job)); // none where the reference's placement changed
+  const kept = new Set<string>();
+  let probe = placed(ranks) ? await placement() : 0;
+  repeats: for (let i = 0; i < repeat; i++) {
+    for (let t = 1;; t++) {
+      const mark = runs.length;
+      if (!await runOnce(system, ranks, plan, steps.length, job)) break repeats; // a job that failed is not tried again
+      if (!placed(ranks)) break;
+      const before = probe;
+      const after = probe = await placement();
+      const got = placementName(before) === placementName(after) ? placementName(before) : "changing";
+      const note = `repeat ${i + 1}: placement ${before.toFixed(3)} -> ${after.toFixed(3)} us one way`;
+      console.error(`compare: ${system.name}: ${note}`);
+      if ((got !== "changing" && got === (want ?? got)) || !bound || t === PLACEMENT_TRIES) {
+        placements.push({ system: system.name, before, after, job });
+        kept.add(got);
+        if (want === undefined && got !== "changing" && bound) want = got;
+        break;
+      }
+      console.error(`compare: ${system.name}: ran with ${got}, not ${want ?? "one placement"}: again`);
+      runs.splice(mark); // the last try counts
     }
-    console.error(`compare: ${system.name}: ran with ${got}, not ${want ?? "one placement"}: again`);
-    runs.splice(mark); // the last try counts
   }
+  const got = !placed(ranks) ? "" : kept.size === 1 ? [...kept][0] : "changing";
+  if (ref && got !== "changing" && got !== "") refPlacement.set(job, got);
   console.error(`compare: ${system.name}: ${ranks} ranks took ${((performance.now() - j0) / 1000).toFixed(1)} s`);
   return got;
 }
 
-async function runRepeats(system: System, ranks: number, steps: Step[], job: string): Promise<void> {
-  const plan = join(work, `plan-${ranks}.json`);
-  Deno.writeTextFileSync(plan, JSON.stringify({ ranks, steps }));
+/** Runs a job once, adding its step results to `runs` (true) or its failure to `failures` (false). */
+async function runOnce(system: System, ranks: number, plan: string, steps: number, job: string): Promise<boolean> {
   const { cmd, env: own } = system.command(ranks, plan);
   // spmd's MPI backend stops a blocked job itself (with a report) before the job is killed.
   const env = { ...own, SPMD_TIMEOUT: String(JOB_TIMEOUT_MS / 1000 - 15) };
-  for (let i = 0; i < repeat; i++) {
-    let out: Deno.CommandOutput;
-    try {
-      out = await new Deno.Command(cmd[0], {
-        args: cmd.slice(1),
-        env,
-        stdout: "piped",
-        stderr: "piped",
-        signal: AbortSignal.timeout(JOB_TIMEOUT_MS),
-      }).output();
-    } catch (e) {
-      failures.push({ system: system.name, ranks, error: String(e) });
-      return;
-    }
-    const text = new TextDecoder().decode(out.stdout);
-    const lines = text.split("\n").filter((l) => l.startsWith("{"));
-    if (!out.success || lines.length !== steps.length) {
-      const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" / ");
-      failures.push({
-        system: system.name,
-        ranks,
-        error: `exit ${out.code}, ${lines.length}/${steps.length} steps: ${err}`,
-      });
-      return;
-    }
-    for (const l of lines) runs.push({ system: system.name, result: JSON.parse(l) as StepResult, job });
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(cmd[0], {
+      args: cmd.slice(1),
+      env,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(JOB_TIMEOUT_MS),
+    }).output();
+  } catch (e) {
+    failures.push({ system: system.name, ranks, error: String(e) });
+    return false;
   }
+  const text = new TextDecoder().decode(out.stdout);
+  const lines = text.split("\n").filter((l) => l.startsWith("{"));
+  if (!out.success || lines.length !== steps) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" / ");
+    failures.push({ system: system.name, ranks, error: `exit ${out.code}, ${lines.length}/${steps} steps: ${err}` });
+    return false;
+  }
+  for (const l of lines) runs.push({ system: system.name, result: JSON.parse(l) as StepResult, job });
+  return true;
 }
 
 const live = systems.filter((s) => s.missing === null);

@@ -34,7 +34,7 @@ export interface CompareReport {
   failures: { system: string; ranks: number; error: string }[];
   startup: { system: string; ranks: number; seconds: number[] }[];
   scatter: { ranks: number; seconds: number[] }[];
-  /** A flag ping-pong between two threads before and after each system's jobs of 2-8 ranks, µs one way (_placement.ts). */
+  /** A flag ping-pong between two threads before and after each repeat of each system's jobs of 2-8 ranks, µs one way (_placement.ts). */
   placements?: { system: string; before: number; after: number; job?: string }[];
 }
 
@@ -45,6 +45,22 @@ const PEERS: readonly string[] = ["postMessage", "mpi4py", "C MPI"];
 const MPI_PEERS: readonly string[] = ["mpi4py", "C MPI"];
 /** Latency sizes of the 2-rank job: P2P_SIZES and PINGPONG_SIZES. */
 const LATENCY_SIZES: readonly number[] = [...new Set([...P2P_SIZES, ...PINGPONG_SIZES])].sort((a, b) => a - b);
+
+/**
+ * One system's probes in a job: "spmd 0.064 → 0.062 → 0.063" where each
+ * repeat's before is the one before's after (one probe between two
+ * repeats), else each repeat's pair.
+ */
+function probes(ps: { system: string; before: number; after: number }[], system: string): string {
+  let out = system;
+  let last = NaN;
+  for (const p of ps.filter((p) => p.system === system)) {
+    out += (p.before === last ? "" : `${Number.isNaN(last) ? "" : ","} ${p.before.toFixed(3)}`) +
+      ` → ${p.after.toFixed(3)}`;
+    last = p.after;
+  }
+  return out;
+}
 
 /**
  * Where the machine put two threads around each system's jobs of 2 to 8
@@ -60,7 +76,7 @@ function placementLines(r: CompareReport): string[] {
     const these = ps.filter((p) => (p.job ?? "") === job);
     const space = job.indexOf(" ");
     const label = job === "" ? "" : `${job.slice(0, space)} ranks, ${job.slice(space + 1)}: `;
-    jobs.push(label + these.map((p) => `${p.system} ${p.before.toFixed(3)} → ${p.after.toFixed(3)}`).join(", "));
+    jobs.push(label + [...new Set(these.map((p) => p.system))].map((s) => probes(these, s)).join(", "));
     const bound = these.filter((p) => PLACEMENT_BOUND.has(p.system));
     if (new Set(bound.flatMap((p) => [placementName(p.before), placementName(p.after)])).size > 1) {
       mixed.push(job === "" ? "some jobs" : `${job.slice(0, space)} ranks, ${job.slice(space + 1)}`);
@@ -68,7 +84,8 @@ function placementLines(r: CompareReport): string[] {
   }
   const out = [
     "",
-    "Placement: a flag ping-pong between two threads before → after each system's jobs of 2 to 8 ranks, µs one way " +
+    "Placement: a flag ping-pong between two threads before → after each repeat of each system's jobs of 2 to 8 " +
+    "ranks, µs one way " +
     "(~0.05 when the two virtual cores share a cache, ~0.3 when not; it changes from minute to minute): " +
     jobs.join("; ") + ".",
   ];
