@@ -25,10 +25,12 @@
  * not, which changes from minute to minute, sometimes within a job); a
  * repeat that ran in another placement than the reference's same job (or
  * than the reference's first repeat), or across a change, is run again, up
- * to 3 times in all. Where all the others ended in another placement than
- * the reference, the reference's job runs again at the end in theirs. (The
- * small collectives move with the placement too: a 4-rank barrier 1.75 µs
- * in one, 2.9 in the other.)
+ * to 3 times, and after the job's other repeats 3 times more, where its last
+ * try counts. At the end, where all the others ended in another placement
+ * than the reference, the reference's job runs again in theirs; then each
+ * other system's job that did not end in the reference's placement runs
+ * again in it. (The small collectives move with the placement too: a 4-rank
+ * barrier 1.75 µs in one, 2.9 in the other.)
  * Columns of systems that are not installed say so.
  * The 4- and 8-rank jobs start with a ping-pong between ranks 0 and 1 (the
  * other ranks wait in the barrier), then the collectives.
@@ -175,11 +177,12 @@ function jobKey(ranks: number, what: string): string {
  * probes (the placement changes from minute to minute, and can change in the
  * middle of a job: _placement.ts; one probe serves as the after of a repeat
  * and the before of the next). A repeat that ran in another placement than
- * the one the reference system's same job ran in (or than this job's first
- * repeat, for the reference), or whose placement changed, is run again, up
- * to {@linkcode PLACEMENT_TRIES} times in all, and its last try counts.
- * Returns the placement the job's kept repeats ran in, "changing" where they
- * did not all run in one, "" for a job that is not placed.
+ * the one the reference system's same job ran in (`target` when given; for
+ * the reference itself, the one its first repeat ran in), or whose placement
+ * changed, is run again, up to {@linkcode PLACEMENT_TRIES} times, and then
+ * once more as many times after the other repeats, where its last try
+ * counts. Returns the placement the job's kept repeats ran in, "changing"
+ * where they did not all run in one, "" for a job that is not placed.
  */
 async function runJob(
   system: System,
@@ -198,7 +201,11 @@ async function runJob(
   let want = target ?? (ref ? undefined : refPlacement.get(job)); // none where the reference's placement changed
   const kept = new Set<string>();
   let probe = placed(ranks) ? await placement() : 0;
-  repeats: for (let i = 0; i < repeat; i++) {
+  // Repeats to run; one whose tries all ran in another placement is run again after the others (the placement changes
+  // every few seconds to minutes), where its last try counts.
+  const todo = Array.from({ length: repeat }, (_, i) => ({ i, round: 0 }));
+  repeats: for (let r = todo.shift(); r !== undefined; r = todo.shift()) {
+    r.round++;
     for (let t = 1;; t++) {
       const mark = runs.length;
       if (!await runOnce(system, ranks, plan, steps.length, job)) break repeats; // a job that failed is not tried again
@@ -206,16 +213,22 @@ async function runJob(
       const before = probe;
       const after = probe = await placement();
       const got = placementName(before) === placementName(after) ? placementName(before) : "changing";
-      const note = `repeat ${i + 1}: placement ${before.toFixed(3)} -> ${after.toFixed(3)} us one way`;
+      const note = `repeat ${r.i + 1}: placement ${before.toFixed(3)} -> ${after.toFixed(3)} us one way`;
       console.error(`compare: ${system.name}: ${note}`);
-      if ((got !== "changing" && got === (want ?? got)) || !bound || t === PLACEMENT_TRIES) {
+      const last = t === PLACEMENT_TRIES;
+      if ((got !== "changing" && got === (want ?? got)) || !bound || (last && r.round === 2)) {
         placements.push({ system: system.name, before, after, job });
         kept.add(got);
         if (want === undefined && got !== "changing" && bound) want = got;
         break;
       }
+      runs.splice(mark);
+      if (last) {
+        console.error(`compare: ${system.name}: ran with ${got}, not ${want ?? "one placement"}: after the others`);
+        todo.push(r);
+        break;
+      }
       console.error(`compare: ${system.name}: ran with ${got}, not ${want ?? "one placement"}: again`);
-      runs.splice(mark); // the last try counts
     }
   }
   const got = !placed(ranks) ? "" : kept.size === 1 ? [...kept][0] : "changing";
@@ -286,20 +299,35 @@ for (const s of [reference, ...live.filter((x) => x !== reference)]) {
   }
 }
 
+/** Drops a system's results of a job (runs and placement probes), before it runs again. */
+function forget(system: System, job: string): void {
+  for (const list of [runs, placements]) {
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].system === system.name && list[i].job === job) list.splice(i, 1);
+    }
+  }
+}
+
 // Where every other system's placed job ended in one placement and the reference's in another (the placement can
-// change for minutes), the reference's job runs again, up to 3 times, to land in theirs; its last try counts.
+// change for minutes), the reference's job runs again in theirs. Then every other system's job that did not end in the
+// reference's placement runs again in it. Each rerun's repeats try as in runJob.
 for (const [job, { ranks, what, steps, got }] of tracked) {
   if (reference === undefined || !got.has(reference)) continue;
   const others = new Set([...got].filter(([s]) => s !== reference && PLACEMENT_BOUND.has(s.name)).map(([, p]) => p));
   const [p] = others;
-  if (others.size !== 1 || p === "changing" || p === got.get(reference)) continue;
-  console.error(`compare: ${reference.name}: ${what} ran with ${got.get(reference)}, the others with ${p}: again`);
-  for (const list of [runs, placements]) {
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (list[i].system === reference.name && list[i].job === job) list.splice(i, 1);
-    }
+  if (others.size === 1 && p !== "changing" && p !== got.get(reference)) {
+    console.error(`compare: ${reference.name}: ${what} ran with ${got.get(reference)}, the others with ${p}: again`);
+    forget(reference, job);
+    got.set(reference, await runJob(reference, ranks, steps, what, false, p));
   }
-  await runJob(reference, ranks, steps, what, false, p);
+  const want = got.get(reference)!;
+  if (want === "changing") continue;
+  for (const [s, q] of got) {
+    if (s === reference || !PLACEMENT_BOUND.has(s.name) || q === want) continue;
+    console.error(`compare: ${s.name}: ${what} ran with ${q}, ${reference.name} with ${want}: again`);
+    forget(s, job);
+    got.set(s, await runJob(s, ranks, steps, what, false, want));
+  }
 }
 
 /** Wall seconds of each start-up run, by system and ranks. */
