@@ -7,7 +7,7 @@
  * library (its difference from C MPI is the cost of spmd's layers and FFI).
  *
  * ```sh
- * deno task compare                      # full: about 20-25 minutes on 2 cores
+ * deno task compare                      # full: about 20-35 minutes on 2 cores
  * deno task compare --mode smoke         # tiny counts: checks that everything runs
  * deno task compare --systems spmd,C\ MPI --repeat 5 --out /tmp/results
  * SPMD_COMPARE_MPI=mpich deno task compare --systems "spmd,spmd MPI,C MPI" --ranks 2 \
@@ -60,7 +60,7 @@ import { renderTable, writeResults } from "./report.ts";
 
 const USAGE = `usage: deno task compare [options]
 
-  --mode full|smoke     full (default: about 20-25 minutes on 2 cores) or smoke (tiny counts: everything runs)
+  --mode full|smoke     full (default: about 20-35 minutes on 2 cores) or smoke (tiny counts: everything runs)
   --systems LIST        columns to run, separated by commas: spmd, spmd alloc, postMessage, mpi4py, spmd MPI, C MPI
   --ranks LIST          keep the jobs of these rank counts (2 = the point-to-point job; 4, 8; 16, 32, 64)
   --only LIST           keep these steps: bench or bench:bytes (latency:8,bw:1048576,allreduce:8,barrier)
