@@ -5,6 +5,7 @@
 
 import { KIND_NULL } from "./codec.ts";
 import { type Message, RecvOp } from "./matcher.ts";
+import type { OpenRecvs } from "./open_recvs.ts";
 import type { Envelope, Matching, PendingOp, Probed } from "./transport.ts";
 
 /**
@@ -59,13 +60,13 @@ export function acknowledger(t: ProbeHost): (m: Message) => void {
 export class MatchingOps implements Matching {
   readonly #t: ProbeHost;
   readonly #in: MatchingInbox;
-  readonly #open: Set<RecvOp>;
+  readonly #open: OpenRecvs;
 
   /** The matching of backend `t` (its `iprobe` makes progress), its inbox, and its receives not yet waited for. */
   constructor(
     t: ProbeHost,
     inbox: MatchingInbox,
-    open: Set<RecvOp>,
+    open: OpenRecvs,
   ) {
     this.#t = t;
     this.#in = inbox;

@@ -22,6 +22,7 @@ import type { Activity } from "./activity.ts";
 import { KIND_NUMBER, KIND_STRUCTURED } from "./codec.ts";
 import { allocTyped, bytesOf, ELEMENT_BYTES, isTypedKind, KIND_DATAVIEW, KIND_TYPED_LAST, typedCtor } from "./typed.ts";
 import { Matcher, Message, moveInto, type RecvOp } from "./matcher.ts";
+import type { OpenRecvs } from "./open_recvs.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "./_probe.ts";
 import { IN_CELL, IN_RING, pad8, type Ring, STREAMED } from "./ring.ts";
 import { type HeapUser, overlaps, type Rendezvous } from "./rendezvous.ts";
@@ -212,7 +213,7 @@ export class Inbox implements HeapUser {
   }
 
   /** Matched probes and cancels on this inbox for backend `t`, whose receives not yet waited for are `open` (_probe.ts). */
-  matching(t: ProbeHost, open: Set<RecvOp>): MatchingOps {
+  matching(t: ProbeHost, open: OpenRecvs): MatchingOps {
     this.#ack = acknowledger(t);
     return new MatchingOps(t, this, open);
   }
@@ -260,7 +261,7 @@ export class Inbox implements HeapUser {
    * waited for), messages that arrived and no receive took, and partial ones
    * matched to other receives.
    */
-  leftovers(open: Set<RecvOp>): Leftover[] {
+  leftovers(open: OpenRecvs): Leftover[] {
     const out: Leftover[] = [];
     const me = this.#rank;
     for (const op of open) {

@@ -84,6 +84,12 @@ export class RecvOp {
   into: ArrayBufferView | null;
   /** The matched message, once matched. */
   msg: Message | null = null;
+  /** The list of open receives this one is in (open_recvs.ts), and its neighbours there. */
+  openIn: object | null = null;
+  /** The receive opened before this one, in `openIn`. */
+  openPrev: RecvOp | null = null;
+  /** The receive opened after this one, in `openIn`. */
+  openNext: RecvOp | null = null;
 
   /** A receive for (source, tag, context). */
   constructor(source: number, tag: number, context: number, into: ArrayBufferView | null) {

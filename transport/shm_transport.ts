@@ -23,6 +23,7 @@ import { Activity, isEnded } from "./activity.ts";
 import { callCode } from "./calls.ts";
 import { Inbox } from "./inbox.ts";
 import { type Message, RecvOp } from "./matcher.ts";
+import { OpenRecvs } from "./open_recvs.ts";
 import { Outbox, SendOp, SENT } from "./outbox.ts";
 import { Rendezvous } from "./rendezvous.ts";
 import { HeapWindows } from "./heap_windows.ts";
@@ -33,15 +34,8 @@ import { activityBase, attachShm, H_ABORT, H_ENDED, raiseAbort, type ShmLayout }
 import { driveBackground } from "./transport.ts";
 import type { Envelope, Incoming, Leftover, Matching, PendingOp, SharedMemory, Transport } from "./transport.ts";
 import { type ShmTransportOptions, UNEXPECTED_LIMIT_BYTES, UNEXPECTED_LIMIT_MESSAGES } from "./shm_options.ts";
-import {
-  DIRECT_SPINS,
-  DIRECT_SPINS_OVERSUBSCRIBED,
-  ring as wake,
-  SPIN_DEDICATED,
-  SPIN_OVERSUBSCRIBED,
-  Waiter,
-  YIELD_OVERSUBSCRIBED,
-} from "./wait.ts";
+import { DIRECT_SPINS, DIRECT_SPINS_OVERSUBSCRIBED, ring as wake, SPIN_DEDICATED } from "./wait.ts";
+import { SPIN_OVERSUBSCRIBED, Waiter, YIELD_OVERSUBSCRIBED } from "./wait.ts";
 
 const C_FINALIZE = callCode("finalize");
 
@@ -74,7 +68,7 @@ export class ShmTransport implements Transport {
   readonly #out: Outbox;
   readonly #in: Inbox;
   readonly #rdv: Rendezvous;
-  /** Receives started by `irecv` and not yet waited for to completion. */ readonly #open = new Set<RecvOp>();
+  /** Receives started by `irecv` and not yet waited for to completion. */ readonly #open = new OpenRecvs();
   readonly #onAbort?: (code: number, message: string) => void;
   // The envelope a W_TAKE / W_PROBE wait looks for, and what it found (waits never nest).
   #wSource = 0;

@@ -7,6 +7,7 @@
 import { ANY_SOURCE } from "../../constants.ts";
 import { KIND_NUMBER } from "../codec.ts";
 import { Matcher, Message, moveInto, type RecvOp } from "../matcher.ts";
+import type { OpenRecvs } from "../open_recvs.ts";
 import { acknowledger, KIND_MASK, MatchingOps, type ProbeHost } from "../_probe.ts";
 import type { Leftover } from "../transport.ts";
 import { allocTyped, bytesOf, isTypedKind, KIND_DATAVIEW } from "../typed.ts";
@@ -99,7 +100,7 @@ export class MpiInbox {
   }
 
   /** Matched probes and cancels on this inbox for backend `t`, whose receives not yet waited for are `open` (_probe.ts). */
-  matching(t: ProbeHost, open: Set<RecvOp>): MatchingOps {
+  matching(t: ProbeHost, open: OpenRecvs): MatchingOps {
     this.#ack = acknowledger(t);
     return new MatchingOps(t, this, open);
   }
@@ -125,7 +126,7 @@ export class MpiInbox {
   }
 
   /** Receives started and never completed (`open`), and messages never received, as leftovers of rank `me`. */
-  leftovers(open: Set<RecvOp>, me: number): Leftover[] {
+  leftovers(open: OpenRecvs, me: number): Leftover[] {
     const out: Leftover[] = [];
     for (const op of open) {
       const m = op.msg;

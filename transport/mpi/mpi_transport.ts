@@ -27,6 +27,7 @@ import { AbortSignalled, unnamedError } from "../../errors.ts";
 import { ANY_SOURCE, ANY_TAG } from "../../constants.ts";
 import { callCode, callName } from "../calls.ts";
 import { RecvOp } from "../matcher.ts";
+import { OpenRecvs } from "../open_recvs.ts";
 import { schedYield } from "../sched_yield.ts";
 import { SPIN_DEDICATED } from "../wait.ts";
 import { driveBackground } from "../transport.ts";
@@ -64,7 +65,7 @@ export class MpiTransport implements Transport {
   readonly #comms = new Comms();
   readonly #out: MpiOutbox;
   readonly #in: MpiInbox;
-  readonly #open = new Set<RecvOp>();
+  readonly #open = new OpenRecvs();
   readonly #ended: Uint8Array;
   /** For each rank that has finalized: the MPI collectives it had started, by communicator number. */
   readonly #finalCounts: (Map<number, number> | undefined)[] = [];

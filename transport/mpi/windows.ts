@@ -47,7 +47,7 @@ const ALIGN = 64;
  * What of this rank uses memory of `buffer`: a send from it (`sends`, in flight) or a receive into it (`open`, not
  * done), in the words of the shared-memory backend's refusals; null when nothing does.
  */
-export function inFlight(sends: readonly SendOp[], open: ReadonlySet<RecvOp>, buffer: ArrayBufferLike): string | null {
+export function inFlight(sends: readonly SendOp[], open: Iterable<RecvOp>, buffer: ArrayBufferLike): string | null {
   const s = sends.find((op) => op.bytes.buffer === buffer);
   if (s !== undefined) return `a send from this array to rank ${s.dest} (tag ${s.tag}) is still in flight`;
   for (const r of open) {
