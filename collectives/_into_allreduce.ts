@@ -13,12 +13,14 @@
  *   tag carries the element type (T_ALLREDUCE_TYPED + kind, as `allreduce`
  *   of a typed array: the two interoperate) and the byte count the length,
  *   so ranks that disagree find out from the messages themselves.
- * - ring (at least {@linkcode ALLREDUCE_LARGE_BYTES}, a commutative
- *   element-wise op): reduce-scatter into `recv`'s blocks, then the blocks
- *   go round straight into `recv`. Each block is reduced on one rank, so
- *   every rank gets the same bits. A header round first (as `allreduce`'s),
- *   so that ranks whose lengths would choose different algorithms meet and
- *   fail alike.
+ * - ring (from `allreduceLargeFrom` bytes, a commutative element-wise
+ *   op): reduce-scatter into `recv`'s blocks, then the blocks go round
+ *   straight into `recv`. Each block is reduced on one rank, so every rank
+ *   gets the same bits. A header round first (as `allreduce`'s), so that
+ *   ranks whose lengths would choose different algorithms meet and fail
+ *   alike.
+ * - halving and doubling (the same arrays on 8 ranks or more:
+ *   `allreduce/halving_doubling.ts`), with the same header round.
  *
  * All of the call's work goes through {@linkcode allreduceInto}.
  *
@@ -36,8 +38,9 @@ import { allreduceSlots, allreduceSlotsQuick, NOT_IN_SLOT } from "./allreduce/sl
 import { allreduceNative } from "./allreduce/native.ts";
 import { NOT_NATIVE, served } from "./_native.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
-import { ALLREDUCE_LARGE_BYTES } from "./allreduce/select.ts";
+import { allreduceLargeFrom } from "./allreduce/select.ts";
 import { allreduceRecursiveDoubling } from "./allreduce/recursive_doubling.ts";
+import { halvingChosen, halvingDoublingInto, halvingServes } from "./allreduce/halving_doubling.ts";
 import {
   alone,
   bytesOfArray,
@@ -83,10 +86,13 @@ export function allreduceInto(
       return;
     }
   }
-  const ring = bad === null && force !== "recursive_doubling" && ringServes(c.size, recv, op) &&
-    (force === "ring" || recv.byteLength >= ALLREDUCE_LARGE_BYTES);
-  lastRun.allreduce = ring ? "ring" : "recursive_doubling";
-  if (!ring && bad === null) {
+  const large = bad === null && force !== "recursive_doubling" && ringServes(c.size, recv, op) &&
+    (force === "ring" || force === "halving_doubling" || recv.byteLength >= allreduceLargeFrom(c.size));
+  const halving = large && force !== "ring" && halvingServes(c.size, recv, op) &&
+    (force === "halving_doubling" || halvingChosen(c.size));
+  const ring = large && !halving;
+  lastRun.allreduce = halving ? "halving_doubling" : ring ? "ring" : "recursive_doubling";
+  if (!large && bad === null) {
     // The fast path: no header, no extra round.
     if (send !== IN_PLACE) copyInto(recv, send);
     const f = recursiveDoublingInto(c, recv, op);
@@ -100,7 +106,8 @@ export function allreduceInto(
   allreduceRecursiveDoubling(c, f, header, T_ALLREDUCE_HEADER, same, op);
   if (f.failed) raise(c, f, input(send, recv), op, true);
   if (send !== IN_PLACE) copyInto(recv, send);
-  ringInto(c, recv, op, f);
+  if (halving) halvingDoublingInto(c, recv, op, f);
+  else ringInto(c, recv, op, f);
   if (op.family === "user") settle(c, f, input(send, recv), op);
   else if (f.failed) raise(c, f, input(send, recv), op, true);
 }

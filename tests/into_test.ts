@@ -22,10 +22,12 @@ for (const size of [1, 2, 3, 4, 5]) {
 const PINS: Record<string, string>[] = [
   { SPMD_COLL_ALLREDUCE: "ring", SPMD_COLL_BCAST: "scatter_allgather", SPMD_COLL_ALLGATHER: "ring" },
   { SPMD_COLL_ALLREDUCE: "recursive_doubling", SPMD_COLL_BCAST: "binomial", SPMD_COLL_ALLGATHER: "recursive_doubling" },
+  { SPMD_COLL_ALLREDUCE: "halving_doubling" },
 ];
 for (const env of PINS) {
   const label = Object.entries(env).map(([k, v]) => `${k.slice(10).toLowerCase()}=${v}`).join(", ");
-  for (const size of [3, 4]) {
+  // The halving and doubling also where ranks fold in pairs (6: two pairs) and where it halves three times (8).
+  for (const size of env.SPMD_COLL_ALLREDUCE === "halving_doubling" ? [3, 4, 6, 8] : [3, 4]) {
     Deno.test(`buffer collectives with ${label} at ${size} ranks`, () =>
       withEnv(env, () => run("into.ts", size, [], 120)));
   }

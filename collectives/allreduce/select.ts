@@ -1,9 +1,11 @@
 /**
  * `allreduce`: the selector. Typed arrays of at least
- * {@linkcode ALLREDUCE_LARGE_BYTES} with a commutative, element-wise op
- * (any built-in, or a user op created `elementwise`) use the ring
- * (reduce-scatter + allgather), after an exchange of headers by recursive
- * doubling in which every rank checks that all passed the same shape; small
+ * {@linkcode allreduceLargeFrom} bytes (64 KiB on 2 or 3 ranks, 512 KiB on
+ * more) with a commutative, element-wise op (any built-in, or a user op
+ * created `elementwise`) use the ring (reduce-scatter + allgather), or on 8
+ * ranks or more the halving and doubling (`halving_doubling.ts`), after an
+ * exchange of headers by recursive doubling in which every rank checks that
+ * all passed the same shape; small
  * typed arrays with a built-in op take the typed recursive doubling (no
  * header: the messages themselves say what was sent); everything else the
  * recursive doubling on values. All of them follow one exchange pattern, so
@@ -24,9 +26,9 @@
  * establishes that the ranks agree, and the algorithms above run next.
  *
  * Forced by `SPMD_COLL_ALLREDUCE` (see `../_forced.ts`): `slots` and
- * `native` are the automatic choice where they apply; `ring` serves
- * typed arrays of at least p elements of any byte size with a commutative,
- * element-wise op; `recursive_doubling` serves everything (typed arrays of
+ * `native` are the automatic choice where they apply; `ring` and
+ * `halving_doubling` serve typed arrays of at least p elements of any byte
+ * size with a commutative, element-wise op; `recursive_doubling` serves everything (typed arrays of
  * any size then take the typed recursive doubling).
  *
  * @module
@@ -40,14 +42,26 @@ import type { Op } from "../../ops.ts";
 import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";
 import { allreduceRing } from "./ring.ts";
+import { halvingChosen, halvingDoublingInto, halvingServes } from "./halving_doubling.ts";
 import { allreduceSlots, NOT_IN_SLOT } from "./slots.ts";
 import { allreduceNative } from "./native.ts";
 import { NOT_NATIVE, served } from "../_native.ts";
 
-/** Typed arrays at least this large (with a commutative op) use the ring. */
+/** Typed arrays at least this large (with a commutative op) use the ring on 2 or 3 ranks. */
 export const ALLREDUCE_LARGE_BYTES = 64 * 1024;
 
-const forced = forcedBy("allreduce", ["native", "recursive_doubling", "ring", "slots"]);
+/**
+ * Bytes from which a typed array (with a commutative, element-wise op) leaves the recursive doubling for the ring or
+ * the halving and doubling, on `size` ranks. With 4 to 8 ranks on 2 cores the recursive doubling's log2 p exchanges
+ * of the whole array beat the ring's 2·(p−1) steps up to 256 KiB (allreduceInto, 4 ranks: 64 KiB 41–47 µs against
+ * 60–125; 256 KiB 196–229 against 223–338; 8 ranks: 64 KiB 178–196 against 234–306, 256 KiB 652–759 against 553–1025),
+ * and lose from 512 KiB (4 ranks: 650 against 426).
+ */
+export function allreduceLargeFrom(size: number): number {
+  return size >= 4 ? 512 * 1024 : ALLREDUCE_LARGE_BYTES;
+}
+
+const forced = forcedBy("allreduce", ["halving_doubling", "native", "recursive_doubling", "ring", "slots"]);
 
 /**
  * Returns the reduction on every rank. `bad` is this rank's own input error
@@ -84,10 +98,13 @@ export function allreduce(
     }
   }
   const typed = op.family !== "user" && isNumericArray(value);
-  const ring = bad === null && force !== "recursive_doubling" && ringServes(c.size, value, op) &&
-    (force === "ring" || value.byteLength >= ALLREDUCE_LARGE_BYTES);
-  lastRun.allreduce = ring ? "ring" : "recursive_doubling";
-  if (typed && !ring && bad === null && counts === null) {
+  const large = bad === null && force !== "recursive_doubling" && ringServes(c.size, value, op) &&
+    (force === "ring" || force === "halving_doubling" || value.byteLength >= allreduceLargeFrom(c.size));
+  const halving = large && force !== "ring" && halvingServes(c.size, value as NumericArray, op) &&
+    (force === "halving_doubling" || halvingChosen(c.size));
+  const ring = large && !halving;
+  lastRun.allreduce = halving ? "halving_doubling" : ring ? "ring" : "recursive_doubling";
+  if (typed && !large && bad === null && counts === null) {
     // The fast path: no header, no extra round.
     const r = allreduceTyped(c, value, op);
     if (r !== null) return r;
@@ -95,7 +112,7 @@ export function allreduce(
   }
   const strict = op.family !== "user" || counts !== null;
   const f = new Fault(bad);
-  if (ring || counts !== null || f.failed) {
+  if (large || counts !== null || f.failed) {
     const header = f.failed ? null : `${c.call}|${shapeOf(value)}|${op.name}|${op.family}|${counts?.join(",")}`;
     const same = (a: unknown, b: unknown) => {
       if (a !== b) throw DISAGREE;
@@ -105,7 +122,11 @@ export function allreduce(
     if (f.failed) raise(c, f, value, op, strict, counts);
   }
   let result: unknown;
-  if (ring) result = allreduceRing(c, value as NumericArray, op, f);
+  if (halving) {
+    const acc = copyValue(value, c.call) as NumericArray;
+    halvingDoublingInto(c, acc, op, f);
+    result = acc;
+  } else if (ring) result = allreduceRing(c, value as NumericArray, op, f);
   else if (typed) {
     result = allreduceTyped(c, value, op);
     if (result === null) f.failed = true;

@@ -25,6 +25,8 @@ import {
   world,
 } from "../../mod.ts";
 import { lastRun } from "../../collectives/_forced.ts";
+import { allreduceLargeFrom } from "../../collectives/allreduce/select.ts";
+import { halvingChosen } from "../../collectives/allreduce/halving_doubling.ts";
 
 const comm = world();
 const { rank, size } = comm;
@@ -140,7 +142,13 @@ for (const [name, op, f, g] of cases) {
   const expected = ref(f, g);
   eq(comm.allreduce(mine, op), expected, `allreduce ${name}`);
   if (name === "SUM large typed") {
-    ran("allreduce", pinned("allreduce") === "recursive_doubling" ? "recursive_doubling" : "ring", name);
+    const p = pinned("allreduce");
+    const auto = LARGE * 8 < allreduceLargeFrom(size)
+      ? "recursive_doubling"
+      : halvingChosen(size)
+      ? "halving_doubling"
+      : "ring";
+    ran("allreduce", p === null || p === "slots" ? auto : p, name);
   }
   for (let root = 0; root < size; root++) {
     eq(comm.reduce(mine, op, root), rank === root ? expected : null, `reduce ${name} root ${root}`);
@@ -206,7 +214,7 @@ for (let root = 0; root < size; root++) {
 // Typed arrays of at least p elements for the ring (which the automatic
 // choice keeps for 64 KiB and more), with built-in ops and an element-wise
 // user op; exact in any order (integers). Then what the ring cannot serve.
-const ringPinned = pinned("allreduce") === "ring";
+const ringPinned = pinned("allreduce") === "ring" || pinned("allreduce") === "halving_doubling";
 /** True when an allreduce of `v` with `op` on the world runs in the shared slots (unless pinned elsewhere). */
 function inSlots(v: unknown, op: Op): boolean {
   const p = pinned("allreduce");
@@ -263,7 +271,7 @@ const ringCases: [string, Op, (r: number) => unknown, (a: any, b: any) => unknow
 ];
 for (const [name, op, f, g, ring] of ringCases) {
   eq(comm.allreduce(f(rank), op), ref(f, g), `allreduce ${name}`);
-  const algorithm = inSlots(f(rank), op) ? "slots" : ringPinned && ring ? "ring" : "recursive_doubling";
+  const algorithm = inSlots(f(rank), op) ? "slots" : ringPinned && ring ? pinned("allreduce")! : "recursive_doubling";
   ran("allreduce", algorithm, `allreduce ${name}`);
 }
 // reduceScatter reduces with allreduce (whose variable pins it): small blocks.
@@ -277,7 +285,7 @@ eq(
   "reduceScatter small blocks",
 );
 ran("reduce_scatter", "allreduce", "reduceScatter");
-ran("allreduce", ringPinned ? "ring" : "recursive_doubling", "reduceScatter small blocks");
+ran("allreduce", ringPinned ? pinned("allreduce")! : "recursive_doubling", "reduceScatter small blocks");
 // Operations with one algorithm ran it.
 comm.barrier();
 ran("barrier", pinned("barrier") === "dissemination" ? "dissemination" : "slots", "barrier");

@@ -24,7 +24,7 @@ const allreduceError = (call: string) => ({
   name: "SpmdError",
   code: "MPI_ERR_ARG",
   message: `${call}: SPMD_COLL_ALLREDUCE="bogus" names no algorithm of this collective; ` +
-    "the choices are auto, native, recursive_doubling, ring, slots",
+    "the choices are auto, halving_doubling, native, recursive_doubling, ring, slots",
 });
 for (let i = 0; i < 2; i++) {
   throws(() => comm.allreduce(rank), allreduceError("allreduce"));

@@ -26,11 +26,20 @@ import {
   world,
 } from "../../mod.ts";
 import { lastRun } from "../../collectives/_forced.ts";
+import { allreduceLargeFrom } from "../../collectives/allreduce/select.ts";
+import { halvingChosen } from "../../collectives/allreduce/halving_doubling.ts";
 import { SLOT_DATA_BYTES } from "../../transport/shm_layout.ts";
 
 const comm = world();
 const { rank, size } = comm;
 const ranks = [...Array(size).keys()];
+
+/** FNV-1a of `b`: equal bits, equal digests. */
+function digest(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h >>> 0;
+}
 
 function fail(what: string): never {
   throw new Error(`${what} (size ${size}, rank ${rank})`);
@@ -188,7 +197,28 @@ for (const T of ALL) {
   comm.allreduceInto(mine, out);
   same(out, reference(Float64Array, n, SUM, 0, size - 1, 3), "allreduceInto (large) SUM");
   const force = pinned("allreduce");
-  ran("allreduce", force === null || force === "slots" ? "ring" : force, "allreduceInto (large)");
+  const auto = n * 8 < allreduceLargeFrom(size)
+    ? "recursive_doubling"
+    : halvingChosen(size)
+    ? "halving_doubling"
+    : "ring";
+  ran("allreduce", force === null || force === "slots" ? auto : force, "allreduceInto (large)");
+  // The same bits on every rank here too: sums whose rounding depends on the order.
+  const xs = new Float64Array(n);
+  for (let i = 0; i < n; i++) xs[i] = Math.sin(rank * 131 + i * 7) * 10 ** ((i % 9) - 4);
+  const xo = new Float64Array(n);
+  comm.allreduceInto(xs, xo);
+  const digests = comm.allgather(digest(new Uint8Array(xo.buffer)));
+  for (let r = 0; r < size; r++) {
+    if (digests[r] !== digests[0]) fail(`allreduceInto (large) SUM: rank ${r}'s bits differ from rank 0's`);
+  }
+  let near = true;
+  for (let i = 0; i < n && near; i++) {
+    let s = 0;
+    for (let r = 0; r < size; r++) s += Math.sin(r * 131 + i * 7) * 10 ** ((i % 9) - 4);
+    near = Math.abs(xo[i] - s) <= 1e-12 * Math.max(1, Math.abs(s)) * size;
+  }
+  if (!near) fail("allreduceInto (large) SUM of rounding values: far from the sum");
   out.set(mine as Float64Array);
   comm.allreduceInto(IN_PLACE, out, MAX);
   same(out, reference(Float64Array, n, MAX, 0, size - 1, 3), "allreduceInto (large) MAX IN_PLACE");
