@@ -181,7 +181,8 @@ function jobKey(ranks: number, what: string): string {
  * the reference itself, the one its first repeat ran in), or whose placement
  * changed, is run again, up to {@linkcode PLACEMENT_TRIES} times, and then
  * once more as many times after the other repeats, where its last try
- * counts. Returns the placement the job's kept repeats ran in, "changing"
+ * counts. Returns "failed" when a run failed (it is not tried again),
+ * else the placement the job's kept repeats ran in, "changing"
  * where they did not all run in one, "" for a job that is not placed.
  */
 async function runJob(
@@ -200,6 +201,7 @@ async function runJob(
   const bound = PLACEMENT_BOUND.has(system.name);
   let want = target ?? (ref ? undefined : refPlacement.get(job)); // none where the reference's placement changed
   const kept = new Set<string>();
+  let failed = false;
   let probe = placed(ranks) ? await placement() : 0;
   // Repeats to run; one whose tries all ran in another placement is run again after the others (the placement changes
   // every few seconds to minutes), where its last try counts.
@@ -208,7 +210,10 @@ async function runJob(
     r.round++;
     for (let t = 1;; t++) {
       const mark = runs.length;
-      if (!await runOnce(system, ranks, plan, steps.length, job)) break repeats; // a job that failed is not tried again
+      if (!await runOnce(system, ranks, plan, steps.length, job)) {
+        failed = true;
+        break repeats; // a job that failed is not tried again
+      }
       if (!placed(ranks)) break;
       const before = probe;
       const after = probe = await placement();
@@ -231,7 +236,7 @@ async function runJob(
       console.error(`compare: ${system.name}: ran with ${got}, not ${want ?? "one placement"}: again`);
     }
   }
-  const got = !placed(ranks) ? "" : kept.size === 1 ? [...kept][0] : "changing";
+  const got = failed ? "failed" : !placed(ranks) ? "" : kept.size === 1 ? [...kept][0] : "changing";
   if (ref && got !== "changing" && got !== "") refPlacement.set(job, got);
   console.error(`compare: ${system.name}: ${ranks} ranks took ${((performance.now() - j0) / 1000).toFixed(1)} s`);
   return got;
@@ -308,25 +313,46 @@ function forget(system: System, job: string): void {
   }
 }
 
+/**
+ * Runs a system's placed job again in placement `want`, in place of its results so far; where the rerun fails, the
+ * results so far stay (with the rerun's failure reported). Returns what runJob returned, or the old placement then.
+ */
+async function rerun(s: System, t: { ranks: number; what: string; steps: Step[] }, job: string, want: string) {
+  const old = {
+    runs: runs.filter((r) => r.system === s.name && r.job === job),
+    placements: placements.filter((p) => p.system === s.name && p.job === job),
+  };
+  forget(s, job);
+  const got = await runJob(s, t.ranks, t.steps, t.what, false, want);
+  if (got !== "failed") return got;
+  forget(s, job);
+  runs.push(...old.runs);
+  placements.push(...old.placements);
+  return "failed";
+}
+
 // Where every other system's placed job ended in one placement and the reference's in another (the placement can
 // change for minutes), the reference's job runs again in theirs. Then every other system's job that did not end in the
 // reference's placement runs again in it. Each rerun's repeats try as in runJob.
-for (const [job, { ranks, what, steps, got }] of tracked) {
-  if (reference === undefined || !got.has(reference)) continue;
-  const others = new Set([...got].filter(([s]) => s !== reference && PLACEMENT_BOUND.has(s.name)).map(([, p]) => p));
+for (const [job, t] of tracked) {
+  const got = t.got;
+  // (A job that failed is not run again, nor counted as a placement.)
+  if (reference === undefined || !got.has(reference) || got.get(reference) === "failed") continue;
+  const bound = [...got].filter(([s, q]) => s !== reference && PLACEMENT_BOUND.has(s.name) && q !== "failed");
+  const others = new Set(bound.map(([, q]) => q));
   const [p] = others;
   if (others.size === 1 && p !== "changing" && p !== got.get(reference)) {
-    console.error(`compare: ${reference.name}: ${what} ran with ${got.get(reference)}, the others with ${p}: again`);
-    forget(reference, job);
-    got.set(reference, await runJob(reference, ranks, steps, what, false, p));
+    console.error(`compare: ${reference.name}: ${t.what} ran with ${got.get(reference)}, the others with ${p}: again`);
+    const q = await rerun(reference, t, job, p);
+    if (q !== "failed") got.set(reference, q);
   }
   const want = got.get(reference)!;
   if (want === "changing") continue;
-  for (const [s, q] of got) {
-    if (s === reference || !PLACEMENT_BOUND.has(s.name) || q === want) continue;
-    console.error(`compare: ${s.name}: ${what} ran with ${q}, ${reference.name} with ${want}: again`);
-    forget(s, job);
-    got.set(s, await runJob(s, ranks, steps, what, false, want));
+  for (const [s, q] of bound) {
+    if (q === want) continue;
+    console.error(`compare: ${s.name}: ${t.what} ran with ${q}, ${reference.name} with ${want}: again`);
+    const r = await rerun(s, t, job, want);
+    if (r !== "failed") got.set(s, r);
   }
 }
 
