@@ -19,7 +19,8 @@
  * a few rows at full counts.
  *
  * Each job is run `--repeat` times (3 in full mode) and the median of each
- * figure is shown. The reference system (C MPI where it runs) goes first.
+ * figure is shown. Jobs run one after another, each by every system in
+ * turn, the reference system (C MPI where it runs) first.
  * In full mode each repeat of a job of 2, 4 or 8 ranks is bracketed by
  * placement probes (_placement.ts: the two virtual cores sharing a cache or
  * not, which changes from minute to minute, sometimes within a job); a
@@ -284,21 +285,24 @@ async function runTracked(s: System, ranks: number, steps: Step[], what: string,
   t.got.set(s, got);
   tracked.set(key, t);
 }
-for (const s of [reference, ...live.filter((x) => x !== reference)]) {
-  if (s === undefined) break;
-  const ref = s === reference;
-  const p2p = kept(2, p2pSteps(mode));
-  if (p2p.length > 0) await runTracked(s, 2, p2p, "point-to-point", ref);
-  for (const n of [...new Set([...COLL_RANKS, ...PINGPONG_RANKS])].sort((a, b) => a - b)) {
+// Job by job, each system in turn (the reference first): a row's systems run within minutes of each other, not a whole
+// system's run apart (10-20 minutes, in which the machine's state drifts).
+const order = [reference, ...live.filter((x) => x !== reference)].filter((s): s is System => s !== undefined);
+const p2p = kept(2, p2pSteps(mode));
+if (p2p.length > 0) { for (const s of order) await runTracked(s, 2, p2p, "point-to-point", s === reference); }
+for (const n of [...new Set([...COLL_RANKS, ...PINGPONG_RANKS])].sort((a, b) => a - b)) {
+  for (const s of order) {
     const ping = kept(n, PINGPONG_RANKS.includes(n) ? pingPongSteps(mode) : []);
     const coll = kept(n, COLL_RANKS.includes(n) && !s.p2pOnly ? collectiveSteps(mode, n) : []);
     if (ping.length + coll.length === 0) continue;
     const what = [ping.length > 0 ? "ping-pong of ranks 0 and 1" : "", coll.length > 0 ? "collectives" : ""];
-    await runTracked(s, n, [...ping, ...coll], what.filter((w) => w !== "").join(", then "), ref);
+    await runTracked(s, n, [...ping, ...coll], what.filter((w) => w !== "").join(", then "), s === reference);
   }
-  if (!opts["no-scale"] && !s.p2pOnly) {
-    for (const n of SCALE_RANKS) {
-      const coll = kept(n, collectiveSteps(mode, n, [8]));
+}
+if (!opts["no-scale"]) {
+  for (const n of SCALE_RANKS) {
+    for (const s of order) {
+      const coll = s.p2pOnly ? [] : kept(n, collectiveSteps(mode, n, [8]));
       if (coll.length > 0) await runJob(s, n, coll, "collectives (oversubscribed)");
     }
   }
