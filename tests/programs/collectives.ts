@@ -25,8 +25,7 @@ import {
   world,
 } from "../../mod.ts";
 import { lastRun } from "../../collectives/_forced.ts";
-import { allreduceLargeFrom } from "../../collectives/allreduce/select.ts";
-import { halvingChosen } from "../../collectives/allreduce/halving_doubling.ts";
+import { autoAllreduce } from "./_allreduce_choice.ts";
 
 const comm = world();
 const { rank, size } = comm;
@@ -143,12 +142,7 @@ for (const [name, op, f, g] of cases) {
   eq(comm.allreduce(mine, op), expected, `allreduce ${name}`);
   if (name === "SUM large typed") {
     const p = pinned("allreduce");
-    const auto = LARGE * 8 < allreduceLargeFrom(size)
-      ? "recursive_doubling"
-      : halvingChosen(size)
-      ? "halving_doubling"
-      : "ring";
-    ran("allreduce", p === null || p === "slots" ? auto : p, name);
+    ran("allreduce", p === null || p === "slots" ? autoAllreduce(size, LARGE * 8) : p, name);
   }
   for (let root = 0; root < size; root++) {
     eq(comm.reduce(mine, op, root), rank === root ? expected : null, `reduce ${name} root ${root}`);

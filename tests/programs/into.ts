@@ -26,8 +26,7 @@ import {
   world,
 } from "../../mod.ts";
 import { lastRun } from "../../collectives/_forced.ts";
-import { allreduceLargeFrom } from "../../collectives/allreduce/select.ts";
-import { halvingChosen } from "../../collectives/allreduce/halving_doubling.ts";
+import { autoAllreduce } from "./_allreduce_choice.ts";
 import { SLOT_DATA_BYTES } from "../../transport/shm_layout.ts";
 
 const comm = world();
@@ -197,12 +196,7 @@ for (const T of ALL) {
   comm.allreduceInto(mine, out);
   same(out, reference(Float64Array, n, SUM, 0, size - 1, 3), "allreduceInto (large) SUM");
   const force = pinned("allreduce");
-  const auto = n * 8 < allreduceLargeFrom(size)
-    ? "recursive_doubling"
-    : halvingChosen(size)
-    ? "halving_doubling"
-    : "ring";
-  ran("allreduce", force === null || force === "slots" ? auto : force, "allreduceInto (large)");
+  ran("allreduce", force === null || force === "slots" ? autoAllreduce(size, n * 8) : force, "allreduceInto (large)");
   // The same bits on every rank here too: sums whose rounding depends on the order.
   const xs = new Float64Array(n);
   for (let i = 0; i < n; i++) xs[i] = Math.sin(rank * 131 + i * 7) * 10 ** ((i % 9) - 4);
