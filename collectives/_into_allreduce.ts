@@ -38,9 +38,9 @@ import { allreduceSlots, allreduceSlotsQuick, NOT_IN_SLOT } from "./allreduce/sl
 import { allreduceNative } from "./allreduce/native.ts";
 import { NOT_NATIVE, served } from "./_native.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
-import { allreduceLargeFrom } from "./allreduce/select.ts";
+import { largeAlgorithm } from "./allreduce/select.ts";
 import { allreduceRecursiveDoubling } from "./allreduce/recursive_doubling.ts";
-import { halvingChosen, halvingDoublingInto, halvingServes } from "./allreduce/halving_doubling.ts";
+import { halvingDoublingInto } from "./allreduce/halving_doubling.ts";
 import {
   alone,
   bytesOfArray,
@@ -86,12 +86,11 @@ export function allreduceInto(
       return;
     }
   }
-  const large = bad === null && force !== "recursive_doubling" && ringServes(c.size, recv, op) &&
-    (force === "ring" || force === "halving_doubling" || recv.byteLength >= allreduceLargeFrom(c.size));
-  const halving = large && force !== "ring" && halvingServes(c.size, recv, op) &&
-    (force === "halving_doubling" || halvingChosen(c.size));
-  const ring = large && !halving;
-  lastRun.allreduce = halving ? "halving_doubling" : ring ? "ring" : "recursive_doubling";
+  const algorithm = bad === null && ringServes(c.size, recv, op)
+    ? largeAlgorithm(c.size, recv.byteLength, force)
+    : null;
+  const large = algorithm !== null, halving = algorithm === "halving_doubling";
+  lastRun.allreduce = algorithm ?? "recursive_doubling";
   if (!large && bad === null) {
     // The fast path: no header, no extra round.
     if (send !== IN_PLACE) copyInto(recv, send);

@@ -28,18 +28,6 @@ import { blockOffsets } from "../_blocks.ts";
 import { bytesOfArray, classify, combineOrdered, GOT_DATA, sendMarker, stateOf } from "../_into.ts";
 
 /**
- * True when halving and doubling can reduce `acc` on `size` ranks: a
- * commutative, element-wise op (blocks are reduced out of rank order), and
- * at least one element per block.
- */
-export function halvingServes(size: number, acc: NumericArray, op: Op): boolean {
-  let q = 1;
-  while (q * 2 <= size) q *= 2;
-  return op.commutative && (op.family === "user" ? op.elementwise === true : op.elementwise !== false) &&
-    acc.length >= q;
-}
-
-/**
  * Whether an array on `size` ranks takes the halving and doubling rather than the ring, where both serve it and the
  * array is large (`allreduceLargeFrom`): on 8 ranks or more. Measured with allreduceInto of 1 MiB on 2 cores, three
  * runs each: 8 ranks 1754–2225 µs against the ring's 2013–2513; 4 ranks 619–892 against 675–713 (level, so the ring).
@@ -108,7 +96,7 @@ export function halvingDoublingInto(c: Coll, acc: NumericArray, op: Op, f: Fault
       send(rank + 1, 0, n);
       me = -1;
     } else {
-      if (exchangeIn(rank - 1)) reduce(0, n, rank - 1);
+      if (receiveWhole(rank - 1, tmpB)) reduce(0, n, rank - 1);
       me = rank >> 1;
     }
   } else me = rank - rem;
@@ -142,15 +130,12 @@ export function halvingDoublingInto(c: Coll, acc: NumericArray, op: Op, f: Fault
   // Unfold: the odd ranks of the fold hand the result back.
   if (rank < 2 * rem) {
     if (rank % 2 === 1) send(rank - 1, 0, n);
-    else {
-      const m = c.recvBytes(accB, rank + 1, ANY_TAG);
-      if (classify(c, m, rank + 1, T_ALLREDUCE, kind, n * bpe, isAllreduceTag) !== GOT_DATA) f.failed = true;
-    }
+    else receiveWhole(rank + 1, accB);
   }
 
-  /** The fold's receive of a whole array from `src` into tmp; false when no data came. */
-  function exchangeIn(src: number): boolean {
-    const m = c.recvBytes(tmpB, src, ANY_TAG);
+  /** The fold's and unfold's receive of a whole array from `src` into `into`; false (failed) when no data came. */
+  function receiveWhole(src: number, into: Uint8Array): boolean {
+    const m = c.recvBytes(into, src, ANY_TAG);
     if (classify(c, m, src, T_ALLREDUCE, kind, n * bpe, isAllreduceTag) === GOT_DATA) return true;
     f.failed = true;
     return false;

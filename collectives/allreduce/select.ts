@@ -42,7 +42,7 @@ import type { Op } from "../../ops.ts";
 import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";
 import { allreduceRing } from "./ring.ts";
-import { halvingChosen, halvingDoublingInto, halvingServes } from "./halving_doubling.ts";
+import { halvingChosen, halvingDoublingInto } from "./halving_doubling.ts";
 import { allreduceSlots, NOT_IN_SLOT } from "./slots.ts";
 import { allreduceNative } from "./native.ts";
 import { NOT_NATIVE, served } from "../_native.ts";
@@ -59,6 +59,18 @@ export const ALLREDUCE_LARGE_BYTES = 64 * 1024;
  */
 export function allreduceLargeFrom(size: number): number {
   return size >= 4 ? 512 * 1024 : ALLREDUCE_LARGE_BYTES;
+}
+
+/**
+ * The algorithm for a typed array of `bytes` on `size` ranks whose op the ring serves (both selectors' `ringServes`:
+ * commutative, element-wise, at least one element per rank, which the halving and doubling needs too), given the
+ * forced choice: "ring", "halving_doubling", or null for the recursive doubling.
+ */
+export function largeAlgorithm(size: number, bytes: number, force: string | null): "ring" | "halving_doubling" | null {
+  if (force === "recursive_doubling") return null;
+  if (force === "ring" || force === "halving_doubling") return force;
+  if (bytes < allreduceLargeFrom(size)) return null;
+  return halvingChosen(size) ? "halving_doubling" : "ring";
 }
 
 const forced = forcedBy("allreduce", ["halving_doubling", "native", "recursive_doubling", "ring", "slots"]);
@@ -98,12 +110,11 @@ export function allreduce(
     }
   }
   const typed = op.family !== "user" && isNumericArray(value);
-  const large = bad === null && force !== "recursive_doubling" && ringServes(c.size, value, op) &&
-    (force === "ring" || force === "halving_doubling" || value.byteLength >= allreduceLargeFrom(c.size));
-  const halving = large && force !== "ring" && halvingServes(c.size, value as NumericArray, op) &&
-    (force === "halving_doubling" || halvingChosen(c.size));
-  const ring = large && !halving;
-  lastRun.allreduce = halving ? "halving_doubling" : ring ? "ring" : "recursive_doubling";
+  const algorithm = bad === null && ringServes(c.size, value, op)
+    ? largeAlgorithm(c.size, value.byteLength, force)
+    : null;
+  const large = algorithm !== null, halving = algorithm === "halving_doubling", ring = algorithm === "ring";
+  lastRun.allreduce = algorithm ?? "recursive_doubling";
   if (typed && !large && bad === null && counts === null) {
     // The fast path: no header, no extra round.
     const r = allreduceTyped(c, value, op);
