@@ -1,8 +1,10 @@
 // The compare report's placement lines (bench/compare/report.ts): one probe
 // between two repeats of a job shows as a chain, a redone repeat as a pair of
-// its own, and systems in different placements get the warning.
+// its own, and systems in different placements get the warning; and (full mode, where C MPI is installed) a failed
+// job is not run again by the pass that matches placements.
 import assert from "node:assert/strict";
 import { type CompareReport, renderTable } from "../bench/compare/report.ts";
+import { deno } from "./_util.ts";
 
 function report(placements: CompareReport["placements"]): CompareReport {
   return {
@@ -44,4 +46,41 @@ Deno.test("compare report: a repeat in another placement is flagged", () => {
     { system: "spmd", before: 0.064, after: 0.31, job },
   ]));
   assert.match(text, /Not every system ran in the same placement in: 2 ranks, point-to-point/);
+});
+
+/** True when `bin` is on PATH. */
+function onPath(bin: string): boolean {
+  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
+    try {
+      return dir !== "" && Deno.statSync(`${dir}/${bin}`).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+Deno.test({
+  name: "compare (full mode): a job that failed is neither run again by the fix-up pass nor reported twice",
+  ignore: !onPath("mpicc.openmpi") || !onPath("mpirun.openmpi"), // the fix-up pass matches C MPI's placement
+  async fn() {
+    const out = Deno.makeTempDirSync();
+    try {
+      // An unknown algorithm name makes every spmd allreduce throw: spmd's 4-rank job fails, C MPI's runs.
+      const r = await deno([
+        "run",
+        "-A",
+        "bench/compare/main.ts",
+        ...["--systems", "spmd,C MPI", "--ranks", "4", "--only", "allreduce:8", "--repeat", "1", "--out", out],
+        ...["--no-startup", "--no-scatter", "--no-scale"],
+      ], { env: { SPMD_COLL_ALLREDUCE: "bogus" }, timeout: 300 });
+      assert.equal(r.code, 1, r.stderr);
+      const starts = r.stderr.split("\n").filter((l) => l === "compare: spmd: collectives, 4 ranks");
+      assert.equal(starts.length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /compare: spmd: .* ran with .*: again/);
+      const failed = r.stdout.split("\n").filter((l) => l.startsWith("- spmd, 4 ranks:"));
+      assert.equal(failed.length, 1, r.stdout);
+    } finally {
+      Deno.removeSync(out, { recursive: true });
+    }
+  },
 });
