@@ -31,11 +31,14 @@ export function sendValue(
 
 let lastView: ArrayBufferView | null = null;
 let lastBytes: Uint8Array = new Uint8Array(0);
+/** The kind of `lastView` when trySendTyped made the view, else 0. */
+let lastKind = 0;
 
 /** The bytes of `v`: a view made once for an array sent again and again (a new view per send is an allocation). */
 function sendBytes(v: ArrayBufferView): Uint8Array {
   if (v === lastView && lastBytes.byteLength === v.byteLength) return lastBytes;
   lastView = v;
+  lastKind = 0;
   return lastBytes = bytesOf(v);
 }
 
@@ -44,9 +47,21 @@ function sendBytes(v: ArrayBufferView): Uint8Array {
  * goes at once; false (nothing sent) otherwise, for the caller's usual path.
  */
 export function trySendTyped(t: Transport, value: unknown, dest: number, tag: number, context: number): boolean {
+  // The array sent last, unchanged in length (a detached one has none): its kind and bytes are known. Else the
+  // look-up is out of line: this stays small enough for V8 to inline into a send loop.
+  if (value !== lastView || lastKind === 0 || lastBytes.byteLength !== (value as ArrayBufferView).byteLength) {
+    if (!rememberTyped(value)) return false;
+  }
+  return t.trySend!(lastKind, lastBytes, dest, tag, context);
+}
+
+/** Makes `value` the array sent last, with its kind; false when it is not a typed array with bytes. */
+function rememberTyped(value: unknown): boolean {
   const k = typedKind(value);
-  if (k === 0 || (value as ArrayBufferView).byteLength === 0) return false; // (a detached one has no bytes either)
-  return t.trySend!(k, sendBytes(value as ArrayBufferView), dest, tag, context);
+  if (k === 0 || (value as ArrayBufferView).byteLength === 0) return false;
+  sendBytes(value as ArrayBufferView);
+  lastKind = k;
+  return true;
 }
 
 /** Starts a send of `value`. */

@@ -39,8 +39,16 @@ export function send(c: Endpoint, value: unknown, dest: number, tag: number): vo
   checkSendTag("send", tag);
   if (dest === PROC_NULL) return;
   const t = c.transport;
-  // A typed array that goes at once: no record in the activity block (nothing can wait on it).
-  if (t.trySend !== undefined && trySendTyped(t, value, c.worldRank(dest), tag, c.context)) return;
+  // A typed array that goes at once: no record in the activity block (nothing can wait on it). The rest is out of
+  // line, so that this stays small enough for V8 to inline into the caller's loop whatever sizes it has sent.
+  if (t.trySend === undefined || !trySendTyped(t, value, c.worldRank(dest), tag, c.context)) {
+    sendWait(c, value, dest, tag);
+  }
+}
+
+/** send past its direct path: a value that is not a typed array, or a send that waits (and is recorded). */
+function sendWait(c: Endpoint, value: unknown, dest: number, tag: number): void {
+  const t = c.transport;
   t.enter(C_SEND, dest, tag, c.context);
   try {
     sendValue(t, value, c.worldRank(dest), tag, c.context, "send");

@@ -140,6 +140,20 @@ Deno.test("ring: a message of 2^31 bytes (lengths past 32 bits) streams through 
   deepEqual([got.length, got[0], got[got.length - 1]], [2 ** 31, 7, 9]);
 });
 
+Deno.test("ring: a 2 GiB message after Maglev compiled the send path on small ones (V8 15.0 compares its length as int32)", async () => {
+  // The program fails (a 2 GiB copy into a 512-byte cell) where a payload's length is read with `length`.
+  const program = new URL("./programs/maglev_big.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--no-turbofan", program],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  equal(out.code, 0, text);
+  equal(text.trim(), "ok");
+});
+
 Deno.test("small unexpected messages: the slab is internal (recv gives an array of its own), recvInto copies out", () => {
   const [a, b] = pair();
   const c0 = new Comm({ transport: a, context: 0 });

@@ -29,7 +29,7 @@ export class RingWriter {
       for (let i = 0; i < n; i++) u8[(pos + i) & mask] = src[from + i];
     } else if (n <= first) {
       if (!this.#fast?.toRing(pos, src, from, n)) {
-        u8.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), pos); // a view costs ~10 ns
+        u8.set(from === 0 && n === src.byteLength ? src : src.subarray(from, from + n), pos); // a view costs ~10 ns
       }
     } else {
       if (!this.#fast?.toRing(pos, src, from, first)) u8.set(src.subarray(from, from + first), pos);

@@ -101,7 +101,10 @@ export function checkAttached(call: string, view: ArrayBufferView): void {
   // A typed array with bytes is attached (on a detached buffer it has none; a DataView's byteLength would
   // throw): no `.buffer` look-up on the hot path.
   if (!(view instanceof DataView) && view.byteLength !== 0) return;
-  if ((view.buffer as ArrayBuffer).detached !== true) return;
+  if ((view.buffer as ArrayBuffer).detached === true) detachedError(call, view);
+}
+
+function detachedError(call: string, view: ArrayBufferView): never {
   throw new SpmdError(`${call}: ${detachedWhy(view)}`, "MPI_ERR_BUFFER");
 }
 

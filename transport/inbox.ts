@@ -105,7 +105,7 @@ export class Inbox implements HeapUser {
 
   /** A message this rank sends itself: it arrives whole at once. Throws (sending nothing) past the bound. */
   arriveSelf(kind: number, bytes: Uint8Array, tag: number, context: number): void {
-    const m = new Message(this.#rank, tag, context, kind & KIND_MASK, bytes.length);
+    const m = new Message(this.#rank, tag, context, kind & KIND_MASK, bytes.byteLength);
     m.sync = kind > KIND_MASK;
     m.pair = this.#pairFrom(this.#rank);
     const op = this.matcher.arrive(m);
@@ -144,40 +144,19 @@ export class Inbox implements HeapUser {
   direct(into: ArrayBufferView, src: number, tag: number, context: number, spins: number): Message | null {
     const r = this.#rings[src];
     if (r === null || this.#cur[src] !== null || !this.matcher.quiet(src)) return null;
-    let there = r.nextHeader();
-    if (!there) {
-      // About to wait: store what was passed lazily and wake the sender if it sleeps for room (see below).
-      r.flush();
-      this.#unannounced[src] = 0;
-      wake(this.#ctl, this.#doorbell, src);
-      relaxSometimes();
-      for (let i = 0; !there && i < spins; i++) there = r.nextHeader();
-      if (!there) return null;
-    }
+    if (!r.nextHeader() && !this.#poll(r, src, spins)) return null;
     const length = r.hLength;
     const kind = r.hKind;
     if (
       r.hContext !== context || (tag !== r.hTag && (tag !== ANY_TAG || r.hTag < 0)) || r.hRdv !== 0 ||
       kind < 1 || kind > KIND_TYPED_LAST || length > into.byteLength
     ) return null; // also a synchronous send (its kind carries SYNC, above KIND_TYPED_LAST)
-    let dst = this.#intoBytes;
-    if (this.#into !== into || dst.byteLength !== into.byteLength) {
-      dst = this.#intoBytes = bytesOf(into); // a view, made once for a buffer received into again and again
-      this.#into = into;
-    }
+    const dst = this.#into === into && this.#intoBytes.byteLength === into.byteLength
+      ? this.#intoBytes
+      : this.#bytesOf(into);
+    // Payloads past a cell's are read out of line: V8 inlines what is left into this whatever sizes were received.
     if (r.hWhere === IN_CELL) r.readInline(dst, 0, length);
-    else {
-      const padded = pad8(length);
-      if (r.hWhere === IN_RING) {
-        const skip = r.skipAt(0, length);
-        r.readBytes(skip, dst, 0, length);
-        r.passRing(skip + padded); // the producer infers these bytes from `taken`
-      } else {
-        if (r.available() < padded) return null; // still streaming in: the general path takes it piece by piece
-        r.readBytes(0, dst, 0, length);
-        r.release(padded);
-      }
-    }
+    else if (!this.#readRing(r, dst, length)) return null;
     r.takeCell(); // stored at once: room the sender can use even if this rank goes off to compute
     // A sender asleep for want of room is woken every 8th message from it and before this rank waits (above, and
     // the wait loop's pulls); a wait for room also sleeps at most a millisecond (Waiter).
@@ -199,6 +178,37 @@ export class Inbox implements HeapUser {
     this.arrivals = (this.arrivals + 1) | 0;
     this.#activity.received();
     return m;
+  }
+
+  /** direct found no frame: stores what was passed lazily, wakes the sender if it sleeps for room, and polls. */
+  #poll(r: Ring, src: number, spins: number): boolean {
+    r.flush();
+    this.#unannounced[src] = 0;
+    wake(this.#ctl, this.#doorbell, src);
+    relaxSometimes();
+    for (let i = 0; i < spins; i++) if (r.nextHeader()) return true;
+    return false;
+  }
+
+  /** A byte view of `into`, made once for a buffer received into again and again. */
+  #bytesOf(into: ArrayBufferView): Uint8Array {
+    this.#into = into;
+    return this.#intoBytes = bytesOf(into);
+  }
+
+  /** direct's copy of a payload that is not in its cell: false, taking nothing, while it is still streaming in. */
+  #readRing(r: Ring, dst: Uint8Array, length: number): boolean {
+    const padded = pad8(length);
+    if (r.hWhere === IN_RING) {
+      const skip = r.skipAt(0, length);
+      r.readBytes(skip, dst, 0, length);
+      r.passRing(skip + padded); // the producer infers these bytes from `taken`
+      return true;
+    }
+    if (r.available() < padded) return false; // the general path takes it piece by piece
+    r.readBytes(0, dst, 0, length);
+    r.release(padded);
+    return true;
   }
 
   /** Removes and returns the oldest matching unexpected message (a rendezvous one is copied in now), or null. */

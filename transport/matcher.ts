@@ -118,7 +118,7 @@ export function moveInto(m: Message, into: ArrayBufferView | null): void {
   const n = m.received < m.length ? m.received : m.length;
   // Whole: set from the array itself. A subarray of a small on-heap array makes V8 move its bytes off the
   // heap first (a malloc: ~0.3 µs per small unexpected message, measured).
-  dst.set(n === src.length ? src : src.subarray(0, n));
+  dst.set(n === src.byteLength ? src : src.subarray(0, n));
   m.bytes = dst;
   m.value = into;
 }

@@ -36,7 +36,7 @@ export class SendOp implements PendingOp {
 
   /** True when part of the message, but not all, has gone (a rendezvous frame carries it all). */
   get partly(): boolean {
-    return this.headerDone && this.offset < this.bytes.length;
+    return this.headerDone && this.offset < this.bytes.byteLength;
   }
   /** A queued send to `dest`. */
   constructor(
@@ -81,11 +81,26 @@ export class Outbox implements HeapUser {
 
   /** Sends a whole small frame now if nothing is queued before it and it fits; true when sent. */
   tryNow(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): boolean {
-    if (this.#queue[dest].length > 0 || bytes.length > CHUNK) return false;
-    if (bytes.length >= RDV_MIN && this.#rdv !== null && this.#rdv.wants(bytes)) return false;
-    if (!this.#rings[dest]!.putFrame(bytes, tag, context, kind)) return false;
+    if (this.#queue[dest].length > 0) return false;
+    const r = this.#rings[dest]!;
+    // A payload that fits in a cell takes the short path, which V8 inlines into the send; the rest is out of line.
+    if (
+      bytes.byteLength <= r.inlineMax
+        ? !r.putSmall(bytes, tag, context, kind)
+        : !this.#putLarger(r, kind, bytes, tag, context)
+    ) {
+      return false;
+    }
     this.#sent(dest);
     return true;
+  }
+
+  /** tryNow of a payload longer than a cell: into the byte ring when it fits now and is not sent by rendezvous. */
+  #putLarger(r: Ring, kind: number, bytes: Uint8Array, tag: number, context: number): boolean {
+    if (bytes.byteLength > CHUNK || (bytes.byteLength >= RDV_MIN && this.#rdv !== null && this.#rdv.wants(bytes))) {
+      return false;
+    }
+    return r.putFrame(bytes, tag, context, kind);
   }
 
   /** Sends a number now if nothing is queued before it and it fits; true when sent. */
@@ -171,7 +186,7 @@ export class Outbox implements HeapUser {
           dest: op.dest,
           tag: op.tag,
           context: op.context,
-          bytes: op.bytes.length,
+          bytes: op.bytes.byteLength,
           whole: op.slot >= 0, // a rendezvous payload is whole in this rank's heap
         });
       }
@@ -193,9 +208,9 @@ export class Outbox implements HeapUser {
       const op = q[0];
       if (!op.headerDone) {
         if (!r.hasCell()) break;
-        r.putHeader(op.bytes.length, op.tag, op.context, op.kind, op.slot + 1); // published: the receiver may match it
+        r.putHeader(op.bytes.byteLength, op.tag, op.context, op.kind, op.slot + 1); // published: the receiver may match it
         op.headerDone = true;
-        if (op.slot >= 0) op.offset = op.bytes.length; // the payload stays in the heap
+        if (op.slot >= 0) op.offset = op.bytes.byteLength; // the payload stays in the heap
         wakeAfterStore(this.#ctl, this.#doorbell, dest); // (the cell's mark was stored with Atomics.store)
         moved = true;
       }
@@ -206,7 +221,7 @@ export class Outbox implements HeapUser {
         wakeAfterStore(this.#ctl, this.#doorbell, dest); // (`head` was stored with Atomics.store)
         moved = true;
       }
-      if (op.offset < op.bytes.length) break;
+      if (op.offset < op.bytes.byteLength) break;
       if (op.slot < 0) op.done = true; // a rendezvous is done when the receiver has copied it (or it bounced)
       q.shift();
       this.pending--;

@@ -182,7 +182,7 @@ export class Rendezvous {
 
   /** True when `bytes` should go by rendezvous: large enough and in a heap (this rank's, or a window's in another's). */
   wants(bytes: Uint8Array): boolean {
-    return bytes.length >= RDV_MIN && this.#shared && this.heapOf(bytes.buffer) >= 0;
+    return bytes.byteLength >= RDV_MIN && this.#shared && this.heapOf(bytes.buffer) >= 0;
   }
 
   /** The rank whose heap `buffer` is, or −1. */
@@ -210,7 +210,7 @@ export class Rendezvous {
    */
   post(op: RdvSend, blocking: boolean): boolean {
     if (this.#freeSlots.length === 0) return false;
-    const n = op.bytes.length;
+    const n = op.bytes.byteLength;
     const b = this.heap.alloc(n);
     if (b < 0) return false;
     const slot = this.#freeSlots.pop()!;
@@ -323,9 +323,9 @@ export class Rendezvous {
       const dst = m.bytes;
       if (dst !== null && m.length > 0) {
         const src = this.#mem[from]!;
-        if (off + m.length > src.length) {
+        if (off + m.length > src.byteLength) {
           throw unnamedError(
-            `internal error: rendezvous payload of rank ${s} at ${off} + ${m.length} is past heap ${from} (${src.length})`,
+            `internal error: rendezvous payload of rank ${s} at ${off} + ${m.length} is past heap ${from} (${src.byteLength})`,
             "MPI_ERR_INTERN",
           );
         }

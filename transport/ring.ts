@@ -51,14 +51,13 @@
  * @module
  */
 
-import { type Memcpy, MEMCPY_IN_CELL, type Pointer } from "./_memcpy.ts";
+import { CELL_HEADER_BYTES, CellCopy } from "./_cell_copy.ts";
+import type { Memcpy } from "./_memcpy.ts";
 import { RingReader } from "./_ring_reader.ts";
 import { RingWriter } from "./_ring_writer.ts";
-import { WordView } from "./_word_view.ts";
 import { CELL_BYTES, RING_CTL_STRIDE, RING_TAIL, ringIndex, type ShmLayout } from "./shm_layout.ts";
 
-/** Bytes of a cell before its payload (the header words). */
-export const CELL_HEADER_BYTES = 32;
+export { CELL_HEADER_BYTES };
 /** The largest payload that travels inside its header cell, with cells of the default size (`Ring.inlineMax`). */
 export const INLINE_MAX = CELL_BYTES - CELL_HEADER_BYTES;
 /** Word 7 of a cell: the payload is in the cell. */
@@ -121,7 +120,6 @@ export class Ring {
   readonly #cellWords: number;
   /** The cells as int32 words, bytes and float64 words. */
   readonly #cw: Int32Array;
-  readonly #cb: Uint8Array;
   readonly #cf: Float64Array;
   // These counters wrap at 2^32 as int32 (`| 0`, differences too): as u32 they left V8's small integers at 2^31 (2 GiB
   // through a ring), and every Ring got double fields: all ring code deoptimized, then ran slower for good.
@@ -139,15 +137,11 @@ export class Ring {
    * t − 1 + cells, so entry t − 1 is still frame t − 1's).
    */
   readonly #ends: Int32Array;
-  /** Word views of the arrays last copied into a cell and out of one. */
-  readonly #srcWords: WordView = new WordView();
-  readonly #dstWords: WordView = new WordView();
+  /** The payload copies into and out of the cells. */
+  readonly #copy: CellCopy;
   /** The copies into the byte ring (producer, `writeBytes`) and out of it (consumer, `readBytes`). */
   readonly #writer: RingWriter;
   readonly #reader: RingReader;
-  /** memcpy (null: the copies are JavaScript's), and the addresses of the cells' payloads, made when first used. */
-  readonly #memcpy: Memcpy | null;
-  #cellPtrs: (Pointer | null)[] | null = null;
   /** Consumer: `taken` and `tail` as last stored (`passCell`/`passRing` move ahead of them; `flush` stores). */
   #takenStored = 0;
   #tailStored = 0;
@@ -166,7 +160,6 @@ export class Ring {
     dst: number,
     memcpy: Memcpy | null = null,
   ) {
-    this.#memcpy = memcpy;
     const i = ringIndex(layout.size, src, dst);
     this.ctl = new Int32Array(sab, 0, layout.ctlWords);
     this.headWord = layout.ringCtlWord + i * RING_CTL_STRIDE;
@@ -185,7 +178,12 @@ export class Ring {
     this.#cellWords = cellBytes >> 2;
     const cellOff = layout.cellByte + i * layout.cells * cellBytes;
     this.#cw = new Int32Array(sab, cellOff, layout.cells * this.#cellWords);
-    this.#cb = new Uint8Array(sab, cellOff, layout.cells * cellBytes);
+    this.#copy = new CellCopy(
+      new Uint8Array(sab, cellOff, layout.cells * cellBytes),
+      this.#cw,
+      this.#cellWords,
+      memcpy,
+    );
     this.#cf = new Float64Array(sab, cellOff, layout.cells * (cellBytes >> 3));
     this.head = Atomics.load(this.ctl, this.headWord);
     this.tail = Atomics.load(this.ctl, this.tailWord);
@@ -229,16 +227,27 @@ export class Ring {
    * returns false, writing nothing, when it does not.
    */
   putFrame(bytes: Uint8Array, tag: number, context: number, kind: number): boolean {
-    const len = bytes.length;
+    if (bytes.byteLength <= this.inlineMax) return this.putSmall(bytes, tag, context, kind);
+    if (!this.hasCell()) return false;
+    return this.#putInRing(this.#cell(this.frames), bytes, tag, context, kind);
+  }
+
+  /**
+   * Producer: putFrame of a payload that fits in a cell (at most
+   * `inlineMax` bytes). Small, and the larger cases are out of line: V8
+   * inlines it whole into a send, whatever sizes the program also sends.
+   */
+  putSmall(bytes: Uint8Array, tag: number, context: number, kind: number): boolean {
     if (!this.hasCell()) return false;
     const c = this.#cell(this.frames);
-    if (len <= this.inlineMax) {
-      const m = this.#memcpy;
-      if (m !== null && len >= MEMCPY_IN_CELL) m.copy(this.#cellPtr(c), m.of(bytes), len);
-      else this.#srcWords.copyIn(this.#cb, this.#cw, c * 4 + CELL_HEADER_BYTES, bytes, len);
-      this.#putCell(c, len, tag, context, kind, 0, IN_CELL);
-      return true;
-    }
+    this.#copy.toCell(c, bytes);
+    this.#putCell(c, bytes.byteLength, tag, context, kind, 0, IN_CELL);
+    return true;
+  }
+
+  /** Producer: putFrame of a payload longer than a cell holds: into the byte ring, then the cell at word `c`. */
+  #putInRing(c: number, bytes: Uint8Array, tag: number, context: number, kind: number): boolean {
+    const len = bytes.byteLength;
     const need = pad8(len);
     const skip = skipFor(this.head & this.mask, need, this.capacity);
     if (this.freeFor(skip + need) < skip + need) return false;
@@ -274,7 +283,7 @@ export class Ring {
   #putCell(c: number, length: number, tag: number, context: number, kind: number, rdv: number, where: number): void {
     const w = this.#cw;
     w[c + 1] = length >>> 0;
-    w[c + 2] = length > 0xffffffff ? Math.floor(length / 4294967296) : 0;
+    w[c + 2] = (length - (length >>> 0)) / 4294967296; // 0 below 4 GiB (a non-negative integer's high word)
     w[c + 3] = tag;
     w[c + 4] = context;
     w[c + 5] = kind;
@@ -294,7 +303,7 @@ export class Ring {
    * returns the new offset (unchanged when the ring is full).
    */
   putPayload(bytes: Uint8Array, offset: number, chunk: number): number {
-    const left = bytes.length - offset;
+    const left = bytes.byteLength - offset;
     const free = this.freeFor(8);
     if (left <= 0 || free < 8) return offset;
     let n = free & ~7;
@@ -351,17 +360,7 @@ export class Ring {
 
   /** Consumer: copies `n` bytes of the payload in the current cell (after `nextHeader`) into `dst` at `to`. */
   readInline(dst: Uint8Array, to: number, n: number): void {
-    const m = this.#memcpy;
-    const c = this.#cell(this.frames);
-    if (m !== null && n >= MEMCPY_IN_CELL && to === 0 && n <= dst.byteLength) m.copy(m.of(dst), this.#cellPtr(c), n);
-    else this.#dstWords.copyOut(this.#cb, this.#cw, c * 4 + CELL_HEADER_BYTES, dst, to, n);
-  }
-
-  /** The address of the payload of the cell at word `c`, made at its first use. */
-  #cellPtr(c: number): Pointer {
-    const ptrs = this.#cellPtrs ??= new Array(this.cells).fill(null);
-    const i = c / this.#cellWords;
-    return ptrs[i] ??= this.#memcpy!.address(this.#cb.subarray(c * 4 + CELL_HEADER_BYTES));
+    this.#copy.fromCell(this.#cell(this.frames), dst, to, n);
   }
 
   /** Consumer: the float64 payload in the current cell. */

@@ -135,7 +135,7 @@ export class ShmTransport implements Transport {
   /** Blocking standard-mode send. */
   send(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): void {
     this.#live();
-    this.trace?.send(dest, tag, context, bytes.length);
+    this.trace?.send(dest, tag, context, bytes.byteLength);
     if (dest === this.rank) return this.#in.arriveSelf(kind, bytes, tag, context);
     if (this.#out.tryNow(kind, bytes, dest, tag, context)) return;
     this.#block(W_SEND, this.#out.queue(kind, bytes, dest, tag, context, true));
@@ -159,7 +159,7 @@ export class ShmTransport implements Transport {
   /** Starts a send. */
   isend(kind: number, bytes: Uint8Array, dest: number, tag: number, context: number): PendingOp {
     this.#live();
-    this.trace?.send(dest, tag, context, bytes.length);
+    this.trace?.send(dest, tag, context, bytes.byteLength);
     if (dest === this.rank) {
       this.#in.arriveSelf(kind, bytes, tag, context);
       return SENT;
@@ -370,7 +370,7 @@ export class ShmTransport implements Transport {
     if (kind === W_SEND && target instanceof SendOp && this.#ended(target.dest)) {
       this.#out.drop(target);
       throw unnamedError(
-        `rank ${target.dest} has finished, so this message (tag ${target.tag}, ${target.bytes.length} bytes` +
+        `rank ${target.dest} has finished, so this message (tag ${target.tag}, ${target.bytes.byteLength} bytes` +
           `${target.partly ? ", partly transferred" : ""}) can never be received`,
         "MPI_ERR_OTHER",
       );

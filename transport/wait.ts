@@ -93,10 +93,7 @@ export function ring(
   rank: number,
 ): void {
   const w = doorbellWord + rank * RANK_STRIDE;
-  if (Atomics.load(ctl, w + 1) !== 0) {
-    Atomics.add(ctl, w, 1);
-    Atomics.notify(ctl, w);
-  }
+  if (Atomics.load(ctl, w + 1) !== 0) wakeSleeper(ctl, w);
 }
 
 /**
@@ -109,10 +106,13 @@ export function ring(
  */
 export function ringAfterStore(ctl: Int32Array, doorbellWord: number, rank: number): void {
   const w = doorbellWord + rank * RANK_STRIDE;
-  if ((X86 ? ctl[w + 1] : Atomics.load(ctl, w + 1)) !== 0) {
-    Atomics.add(ctl, w, 1);
-    Atomics.notify(ctl, w);
-  }
+  if ((X86 ? ctl[w + 1] : Atomics.load(ctl, w + 1)) !== 0) wakeSleeper(ctl, w); // out of line: inlined into every send
+}
+
+/** Wakes the rank whose doorbell is word `w`, which is asleep (or about to be). */
+function wakeSleeper(ctl: Int32Array, w: number): void {
+  Atomics.add(ctl, w, 1);
+  Atomics.notify(ctl, w);
 }
 
 const X86 = Deno.build.arch === "x86_64";
