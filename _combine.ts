@@ -153,11 +153,14 @@ export function combine(call: string, op: Op, a: unknown, b: unknown): unknown {
 
 /** Accumulates `b` into `acc` element-wise (`acc = acc op b`); both typed arrays of one type and length. */
 export function combineInto(call: string, op: Op, acc: NumericArray, b: NumericArray): void {
-  const n = acc.length;
+  // Lengths from byteLength: V8 15.0's Maglev compares a typed array's `length` of 2^31 or more as a negative int32
+  // (a loop to `acc.length` over 2^31 bytes ran no iteration: a wrong sum, no error).
+  const n = acc.byteLength / acc.BYTES_PER_ELEMENT;
+  const bn = b.byteLength / b.BYTES_PER_ELEMENT;
   const x = acc as Float64Array;
   const y = b as Float64Array;
-  if (b.length !== n) {
-    throw new SpmdError(`${call}: ${op.name} needs arrays of equal length, got ${n} and ${b.length}`, "MPI_ERR_OP");
+  if (bn !== n) {
+    throw new SpmdError(`${call}: ${op.name} needs arrays of equal length, got ${n} and ${bn}`, "MPI_ERR_OP");
   }
   // The built-in arithmetic and comparison ops (only they have these families and names; a user op's family is "user").
   switch (op.family === "arith" || op.family === "cmp" ? op.name : "") {

@@ -47,9 +47,10 @@ function sendBytes(v: ArrayBufferView): Uint8Array {
  * goes at once; false (nothing sent) otherwise, for the caller's usual path.
  */
 export function trySendTyped(t: Transport, value: unknown, dest: number, tag: number, context: number): boolean {
-  // The array sent last, unchanged in length (a detached one has none): its kind and bytes are known. Else the
-  // look-up is out of line: this stays small enough for V8 to inline into a send loop.
-  if (value !== lastView || lastKind === 0 || lastBytes.byteLength !== (value as ArrayBufferView).byteLength) {
+  // The array sent last, unchanged in length and not detached (its cached bytes had some; detached, both have
+  // none): its kind and bytes are known. Else the look-up is out of line, so that this inlines into a send loop.
+  const n = lastBytes.byteLength;
+  if (value !== lastView || lastKind === 0 || n === 0 || n !== (value as ArrayBufferView).byteLength) {
     if (!rememberTyped(value)) return false;
   }
   return t.trySend!(lastKind, lastBytes, dest, tag, context);

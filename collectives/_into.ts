@@ -99,7 +99,7 @@ export class IntoState {
    */
   scratch(kind: number, n: number, slot: number): NumericArray {
     const bytes = n * ELEMENT_BYTES[kind];
-    const stride = (bytes + 63) & ~63;
+    const stride = Math.ceil(bytes / 64) * 64; // not `(bytes + 63) & ~63`: 32-bit, negative from 2 GiB
     const off = slot * stride;
     const t = this.#typed[slot];
     if (

@@ -19,6 +19,7 @@ import { Comm } from "../comm.ts";
 import { Matcher, Message, RecvOp } from "../transport/matcher.ts";
 import { fillStatus, isendValue, sendValue, valueOf } from "../_message.ts";
 import { checkPattern, fillPattern, rng } from "./_util.ts";
+import { WordView } from "../transport/_word_view.ts";
 
 function pair(): [ShmTransport, ShmTransport] {
   const sab = createShm(layoutFor(2, MIN_RING_BYTES));
@@ -152,6 +153,32 @@ Deno.test("ring: a 2 GiB message after Maglev compiled the send path on small on
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   equal(out.code, 0, text);
   equal(text.trim(), "ok");
+});
+
+Deno.test("send: an array sent, then detached, is refused (not sent empty from the last array's cached view)", () => {
+  const [a, b] = pair();
+  const c0 = new Comm({ transport: a, context: 0 });
+  const c1 = new Comm({ transport: b, context: 0 });
+  const f64 = new Float64Array([1, 2, 3]);
+  c0.send(f64, 1, 4);
+  deepEqual(Array.from(c1.recv(0, 4) as Float64Array), [1, 2, 3]);
+  structuredClone(f64.buffer, { transfer: [f64.buffer] });
+  throws(
+    () => c0.send(f64, 1, 4),
+    (e: Error & { code?: string }) => e.code === "MPI_ERR_BUFFER" && /^send: /.test(e.message),
+  );
+  equal(b.iprobe(0, 4, 0), null, "nothing was sent");
+});
+
+Deno.test("WordView: the words of an array of 4 GiB + 4 bytes (no 32-bit shift of its length)", () => {
+  const big = new Uint8Array(2 ** 32 + 4);
+  const words = new WordView().of(big);
+  equal(words.length, 2 ** 30 + 1);
+  const cb = new Uint8Array(64);
+  const cw = new Int32Array(cb.buffer);
+  cb.fill(7, 0, 32);
+  new WordView().copyOut(cb, cw, 0, big, 2 ** 32 - 28, 32); // the last 32 bytes, a word at a time
+  deepEqual(Array.from(big.subarray(2 ** 32 - 28)), new Array(32).fill(7));
 });
 
 Deno.test("small unexpected messages: the slab is internal (recv gives an array of its own), recvInto copies out", () => {

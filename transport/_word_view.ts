@@ -7,9 +7,11 @@ export class WordView {
 
   /** The words of `b` (whose byteOffset is a multiple of 4). */
   of(b: Uint8Array): Int32Array {
-    if (b !== this.#bytes || this.#words.length !== b.byteLength >> 2) {
+    // Arithmetic, not `>> 2` (32-bit: negative from 2 GiB), and byteLength, not `length` (which V8 15.0's Maglev
+    // compares as a negative int32 from 2^31).
+    if (b !== this.#bytes || this.#words.byteLength !== b.byteLength - (b.byteLength % 4)) {
       this.#bytes = b;
-      this.#words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+      this.#words = new Int32Array(b.buffer, b.byteOffset, Math.floor(b.byteLength / 4));
     }
     return this.#words;
   }
@@ -41,7 +43,7 @@ export class WordView {
     const words = this.of(dst);
     const n4 = n >> 2;
     const from = at >> 2;
-    const t4 = to >> 2;
+    const t4 = to / 4; // a multiple of 4 (checked above); not `>> 2`, which is 32-bit
     for (let i = 0; i < n4; i++) words[t4 + i] = cw[from + i];
     for (let i = n4 << 2; i < n; i++) dst[to + i] = cb[at + i];
   }
