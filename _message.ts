@@ -6,7 +6,7 @@
 import { SpmdError, TruncateError } from "./errors.ts";
 import type { Status } from "./status.ts";
 import { checkAttached, decode, encode, KIND_NUMBER, kindName } from "./transport/codec.ts";
-import { bytesOf, isTypedKind, typedKind } from "./transport/typed.ts";
+import { bytesOf, isTypedKind, KIND_DATAVIEW, typedKind } from "./transport/typed.ts";
 import type { Envelope, Incoming, PendingOp, Transport } from "./transport/transport.ts";
 
 /** Sends `value` (blocking, standard mode); `call` names the public call in encoding errors. */
@@ -59,7 +59,8 @@ export function trySendTyped(t: Transport, value: unknown, dest: number, tag: nu
 /** Makes `value` the array sent last, with its kind; false when it is not a typed array with bytes. */
 function rememberTyped(value: unknown): boolean {
   const k = typedKind(value);
-  if (k === 0 || (value as ArrayBufferView).byteLength === 0) return false;
+  // A DataView takes the usual path, which words a detached one's error (its byteLength would throw a TypeError).
+  if (k === 0 || k === KIND_DATAVIEW || (value as ArrayBufferView).byteLength === 0) return false;
   sendBytes(value as ArrayBufferView);
   lastKind = k;
   return true;

@@ -146,7 +146,7 @@ function same(a: unknown, b: unknown): unknown {
  */
 function ringServes(size: number, value: NumericArray, op: Op): boolean {
   return op.commutative && (op.family === "user" ? op.elementwise === true : op.elementwise !== false) &&
-    value.length >= size;
+    value.byteLength >= size * value.BYTES_PER_ELEMENT; // not `length`: Maglev compares it as int32 from 2^31
 }
 
 /** A fault that has failed (made on the failure path only). */

@@ -157,5 +157,6 @@ export function allreduce(
  */
 function ringServes(size: number, value: unknown, op: Op): value is NumericArray {
   return isNumericArray(value) && op.commutative &&
-    (op.family === "user" ? op.elementwise === true : op.elementwise !== false) && value.length >= size;
+    (op.family === "user" ? op.elementwise === true : op.elementwise !== false) &&
+    value.byteLength >= size * value.BYTES_PER_ELEMENT; // not `length`: Maglev compares it as int32 from 2^31
 }
