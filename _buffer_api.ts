@@ -294,8 +294,8 @@ function reductionCheck(send: unknown, recv: unknown, op: Op): Bad | null {
     const sv = send as NumericArray;
     const t = sameType(sv, rv) ?? apart(sv, rv);
     if (t !== null) return t;
-    if (rv.length !== sv.length) {
-      return count(`recv must have as many elements as send (${sv.length}), got ${shape(rv)}`);
+    if (elements(rv) !== elements(sv)) {
+      return count(`recv must have as many elements as send (${elements(sv)}), got ${shape(rv)}`);
     }
   }
   return opFits(rv, op);
@@ -307,7 +307,7 @@ export function gatherMisfit(send: unknown, recv: unknown, size: number): Bad | 
   if (r !== null) return r;
   const rv = recv as NumericArray;
   if (send === IN_PLACE) {
-    if (rv.length % size === 0) return null;
+    if (elements(rv) % size === 0) return null;
     return count(`recv must have size × n elements (size ${size}; in place, n = recv.length / size), got ${shape(rv)}`);
   }
   const s = arrayBad("send", send, true);
@@ -315,9 +315,9 @@ export function gatherMisfit(send: unknown, recv: unknown, size: number): Bad | 
   const sv = send as NumericArray;
   const t = sameType(sv, rv) ?? apart(sv, rv);
   if (t !== null) return t;
-  if (rv.length === size * sv.length) return null;
+  if (elements(rv) === size * elements(sv)) return null;
   return count(
-    `recv must have size × send.length = ${size} × ${sv.length} = ${size * sv.length} elements, got ${shape(rv)}`,
+    `recv must have size × send.length = ${size} × ${elements(sv)} = ${size * elements(sv)} elements, got ${shape(rv)}`,
   );
 }
 
@@ -326,7 +326,7 @@ export function scatterMisfit(send: unknown, recv: unknown, size: number): Bad |
   const s = arrayBad("send", send);
   if (s !== null) return s;
   const sv = send as NumericArray;
-  if (sv.length % size !== 0) {
+  if (elements(sv) % size !== 0) {
     return count(`send must have size × n elements (size ${size}; n = recv.length), got ${shape(sv)}`);
   }
   if (recv === IN_PLACE) return null;
@@ -335,9 +335,9 @@ export function scatterMisfit(send: unknown, recv: unknown, size: number): Bad |
   const rv = recv as NumericArray;
   const t = sameType(sv, rv) ?? apart(sv, rv);
   if (t !== null) return t;
-  if (sv.length === size * rv.length) return null;
+  if (elements(sv) === size * elements(rv)) return null;
   return count(
-    `send must have size × recv.length = ${size} × ${rv.length} = ${size * rv.length} elements, got ${shape(sv)}`,
+    `send must have size × recv.length = ${size} × ${elements(rv)} = ${size * elements(rv)} elements, got ${shape(sv)}`,
   );
 }
 
@@ -346,13 +346,21 @@ export function alltoallMisfit(send: unknown, recv: unknown, size: number): Bad 
   const r = arrayBad("recv", recv);
   if (r !== null) return r;
   const rv = recv as NumericArray;
-  if (rv.length % size !== 0) return count(`recv must have size × n elements (size ${size}), got ${shape(rv)}`);
+  if (elements(rv) % size !== 0) return count(`recv must have size × n elements (size ${size}), got ${shape(rv)}`);
   if (send === IN_PLACE) return null;
   const s = arrayBad("send", send, true);
   if (s !== null) return s;
   const sv = send as NumericArray;
   const t = sameType(sv, rv) ?? apart(sv, rv);
   if (t !== null) return t;
-  if (rv.length === sv.length) return null;
-  return count(`recv must have as many elements as send (${sv.length}), got ${shape(rv)}`);
+  if (elements(rv) === elements(sv)) return null;
+  return count(`recv must have as many elements as send (${elements(sv)}), got ${shape(rv)}`);
+}
+
+/**
+ * The element count of `v`, from its byteLength: V8 15.0's Maglev compiles a
+ * comparison of a typed array's `length` of 2^31 or more as a negative int32.
+ */
+function elements(v: NumericArray): number {
+  return v.byteLength / v.BYTES_PER_ELEMENT;
 }

@@ -193,7 +193,7 @@ export function combineInto(call: string, op: Op, acc: NumericArray, b: NumericA
   }
   if (op.family === "user") {
     const r = op.fn(acc, b) as NumericArray;
-    if (!ArrayBuffer.isView(r) || r.length !== n) {
+    if (!ArrayBuffer.isView(r) || r.byteLength / (r as NumericArray).BYTES_PER_ELEMENT !== n) { // not length: Maglev
       throw new SpmdError(`${call}: user op ${op.name} must return a typed array of length ${n}`, "MPI_ERR_OP");
     }
     if (r !== acc) acc.set(r as any);

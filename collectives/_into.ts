@@ -282,7 +282,7 @@ export function combineOrdered(
   }
   if (op.family === "user") {
     const r = op.fn(other, acc) as NumericArray;
-    if (!ArrayBuffer.isView(r) || (r as NumericArray).length !== n) {
+    if (!ArrayBuffer.isView(r) || r.byteLength / (r as NumericArray).BYTES_PER_ELEMENT !== n) { // not length: Maglev
       throw new SpmdError(`${call}: user op ${op.name} must return a typed array of length ${n}`, "MPI_ERR_OP");
     }
     if (r !== acc) (acc as Float64Array).set(r as Float64Array);
