@@ -23,7 +23,7 @@ import { resolve } from "./_path.ts";
 import { RANK_ENTRY, startJob } from "./launcher/job.ts";
 import { formatFailure } from "./launcher/report.ts";
 import { writeTraceOutputs } from "./launcher/trace_out.ts";
-import { type CliOptions, parseCli, scriptModule, USAGE } from "./launcher/_cli_args.ts";
+import { type CliOptions, jobV8Flags, parseCli, scriptModule, USAGE } from "./launcher/_cli_args.ts";
 import { loadMpi } from "./transport/mpi/lib.ts";
 import { startedByMpi } from "./transport/mpi/detect.ts";
 import denoJson from "./deno.json" with { type: "json" };
@@ -183,7 +183,7 @@ async function supervise(argv: readonly string[], v8Flags: string[], modules: st
   const statusFile = Deno.makeTempFileSync({ prefix: "spmd-status-" });
   // This launcher may have been loaded from a URL (deno run -A https://.../cli.ts): run the same again.
   const self = import.meta.url.startsWith("file:") ? fileURLToPath(import.meta.url) : import.meta.url;
-  const flags = [...config, ...(v8Flags.length > 0 ? [`--v8-flags=${v8Flags.join(",")}`] : [])];
+  const flags = [...config, jobV8Flags(v8Flags)];
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...flags, self, ...argv],
     env: { [STATUS_ENV]: statusFile },

@@ -1,7 +1,7 @@
 // The launcher takes mpiexec's spellings (issue 14: "the launcher, as mpiexec users type it").
 
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
-import { parseCli } from "../launcher/_cli_args.ts";
+import { JOB_V8_FLAGS, jobV8Flags, parseCli } from "../launcher/_cli_args.ts";
 import { cli } from "./_util.ts";
 
 Deno.test("-np and -c are -n; -l is --tag-output", () => {
@@ -56,4 +56,12 @@ Deno.test("--tag-output keeps console's printf-style formats (%d, %s, %i, %j)", 
     r.stderr.trim().split("\n").filter((l) => l.includes("rank")).sort(),
     [0, 1].map((i) => `[1,${i}]<stderr>:rank ${i} of 2`),
   );
+});
+
+Deno.test("cli: the job's V8 flags are the launcher's inlining budget, then the user's (which win)", () => {
+  equal(jobV8Flags([]), `--v8-flags=${JOB_V8_FLAGS.join(",")}`);
+  const user = "--max-inlined-bytecode-size-cumulative=920";
+  const flags = jobV8Flags(parseCli([`--v8-flags=${user}`, "app.ts"]).v8Flags).slice("--v8-flags=".length).split(",");
+  equal(flags.at(-1), user, "the user's flag comes last, so V8 takes it");
+  ok(flags.slice(0, -1).every((f) => JOB_V8_FLAGS.includes(f)));
 });
