@@ -18,7 +18,7 @@ import { nameCall } from "./errors.ts";
 import { type Op, opMisfit, toOp } from "./ops.ts";
 import { callCode, collectiveContext } from "./transport/calls.ts";
 import type { Transport } from "./transport/transport.ts";
-import { type NumericArray, typedKind } from "./transport/typed.ts";
+import { elementCount, type NumericArray, typedKind } from "./transport/typed.ts";
 import type { Coll } from "./collectives/_coll.ts";
 import type { Bad } from "./collectives/_fault.ts";
 import { arrayMisfit, checkRoot, overlaps } from "./_validate.ts";
@@ -294,8 +294,8 @@ function reductionCheck(send: unknown, recv: unknown, op: Op): Bad | null {
     const sv = send as NumericArray;
     const t = sameType(sv, rv) ?? apart(sv, rv);
     if (t !== null) return t;
-    if (elements(rv) !== elements(sv)) {
-      return count(`recv must have as many elements as send (${elements(sv)}), got ${shape(rv)}`);
+    if (elementCount(rv) !== elementCount(sv)) {
+      return count(`recv must have as many elements as send (${elementCount(sv)}), got ${shape(rv)}`);
     }
   }
   return opFits(rv, op);
@@ -307,7 +307,7 @@ export function gatherMisfit(send: unknown, recv: unknown, size: number): Bad | 
   if (r !== null) return r;
   const rv = recv as NumericArray;
   if (send === IN_PLACE) {
-    if (elements(rv) % size === 0) return null;
+    if (elementCount(rv) % size === 0) return null;
     return count(`recv must have size × n elements (size ${size}; in place, n = recv.length / size), got ${shape(rv)}`);
   }
   const s = arrayBad("send", send, true);
@@ -315,9 +315,11 @@ export function gatherMisfit(send: unknown, recv: unknown, size: number): Bad | 
   const sv = send as NumericArray;
   const t = sameType(sv, rv) ?? apart(sv, rv);
   if (t !== null) return t;
-  if (elements(rv) === size * elements(sv)) return null;
+  if (elementCount(rv) === size * elementCount(sv)) return null;
   return count(
-    `recv must have size × send.length = ${size} × ${elements(sv)} = ${size * elements(sv)} elements, got ${shape(rv)}`,
+    `recv must have size × send.length = ${size} × ${elementCount(sv)} = ${size * elementCount(sv)} elements, got ${
+      shape(rv)
+    }`,
   );
 }
 
@@ -326,7 +328,7 @@ export function scatterMisfit(send: unknown, recv: unknown, size: number): Bad |
   const s = arrayBad("send", send);
   if (s !== null) return s;
   const sv = send as NumericArray;
-  if (elements(sv) % size !== 0) {
+  if (elementCount(sv) % size !== 0) {
     return count(`send must have size × n elements (size ${size}; n = recv.length), got ${shape(sv)}`);
   }
   if (recv === IN_PLACE) return null;
@@ -335,9 +337,11 @@ export function scatterMisfit(send: unknown, recv: unknown, size: number): Bad |
   const rv = recv as NumericArray;
   const t = sameType(sv, rv) ?? apart(sv, rv);
   if (t !== null) return t;
-  if (elements(sv) === size * elements(rv)) return null;
+  if (elementCount(sv) === size * elementCount(rv)) return null;
   return count(
-    `send must have size × recv.length = ${size} × ${elements(rv)} = ${size * elements(rv)} elements, got ${shape(sv)}`,
+    `send must have size × recv.length = ${size} × ${elementCount(rv)} = ${size * elementCount(rv)} elements, got ${
+      shape(sv)
+    }`,
   );
 }
 
@@ -346,21 +350,13 @@ export function alltoallMisfit(send: unknown, recv: unknown, size: number): Bad 
   const r = arrayBad("recv", recv);
   if (r !== null) return r;
   const rv = recv as NumericArray;
-  if (elements(rv) % size !== 0) return count(`recv must have size × n elements (size ${size}), got ${shape(rv)}`);
+  if (elementCount(rv) % size !== 0) return count(`recv must have size × n elements (size ${size}), got ${shape(rv)}`);
   if (send === IN_PLACE) return null;
   const s = arrayBad("send", send, true);
   if (s !== null) return s;
   const sv = send as NumericArray;
   const t = sameType(sv, rv) ?? apart(sv, rv);
   if (t !== null) return t;
-  if (elements(rv) === elements(sv)) return null;
-  return count(`recv must have as many elements as send (${elements(sv)}), got ${shape(rv)}`);
-}
-
-/**
- * The element count of `v`, from its byteLength: V8 15.0's Maglev compiles a
- * comparison of a typed array's `length` of 2^31 or more as a negative int32.
- */
-function elements(v: NumericArray): number {
-  return v.byteLength / v.BYTES_PER_ELEMENT;
+  if (elementCount(rv) === elementCount(sv)) return null;
+  return count(`recv must have as many elements as send (${elementCount(sv)}), got ${shape(rv)}`);
 }

@@ -3,7 +3,7 @@
 // (`misfit`). The ops themselves are defined in ops.ts.
 
 import { describe, SpmdError } from "./errors.ts";
-import { isIntegerKind, isNumericArray, type NumericArray, typedKind } from "./transport/typed.ts";
+import { elementCount, isIntegerKind, isNumericArray, type NumericArray, typedKind } from "./transport/typed.ts";
 import { detachedWhy } from "./transport/codec.ts";
 import type { Op } from "./_op_type.ts";
 
@@ -153,10 +153,9 @@ export function combine(call: string, op: Op, a: unknown, b: unknown): unknown {
 
 /** Accumulates `b` into `acc` element-wise (`acc = acc op b`); both typed arrays of one type and length. */
 export function combineInto(call: string, op: Op, acc: NumericArray, b: NumericArray): void {
-  // Lengths from byteLength: V8 15.0's Maglev compares a typed array's `length` of 2^31 or more as a negative int32
-  // (a loop to `acc.length` over 2^31 bytes ran no iteration: a wrong sum, no error).
-  const n = acc.byteLength / acc.BYTES_PER_ELEMENT;
-  const bn = b.byteLength / b.BYTES_PER_ELEMENT;
+  // Not `length` (elementCount): under Maglev a loop to `acc.length` over 2^31 bytes ran no iteration.
+  const n = elementCount(acc);
+  const bn = elementCount(b);
   const x = acc as Float64Array;
   const y = b as Float64Array;
   if (bn !== n) {
@@ -193,7 +192,7 @@ export function combineInto(call: string, op: Op, acc: NumericArray, b: NumericA
   }
   if (op.family === "user") {
     const r = op.fn(acc, b) as NumericArray;
-    if (!ArrayBuffer.isView(r) || r.byteLength / (r as NumericArray).BYTES_PER_ELEMENT !== n) { // not length: Maglev
+    if (!ArrayBuffer.isView(r) || elementCount(r) !== n) {
       throw new SpmdError(`${call}: user op ${op.name} must return a typed array of length ${n}`, "MPI_ERR_OP");
     }
     if (r !== acc) acc.set(r as any);

@@ -25,7 +25,14 @@ import type { Coll } from "./_coll.ts";
 import { type Bad, MARKER, rankList } from "./_fault.ts";
 import { combineInto, MAX, MIN, type Op, PROD, SUM } from "../ops.ts";
 import { SpmdError } from "../errors.ts";
-import { ELEMENT_BYTES, KIND_UINT8, type NumericArray, typedCtor, typedName } from "../transport/typed.ts";
+import {
+  ELEMENT_BYTES,
+  elementCount,
+  KIND_UINT8,
+  type NumericArray,
+  typedCtor,
+  typedName,
+} from "../transport/typed.ts";
 import { T_POISON } from "../transport/calls.ts";
 import type { Incoming, PendingOp } from "../transport/transport.ts";
 import { algorithms, forcedBy } from "./_forced.ts";
@@ -282,7 +289,7 @@ export function combineOrdered(
   }
   if (op.family === "user") {
     const r = op.fn(other, acc) as NumericArray;
-    if (!ArrayBuffer.isView(r) || r.byteLength / (r as NumericArray).BYTES_PER_ELEMENT !== n) { // not length: Maglev
+    if (!ArrayBuffer.isView(r) || elementCount(r) !== n) {
       throw new SpmdError(`${call}: user op ${op.name} must return a typed array of length ${n}`, "MPI_ERR_OP");
     }
     if (r !== acc) (acc as Float64Array).set(r as Float64Array);

@@ -38,7 +38,7 @@ import { allreduceSlots, allreduceSlotsQuick, NOT_IN_SLOT } from "./allreduce/sl
 import { allreduceNative } from "./allreduce/native.ts";
 import { NOT_NATIVE, served } from "./_native.ts";
 import { type NumericArray, typedKind } from "../transport/typed.ts";
-import { largeAlgorithm } from "./allreduce/select.ts";
+import { largeAlgorithm, ringServes } from "./allreduce/select.ts";
 import { allreduceRecursiveDoubling } from "./allreduce/recursive_doubling.ts";
 import { halvingDoublingInto } from "./allreduce/halving_doubling.ts";
 import {
@@ -137,16 +137,6 @@ function input(send: unknown, recv: unknown): unknown {
 function same(a: unknown, b: unknown): unknown {
   if (a !== b) throw DISAGREE;
   return a;
-}
-
-/**
- * True when the ring can reduce `value` with `op` on `size` ranks (as in
- * `allreduce/select.ts`): at least one element per rank, and an op it may
- * apply to pieces in ring order (commutative and element-wise).
- */
-function ringServes(size: number, value: NumericArray, op: Op): boolean {
-  return op.commutative && (op.family === "user" ? op.elementwise === true : op.elementwise !== false) &&
-    value.byteLength >= size * value.BYTES_PER_ELEMENT; // not `length`: Maglev compares it as int32 from 2^31
 }
 
 /** A fault that has failed (made on the failure path only). */

@@ -133,6 +133,15 @@ export function isNumericArray(v: unknown): v is NumericArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }
 
+/**
+ * The element count of `v`, from its byteLength (NaN for a DataView): V8
+ * 15.0's Maglev compiles a comparison of a typed array's `length` of 2^31 or
+ * more as a negative int32, and a loop to it ran no iteration.
+ */
+export function elementCount(v: NumericArray): number {
+  return v.byteLength / v.BYTES_PER_ELEMENT;
+}
+
 /** Kind code of a typed array or DataView, or 0 when `v` is neither. */
 export function typedKind(v: unknown): number {
   if (!ArrayBuffer.isView(v)) return 0;

@@ -39,7 +39,7 @@ import { T_ALLREDUCE, T_ALLREDUCE_HEADER } from "../../transport/calls.ts";
 import { type Bad, DISAGREE, Fault, raise, settle, shapeOf } from "../_fault.ts";
 import { forcedBy, lastRun, ran } from "../_forced.ts";
 import type { Op } from "../../ops.ts";
-import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
+import { elementCount, isNumericArray, type NumericArray } from "../../transport/typed.ts";
 import { allreduceRecursiveDoubling, allreduceTyped } from "./recursive_doubling.ts";
 import { allreduceRing } from "./ring.ts";
 import { halvingChosen, halvingDoublingInto } from "./halving_doubling.ts";
@@ -155,8 +155,7 @@ export function allreduce(
  * array of at least one element per rank, and an op it may apply to pieces
  * in ring order (commutative and element-wise).
  */
-function ringServes(size: number, value: unknown, op: Op): value is NumericArray {
+export function ringServes(size: number, value: unknown, op: Op): value is NumericArray {
   return isNumericArray(value) && op.commutative &&
-    (op.family === "user" ? op.elementwise === true : op.elementwise !== false) &&
-    value.byteLength >= size * value.BYTES_PER_ELEMENT; // not `length`: Maglev compares it as int32 from 2^31
+    (op.family === "user" ? op.elementwise === true : op.elementwise !== false) && elementCount(value) >= size;
 }
