@@ -9,7 +9,7 @@ import { ANY_TAG, PROC_NULL } from "./constants.ts";
 import { nameCall, SpmdError } from "./errors.ts";
 import { awaitPoll } from "./_await.ts";
 import { SyncSend } from "./_ack.ts";
-import { checkInto, fillStatus, type LocalRanks, valueOf } from "./_message.ts";
+import { checkInto, type LocalRanks, valueOf } from "./_message.ts";
 import { Status } from "./status.ts";
 import { callCode } from "./transport/calls.ts";
 import type { PendingOp, Transport } from "./transport/transport.ts";
@@ -18,6 +18,11 @@ const C_WAIT = callCode("wait");
 const C_WAIT_SEND = callCode("waitSend");
 const C_WAITALL = callCode("waitAll");
 const C_WAITALL_SEND = callCode("waitAllSend");
+
+/** Request.#lazy: no Status yet; a send's (empty); a receive's (from the message's envelope). */
+const NO_STATUS = 0;
+const SENT_STATUS = 1;
+const RECEIVED_STATUS = 2;
 
 /** The world itself: world ranks are communicator ranks. */
 const WORLD: LocalRanks = { localRank: (w) => w };
@@ -72,8 +77,11 @@ export class Request<T = unknown> implements PromiseLike<T> {
   #finished = false;
   #value: T | null = null;
   #status: Status | null = null;
-  /** Completed as a send that had gone: `#status` is made only when asked for. */
-  #sendDone = false;
+  /** How a null `#status` is made when asked for: a completed request allocates none unless one is asked for. */
+  #lazy = NO_STATUS;
+  #mSource = 0;
+  #mTag = 0;
+  #mBytes = 0;
   #error: unknown = null;
   #promise: Promise<T> | null = null;
 
@@ -184,7 +192,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
         }
         this.#finished = true;
         this.#value = undefined as T;
-        this.#sendDone = true;
+        this.#lazy = SENT_STATUS;
         return this.#result(status);
       }
       t.enter(
@@ -199,11 +207,14 @@ export class Request<T = unknown> implements PromiseLike<T> {
         if (op instanceof SyncSend) t.wait(op.ack); // done: the backend forgets the acknowledgement's receive
         // Now complete: any error below belongs to the operation itself.
         this.#finished = true;
-        const st = this.#status = new Status();
-        if (op instanceof CollOp) this.#value = op.outcome() as T; // a nonblocking collective (throws its error)
-        else if (m === null) this.#value = undefined as T; // a send
-        else {
-          fillStatus(st, m, this.#comm);
+        if (m === null || op instanceof CollOp) {
+          this.#lazy = SENT_STATUS; // a send, or a nonblocking collective: an empty Status
+          this.#value = op instanceof CollOp ? op.outcome() as T : undefined as T; // a collective throws its error
+        } else {
+          this.#lazy = RECEIVED_STATUS; // a Status asked for is filled from these (as fillStatus does)
+          this.#mSource = this.#comm.localRank(m.source);
+          this.#mTag = m.tag;
+          this.#mBytes = m.length;
           if (info.into !== null) {
             checkInto(m, info.into, info.call, this.#comm);
             this.#value = undefined as T;
@@ -216,7 +227,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
         nameCall(info.call, e);
         if (!this.#finished) throw e;
         this.#error = e;
-        this.#status!.error = e instanceof Error ? e : new Error(String(e));
+        this.status!.error = e instanceof Error ? e : new Error(String(e));
       } finally {
         t.leave();
       }
@@ -259,13 +270,9 @@ export class Request<T = unknown> implements PromiseLike<T> {
   }
 
   #result(status?: Status): T {
-    const st = this.#sendDone ? this.status : this.#status;
-    if (status !== undefined && status !== null && st !== null) {
-      status.source = st.source;
-      status.tag = st.tag;
-      status.bytes = st.bytes;
-      status.error = st.error;
-      status.cancelled = st.cancelled;
+    if (status !== undefined && status !== null) {
+      if (this.#status === null && this.#lazy === RECEIVED_STATUS) this.#fill(status); // makes no Status of its own
+      else if (this.status !== null) Object.assign(status, this.#status); // source, tag, bytes, error, cancelled
     }
     if (this.#error !== null) throw this.#error;
     return this.#value as T;
@@ -290,8 +297,20 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * ```
    */
   get status(): Status | null {
-    if (this.#status === null && this.#sendDone) this.#status = new Status();
+    if (this.#status === null && this.#lazy !== NO_STATUS) {
+      this.#status = new Status();
+      if (this.#lazy === RECEIVED_STATUS) this.#fill(this.#status);
+    }
     return this.#status;
+  }
+
+  /** Writes a completed receive's envelope into `st`, as fillStatus does. */
+  #fill(st: Status): void {
+    st.source = this.#mSource;
+    st.tag = this.#mTag;
+    st.bytes = this.#mBytes;
+    st.error = null;
+    st.cancelled = false;
   }
 
   /**

@@ -301,9 +301,13 @@ export class Inbox implements HeapUser {
     if (op !== null && op.into !== null) {
       // recvInto: straight into the caller's buffer when it fits; else
       // discarded, and the receive reports why.
-      if (typed && m.length <= op.into.byteLength) {
-        m.bytes = bytesOf(op.into);
-        m.value = op.into;
+      const into = op.into;
+      if (typed && m.length <= into.byteLength) {
+        // The byte view of the array last received into is reused (a window of receives into one buffer).
+        m.bytes = this.#into === into && this.#intoBytes.byteLength === into.byteLength
+          ? this.#intoBytes
+          : this.#bytesOf(into);
+        m.value = into;
       }
       return;
     }

@@ -222,6 +222,38 @@ throws(() => waitAny([], {} as never), spmdError("waitAny", /status must be a St
   ok(st2.error instanceof TruncateError);
   comm.barrier();
 }
+{
+  // Statuses of completed receives and sends: a given Status is overwritten whole (a stale error or cancelled flag
+  // goes), and `request.status` says the same, before and after a wait that fills one.
+  const into = new Int32Array(4);
+  const rs = [comm.irecvInto(into, prev, 8), comm.isend(new Int32Array([rank, 1, 2]), next, 8)];
+  const sts = [new Status(), new Status()];
+  for (const st of sts) {
+    st.error = new Error("stale");
+    st.cancelled = true;
+    st.tag = -5;
+  }
+  waitAll(rs, sts);
+  deepEqual([sts[0].source, sts[0].tag, sts[0].bytes, sts[0].error, sts[0].cancelled], [prev, 8, 12, null, false]);
+  equal(into[0], prev);
+  equal(sts[1].error, null);
+  equal(sts[1].cancelled, false);
+  for (const i of [0, 1]) {
+    const st = rs[i].status!;
+    deepEqual([st.source, st.tag, st.bytes, st.error, st.cancelled], [
+      sts[i].source,
+      sts[i].tag,
+      sts[i].bytes,
+      null,
+      false,
+    ]);
+    const again = new Status();
+    rs[i].wait(again); // a completed request gives its status again
+    deepEqual([again.source, again.tag, again.bytes], [st.source, st.tag, st.bytes]);
+  }
+  equal(rs[0].status, rs[0].status); // made once
+  comm.barrier();
+}
 
 // ---- await ----------------------------------------------------------------------------------
 
