@@ -80,9 +80,10 @@ export class MpiInbox {
       dst = new Uint8Array(length);
     }
     if (got !== null) {
-      if (dst !== null) dst.set(got.subarray(0, dst.length < length ? dst.length : length));
-    } else if (dst !== null && length <= dst.length) {
-      this.#mpi.mrecv(dst.length === length ? dst : dst.subarray(0, length));
+      // byteLength, not length: V8's Maglev compares a typed array's length of 2^31 or more as a negative int32.
+      if (dst !== null) dst.set(got.subarray(0, dst.byteLength < length ? dst.byteLength : length));
+    } else if (dst !== null && length <= dst.byteLength) {
+      this.#mpi.mrecv(dst.byteLength === length ? dst : dst.subarray(0, length));
     } else {
       this.#mpi.mrecv(new Uint8Array(length)); // consumed, not kept: recvInto reports why
     }

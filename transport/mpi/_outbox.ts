@@ -43,7 +43,7 @@ export class MpiOutbox {
     const e = this.#comms.get(context, "send");
     const to = e.toLocal === null ? dest : e.toLocal[dest];
     const t = mpiTag(tag, context, kind, this.#tagLimit);
-    if (t >= 0 && bytes.length <= this.#eager) {
+    if (t >= 0 && bytes.byteLength <= this.#eager) { // byteLength: Maglev misreads a length of 2^31 or more
       this.#mpi.send(bytes, to, t, e.handle);
       return;
     }
@@ -62,7 +62,7 @@ export class MpiOutbox {
   }
 
   #start(bytes: Uint8Array, to: number, t: number, dest: number, tag: number, ctx: number): SendOp {
-    if (bytes.length > 0x7fffffff) {
+    if (bytes.byteLength > 0x7fffffff) { // byteLength: Maglev misreads a length of 2^31 or more
       throw unnamedError(`a message of ${bytes.length} bytes is over MPI's count limit (2^31 - 1)`, "MPI_ERR_COUNT");
     }
     const op = new SendOp(bytes, dest, tag, ctx);
