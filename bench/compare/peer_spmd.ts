@@ -207,9 +207,23 @@ function warm(step: Step, n: number, b: Bufs): void {
   for (let left = n; left > 0; left -= chunk) run(step, Math.min(chunk, left), b);
 }
 
+/**
+ * Sleeps `ms` milliseconds on every rank, after a barrier: V8 compiles on background threads, and with a rank spinning
+ * on each of 2 cores a compile job takes a core from a rank (the other then waits for it). A 2-rank barrier measured
+ * 0.07 µs a call in some jobs and 0.18-0.32 in others, and its slices showed stalls of 4-50 ms; a small bcast or
+ * reduce lost its first timed slice to them (0.7-3 µs a call against 0.37).
+ */
+function settle(ms: number): void {
+  comm.barrier();
+  Atomics.wait(pause, 0, 0, ms);
+}
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 // V8 compiles the hot paths after tens of thousands of calls, and code compiled for one step's types may be
 // recompiled when a later step brings others: one untimed pass over every step first (5 × its warm-up, up to 50,000 calls), so
-// that each step is timed in steady state, as in a long-running program. The MPI peers need no such pass.
+// that each step is timed in steady state, as in a long-running program; then the ranks sleep while V8 finishes what
+// it has queued. Each step then runs its warm-up and its slices untimed (a loop run with more iterations per call may
+// tier up again), and sleeps briefly, before its timed slices. The MPI peers need none of this.
 if (plan.steps.length > 1 && plan.steps.some((s) => s.warmup > 1)) {
   for (const step of plan.steps) {
     const bufs = buffers(step);
@@ -218,11 +232,14 @@ if (plan.steps.length > 1 && plan.steps.some((s) => s.warmup > 1)) {
     comm.barrier();
     release(bufs);
   }
+  settle(300);
 }
 for (const step of plan.steps) {
   const bufs = buffers(step);
   comm.barrier();
   warm(step, step.warmup, bufs);
+  for (const n of slices(step.iters)) run(step, n, bufs);
+  settle(20);
   comm.barrier();
   const per: number[] = [];
   for (const n of slices(step.iters)) {
