@@ -24,7 +24,8 @@ function pending(requests: readonly Request<unknown>[]): Request<unknown> | null
 /** Requests that `waitAny`, `testAny` or `waitSome` has returned (MPI's REQUEST_NULL). */
 const inactive = new WeakSet<Request<unknown>>();
 
-function checkRequests(call: string, requests: unknown): void {
+/** Throws MPI_ERR_REQUEST unless `requests` is an array of requests. */
+export function checkRequests(call: string, requests: unknown): void {
   if (!Array.isArray(requests)) {
     throw new SpmdError(`${call}: requests must be an array of Request, got ${describe(requests)}`, "MPI_ERR_REQUEST");
   }
@@ -35,7 +36,8 @@ function checkRequests(call: string, requests: unknown): void {
   }
 }
 
-function checkStatuses(call: string, statuses: unknown, one: boolean): void {
+/** Throws MPI_ERR_ARG unless `statuses` is undefined or (`one`) a Status, (else) an array. */
+export function checkStatuses(call: string, statuses: unknown, one: boolean): void {
   if (statuses === undefined) return;
   if (one ? !(statuses instanceof Status) : !Array.isArray(statuses)) {
     throw new SpmdError(

@@ -97,7 +97,8 @@ export {
 export { AbortedError, SpmdError, TruncateError } from "./errors.ts";
 export { JobError, spawn, type SpawnOptions } from "./launcher/spawn.ts";
 export type { JobFailure, JobResult, RankEnd } from "./launcher/result.ts";
-export { Request, waitAll } from "./request.ts";
+export { Request } from "./request.ts";
+export { waitAll } from "./_wait_all.ts";
 export { testAll, testAny, testSome, waitAny, waitSome } from "./_requests.ts";
 export { Message } from "./mprobe.ts";
 export { type ElementType, Status } from "./status.ts";

@@ -6,11 +6,12 @@
 
 import { CollOp } from "./_nbc.ts";
 import { ANY_TAG, PROC_NULL } from "./constants.ts";
-import { nameCall, SpmdError } from "./errors.ts";
+import { nameCall } from "./errors.ts";
 import { awaitPoll } from "./_await.ts";
 import { SyncSend } from "./_ack.ts";
 import { checkInto, type LocalRanks, valueOf } from "./_message.ts";
 import { Status } from "./status.ts";
+import { checkStatus } from "./_validate.ts";
 import { callCode } from "./transport/calls.ts";
 import type { PendingOp, Transport } from "./transport/transport.ts";
 
@@ -170,6 +171,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * ```
    */
   wait(status?: Status): T {
+    checkStatus("wait", status);
     return this.#wait(status, false);
   }
 
@@ -258,6 +260,7 @@ export class Request<T = unknown> implements PromiseLike<T> {
    * ```
    */
   test(status?: Status): [boolean, T | null] {
+    checkStatus("test", status);
     if (!this.#finished) {
       try {
         if (!this.#t!.test(this.#op!)) return [false, null];
@@ -392,58 +395,4 @@ export class Request<T = unknown> implements PromiseLike<T> {
     });
     return this.#promise.then(onFulfilled, onRejected);
   }
-}
-
-/**
- * Waits for every request; returns their values in order. Every request is
- * waited for even if one fails; the first failure is then thrown.
- *
- * @param requests The requests.
- * @param statuses Filled in, one {@linkcode Status} per request, when given.
- * @returns The requests' values, in order.
- * @throws {SpmdError} `MPI_ERR_REQUEST` if `requests` is not an array of requests; `MPI_ERR_ARG` if `statuses` is not an array; the first error of a request (e.g. {@linkcode TruncateError}).
- * @throws {AbortedError} `MPI_ERR_ABORTED` if the job is stopped while this rank waits.
- *
- * @example
- * ```ts
- * import { waitAll, world } from "@spmd/spmd";
- * import { deepEqual } from "node:assert/strict";
- *
- * const comm = world();
- * const next = (comm.rank + 1) % comm.size;
- * const prev = (comm.rank - 1 + comm.size) % comm.size;
- * const rs = [comm.irecv(prev, 35), comm.isend(comm.rank, next, 35)];
- * deepEqual(waitAll(rs), [prev, undefined]);
- * ```
- */
-export function waitAll<T = unknown>(
-  requests: readonly Request<T>[],
-  statuses?: Status[],
-): T[] {
-  if (!Array.isArray(requests)) {
-    throw new SpmdError(
-      `waitAll: requests must be an array of Request, got ${typeof requests}`,
-      "MPI_ERR_REQUEST",
-    );
-  }
-  for (let i = 0; i < requests.length; i++) {
-    if (!(requests[i] instanceof Request)) {
-      throw new SpmdError(
-        `waitAll: requests[${i}] is not a Request`,
-        "MPI_ERR_REQUEST",
-      );
-    }
-  }
-  const out: T[] = new Array(requests.length);
-  let first: unknown = null;
-  for (let i = 0; i < requests.length; i++) {
-    try {
-      const st = statuses ? (statuses[i] ??= new Status()) : undefined;
-      out[i] = requests[i].waitIn(st, true);
-    } catch (e) {
-      first ??= e;
-    }
-  }
-  if (first !== null) throw first;
-  return out;
 }

@@ -144,6 +144,18 @@ throws(() => testAny([1] as never), spmdError("testAny", /requests\[0\] is not a
 throws(() => waitSome([], "s" as never), spmdError("waitSome", /statuses must be an array, got "s"/));
 throws(() => testAll(null as never), spmdError("testAll", /got null/));
 throws(() => waitAny([], {} as never), spmdError("waitAny", /status must be a Status/));
+throws(() => waitAll("x" as never), spmdError("waitAll", /requests must be an array of Request, got "x"/));
+{
+  // Checked before anything is waited for: the requests are still pending after each refusal.
+  const rs = [comm.irecv(rank, 3), comm.isend(5, rank, 3)];
+  throws(() => waitAll(rs, 5 as never), spmdError("waitAll", /statuses must be an array, got 5/));
+  throws(() => waitAll(rs, [new Status(), 7] as never), spmdError("waitAll", /statuses\[1\] must be a Status, got 7/));
+  equal(rs[0].status, null);
+  throws(() => rs[0].wait(7 as never), spmdError("wait", /status must be a Status, got 7/));
+  throws(() => rs[1].wait("s" as never), spmdError("wait", /status must be a Status, got "s"/));
+  throws(() => rs[0].test({} as never), spmdError("test", /status must be a Status/));
+  deepEqual(waitAll(rs), [5, undefined]);
+}
 
 // ---- cancel ---------------------------------------------------------------------------------
 

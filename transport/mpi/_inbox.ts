@@ -118,7 +118,7 @@ export class MpiInbox {
    * MPI (MPI_Send to oneself may wait for the receive: MPICH 4.0's does).
    */
   arriveSelf(self: number, kind: number, bytes: Uint8Array, tag: number, context: number): void {
-    this.#arrive(self, tag, context, kind, bytes.length, bytes);
+    this.#arrive(self, tag, context, kind, bytes.byteLength, bytes); // byteLength: see _outbox.ts extended
   }
 
   /** Takes every message MPI holds for this rank, on every communicator. */

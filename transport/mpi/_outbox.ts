@@ -62,9 +62,7 @@ export class MpiOutbox {
   }
 
   #start(bytes: Uint8Array, to: number, t: number, dest: number, tag: number, ctx: number): SendOp {
-    if (bytes.byteLength > 0x7fffffff) { // byteLength: Maglev misreads a length of 2^31 or more
-      throw unnamedError(`a message of ${bytes.length} bytes is over MPI's count limit (2^31 - 1)`, "MPI_ERR_COUNT");
-    }
+    checkCount(bytes.byteLength);
     const op = new SendOp(bytes, dest, tag, ctx);
     this.#mpi.isend(bytes, to, t, this.#comms.get(ctx, "isend").handle, op.req);
     this.sends.push(op);
@@ -107,9 +105,18 @@ export class MpiOutbox {
   }
 }
 
-/** `bytes` behind the header that carries a tag too large for the MPI tag. */
+/** Throws MPI_ERR_COUNT for a message of `n` bytes, past MPI's int count. */
+function checkCount(n: number): void {
+  if (n > 0x7fffffff) {
+    throw unnamedError(`a message of ${n} bytes is over MPI's count limit (2^31 - 1)`, "MPI_ERR_COUNT");
+  }
+}
+
+/** `bytes` behind the header that carries a tag too large for the MPI tag (checked first: no copy past the limit). */
 function extended(kind: number, bytes: Uint8Array, tag: number): Uint8Array {
-  const out = new Uint8Array(EXTENDED_HEADER + bytes.length);
+  // byteLength, not length: V8's Maglev gets comparisons and sums with a typed array's length of 2^31 or more wrong.
+  checkCount(EXTENDED_HEADER + bytes.byteLength);
+  const out = new Uint8Array(EXTENDED_HEADER + bytes.byteLength);
   const h = new Int32Array(out.buffer, 0, 2);
   h[0] = tag;
   h[1] = kind;
