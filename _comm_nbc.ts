@@ -16,19 +16,17 @@ import { checkPerRank, checkRoot } from "./_validate.ts";
 import { type OpArg, SUM, toOp } from "./ops.ts";
 import { collectiveContext } from "./transport/calls.ts";
 import {
-  allreduceSteps,
   barrierSteps,
   bcastSteps,
   type CollOp,
   exchangeSteps,
   gatherSteps,
   type NbcName,
-  reduceSteps,
-  scanSteps,
   scatterSteps,
   startCollective,
   type Steps,
 } from "./_nbc.ts";
+import { allreduceSteps, reduceSteps, scanSteps } from "./_nbc_reduce.ts";
 import type { PendingOp } from "./transport/transport.ts";
 
 /**

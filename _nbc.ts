@@ -15,8 +15,8 @@ import { AbortedError, AbortSignalled, SpmdError } from "./errors.ts";
 import { collectiveContext, collectiveTagName, T_NBC } from "./transport/calls.ts";
 import type { Incoming, PendingOp, Transport } from "./transport/transport.ts";
 import { bytesOf, KIND_DATAVIEW, KIND_FLOAT64, typedKind, typedName } from "./transport/typed.ts";
+import { KIND_NULL } from "./transport/codec.ts";
 import { isendValue, valueOf } from "./_message.ts";
-import { combine, type Op } from "./ops.ts";
 import { copyValue } from "./collectives/_coll.ts";
 
 /** The rank's side of a communicator, as the algorithms need it. */
@@ -321,6 +321,16 @@ export class Steps {
     );
   }
 
+  /**
+   * As checkTyped, but true (nothing thrown) when a marker came instead: a null, which the reductions into buffers
+   * send in place of data when their user op threw (_nbc_into.ts).
+   */
+  typedOrMarker(op: PendingOp, a: ArrayBufferView, r: number): boolean {
+    if ((this.#c.transport.wait(op) as Incoming).kind === KIND_NULL) return true;
+    this.checkTyped(op, a, r);
+    return false;
+  }
+
   /** Starts sending a signature to rank `r`. */
   sendSig(sig: Float64Array, r: number): PendingOp {
     return this.#c.transport.isend(KIND_FLOAT64, bytesOf(sig), this.#c.worldRank(r), this.#tag + 1, this.context);
@@ -366,31 +376,6 @@ export function* gatherSteps(s: Steps, value: unknown, root: number): Generator<
   return recvs.map((r) => r === null ? copyValue(value, s.call) : s.value(r));
 }
 
-/**
- * ireduce: gather to the root, combined there in rank order (others null).
- * The root's own value is a copy (gatherSteps), so a user op that modifies
- * its operands never touches the caller's value, as in `reduce`.
- */
-export function* reduceSteps(
-  s: Steps,
-  value: unknown,
-  op: Op,
-  root: number,
-  call: string,
-): Generator<PendingOp[], unknown, void> {
-  const all = (yield* gatherSteps(s, value, root)) as unknown[] | null;
-  if (all === null) return null;
-  let acc = all[0];
-  for (let r = 1; r < all.length; r++) acc = combine(call, op, acc, all[r]);
-  return acc;
-}
-
-/** iallreduce: ireduce to rank 0, then ibcast from it. */
-export function* allreduceSteps(s: Steps, value: unknown, op: Op, call: string): Generator<PendingOp[], unknown, void> {
-  const acc = yield* reduceSteps(s, value, op, 0, call);
-  return yield* bcastSteps(s, acc, 0);
-}
-
 /** iscatter: the root sends `values[r]` to rank r. */
 export function* scatterSteps(
   s: Steps,
@@ -416,28 +401,4 @@ export function* exchangeSteps(s: Steps, values: (r: number) => unknown): Genera
   for (const r of recvs) if (r !== null) ops.push(r);
   yield ops;
   return recvs.map((r, i) => r === null ? copyValue(values(i), s.call) : s.value(r));
-}
-
-/** iscan / iexscan: a chain; rank r gets op(v0, ..., vr) (exclusive: op(v0, ..., vr−1), null on rank 0). */
-export function* scanSteps(
-  s: Steps,
-  value: unknown,
-  op: Op,
-  exclusive: boolean,
-): Generator<PendingOp[], unknown, void> {
-  // A user op may modify its operands: it gets copies (of this rank's value, and of the value received
-  // when that is also the result), never the caller's value or what is returned.
-  const user = op.family === "user";
-  let before: unknown = null;
-  if (s.rank > 0) {
-    const r = s.recv(s.rank - 1);
-    yield [r];
-    before = s.value(r);
-  }
-  const last = s.rank === s.size - 1;
-  if (exclusive && last) return before;
-  const own = user || (s.rank === 0 && !exclusive) ? copyValue(value, s.call) : value;
-  const incl = s.rank > 0 ? combine(s.call, op, exclusive && user ? copyValue(before, s.call) : before, own) : own;
-  if (!last) yield [s.send(incl, s.rank + 1)];
-  return exclusive ? before : incl;
 }

@@ -25,6 +25,7 @@ import {
   scatterMisfit,
 } from "./_buffer_api.ts";
 import { combineOrdered, copyInto } from "./collectives/_into.ts";
+import { opFailure } from "./_nbc_reduce.ts";
 import type { Bad } from "./collectives/_fault.ts";
 import { checkRoot } from "./_validate.ts";
 import { type CollOp, type NbcComm, type NbcName, startCollective, type Steps } from "./_nbc.ts";
@@ -164,12 +165,28 @@ export function iscanInto(
 
 // ---- the algorithms -----------------------------------------------------------------------------
 
-/** Recursive doubling (non-powers of two fold the first 2·rem ranks in pairs), operands in rank order. */
+/**
+ * Recursive doubling (non-powers of two fold the first 2·rem ranks in pairs), operands in rank order. A rank whose
+ * op throws keeps to the exchanges with a marker (a null) instead of data, and so does a rank that receives one: by
+ * the end every rank has one, and all fail.
+ */
 function* allreduceSteps(s: Steps, send: Send, recv: NumericArray, op: Op): Gen {
   if (send !== IN_PLACE) copyInto(recv, send);
   const { rank, size } = s;
   if (size === 1) return undefined;
   const tmp = like(recv, recv.length);
+  let failed: SpmdError | null = null;
+  const out = (r: number): PendingOp => failed === null ? s.sendTyped(recv, r) : s.send(null, r);
+  // Folds the block received from `from` into `recv` (below this rank's when `lower`), unless either has failed.
+  const fold = (op0: PendingOp, from: number, lower: boolean): void => {
+    if (s.typedOrMarker(op0, tmp, from)) failed ??= relayed(s.call, from);
+    if (failed !== null) return;
+    try {
+      combineOrdered(s.call, op, recv, tmp, lower);
+    } catch (e) {
+      failed = opFailure(s.call, op, e, rank);
+    }
+  };
   let pof2 = 1;
   while (pof2 * 2 <= size) pof2 *= 2;
   const rem = size - pof2;
@@ -181,8 +198,7 @@ function* allreduceSteps(s: Steps, send: Send, recv: NumericArray, op: Op): Gen 
     } else {
       const r = s.recvTyped(tmp, rank - 1);
       yield [r];
-      s.checkTyped(r, tmp, rank - 1);
-      combineOrdered(s.call, op, recv, tmp, true);
+      fold(r, rank - 1, true);
       newrank = rank >> 1;
     }
   }
@@ -191,19 +207,27 @@ function* allreduceSteps(s: Steps, send: Send, recv: NumericArray, op: Op): Gen 
       const np = newrank ^ mask;
       const partner = np < rem ? np * 2 + 1 : np + rem;
       const r = s.recvTyped(tmp, partner);
-      yield [s.sendTyped(recv, partner), r];
-      s.checkTyped(r, tmp, partner);
-      combineOrdered(s.call, op, recv, tmp, partner < rank);
+      yield [out(partner), r];
+      fold(r, partner, partner < rank);
     }
   }
   if (rank < 2 * rem) {
     if (rank % 2 === 0) {
       const r = s.recvTyped(recv, rank + 1);
       yield [r];
-      s.checkTyped(r, recv, rank + 1);
-    } else yield [s.sendTyped(recv, rank - 1)];
+      if (s.typedOrMarker(r, recv, rank + 1)) failed = relayed(s.call, rank + 1);
+    } else yield [out(rank - 1)];
   }
+  if (failed !== null) throw failed;
   return undefined;
+}
+
+/** The error of a rank that received a marker from rank `from` (the rank whose op threw reports the op's error). */
+function relayed(call: string, from: number): SpmdError {
+  return new SpmdError(
+    `${call}: rank ${from} sent no data: a user op threw there or on a rank before it, whose error names it`,
+    "MPI_ERR_OP",
+  );
 }
 
 /** Linear: every rank sends to the root, which combines the blocks in rank order into `recv`. */
@@ -226,7 +250,11 @@ function* reduceSteps(s: Steps, send: Send, recv: NumericArray | null, op: Op, r
   yield ops;
   for (let r = 0, k = 0; r < size; r++) if (r !== root) s.checkTyped(ops[k++], block(blocks, r * n, n), r);
   copyInto(out, block(blocks, 0, n));
-  for (let r = 1; r < size; r++) combineOrdered(s.call, op, out, block(blocks, r * n, n), false);
+  try {
+    for (let r = 1; r < size; r++) combineOrdered(s.call, op, out, block(blocks, r * n, n), false);
+  } catch (e) {
+    throw opFailure(s.call, op, e, rank);
+  }
   return undefined;
 }
 
@@ -327,21 +355,28 @@ function* scanSteps(s: Steps, send: Send, recv: NumericArray, op: Op, exclusive:
   const { rank, size } = s;
   const own = send === IN_PLACE ? recv : send;
   let out: NumericArray = own; // this rank's inclusive result, sent on
+  let failed: SpmdError | null = null;
   if (rank > 0) {
     const before = like(recv, recv.length);
     const r = s.recvTyped(before, rank - 1);
     yield [r];
-    s.checkTyped(r, before, rank - 1);
-    if (rank < size - 1 || !exclusive) {
+    if (s.typedOrMarker(r, before, rank - 1)) failed = relayed(s.call, rank - 1);
+    else if (rank < size - 1 || !exclusive) {
       out = like(recv, recv.length);
       copyInto(out, before);
       // A user op may modify either operand: it gets a copy of the caller's send (as scanInto's does).
       let mine = own;
       if (op.family === "user" && own === send) copyInto(mine = like(recv, recv.length), own);
-      combineOrdered(s.call, op, out, mine, false);
+      try {
+        combineOrdered(s.call, op, out, mine, false);
+      } catch (e) {
+        failed = opFailure(s.call, op, e, rank);
+      }
     }
-    copyInto(recv, exclusive ? before : out);
+    if (failed === null) copyInto(recv, exclusive ? before : out);
   } else if (!exclusive && send !== IN_PLACE) copyInto(recv, send);
-  if (rank < size - 1) yield [s.sendTyped(out, rank + 1)];
+  // A failure goes on down the chain as a marker: every later rank fails too, the earlier ones complete.
+  if (rank < size - 1) yield [failed === null ? s.sendTyped(out, rank + 1) : s.send(null, rank + 1)];
+  if (failed !== null) throw failed;
   return undefined;
 }

@@ -10,3 +10,9 @@ for (const size of [1, 2, 3, 4, 7]) {
     await run("nbc_progress.ts", size, [], 60);
   });
 }
+
+for (const size of [1, 2, 3, 4, 5]) {
+  Deno.test(`a user op that throws in a nonblocking reduction fails the ranks that need its result, ${size} rank(s)`, async () => {
+    await run("nbc_op_throws.ts", size, [], 60);
+  });
+}

@@ -1,0 +1,120 @@
+// The nonblocking reductions of values (ireduce, iallreduce, iscan, iexscan), and how the failure of a user op
+// travels: a rank whose op throws sends a marker where its result would go, so that the ranks that wait for that
+// result fail with the same error instead of waiting for ever (the deadlock monitor would end the job). As in the
+// blocking calls, a rooted reduce fails at the root only, and a scan on the ranks from the failing one on.
+
+import { AbortedError, AbortSignalled, describe, SpmdError } from "./errors.ts";
+import type { PendingOp } from "./transport/transport.ts";
+import { combine, type Op } from "./ops.ts";
+import { copyValue } from "./collectives/_coll.ts";
+import { bcastSteps, gatherSteps, type Steps } from "./_nbc.ts";
+
+/** The one key of a marker: no reduction of user values makes such an object by chance. */
+const MARKER_KEY = "spmd: this nonblocking reduction failed";
+
+/**
+ * The error every rank of `call` throws when rank `rank`'s op threw `e` (abort errors are not failures of the op:
+ * rethrown as they are). An SpmdError of spmd's own checks keeps its message, with the rank added.
+ */
+export function opFailure(call: string, op: Op, e: unknown, rank: number): SpmdError {
+  if (e instanceof AbortedError || e instanceof AbortSignalled) throw e;
+  if (e instanceof SpmdError) return new SpmdError(`${e.message} (on rank ${rank})`, e.code);
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
+  const who = op.name === "user op" ? "the user op" : `op ${op.name}`;
+  const err = new SpmdError(`${call}: ${who} threw ${what} (on rank ${rank})`, "MPI_ERR_OP");
+  err.cause = e;
+  return err;
+}
+
+/** What a rank sends on in place of a value when the reduction failed with `e`. */
+function marker(e: SpmdError): Record<string, string> {
+  return { [MARKER_KEY]: e.message };
+}
+
+/** The error a received value stands for when it is a marker (same message, every rank), else null. */
+function failureIn(v: unknown): SpmdError | null {
+  if (v === null || typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return null;
+  const text = (v as Record<string, unknown>)[MARKER_KEY];
+  return typeof text === "string" && Object.keys(v).length === 1 ? new SpmdError(text, "MPI_ERR_OP") : null;
+}
+
+/**
+ * ireduce: gather to the root, combined there in rank order (others null).
+ * The root's own value is a copy (gatherSteps), so a user op that modifies
+ * its operands never touches the caller's value, as in `reduce`.
+ */
+export function* reduceSteps(
+  s: Steps,
+  value: unknown,
+  op: Op,
+  root: number,
+  call: string,
+): Generator<PendingOp[], unknown, void> {
+  const all = (yield* gatherSteps(s, value, root)) as unknown[] | null;
+  if (all === null) return null;
+  let acc = all[0];
+  try {
+    for (let r = 1; r < all.length; r++) acc = combine(call, op, acc, all[r]);
+  } catch (e) {
+    throw opFailure(call, op, e, s.rank);
+  }
+  return acc;
+}
+
+/** iallreduce: ireduce to rank 0, then ibcast from it (a marker instead, when rank 0's op threw: all fail alike). */
+export function* allreduceSteps(s: Steps, value: unknown, op: Op, call: string): Generator<PendingOp[], unknown, void> {
+  let acc: unknown;
+  try {
+    acc = yield* reduceSteps(s, value, op, 0, call);
+  } catch (e) {
+    // Rank 0 failed (its op, or a value it could not read): the others wait for its result. Elsewhere the
+    // failure is this rank's own (rank 0 waits for no one), and an abort is no failure of the reduction.
+    if (s.rank !== 0 || e instanceof AbortedError || e instanceof AbortSignalled) throw e;
+    acc = marker(e instanceof SpmdError ? e : opFailure(call, op, e, 0));
+  }
+  const v = yield* bcastSteps(s, acc, 0);
+  const failed = failureIn(v);
+  if (failed !== null) throw failed;
+  return v;
+}
+
+/**
+ * iscan / iexscan: a chain; rank r gets op(v0, ..., vr) (exclusive: op(v0, ..., vr−1), null on rank 0). A rank
+ * whose op throws passes a marker on instead: it and every later rank fail alike, the earlier ones complete.
+ */
+export function* scanSteps(
+  s: Steps,
+  value: unknown,
+  op: Op,
+  exclusive: boolean,
+): Generator<PendingOp[], unknown, void> {
+  // A user op may modify its operands: it gets copies (of this rank's value, and of the value received
+  // when that is also the result), never the caller's value or what is returned.
+  const user = op.family === "user";
+  const last = s.rank === s.size - 1;
+  let before: unknown = null;
+  if (s.rank > 0) {
+    const r = s.recv(s.rank - 1);
+    yield [r];
+    before = s.value(r);
+    const failed = failureIn(before);
+    if (failed !== null) {
+      if (!last) yield [s.send(before, s.rank + 1)];
+      throw failed;
+    }
+  }
+  if (exclusive && last) return before;
+  const own = user || (s.rank === 0 && !exclusive) ? copyValue(value, s.call) : value;
+  let incl = own;
+  if (s.rank > 0) {
+    try {
+      incl = combine(s.call, op, exclusive && user ? copyValue(before, s.call) : before, own);
+    } catch (e) {
+      const failed = opFailure(s.call, op, e, s.rank);
+      if (!last) yield [s.send(marker(failed), s.rank + 1)];
+      throw failed;
+    }
+  }
+  if (!last) yield [s.send(incl, s.rank + 1)];
+  return exclusive ? before : incl;
+}
