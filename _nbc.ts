@@ -373,7 +373,22 @@ export function* gatherSteps(s: Steps, value: unknown, root: number): Generator<
   }
   const recvs = Array.from({ length: s.size }, (_, r) => r === root ? null : s.recv(r));
   yield recvs.filter((r): r is PendingOp => r !== null);
-  return recvs.map((r) => r === null ? copyValue(value, s.call) : s.value(r));
+  // Every receive is read before anything can throw (a value that cannot be decoded, or copied): a caller that
+  // catches the error and goes on (iallreduce) leaves no message behind.
+  let failed: unknown = null;
+  const values = recvs.map((r) => {
+    if (r === null) return undefined;
+    try {
+      return s.value(r);
+    } catch (e) {
+      if (e instanceof AbortedError || e instanceof AbortSignalled) throw e;
+      failed ??= e;
+      return undefined;
+    }
+  });
+  if (failed !== null) throw failed;
+  values[root] = copyValue(value, s.call);
+  return values;
 }
 
 /** iscatter: the root sends `values[r]` to rank r. */

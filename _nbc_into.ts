@@ -167,8 +167,10 @@ export function iscanInto(
 
 /**
  * Recursive doubling (non-powers of two fold the first 2·rem ranks in pairs), operands in rank order. A rank whose
- * op throws keeps to the exchanges with a marker (a null) instead of data, and so does a rank that receives one: by
- * the end every rank has one, and all fail.
+ * op throws keeps to the exchanges with a marker (a null) instead of data, and so does a rank that receives one:
+ * every rank whose result needs the failed combine fails (with an op that throws alike wherever it meets the bad
+ * operand, all of them); a rank whose own combines all succeeded completes with the right result. Unlike the blocking
+ * allreduceInto, no exchange is added to agree on the failure (a nonblocking call that succeeds pays nothing for it).
  */
 function* allreduceSteps(s: Steps, send: Send, recv: NumericArray, op: Op): Gen {
   if (send !== IN_PLACE) copyInto(recv, send);
@@ -225,7 +227,7 @@ function* allreduceSteps(s: Steps, send: Send, recv: NumericArray, op: Op): Gen 
 /** The error of a rank that received a marker from rank `from` (the rank whose op threw reports the op's error). */
 function relayed(call: string, from: number): SpmdError {
   return new SpmdError(
-    `${call}: rank ${from} sent no data: a user op threw there or on a rank before it, whose error names it`,
+    `${call}: rank ${from} sent no data: a user op threw on a rank this one's result needs (that rank's error names it)`,
     "MPI_ERR_OP",
   );
 }

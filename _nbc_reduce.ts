@@ -14,28 +14,46 @@ const MARKER_KEY = "spmd: this nonblocking reduction failed";
 
 /**
  * The error every rank of `call` throws when rank `rank`'s op threw `e` (abort errors are not failures of the op:
- * rethrown as they are). An SpmdError of spmd's own checks keeps its message, with the rank added.
+ * rethrown as they are). An SpmdError (spmd's own checks, or the op's) keeps its message and code, named.
  */
 export function opFailure(call: string, op: Op, e: unknown, rank: number): SpmdError {
   if (e instanceof AbortedError || e instanceof AbortSignalled) throw e;
-  if (e instanceof SpmdError) return new SpmdError(`${e.message} (on rank ${rank})`, e.code);
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
-  const who = op.name === "user op" ? "the user op" : `op ${op.name}`;
-  const err = new SpmdError(`${call}: ${who} threw ${what} (on rank ${rank})`, "MPI_ERR_OP");
+  let err: SpmdError;
+  if (e instanceof SpmdError) {
+    err = new SpmdError(
+      `${e.message.startsWith(`${call}: `) ? "" : `${call}: `}${e.message} (on rank ${rank})`,
+      e.code,
+    );
+  } else {
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
+    const who = op.name === "user op" ? "the user op" : `op ${op.name}`;
+    err = new SpmdError(`${call}: ${who} threw ${what} (on rank ${rank})`, "MPI_ERR_OP");
+  }
   err.cause = e;
   return err;
 }
 
-/** What a rank sends on in place of a value when the reduction failed with `e`. */
-function marker(e: SpmdError): Record<string, string> {
-  return { [MARKER_KEY]: e.message };
+/** What a rank sends on in place of a value when the reduction failed with `e`: its code and message. */
+function marker(e: SpmdError): Record<string, string[]> {
+  return { [MARKER_KEY]: [e.code, e.message] };
 }
 
-/** The error a received value stands for when it is a marker (same message, every rank), else null. */
+/** The error a received value stands for when it is a marker (same message and code on every rank), else null. */
 function failureIn(v: unknown): SpmdError | null {
   if (v === null || typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return null;
-  const text = (v as Record<string, unknown>)[MARKER_KEY];
-  return typeof text === "string" && Object.keys(v).length === 1 ? new SpmdError(text, "MPI_ERR_OP") : null;
+  const m = (v as Record<string, unknown>)[MARKER_KEY];
+  if (!Array.isArray(m) || m.length !== 2 || Object.keys(v).length !== 1) return null;
+  return typeof m[0] === "string" && typeof m[1] === "string" ? new SpmdError(m[1], m[0]) : null;
+}
+
+/** Starts sending `value` to rank `r`, or, when it cannot be sent (an op's result that cannot be cloned), a marker. */
+function sendOrFail(s: Steps, value: unknown, r: number): [PendingOp, SpmdError | null] {
+  try {
+    return [s.send(value, r), null];
+  } catch (e) {
+    if (e instanceof AbortedError || e instanceof AbortSignalled || !(e instanceof SpmdError)) throw e;
+    return [s.send(marker(e), r), e];
+  }
 }
 
 /**
@@ -64,18 +82,31 @@ export function* reduceSteps(
 /** iallreduce: ireduce to rank 0, then ibcast from it (a marker instead, when rank 0's op threw: all fail alike). */
 export function* allreduceSteps(s: Steps, value: unknown, op: Op, call: string): Generator<PendingOp[], unknown, void> {
   let acc: unknown;
+  let own: SpmdError | null = null; // rank 0's failure, thrown there as it is (with its cause)
   try {
     acc = yield* reduceSteps(s, value, op, 0, call);
   } catch (e) {
     // Rank 0 failed (its op, or a value it could not read): the others wait for its result. Elsewhere the
     // failure is this rank's own (rank 0 waits for no one), and an abort is no failure of the reduction.
     if (s.rank !== 0 || e instanceof AbortedError || e instanceof AbortSignalled) throw e;
-    acc = marker(e instanceof SpmdError ? e : opFailure(call, op, e, 0));
+    own = e instanceof SpmdError ? e : opFailure(call, op, e, 0);
+    acc = marker(own);
   }
-  const v = yield* bcastSteps(s, acc, 0);
-  const failed = failureIn(v);
-  if (failed !== null) throw failed;
-  return v;
+  if (s.rank !== 0) {
+    const v = yield* bcastSteps(s, null, 0);
+    const failed = failureIn(v);
+    if (failed !== null) throw failed;
+    return v;
+  }
+  const sends: PendingOp[] = [];
+  for (let r = 1; r < s.size; r++) {
+    const [send, unsendable] = sendOrFail(s, acc, r);
+    sends.push(send);
+    if (unsendable !== null) acc = marker(own = unsendable); // the rest get the marker too
+  }
+  yield sends;
+  if (own !== null) throw own;
+  return acc;
 }
 
 /**
@@ -115,6 +146,10 @@ export function* scanSteps(
       throw failed;
     }
   }
-  if (!last) yield [s.send(incl, s.rank + 1)];
+  if (!last) {
+    const [send, unsendable] = sendOrFail(s, incl, s.rank + 1);
+    yield [send];
+    if (unsendable !== null) throw unsendable;
+  }
   return exclusive ? before : incl;
 }

@@ -16,14 +16,14 @@ const picky = createOp((a: number | Float64Array, b: number | Float64Array) => {
   return typeof a === "number" ? a + (b as number) : a.map((v, i) => v + (b as Float64Array)[i]);
 }, { name: "picky" });
 
-/** The error `f` throws (an SpmdError of code MPI_ERR_OP whose message starts with `call: `), or null. */
-function failure(call: string, f: () => unknown): SpmdError | null {
+/** The error `f` throws (an SpmdError of `code` whose message starts with `call: `), or null. */
+function failure(call: string, f: () => unknown, code = "MPI_ERR_OP"): SpmdError | null {
   try {
     f();
     return null;
   } catch (e) {
     ok(e instanceof SpmdError, `${call}: an SpmdError, got ${e}`);
-    equal(e.code, "MPI_ERR_OP", `${call}: ${e.message}`);
+    equal(e.code, code, `${call}: ${e.message}`);
     ok(e.message.startsWith(`${call}: `), `names ${call}: ${e.message}`);
     return e;
   }
@@ -82,7 +82,7 @@ if (size > 1) {
     ok(got.some((m) => m.startsWith(`iallreduceInto: op picky threw Error: 13 is unlucky (on rank `)), got.join("\n"));
     for (const m of got) {
       ok(
-        /^iallreduceInto: (op picky threw .*|rank \d+ sent no data: a user op threw there or on a rank before it.*)$/
+        /^iallreduceInto: (op picky threw .*|rank \d+ sent no data: a user op threw on a rank this one's result needs \(that rank's error names it\))$/
           .test(m),
         m,
       );
@@ -107,11 +107,50 @@ if (size > 1) {
       else if (r > k) {
         equal(
           got[r],
-          `${call}: rank ${r - 1} sent no data: a user op threw there or on a rank before it, whose error names it`,
+          `${call}: rank ${
+            r - 1
+          } sent no data: a user op threw on a rank this one's result needs (that rank's error names it)`,
         );
       }
     }
     stillWorks();
   }
+
+  // An op whose result cannot be sent (a function): rank 0 (iallreduce) or the rank that made it (iscan) fails with
+  // the send's error, and the ranks waiting for it fail alike instead of waiting.
+  const fnOp = createOp(() => () => 1, { name: "fnOp" });
+  const sent = messages(failure("iallreduce", () => comm.iallreduce(1, fnOp).wait(), "MPI_ERR_TYPE"));
+  ok(sent[0].startsWith("iallreduce: cannot send a function"), sent[0]);
+  deepEqual(sent, Array(size).fill(sent[0]));
+  stillWorks();
+  const scanned = messages(failure("iscan", () => comm.iscan(1, fnOp).wait(), "MPI_ERR_TYPE"));
+  equal(scanned[0], "");
+  for (let r = 1; r < size; r++) equal(scanned[r], scanned[1]);
+  stillWorks();
+
+  // An op that throws an SpmdError of its own: named, its code kept, on every rank; rank 0 keeps the cause.
+  const own = createOp((a: number, b: number) => {
+    if (a === 13 || b === 13) throw new SpmdError("thirteen", "MPI_ERR_ARG");
+    return a + b;
+  }, { name: "own" });
+  let cause: unknown = null;
+  const named = messages(failure("iallreduce", () => {
+    try {
+      comm.iallreduce(rank === last ? 13 : 1, own).wait();
+    } catch (e) {
+      cause = (e as Error).cause;
+      throw e;
+    }
+  }, "MPI_ERR_ARG"));
+  deepEqual(named, Array(size).fill("iallreduce: thirteen (on rank 0)"));
+  if (rank === 0) ok(cause instanceof SpmdError && cause.message === "thirteen", `cause on rank 0: ${cause}`);
+  stillWorks();
+
+  // A value rank 0 cannot take in (its own cannot be copied): every message sent to it is still received, so the
+  // job ends cleanly (finalize reports messages never received).
+  const bad = messages(failure("iallreduce", () => comm.iallreduce(rank === 0 ? () => 1 : 1).wait(), "MPI_ERR_TYPE"));
+  deepEqual(bad, Array(size).fill(bad[0]));
+  ok(bad[0].startsWith("iallreduce: "), bad[0]);
+  stillWorks();
 }
 if (rank === 0) console.log(`nbc_op_throws: ${size} ranks ok`);
