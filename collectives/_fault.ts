@@ -58,6 +58,14 @@ export class Fault {
   }
 }
 
+/**
+ * True when `e`, thrown by sending a value, says that the value cannot be sent (an op's result or an input that is
+ * not structured-cloneable, or is detached): the rank then sends a marker instead, so that no rank waits for it.
+ */
+export function unsendable(e: unknown): e is SpmdError {
+  return e instanceof SpmdError && (e.code === "MPI_ERR_TYPE" || e.code === "MPI_ERR_BUFFER");
+}
+
 /** The text of an error thrown while combining, without the call's name. */
 export function errorText(c: Coll, op: Op | null, e: unknown): string {
   if (e instanceof SpmdError) {

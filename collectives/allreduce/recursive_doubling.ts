@@ -20,7 +20,7 @@
 import { type NumericArray, typedKind } from "../../transport/typed.ts";
 import { type Coll, copyTyped } from "../_coll.ts";
 import { isAllreduceTag, T_ALLREDUCE_TYPED, T_POISON } from "../../transport/calls.ts";
-import { type Fault, MARKER } from "../_fault.ts";
+import { type Fault, MARKER, unsendable } from "../_fault.ts";
 import { combine, combineInto, type Op } from "../../ops.ts";
 
 /** The largest power of two ≤ `size`. */
@@ -52,7 +52,7 @@ export function allreduceRecursiveDoubling(
   let newrank: number;
   if (rank < 2 * rem) {
     if (rank % 2 === 0) {
-      put(c, f, acc, rank + 1, tag);
+      put(c, f, acc, rank + 1, tag, op);
       newrank = -1;
     } else {
       acc = take(c, f, acc, rank - 1, tag, merge, true, op);
@@ -63,12 +63,12 @@ export function allreduceRecursiveDoubling(
     for (let mask = 1; mask < pof2; mask <<= 1) {
       const np = newrank ^ mask;
       const partner = np < rem ? np * 2 + 1 : np + rem;
-      put(c, f, acc, partner, tag);
+      put(c, f, acc, partner, tag, op);
       acc = take(c, f, acc, partner, tag, merge, partner < rank, op);
     }
   }
   if (rank < 2 * rem) {
-    if (rank % 2 === 1) put(c, f, acc, rank - 1, tag);
+    if (rank % 2 === 1) put(c, f, acc, rank - 1, tag, op);
     else {
       const got = c.recvAccepting(rank + 1, tag, isAllreduceTag);
       if (c.lastTag !== tag) f.failed = true;
@@ -78,9 +78,17 @@ export function allreduceRecursiveDoubling(
   return acc;
 }
 
-function put(c: Coll, f: Fault, v: unknown, dest: number, tag: number): void {
-  if (f.failed) c.send(MARKER, dest, T_POISON);
-  else c.send(v, dest, tag);
+function put(c: Coll, f: Fault, v: unknown, dest: number, tag: number, op: Op): void {
+  if (!f.failed) {
+    try {
+      c.send(v, dest, tag);
+      return;
+    } catch (e) {
+      if (!unsendable(e)) throw e;
+      f.caught(c, op, e); // a value that cannot be sent (an op's result): the partner learns it from the marker
+    }
+  }
+  c.send(MARKER, dest, T_POISON);
 }
 
 function take(

@@ -21,7 +21,7 @@
 
 import { type Coll, copyTyped, copyValue } from "../_coll.ts";
 import { T_POISON, T_REDUCE } from "../../transport/calls.ts";
-import { type Bad, errorText, shapeOf } from "../_fault.ts";
+import { type Bad, errorText, shapeOf, unsendable } from "../_fault.ts";
 import { combine, combineInto, type Op } from "../../ops.ts";
 import { isNumericArray, type NumericArray } from "../../transport/typed.ts";
 
@@ -49,7 +49,7 @@ export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number, ba
   let mask = 1;
   while (mask < size) {
     if (vr & mask) {
-      send(c, err, acc, (vr - mask + treeRoot) % size);
+      err = send(c, err, acc, (vr - mask + treeRoot) % size);
       break;
     }
     if (vr + mask < size) {
@@ -75,7 +75,7 @@ export function reduceBinomial(c: Coll, value: unknown, op: Op, root: number, ba
     mask <<= 1;
   }
   if (treeRoot !== root) {
-    if (rank === treeRoot) send(c, err, acc, root);
+    if (rank === treeRoot) err = send(c, err, acc, root);
     if (rank === root) {
       const got = c.recvAccepting(treeRoot, T_REDUCE, isReduceTag);
       if (c.lastTag === T_POISON) err = got as Bad;
@@ -91,7 +91,17 @@ function isReduceTag(tag: number): boolean {
   return tag === T_REDUCE || tag === T_POISON;
 }
 
-function send(c: Coll, err: Bad | null, acc: unknown, dest: number): void {
-  if (err === null) c.send(acc, dest, T_REDUCE);
-  else c.send(err, dest, T_POISON);
+/** Sends `acc` on, or the error (also when `acc` cannot be sent: an op's result); returns the error, if any. */
+function send(c: Coll, err: Bad | null, acc: unknown, dest: number): Bad | null {
+  if (err === null) {
+    try {
+      c.send(acc, dest, T_REDUCE);
+      return null;
+    } catch (e) {
+      if (!unsendable(e)) throw e;
+      err = { message: errorText(c, null, e), code: e.code };
+    }
+  }
+  c.send(err, dest, T_POISON);
+  return err;
 }

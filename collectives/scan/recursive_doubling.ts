@@ -24,7 +24,7 @@
 
 import { checkSendable, type Coll, copyValue } from "../_coll.ts";
 import { T_POISON, T_SCAN, T_SCAN_ERROR } from "../../transport/calls.ts";
-import { type Bad, errorText, Fault, MARKER, raise, settle } from "../_fault.ts";
+import { type Bad, errorText, Fault, MARKER, raise, settle, unsendable } from "../_fault.ts";
 import { combine, type Op } from "../../ops.ts";
 
 /** Inclusive (`exclusive` false) or exclusive prefix reduction; exclusive gives null on rank 0. */
@@ -88,11 +88,11 @@ export function scanRecursiveDoubling(
     // Odd: the even neighbour's result first (excl·ve, or excl alone), then this rank's.
     if (s.f.failed) c.send(MARKER, rank - 1, T_POISON);
     else if (s.local !== null) c.send(s.local, rank - 1, T_SCAN_ERROR);
-    else if (exclusive) c.send(have ? excl : null, rank - 1, T_SCAN);
+    else if (exclusive) s.give(have ? excl : null, rank - 1);
     else {
       const theirs = have ? s.attempt(s.dup(excl), ve) : ve;
       if (theirs === FAILED) c.send(s.attemptError, rank - 1, T_SCAN_ERROR);
-      else c.send(theirs, rank - 1, T_SCAN);
+      else s.give(theirs, rank - 1);
     }
     if (!s.f.failed && s.local === null) {
       result = exclusive ? (have ? s.own(excl, ve) : ve) : (have ? s.own(excl, w) : w);
@@ -139,13 +139,38 @@ class Scan {
 
   /** A copy for a user op, which may modify its operands; built-ins never do. */
   dup(v: unknown): unknown {
-    return this.user ? copyValue(v, this.#c.call) : v;
+    if (!this.user) return v;
+    try {
+      return copyValue(v, this.#c.call);
+    } catch (e) {
+      if (!unsendable(e)) throw e;
+      this.f.caught(this.#c, this.#op, e); // an op's result that is no value: the scan fails, on every rank
+      return v;
+    }
   }
 
-  /** Sends a partial result, or poison once failed. */
+  /** Sends a partial result, or poison once failed (or when it cannot be sent: an op's result that is no value). */
   put(v: unknown, dest: number): void {
-    if (this.f.failed) this.#c.send(MARKER, dest, T_POISON);
-    else this.#c.send(v, dest, T_SCAN);
+    if (!this.f.failed) {
+      try {
+        this.#c.send(v, dest, T_SCAN);
+        return;
+      } catch (e) {
+        if (!unsendable(e)) throw e;
+        this.f.caught(this.#c, this.#op, e);
+      }
+    }
+    this.#c.send(MARKER, dest, T_POISON);
+  }
+
+  /** Sends the even neighbour its result, or why it cannot be sent (that rank alone then fails, as with `own`). */
+  give(v: unknown, dest: number): void {
+    try {
+      this.#c.send(v, dest, T_SCAN);
+    } catch (e) {
+      if (!unsendable(e)) throw e;
+      this.#c.send(errorText(this.#c, this.#op, e), dest, T_SCAN_ERROR);
+    }
   }
 
   /** Receives a partner's partial result (undefined, and failed, for poison). */

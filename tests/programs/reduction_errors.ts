@@ -236,4 +236,22 @@ if (size > 1) {
     }
   }
 }
+// An op whose result cannot be sent (a function): a rank that must send it on fails instead of leaving the ranks that
+// wait for it waiting (every rank of an allreduce or scan learns of it, as of an op that threw); a rank that only
+// keeps it may return it. The communicator then works.
+{
+  const fnOp = createOp(() => () => 1, { name: "fnOp" });
+  for (const call of ["allreduce", "scan", "exscan", "reduce"] as const) {
+    try {
+      if (call === "reduce") comm.reduce(1, fnOp, 0);
+      else comm[call](1, fnOp);
+    } catch (e) {
+      if (!(e instanceof SpmdError) || !e.message.startsWith(`${call}: cannot send a function`)) {
+        fail(`${call} with an op whose result is a function: threw ${e}`);
+      }
+    }
+    if (comm.allreduce(1) !== size) fail(`${call} with an op whose result is a function: allreduce afterwards`);
+    comm.barrier();
+  }
+}
 if (comm.allreduce(2) !== 2 * size) fail("allreduce at the end");
