@@ -11,7 +11,7 @@
 // rank to every rank): correct at any size, simple to resume.
 
 import { ANY_TAG } from "./constants.ts";
-import { AbortedError, AbortSignalled, SpmdError } from "./errors.ts";
+import { isAbort, SpmdError } from "./errors.ts";
 import { collectiveContext, collectiveTagName, T_NBC } from "./transport/calls.ts";
 import type { Incoming, PendingOp, Transport } from "./transport/transport.ts";
 import { bytesOf, KIND_DATAVIEW, KIND_FLOAT64, typedKind, typedName } from "./transport/typed.ts";
@@ -125,7 +125,7 @@ export class CollOp implements PendingOp {
     try {
       this.#step();
     } catch (e) {
-      if (e instanceof AbortedError || e instanceof AbortSignalled) throw e;
+      if (isAbort(e)) throw e;
       this.#fail(e);
     } finally {
       this.#busy = false;
@@ -197,7 +197,7 @@ export class CollOp implements PendingOp {
           this.#checkSig();
         }
       } catch (x) {
-        if (x instanceof AbortedError || x instanceof AbortSignalled) throw x;
+        if (isAbort(x)) throw x;
         e = x;
       }
     }
@@ -381,7 +381,7 @@ export function* gatherSteps(s: Steps, value: unknown, root: number): Generator<
     try {
       return s.value(r);
     } catch (e) {
-      if (e instanceof AbortedError || e instanceof AbortSignalled) throw e;
+      if (isAbort(e)) throw e;
       failed ??= e;
       return undefined;
     }

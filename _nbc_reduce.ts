@@ -3,7 +3,8 @@
 // result fail with the same error instead of waiting for ever (the deadlock monitor would end the job). As in the
 // blocking calls, a rooted reduce fails at the root only, and a scan on the ranks from the failing one on.
 
-import { AbortedError, AbortSignalled, describe, SpmdError } from "./errors.ts";
+import { isAbort, SpmdError } from "./errors.ts";
+import { thrownText, unsendable } from "./collectives/_fault.ts";
 import type { PendingOp } from "./transport/transport.ts";
 import { combine, type Op } from "./ops.ts";
 import { copyValue } from "./collectives/_coll.ts";
@@ -17,18 +18,11 @@ const MARKER_KEY = "spmd: this nonblocking reduction failed";
  * rethrown as they are). An SpmdError (spmd's own checks, or the op's) keeps its message and code, named.
  */
 export function opFailure(call: string, op: Op, e: unknown, rank: number): SpmdError {
-  if (e instanceof AbortedError || e instanceof AbortSignalled) throw e;
-  let err: SpmdError;
-  if (e instanceof SpmdError) {
-    err = new SpmdError(
-      `${e.message.startsWith(`${call}: `) ? "" : `${call}: `}${e.message} (on rank ${rank})`,
-      e.code,
-    );
-  } else {
-    const what = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
-    const who = op.name === "user op" ? "the user op" : `op ${op.name}`;
-    err = new SpmdError(`${call}: ${who} threw ${what} (on rank ${rank})`, "MPI_ERR_OP");
-  }
+  if (isAbort(e)) throw e;
+  const err = new SpmdError(
+    `${call}: ${thrownText(call, op, e)} (on rank ${rank})`,
+    e instanceof SpmdError ? e.code : "MPI_ERR_OP",
+  );
   err.cause = e;
   return err;
 }
@@ -51,7 +45,7 @@ function sendOrFail(s: Steps, value: unknown, r: number): [PendingOp, SpmdError 
   try {
     return [s.send(value, r), null];
   } catch (e) {
-    if (e instanceof AbortedError || e instanceof AbortSignalled || !(e instanceof SpmdError)) throw e;
+    if (!unsendable(e)) throw e; // as the blocking reductions: a value that will not encode (aborts are rethrown)
     return [s.send(marker(e), r), e];
   }
 }
@@ -88,7 +82,7 @@ export function* allreduceSteps(s: Steps, value: unknown, op: Op, call: string):
   } catch (e) {
     // Rank 0 failed (its op, or a value it could not read): the others wait for its result. Elsewhere the
     // failure is this rank's own (rank 0 waits for no one), and an abort is no failure of the reduction.
-    if (s.rank !== 0 || e instanceof AbortedError || e instanceof AbortSignalled) throw e;
+    if (s.rank !== 0 || isAbort(e)) throw e;
     own = e instanceof SpmdError ? e : opFailure(call, op, e, 0);
     acc = marker(own);
   }

@@ -92,6 +92,11 @@ export class AbortSignalled extends Error {
   }
 }
 
+/** @ignore True when `e` stops the job (an abort seen, or this rank's own `abort` unwinding): never a call's failure. */
+export function isAbort(e: unknown): e is AbortedError | AbortSignalled {
+  return e instanceof AbortedError || e instanceof AbortSignalled;
+}
+
 const UNNAMED = Symbol("spmd.unnamed");
 
 /**

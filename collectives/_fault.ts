@@ -68,8 +68,13 @@ export function unsendable(e: unknown): e is SpmdError {
 
 /** The text of an error thrown while combining, without the call's name. */
 export function errorText(c: Coll, op: Op | null, e: unknown): string {
+  return thrownText(c.call, op, e);
+}
+
+/** errorText for call `call` (the nonblocking reductions have no Coll). */
+export function thrownText(call: string, op: Op | null, e: unknown): string {
   if (e instanceof SpmdError) {
-    const p = `${c.call}: `;
+    const p = `${call}: `;
     return e.message.startsWith(p) ? e.message.slice(p.length) : e.message;
   }
   const what = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
