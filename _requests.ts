@@ -36,14 +36,23 @@ export function checkRequests(call: string, requests: unknown): void {
   }
 }
 
-/** Throws MPI_ERR_ARG unless `statuses` is undefined or (`one`) a Status, (else) an array. */
-export function checkStatuses(call: string, statuses: unknown, one: boolean): void {
+/**
+ * Throws MPI_ERR_ARG unless `statuses` is undefined or (`one`) a Status, (else) an array whose first `n` entries
+ * (one per request) are Statuses or holes, which the call fills: checked before any request is waited for.
+ */
+export function checkStatuses(call: string, statuses: unknown, one: boolean, n = 0): void {
   if (statuses === undefined) return;
   if (one ? !(statuses instanceof Status) : !Array.isArray(statuses)) {
     throw new SpmdError(
       `${call}: ${one ? "status must be a Status" : "statuses must be an array"}, got ${describe(statuses)}`,
       "MPI_ERR_ARG",
     );
+  }
+  for (let i = 0; i < n; i++) {
+    const st: unknown = (statuses as unknown[])[i];
+    if (st !== undefined && st !== null && !(st instanceof Status)) {
+      throw new SpmdError(`${call}: statuses[${i}] must be a Status, got ${describe(st)}`, "MPI_ERR_ARG");
+    }
   }
 }
 
@@ -261,7 +270,7 @@ export function testAny<T = unknown>(
  */
 export function waitSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] {
   checkRequests("waitSome", requests);
-  checkStatuses("waitSome", statuses, false);
+  checkStatuses("waitSome", statuses, false, requests.length);
   const p = pending(requests);
   const t = p?.transport;
   t?.enter(C_WAITSOME, -1, -1, p!.context);
@@ -342,7 +351,7 @@ function someOf<T>(requests: readonly Request<T>[], statuses: Status[] | undefin
  */
 export function testSome<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [number[], T[]] | null {
   checkRequests("testSome", requests);
-  checkStatuses("testSome", statuses, false);
+  checkStatuses("testSome", statuses, false, requests.length);
   const indices: number[] = [];
   const values: T[] = [];
   let active = 0;
@@ -391,7 +400,7 @@ export function testSome<T = unknown>(requests: readonly Request<T>[], statuses?
  */
 export function testAll<T = unknown>(requests: readonly Request<T>[], statuses?: Status[]): [boolean, T[] | null] {
   checkRequests("testAll", requests);
-  checkStatuses("testAll", statuses, false);
+  checkStatuses("testAll", statuses, false, requests.length);
   const out: T[] = new Array(requests.length);
   let all = true;
   let first: unknown = null;

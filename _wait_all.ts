@@ -4,7 +4,6 @@
  * @module
  */
 
-import { describe, SpmdError } from "./errors.ts";
 import type { Request } from "./request.ts";
 import { checkRequests, checkStatuses } from "./_requests.ts";
 import { Status } from "./status.ts";
@@ -36,15 +35,7 @@ export function waitAll<T = unknown>(
   statuses?: Status[],
 ): T[] {
   checkRequests("waitAll", requests);
-  checkStatuses("waitAll", statuses, false);
-  if (statuses !== undefined) {
-    for (let i = 0; i < requests.length; i++) {
-      const st: unknown = statuses[i];
-      if (st !== undefined && st !== null && !(st instanceof Status)) {
-        throw new SpmdError(`waitAll: statuses[${i}] must be a Status, got ${describe(st)}`, "MPI_ERR_ARG");
-      }
-    }
-  }
+  checkStatuses("waitAll", statuses, false, requests.length);
   const out: T[] = new Array(requests.length);
   let first: unknown = null;
   for (let i = 0; i < requests.length; i++) {

@@ -150,6 +150,8 @@ throws(() => waitAll("x" as never), spmdError("waitAll", /requests must be an ar
   const rs = [comm.irecv(rank, 3), comm.isend(5, rank, 3)];
   throws(() => waitAll(rs, 5 as never), spmdError("waitAll", /statuses must be an array, got 5/));
   throws(() => waitAll(rs, [new Status(), 7] as never), spmdError("waitAll", /statuses\[1\] must be a Status, got 7/));
+  throws(() => waitSome(rs, [7] as never), spmdError("waitSome", /statuses\[0\] must be a Status, got 7/));
+  throws(() => testAll(rs, [undefined, "s"] as never), spmdError("testAll", /statuses\[1\] must be a Status, got "s"/));
   equal(rs[0].status, null);
   throws(() => rs[0].wait(7 as never), spmdError("wait", /status must be a Status, got 7/));
   throws(() => rs[1].wait("s" as never), spmdError("wait", /status must be a Status, got "s"/));
