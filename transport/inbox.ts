@@ -151,9 +151,7 @@ export class Inbox implements HeapUser {
       r.hContext !== context || (tag !== r.hTag && (tag !== ANY_TAG || r.hTag < 0)) || r.hRdv !== 0 ||
       kind < 1 || kind > KIND_TYPED_LAST || length > into.byteLength
     ) return null; // also a synchronous send (its kind carries SYNC, above KIND_TYPED_LAST)
-    const dst = this.#into === into && this.#intoBytes.byteLength === into.byteLength
-      ? this.#intoBytes
-      : this.#bytesOf(into);
+    const dst = this.#viewOf(into);
     // Payloads past a cell's are read out of line: V8 inlines what is left into this whatever sizes were received.
     if (r.hWhere === IN_CELL) r.readInline(dst, 0, length);
     else if (!this.#readRing(r, dst, length)) return null;
@@ -191,6 +189,13 @@ export class Inbox implements HeapUser {
   }
 
   /** A byte view of `into`, made once for a buffer received into again and again. */
+  #viewOf(into: ArrayBufferView): Uint8Array {
+    return this.#into === into && this.#intoBytes.byteLength === into.byteLength
+      ? this.#intoBytes
+      : this.#bytesOf(into);
+  }
+
+  /** #viewOf's miss, out of line. */
   #bytesOf(into: ArrayBufferView): Uint8Array {
     this.#into = into;
     return this.#intoBytes = bytesOf(into);
@@ -303,10 +308,7 @@ export class Inbox implements HeapUser {
       // discarded, and the receive reports why.
       const into = op.into;
       if (typed && m.length <= into.byteLength) {
-        // The byte view of the array last received into is reused (a window of receives into one buffer).
-        m.bytes = this.#into === into && this.#intoBytes.byteLength === into.byteLength
-          ? this.#intoBytes
-          : this.#bytesOf(into);
+        m.bytes = this.#viewOf(into); // a window of receives into one buffer makes one view
         m.value = into;
       }
       return;
