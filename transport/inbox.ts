@@ -195,8 +195,7 @@ export class Inbox implements HeapUser {
       : this.#bytesOf(into);
   }
 
-  /** #viewOf's miss, out of line. */
-  #bytesOf(into: ArrayBufferView): Uint8Array {
+  #bytesOf(into: ArrayBufferView): Uint8Array { // #viewOf's miss, out of line
     this.#into = into;
     return this.#intoBytes = bytesOf(into);
   }
